@@ -1,0 +1,2 @@
+/** daemonkit's library API: typed access to the process table. */
+export * from './proc/index.js';

@@ -1,0 +1,78 @@
+/**
+ * Small-file reading tuned for /proc: open + read into one reused buffer +
+ * close is three syscalls, where readFileSync adds an fstat (always size 0 on
+ * /proc) and a second read. Every error comes back as undefined: a process
+ * that exits mid-read (ENOENT, ESRCH) or a file we may not read (EACCES) is
+ * "absent", never an exception.
+ */
+import * as fs from 'node:fs';
+
+let shared = Buffer.allocUnsafe(64 * 1024);
+
+/** Reads a whole file as bytes; returns a view valid until the next call. */
+export function readBytes(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let len = 0;
+    for (;;) {
+      if (len === shared.length) {
+        const bigger = Buffer.allocUnsafe(shared.length * 2);
+        shared.copy(bigger, 0, 0, len);
+        shared = bigger;
+      }
+      const n = fs.readSync(fd, shared, len, shared.length - len, null);
+      if (n <= 0) break;
+      len += n;
+    }
+    return shared.subarray(0, len);
+  } catch {
+    return undefined;
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Reads a file as UTF-8 text (invalid bytes become U+FFFD). */
+export function readText(path: string): string | undefined {
+  const b = readBytes(path);
+  return b === undefined ? undefined : b.toString('utf8');
+}
+
+/** Reads a file whose content is ASCII, faster than UTF-8 decoding. */
+export function readAscii(path: string): string | undefined {
+  const b = readBytes(path);
+  return b === undefined ? undefined : b.toString('latin1');
+}
+
+export function readLink(path: string): string | undefined {
+  try {
+    return fs.readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Numeric directory entries (PIDs or TIDs), ascending as the kernel lists them. */
+export function listPids(dir: string): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(n));
+  }
+  return out.sort((a, b) => a - b);
+}

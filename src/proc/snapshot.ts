@@ -1,0 +1,275 @@
+/**
+ * One snapshot of the process table. Callers name the fields they need and
+ * only the files behind those fields are read: ps -o pid,comm touches stat
+ * alone, while ps aux adds status and cmdline. Races with exiting processes
+ * drop the process; unreadable files leave their fields undefined.
+ */
+import { parseStat, type StatFields } from './parse/stat.js';
+import { parseStatus, type StatusFields } from './parse/status.js';
+import {
+  normalizeWchan,
+  parseBootTime,
+  parseCgroup,
+  parseMemTotal,
+  parseStatm,
+  parseUptime,
+  splitNul,
+} from './parse/misc.js';
+import { listPids, readAscii, readBytes, readLink, readText } from './read.js';
+import { TtyResolver, type StatDevice } from './tty.js';
+import { nameCache } from './users.js';
+import type { FieldName, ProcessInfo, SystemInfo } from './types.js';
+
+export interface SnapshotOptions {
+  /** where /proc is mounted; point it at a fixture tree in tests */
+  procRoot?: string;
+  /** where passwd and group live */
+  etcRoot?: string;
+  /** where terminal device nodes live */
+  devRoot?: string;
+  /** replaces stat(2) on device nodes, for fixture trees that cannot hold them */
+  statDevice?: StatDevice;
+  /** fields to fill; default: every field except environ */
+  fields?: readonly FieldName[];
+  /** one record per thread instead of per process */
+  threads?: boolean;
+  /** only these process ids */
+  pids?: readonly number[];
+}
+
+type Source = 'stat' | 'status' | 'statm' | 'cmdline' | 'environ' | 'exe' | 'cwd' | 'wchan' | 'cgroup' | 'oom' | 'tty';
+
+const STATUS_FIELDS: FieldName[] = [
+  'uid', 'euid', 'suid', 'fsuid', 'gid', 'egid', 'sgid', 'fsgid', 'groups',
+  'user', 'realUser', 'savedUser', 'fsUser', 'group', 'realGroup', 'savedGroup', 'fsGroup',
+  'locked', 'caps', 'signals',
+];
+
+function sourcesFor(fields: readonly FieldName[] | undefined): Set<Source> {
+  const s = new Set<Source>(['stat']);
+  if (!fields) {
+    for (const x of ['status', 'statm', 'cmdline', 'exe', 'cwd', 'wchan', 'cgroup', 'oom', 'tty'] as Source[]) s.add(x);
+    return s;
+  }
+  for (const f of fields) {
+    if (STATUS_FIELDS.includes(f)) s.add('status');
+    else if (f === 'shared') s.add('statm');
+    else if (f === 'cmdline') s.add('cmdline');
+    else if (f === 'environ') s.add('environ');
+    else if (f === 'exe') s.add('exe');
+    else if (f === 'cwd') s.add('cwd');
+    else if (f === 'wchan') s.add('wchan');
+    else if (f === 'cgroup') s.add('cgroup');
+    else if (f === 'oomScore' || f === 'oomScoreAdj') s.add('oom');
+    else if (f === 'tty') s.add('tty');
+  }
+  return s;
+}
+
+const PF_KTHREAD = 0x00200000;
+
+/** Kernel-wide facts needed to interpret per-process numbers. */
+export function systemInfo(procRoot = '/proc'): SystemInfo {
+  const bootTime = parseBootTime(readAscii(`${procRoot}/stat`) ?? '') ?? 0;
+  const uptime = parseUptime(readAscii(`${procRoot}/uptime`) ?? '0');
+  const memTotal = parseMemTotal(readAscii(`${procRoot}/meminfo`) ?? '') ?? 0;
+  const pidMax = Number((readAscii(`${procRoot}/sys/kernel/pid_max`) ?? '32768').trim()) || 32768;
+  // USER_HZ is 100 on every Linux ABI Node runs on; the page size is 4 KiB on
+  // x86 and most arm64 kernels, and /proc/self/auxv tells when it is not.
+  return { hz: 100, pageSize: pageSize(), bootTime, uptime, memTotal, pidMax };
+}
+
+let cachedPageSize: number | undefined;
+function pageSize(): number {
+  if (cachedPageSize !== undefined) return cachedPageSize;
+  cachedPageSize = 4096;
+  const auxv = readBytes('/proc/self/auxv');
+  // auxv is a list of (type, value) u64 pairs; AT_PAGESZ is type 6.
+  for (let i = 0; auxv && i + 16 <= auxv.length; i += 16) {
+    const type = Number(auxv.readBigUInt64LE(i));
+    if (type === 6) cachedPageSize = Number(auxv.readBigUInt64LE(i + 8));
+    if (type === 0 || type === 6) break;
+  }
+  return cachedPageSize;
+}
+
+class Reader {
+  readonly sys: SystemInfo;
+  readonly procRoot: string;
+  private readonly names;
+  private readonly ttys: TtyResolver;
+  private readonly src: Set<Source>;
+
+  constructor(opts: SnapshotOptions) {
+    this.procRoot = opts.procRoot ?? '/proc';
+    this.sys = systemInfo(this.procRoot);
+    this.names = nameCache(opts.etcRoot ?? (opts.procRoot ? `${opts.procRoot}/../etc` : '/etc'));
+    this.ttys = new TtyResolver({ procRoot: this.procRoot, devRoot: opts.devRoot, statDevice: opts.statDevice });
+    this.src = sourcesFor(opts.fields);
+  }
+
+  /** Reads one task; dir is /proc/PID or /proc/PID/task/TID. */
+  read(pid: number, dir: string, processDir: string): ProcessInfo | undefined {
+    const statText = readText(`${dir}/stat`);
+    if (statText === undefined) return undefined;
+    const st = parseStat(statText);
+    if (!st) return undefined;
+    const p = this.fromStat(pid, st);
+    const src = this.src;
+    if (src.has('status')) {
+      const txt = readText(`${dir}/status`);
+      if (txt === undefined) return undefined; // gone between the two reads
+      this.applyStatus(p, parseStatus(txt));
+    }
+    if (src.has('statm')) {
+      const sm = parseStatm(readAscii(`${dir}/statm`) ?? '');
+      if (sm) p.shared = (sm.shared * this.sys.pageSize) / 1024;
+    }
+    if (src.has('cmdline')) {
+      const c = readText(`${processDir}/cmdline`);
+      if (c !== undefined) p.cmdline = splitNul(c);
+    }
+    if (src.has('environ')) {
+      const e = readText(`${processDir}/environ`);
+      if (e !== undefined) p.environ = splitNul(e);
+    }
+    if (src.has('exe')) p.exe = readLink(`${processDir}/exe`);
+    if (src.has('cwd')) p.cwd = readLink(`${processDir}/cwd`);
+    if (src.has('wchan')) {
+      const w = readAscii(`${dir}/wchan`);
+      p.wchan = w === undefined ? '?' : normalizeWchan(w.slice(0, 63));
+    }
+    if (src.has('cgroup')) {
+      const c = readText(`${processDir}/cgroup`);
+      if (c !== undefined) p.cgroup = parseCgroup(c);
+    }
+    if (src.has('oom')) {
+      const s = readAscii(`${dir}/oom_score`);
+      if (s !== undefined) p.oomScore = Number(s.trim());
+      const a = readAscii(`${dir}/oom_score_adj`);
+      if (a !== undefined) p.oomScoreAdj = Number(a.trim());
+    }
+    if (src.has('tty') && st.ttyNr !== 0) {
+      const name = this.ttys.name(st.ttyNr, pid);
+      if (name !== '?') p.tty = name;
+    }
+    return p;
+  }
+
+  private fromStat(pid: number, st: StatFields): ProcessInfo {
+    const { hz, pageSize, bootTime } = this.sys;
+    return {
+      pid,
+      tid: st.pid,
+      ppid: st.ppid,
+      pgid: st.pgrp,
+      sid: st.session,
+      ttyNr: st.ttyNr,
+      tpgid: st.tpgid,
+      state: st.state,
+      flags: st.flags,
+      nice: st.nice,
+      priority: st.priority,
+      rtPriority: st.rtPriority,
+      policy: st.policy,
+      processor: st.processor,
+      nlwp: st.numThreads,
+      vsz: Math.floor(st.vsize / 1024),
+      rss: (st.rss * pageSize) / 1024,
+      minflt: st.minflt,
+      majflt: st.majflt,
+      cminflt: st.cminflt,
+      cmajflt: st.cmajflt,
+      utime: st.utime,
+      stime: st.stime,
+      cutime: st.cutime,
+      cstime: st.cstime,
+      startTicks: st.starttime,
+      startTime: bootTime + st.starttime / hz,
+      rssLimit: st.rsslim,
+      startCode: st.startcode,
+      endCode: st.endcode,
+      startStack: st.startstack,
+      kstkEsp: st.kstkesp,
+      kstkEip: st.kstkeip,
+      comm: st.comm,
+      kernelThread: (st.flags & PF_KTHREAD) !== 0,
+    };
+  }
+
+  private applyStatus(p: ProcessInfo, s: StatusFields): void {
+    if (s.uid) {
+      p.uid = s.uid.real;
+      p.euid = s.uid.effective;
+      p.suid = s.uid.saved;
+      p.fsuid = s.uid.fs;
+      p.user = this.names.user(p.euid);
+      p.realUser = this.names.user(p.uid);
+      p.savedUser = this.names.user(p.suid);
+      p.fsUser = this.names.user(p.fsuid);
+    }
+    if (s.gid) {
+      p.gid = s.gid.real;
+      p.egid = s.gid.effective;
+      p.sgid = s.gid.saved;
+      p.fsgid = s.gid.fs;
+      p.group = this.names.group(p.egid);
+      p.realGroup = this.names.group(p.gid);
+      p.savedGroup = this.names.group(p.sgid);
+      p.fsGroup = this.names.group(p.fsgid);
+    }
+    if (s.groups) p.groups = s.groups;
+    p.locked = s.vmLck ?? 0;
+    if (s.vmSize !== undefined) p.vsz = s.vmSize;
+    if (s.vmRss !== undefined) p.rss = s.vmRss;
+    if (s.signals) p.signals = s.signals;
+    if (s.caps) p.caps = s.caps;
+  }
+
+  tasksOf(pid: number): ProcessInfo[] {
+    const base = `${this.procRoot}/${pid}`;
+    const out: ProcessInfo[] = [];
+    for (const tid of listPids(`${base}/task`)) {
+      const t = this.read(pid, `${base}/task/${tid}`, base);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+}
+
+/** Every process (or, with threads: true, every thread) in one pass over /proc. */
+export function processes(opts: SnapshotOptions = {}): ProcessInfo[] {
+  return snapshot(opts).procs;
+}
+
+/** Like processes(), but also returns the system facts read in the same pass. */
+export function snapshot(opts: SnapshotOptions = {}): { sys: SystemInfo; procs: ProcessInfo[] } {
+  const r = new Reader(opts);
+  const pids = opts.pids ? [...opts.pids] : listPids(r.procRoot);
+  const out: ProcessInfo[] = [];
+  for (const pid of pids) {
+    if (opts.threads) {
+      const tasks = r.tasksOf(pid);
+      // A zombie group leader may have no task dir left; show the process itself.
+      if (tasks.length === 0) {
+        const p = r.read(pid, `${r.procRoot}/${pid}`, `${r.procRoot}/${pid}`);
+        if (p) out.push(p);
+      } else out.push(...tasks);
+    } else {
+      const p = r.read(pid, `${r.procRoot}/${pid}`, `${r.procRoot}/${pid}`);
+      if (p) out.push(p);
+    }
+  }
+  return { sys: r.sys, procs: out };
+}
+
+/** One process by id, or undefined when it does not exist (or just exited). */
+export function process(pid: number, opts: Omit<SnapshotOptions, 'pids' | 'threads'> = {}): ProcessInfo | undefined {
+  return processes({ ...opts, pids: [pid] })[0];
+}
+
+/** The threads (tasks) of one process; empty when it does not exist. */
+export function threads(pid: number, opts: Omit<SnapshotOptions, 'pids' | 'threads'> = {}): ProcessInfo[] {
+  return processes({ ...opts, pids: [pid], threads: true });
+}
+
