@@ -37,7 +37,7 @@ export interface SnapshotOptions {
   pids?: readonly number[];
 }
 
-type Source = 'stat' | 'status' | 'statm' | 'cmdline' | 'environ' | 'exe' | 'cwd' | 'wchan' | 'cgroup' | 'oom' | 'tty';
+type Source = 'stat' | 'status' | 'statm' | 'cmdline' | 'environ' | 'exe' | 'cwd' | 'wchan' | 'cgroup' | 'oom' | 'tty' | 'attr';
 
 const STATUS_FIELDS: FieldName[] = [
   'uid', 'euid', 'suid', 'fsuid', 'gid', 'egid', 'sgid', 'fsgid', 'groups',
@@ -48,7 +48,7 @@ const STATUS_FIELDS: FieldName[] = [
 function sourcesFor(fields: readonly FieldName[] | undefined): Set<Source> {
   const s = new Set<Source>(['stat']);
   if (!fields) {
-    for (const x of ['status', 'statm', 'cmdline', 'exe', 'cwd', 'wchan', 'cgroup', 'oom', 'tty'] as Source[]) s.add(x);
+    for (const x of ['status', 'statm', 'cmdline', 'exe', 'cwd', 'wchan', 'cgroup', 'oom', 'tty', 'attr'] as Source[]) s.add(x);
     return s;
   }
   for (const f of fields) {
@@ -62,6 +62,7 @@ function sourcesFor(fields: readonly FieldName[] | undefined): Set<Source> {
     else if (f === 'cgroup') s.add('cgroup');
     else if (f === 'oomScore' || f === 'oomScoreAdj') s.add('oom');
     else if (f === 'tty') s.add('tty');
+    else if (f === 'label') s.add('attr');
   }
   return s;
 }
@@ -149,6 +150,11 @@ class Reader {
       const a = readAscii(`${dir}/oom_score_adj`);
       if (a !== undefined) p.oomScoreAdj = Number(a.trim());
     }
+    if (src.has('attr')) {
+      const a = readText(`${processDir}/attr/current`);
+      const m = a === undefined ? undefined : /^[\x20-\x7e]+/.exec(a);
+      if (m) p.label = m[0];
+    }
     if (src.has('tty') && st.ttyNr !== 0) {
       const name = this.ttys.name(st.ttyNr, pid);
       if (name !== '?') p.tty = name;
@@ -230,7 +236,8 @@ class Reader {
     const base = `${this.procRoot}/${pid}`;
     const out: ProcessInfo[] = [];
     for (const tid of listPids(`${base}/task`)) {
-      const t = this.read(pid, `${base}/task/${tid}`, base);
+      // procps shows the group leader's line with the whole process's counters
+      const t = this.read(pid, tid === pid ? base : `${base}/task/${tid}`, base);
       if (t) out.push(t);
     }
     return out;

@@ -91,6 +91,8 @@ export interface ProcessInfo {
   oomScore?: number;
   oomScoreAdj?: number;
   caps?: Partial<Capabilities>;
+  /** security label from /proc/PID/attr/current (SELinux/AppArmor) */
+  label?: string;
   signals?: Partial<SignalMasks>;
   /** true for kernel threads (PF_KTHREAD) */
   kernelThread: boolean;

@@ -1,0 +1,39 @@
+/** The commander program: help, version and the commands without their own parser. */
+import { Command } from 'commander';
+import { createLinks } from './links.js';
+import { PS_HELP } from '../ps/run.js';
+import { PSTREE_USAGE } from '../pstree/run.js';
+
+declare const DK_VERSION: string | undefined;
+const VERSION = typeof DK_VERSION === 'string' ? DK_VERSION : '0.0.0-dev';
+
+export function program(tools: Record<string, (argv: string[]) => number>): Command {
+  const p = new Command('dk')
+    .description('daemonkit: processes and daemons, rebuilt in TypeScript')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError();
+
+  // ps and pstree parse their own arguments; commander only documents them.
+  const passthrough = (name: string, summary: string, help: string): void => {
+    p.command(name)
+      .description(summary)
+      .helpOption(false)
+      .allowUnknownOption()
+      .argument('[args...]')
+      .addHelpText('after', `\n${help}`)
+      .action((args: string[]) => {
+        process.exitCode = tools[name](args);
+      });
+  };
+  passthrough('ps', 'report a snapshot of the current processes (procps-ng compatible)', PS_HELP);
+  passthrough('pstree', 'display a tree of processes (psmisc compatible)', PSTREE_USAGE);
+
+  p.command('links')
+    .description('create ps and pstree symlinks to dk in DIR (busybox style)')
+    .argument('<dir>', 'directory to create the links in')
+    .option('-f, --force', 'replace existing files')
+    .action((dir: string, opts: { force?: boolean }) => {
+      for (const line of createLinks(dir, Object.keys(tools), process.argv[1], Boolean(opts.force))) console.log(line);
+    });
+  return p;
+}

@@ -1,0 +1,300 @@
+/**
+ * The column table: one entry per ps format specifier with procps-ng's
+ * header, default width, justification and value. Every output format (-f,
+ * -l, u, -o ...) is a list of these, so one table drives all of them.
+ */
+import type { FieldName, ProcessInfo, SystemInfo } from '../proc/types.js';
+import { bsdStart, bsdTime, cpuTime, ctime, elapsed, started, stime } from './times.js';
+import { escape, type Charset } from './text.js';
+
+/** L left, R right, U user name (left unless numeric), W wchan, X unlimited text, S signal mask */
+export type Just = 'L' | 'R' | 'U' | 'W' | 'X' | 'S';
+
+export interface RenderContext {
+  sys: SystemInfo;
+  /** seconds since the epoch when the listing started */
+  now: number;
+  charset: Charset;
+  /** cells this value may take (procps max_rightward) */
+  maxRight: number;
+  /** forest art to put in front of command columns */
+  forestPrefix: string;
+  /** BSD c: args shows the command name only */
+  bsdC: boolean;
+  /** BSD e: show the environment after the command */
+  bsdE: boolean;
+  /** BSD S: add the times of dead children */
+  cumulative: boolean;
+  /** BSD n: users and wchan as numbers */
+  numeric: boolean;
+  wideSignals: boolean;
+}
+
+export interface Column {
+  name: string;
+  head: string;
+  width: number;
+  just: Just;
+  /** width grows to the digits of pid_max */
+  pidmax?: boolean;
+  /** ProcessInfo fields the value needs beyond /proc/PID/stat */
+  needs: FieldName[];
+  print(p: ProcessInfo, c: RenderContext): string;
+  /** sort key; columns without one sort by their printed text */
+  key?(p: ProcessInfo, c: RenderContext): number | string;
+}
+
+const num = (n: number | undefined): string => (n === undefined ? '-' : String(n));
+const dash = (): string => '-';
+
+function ticks(p: ProcessInfo, c: RenderContext): number {
+  return c.cumulative ? p.utime + p.stime + p.cutime + p.cstime : p.utime + p.stime;
+}
+/** seconds since the process started, truncated like procps's TIME_ELAPSED */
+export function elapsedSeconds(p: ProcessInfo, sys: SystemInfo): number {
+  const t = Math.floor(sys.uptime - p.startTicks / sys.hz);
+  return t > 0 ? t : 0;
+}
+const startEpoch = (p: ProcessInfo, sys: SystemInfo): number => sys.bootTime + Math.floor(p.startTicks / sys.hz);
+
+function pcpuPermille(p: ProcessInfo, c: RenderContext): number {
+  const secs = elapsedSeconds(p, c.sys);
+  return secs ? Math.floor(Math.floor((ticks(p, c) * 1000) / c.sys.hz) / secs) : 0;
+}
+
+function name(n: string | undefined, id: number | undefined, c: RenderContext): string {
+  if (id === undefined) return '-';
+  if (c.numeric || n === undefined) return String(id);
+  const e = escape(n, 1 << 17, c.charset);
+  if (e.cells <= c.maxRight) return e.text;
+  // procps truncates names that do not fit and marks the cut with '+'
+  return `${escape(n, Math.max(0, c.maxRight - 1), c.charset).text}+`;
+}
+
+/** the kernel-thread / zombie form: "[comm]" and " <defunct>" */
+function bracketed(p: ProcessInfo): string {
+  return `[${p.comm}]${p.state === 'Z' ? ' <defunct>' : ''}`;
+}
+
+function commandText(p: ProcessInfo, c: RenderContext, full: boolean): string {
+  let room = c.maxRight;
+  let out = '';
+  if (c.forestPrefix) {
+    const f = c.forestPrefix.slice(0, Math.max(0, room));
+    out += f;
+    room -= f.length;
+  }
+  let src: string;
+  if (full) src = p.cmdline && p.cmdline.length ? p.cmdline.join(' ').replace(/\n/g, ' ') : bracketed(p);
+  else src = p.comm;
+  const e = escape(src, room, c.charset);
+  out += e.text;
+  room -= e.cells;
+  if (c.bsdE && room > 1 && p.environ && p.environ.length) {
+    out += ` ${escape(p.environ.join(' '), room - 1, c.charset).text}`;
+  }
+  return out;
+}
+
+const args = (p: ProcessInfo, c: RenderContext): string => commandText(p, c, !c.bsdC);
+const comm = (p: ProcessInfo, c: RenderContext): string => commandText(p, c, false);
+
+function tty(p: ProcessInfo): string {
+  return p.tty ?? '?';
+}
+
+function stat(p: ProcessInfo): string {
+  let s = p.state;
+  if (p.nice < 0) s += '<';
+  if (p.nice > 0) s += 'N';
+  if (p.locked) s += 'L';
+  if (p.sid === p.pid) s += 's';
+  if (p.nlwp > 1) s += 'l';
+  if (p.pgid === p.tpgid) s += '+';
+  return s;
+}
+
+const CLASSES = ['TS', 'FF', 'RR', 'B', 'ISO', 'IDL', 'DLN', '#7', '#8', '#9'];
+
+function sig(mask: string | undefined, c: RenderContext): string {
+  if (mask === undefined) return '-';
+  const hex = mask.padStart(16, '0').slice(-16);
+  if (c.wideSignals) return hex;
+  return /[^0]/.test(hex.slice(0, 8)) ? `<${hex.slice(8)}` : hex.slice(8);
+}
+
+function wchan(p: ProcessInfo, c: RenderContext): string {
+  const w = p.wchan ?? '-';
+  return w.length > c.maxRight ? w.slice(0, Math.max(0, c.maxRight)) : w;
+}
+
+const hex = (n: number): string => n.toString(16).padStart(16, '0');
+
+type Def = [string, string, number, Just, FieldName[], Column['print'], Column['key']?, boolean?];
+
+const pidKey = (f: (p: ProcessInfo) => number) => (p: ProcessInfo) => f(p);
+
+const DEFS: Def[] = [
+  ['%cpu', '%CPU', 4, 'R', [], (p, c) => { const v = pcpuPermille(p, c); return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`; }, pcpuPermille],
+  ['%mem', '%MEM', 4, 'R', [], (p, c) => { let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0; if (v > 999) v = 999; return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`; }, (p) => p.rss],
+  ['addr', 'ADDR', 4, 'R', [], dash],
+  ['addr_1', 'ADDR', 1, 'L', [], dash],
+  ['args', 'COMMAND', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
+  ['blocked', 'BLOCKED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.blocked, c)],
+  ['bsdstart', 'START', 6, 'R', [], (p, c) => bsdStart(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
+  ['bsdtime', 'TIME', 6, 'R', [], (p, c) => bsdTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
+  ['c', 'C', 2, 'R', [], (p, c) => { const s = elapsedSeconds(p, c.sys); let v = s ? Math.floor(Math.floor((ticks(p, c) * 100) / c.sys.hz) / s) : 0; if (v > 99) v = 99; return String(v).padStart(2); }, pcpuPermille],
+  ['caught', 'CAUGHT', 9, 'S', ['signals'], (p, c) => sig(p.signals?.caught, c)],
+  ['cgroup', 'CGROUP', 27, 'X', ['cgroup'], (p, c) => escape(p.cgroup ?? '-', c.maxRight, c.charset).text],
+  ['class', 'CLS', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
+  ['cls', 'CLS', 3, 'R', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
+  ['cmd', 'CMD', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
+  ['comm', 'COMMAND', 15, 'X', [], comm, (p) => p.comm],
+  ['command', 'COMMAND', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
+  ['cp', 'CP', 3, 'R', [], (p, c) => String(Math.min(999, pcpuPermille(p, c))).padStart(3), pcpuPermille],
+  ['cputime', 'TIME', 8, 'R', [], (p, c) => cpuTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
+  ['cputimes', 'TIME', 8, 'R', [], (p, c) => String(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
+  ['egid', 'EGID', 5, 'R', ['egid'], (p) => num(p.egid), (p) => p.egid ?? -1],
+  ['egroup', 'EGROUP', 8, 'U', ['group'], (p, c) => name(p.group, p.egid, c)],
+  ['eip', 'EIP', 16, 'R', [], (p) => hex(p.kstkEip)],
+  ['esp', 'ESP', 16, 'R', [], (p) => hex(p.kstkEsp)],
+  ['etime', 'ELAPSED', 11, 'R', [], (p, c) => elapsed(elapsedSeconds(p, c.sys)), (p) => -p.startTicks],
+  ['etimes', 'ELAPSED', 7, 'R', [], (p, c) => String(elapsedSeconds(p, c.sys)), (p) => -p.startTicks],
+  ['euid', 'EUID', 5, 'R', ['euid'], (p) => num(p.euid), (p) => p.euid ?? -1],
+  ['euser', 'EUSER', 8, 'U', ['user'], (p, c) => name(p.user, p.euid, c)],
+  ['exe', 'EXE', 27, 'X', ['exe'], (p, c) => escape(p.exe ?? '-', c.maxRight, c.charset).text],
+  ['f', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
+  ['fgid', 'FGID', 5, 'R', ['fsgid'], (p) => num(p.fsgid)],
+  ['fgroup', 'FGROUP', 8, 'U', ['fsGroup'], (p, c) => name(p.fsGroup, p.fsgid, c)],
+  ['flag', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
+  ['flags', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
+  ['fname', 'COMMAND', 8, 'L', [], (p, c) => escape(p.comm, Math.min(8, c.maxRight), c.charset).text],
+  ['fsgid', 'FSGID', 5, 'R', ['fsgid'], (p) => num(p.fsgid)],
+  ['fsgroup', 'FSGROUP', 8, 'U', ['fsGroup'], (p, c) => name(p.fsGroup, p.fsgid, c)],
+  ['fsuid', 'FSUID', 5, 'R', ['fsuid'], (p) => num(p.fsuid)],
+  ['fsuser', 'FSUSER', 8, 'U', ['fsUser'], (p, c) => name(p.fsUser, p.fsuid, c)],
+  ['fuid', 'FUID', 5, 'R', ['fsuid'], (p) => num(p.fsuid)],
+  ['fuser', 'FUSER', 8, 'U', ['fsUser'], (p, c) => name(p.fsUser, p.fsuid, c)],
+  ['gid', 'GID', 5, 'R', ['egid'], (p) => num(p.egid), (p) => p.egid ?? -1],
+  ['group', 'GROUP', 8, 'U', ['group'], (p, c) => name(p.group, p.egid, c)],
+  ['ignored', 'IGNORED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.ignored, c)],
+  ['intpri', 'PRI', 3, 'R', [], (p) => String(60 + p.priority), (p) => p.priority],
+  ['label', 'LABEL', 31, 'L', ['label'], (p) => p.label ?? '-'],
+  ['lstart', 'STARTED', 24, 'R', [], (p, c) => ctime(startEpoch(p, c.sys)), (p) => p.startTicks],
+  ['lwp', 'LWP', 5, 'R', [], (p) => String(p.tid), (p) => p.tid, true],
+  ['maj_flt', 'MAJFL', 6, 'R', [], (p, c) => String(p.majflt + (c.cumulative ? p.cmajflt : 0)), (p) => p.majflt],
+  ['majflt', 'MAJFLT', 6, 'R', [], (p, c) => String(p.majflt + (c.cumulative ? p.cmajflt : 0)), (p) => p.majflt],
+  ['min_flt', 'MINFL', 6, 'R', [], (p, c) => String(p.minflt + (c.cumulative ? p.cminflt : 0)), (p) => p.minflt],
+  ['minflt', 'MINFLT', 6, 'R', [], (p, c) => String(p.minflt + (c.cumulative ? p.cminflt : 0)), (p) => p.minflt],
+  ['m_drs', 'DRS', 5, 'R', [], (p) => String(p.vsz ? Math.floor(p.vsz - (p.endCode - p.startCode) / 1024) : 0)],
+  ['m_trs', 'TRS', 5, 'R', [], (p) => String(p.vsz ? Math.floor((p.endCode - p.startCode) / 1024) : 0)],
+  ['ni', 'NI', 3, 'R', [], (p) => (p.policy === 0 || p.policy === 3 ? String(p.nice) : '-'), (p) => p.nice],
+  ['nice', 'NI', 3, 'R', [], (p) => (p.policy === 0 || p.policy === 3 ? String(p.nice) : '-'), (p) => p.nice],
+  ['nlwp', 'NLWP', 4, 'R', [], (p) => String(p.nlwp), (p) => p.nlwp],
+  ['nwchan', 'WCHAN', 6, 'R', [], dash],
+  ['opri', 'PRI', 3, 'R', [], (p) => String(60 + p.priority), (p) => p.priority],
+  ['pcpu', '%CPU', 4, 'R', [], (p, c) => { const v = pcpuPermille(p, c); return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`; }, pcpuPermille],
+  ['pending', 'PENDING', 9, 'S', ['signals'], (p, c) => sig(p.signals?.shared, c)],
+  ['pgid', 'PGID', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
+  ['pgrp', 'PGRP', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
+  ['pid', 'PID', 5, 'R', [], (p) => String(p.pid), pidKey((p) => p.pid), true],
+  ['pmem', '%MEM', 4, 'R', [], (p, c) => { let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0; if (v > 999) v = 999; return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`; }, (p) => p.rss],
+  ['policy', 'POL', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
+  ['ppid', 'PPID', 5, 'R', [], (p) => String(p.ppid), pidKey((p) => p.ppid), true],
+  ['pri', 'PRI', 3, 'R', [], (p) => String(39 - p.priority), (p) => -p.priority],
+  ['priority', 'PRI', 3, 'R', [], (p) => String(p.priority), (p) => p.priority],
+  ['psr', 'PSR', 3, 'R', [], (p) => String(p.processor), (p) => p.processor],
+  ['rgid', 'RGID', 5, 'R', ['gid'], (p) => num(p.gid)],
+  ['rgroup', 'RGROUP', 8, 'U', ['realGroup'], (p, c) => name(p.realGroup, p.gid, c)],
+  ['rss', 'RSS', 5, 'R', [], (p) => String(p.rss), (p) => p.rss],
+  ['rssize', 'RSS', 5, 'R', [], (p) => String(p.rss), (p) => p.rss],
+  ['rsz', 'RSZ', 5, 'R', [], (p) => String(p.rss), (p) => p.rss],
+  ['rtprio', 'RTPRIO', 6, 'R', [], (p) => (p.policy === 0 ? '-' : String(p.rtPriority)), (p) => p.rtPriority],
+  ['ruid', 'RUID', 5, 'R', ['uid'], (p) => num(p.uid), (p) => p.uid ?? -1],
+  ['ruser', 'RUSER', 8, 'U', ['realUser'], (p, c) => name(p.realUser, p.uid, c)],
+  ['s', 'S', 1, 'L', [], (p) => p.state, (p) => p.state],
+  ['sched', 'SCH', 3, 'R', [], (p) => String(p.policy), (p) => p.policy],
+  ['sess', 'SESS', 5, 'R', [], (p) => String(p.sid), pidKey((p) => p.sid), true],
+  ['session', 'SESS', 5, 'R', [], (p) => String(p.sid), pidKey((p) => p.sid), true],
+  ['sgid', 'SGID', 5, 'R', ['sgid'], (p) => num(p.sgid)],
+  ['sgroup', 'SGROUP', 8, 'U', ['savedGroup'], (p, c) => name(p.savedGroup, p.sgid, c)],
+  ['sid', 'SID', 5, 'R', [], (p) => String(p.sid), pidKey((p) => p.sid), true],
+  ['sig', 'PENDING', 9, 'S', ['signals'], (p, c) => sig(p.signals?.shared, c)],
+  ['sig_block', 'BLOCKED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.blocked, c)],
+  ['sig_catch', 'CATCHED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.caught, c)],
+  ['sig_ignore', 'IGNORED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.ignored, c)],
+  ['sig_pend', 'SIGNAL', 9, 'S', ['signals'], (p, c) => sig(p.signals?.shared, c)],
+  ['sigcatch', 'CAUGHT', 9, 'S', ['signals'], (p, c) => sig(p.signals?.caught, c)],
+  ['sigignore', 'IGNORED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.ignored, c)],
+  ['sigmask', 'BLOCKED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.blocked, c)],
+  ['spid', 'SPID', 5, 'R', [], (p) => String(p.tid), (p) => p.tid, true],
+  ['stackp', 'STACKP', 16, 'R', [], (p) => hex(p.startStack)],
+  ['start', 'STARTED', 8, 'R', [], (p, c) => started(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
+  ['start_stack', 'STACKP', 16, 'R', [], (p) => hex(p.startStack)],
+  ['start_time', 'START', 5, 'R', [], (p, c) => stime(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
+  ['stat', 'STAT', 4, 'L', ['locked'], stat, (p) => p.state],
+  ['state', 'S', 1, 'L', [], (p) => p.state, (p) => p.state],
+  ['stime', 'STIME', 5, 'R', [], (p, c) => stime(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
+  ['suid', 'SUID', 5, 'R', ['suid'], (p) => num(p.suid)],
+  ['supgid', 'SUPGID', 20, 'X', ['groups'], (p) => (p.groups?.length ? p.groups.join(',') : '-')],
+  ['suser', 'SUSER', 8, 'U', ['savedUser'], (p, c) => name(p.savedUser, p.suid, c)],
+  ['svgid', 'SVGID', 5, 'R', ['sgid'], (p) => num(p.sgid)],
+  ['svuid', 'SVUID', 5, 'R', ['suid'], (p) => num(p.suid)],
+  ['sz', 'SZ', 5, 'R', [], (p, c) => String(Math.floor(p.vsz / (c.sys.pageSize / 1024))), (p) => p.vsz],
+  ['tgid', 'TGID', 5, 'R', [], (p) => String(p.pid), pidKey((p) => p.pid), true],
+  ['thcount', 'THCNT', 5, 'R', [], (p) => String(p.nlwp), (p) => p.nlwp],
+  ['tid', 'TID', 5, 'R', [], (p) => String(p.tid), (p) => p.tid, true],
+  ['time', 'TIME', 8, 'R', [], (p, c) => cpuTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
+  ['times', 'TIME', 8, 'R', [], (p, c) => String(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
+  ['timeout', 'TMOUT', 5, 'R', [], dash],
+  ['tmout', 'TMOUT', 5, 'R', [], dash],
+  ['alarm', 'ALARM', 5, 'R', [], () => '    -'],
+  ['tname', 'TTY', 8, 'L', ['tty'], tty, (p) => p.ttyNr],
+  ['tpgid', 'TPGID', 5, 'R', [], (p) => String(p.tpgid), (p) => p.tpgid, true],
+  ['tsig', 'PENDING', 9, 'S', ['signals'], (p, c) => sig(p.signals?.pending, c)],
+  ['tt', 'TT', 8, 'L', ['tty'], tty, (p) => p.ttyNr],
+  ['tty', 'TT', 8, 'L', ['tty'], tty, (p) => p.ttyNr],
+  ['tty8', 'TTY', 8, 'L', ['tty'], tty, (p) => p.ttyNr],
+  ['ucmd', 'CMD', 15, 'X', [], comm, (p) => p.comm],
+  ['ucomm', 'COMMAND', 15, 'X', [], comm, (p) => p.comm],
+  ['uid', 'UID', 5, 'R', ['euid'], (p) => num(p.euid), (p) => p.euid ?? -1],
+  ['uid_hack', 'UID', 8, 'U', ['user'], (p, c) => name(p.user, p.euid, c)],
+  ['uname', 'USER', 8, 'U', ['user'], (p, c) => name(p.user, p.euid, c)],
+  ['user', 'USER', 8, 'U', ['user'], (p, c) => name(p.user, p.euid, c)],
+  ['vm_lib', 'LIB', 5, 'R', [], dash],
+  ['vsize', 'VSZ', 6, 'R', [], (p) => String(p.vsz), (p) => p.vsz],
+  ['vsz', 'VSZ', 6, 'R', [], (p) => String(p.vsz), (p) => p.vsz],
+  ['wchan', 'WCHAN', 6, 'W', ['wchan'], wchan],
+  ['wname', 'WCHAN', 6, 'W', ['wchan'], wchan],
+  ['m_size', 'SIZE', 5, 'R', [], dash],
+  ['m_swap', 'SWAP', 5, 'R', [], dash],
+  ['m_share', 'SHRD', 5, 'R', ['shared'], (p) => num(p.shared)],
+  ['m_dt', 'DT', 4, 'R', [], dash],
+];
+
+export const COLUMNS: ReadonlyMap<string, Column> = new Map(
+  DEFS.map(([n, head, width, just, needs, print, key, pidmax]) => [n, { name: n, head, width, just, needs, print, key, pidmax }]),
+);
+
+/** Named lists (procps macros) that -o and the BSD/SysV options expand to. */
+export const MACROS: ReadonlyMap<string, string> = new Map([
+  ['DefBSD', 'pid,tname,stat,bsdtime,args'],
+  ['DefSysV', 'pid,tname,time,cmd'],
+  ['END_BSD', 'state,tname,cputime,comm'],
+  ['END_SYS5', 'state,tname,time,command'],
+  ['OL_X', 'pid,start_stack,esp,eip,timeout,alarm,stat,tname,bsdtime,args'],
+  ['OL_j', 'ppid,pid,pgid,sid,tname,tpgid,stat,uid,bsdtime,args'],
+  ['OL_l', 'flags,uid,pid,ppid,priority,nice,vsz,rss,wchan,stat,tname,bsdtime,args'],
+  ['OL_m', 'pid,tname,majflt,minflt,m_trs,m_drs,m_size,m_swap,rss,m_share,vm_lib,m_dt,args'],
+  ['OL_s', 'uid,pid,pending,sig_block,sig_ignore,caught,stat,tname,bsdtime,args'],
+  ['OL_u', 'user,pid,pcpu,pmem,vsz,rss,tname,stat,start_time,bsdtime,args'],
+  ['OL_v', 'pid,tname,stat,bsdtime,maj_flt,m_trs,m_drs,rss,pmem,args'],
+]);
+
+/** AIX-style %x descriptors accepted inside -o lists. */
+export const AIX: ReadonlyMap<string, [string, string]> = new Map([
+  ['C', ['pcpu', '%CPU']], ['G', ['group', 'GROUP']], ['P', ['ppid', 'PPID']], ['U', ['user', 'USER']],
+  ['a', ['args', 'COMMAND']], ['c', ['comm', 'COMMAND']], ['g', ['rgroup', 'RGROUP']], ['n', ['nice', 'NI']],
+  ['p', ['pid', 'PID']], ['r', ['pgid', 'PGID']], ['t', ['etime', 'ELAPSED']], ['u', ['ruser', 'RUSER']],
+  ['x', ['time', 'TIME']], ['y', ['tty', 'TTY']], ['z', ['vsz', 'VSZ']],
+]);

@@ -1,0 +1,115 @@
+/**
+ * procps's row engine (show_one_proc): each column has a nominal slot, text
+ * that overflows its slot pushes later columns right, and later columns give
+ * back the borrowed space where they can. Reproducing it exactly is what makes
+ * the output byte-identical, including the odd cases (long user names,
+ * header overrides, a command column that is not last).
+ */
+import type { ProcessInfo } from '../proc/types.js';
+import type { RenderContext } from './columns.js';
+import type { FormatNode } from './format.js';
+import { cellsOf } from './text.js';
+
+/** procps OUTBUF_SIZE: the widest line ps will ever print */
+export const OUTBUF_SIZE = 131072;
+const SPACE_AMOUNT = 144;
+
+export interface Layout {
+  nodes: FormatNode[];
+  activeCols: number;
+  wideSignals: boolean;
+}
+
+/** check_header_width: the smallest multiple of the screen width that fits every column. */
+export function layout(nodes: FormatNode[], screenCols: number): Layout {
+  let total = 0;
+  let sigs = 0;
+  nodes.forEach((n, i) => {
+    if (n.just === 'S') sigs++;
+    if (n.just === 'X' && i === nodes.length - 1) total += 3;
+    else total += n.width;
+    if (i > 0) total += 1;
+  });
+  let activeCols = screenCols;
+  for (let i = 1; ; i++) {
+    activeCols = screenCols * i;
+    if (activeCols >= total) break;
+    if (screenCols * i >= OUTBUF_SIZE / 2) break;
+  }
+  return { nodes, activeCols, wideSignals: total + sigs * 7 <= activeCols };
+}
+
+const spaces = (n: number): string => (n > 0 ? ' '.repeat(n) : '');
+
+/** One output line (without newline); p undefined renders the header. */
+export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderContext, forestArt: string): string {
+  const { nodes, activeCols } = l;
+  let correct = 0;
+  let actual = 0;
+  let dospace = 0;
+  let line = '';
+  ctx.wideSignals = l.wideSignals;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    const last = i === nodes.length - 1;
+    let legit = 0;
+    let tmpspace = 0;
+    if (!last) {
+      ctx.maxRight = n.width;
+    } else {
+      tmpspace = correct - actual;
+      if (tmpspace < 1) {
+        tmpspace = dospace;
+        ctx.maxRight = activeCols - actual - tmpspace;
+      } else {
+        ctx.maxRight = activeCols - (correct > actual ? correct : actual);
+      }
+    }
+    if (ctx.maxRight < 0) ctx.maxRight = 0;
+    let text: string;
+    let amount: number;
+    if (p) {
+      ctx.forestPrefix = n.just === 'X' && (n.col.name === 'args' || n.col.name === 'cmd' || n.col.name === 'command' || n.col.name === 'comm' || n.col.name === 'ucmd' || n.col.name === 'ucomm') ? forestArt : '';
+      text = n.col.print(p, ctx);
+      amount = cellsOf(text);
+    } else {
+      text = n.head;
+      amount = text.length;
+    }
+    let leftpad = 0;
+    switch (n.just) {
+      case 'R':
+        leftpad = Math.max(0, n.width - amount);
+        break;
+      case 'S':
+        if (l.wideSignals) {
+          leftpad = 16 - amount;
+          legit = 7;
+        } else leftpad = 9 - amount;
+        if (leftpad < 0) leftpad = 0;
+        break;
+      case 'U':
+        leftpad = ctx.numeric ? Math.max(0, n.width - amount) : 0;
+        break;
+      case 'W':
+      case 'X':
+        // no room at all: procps keeps one character of the column
+        if (activeCols - actual - tmpspace < 1) {
+          text = text.slice(0, 1);
+          amount = cellsOf(text);
+        }
+        break;
+      default:
+        leftpad = 0;
+    }
+    let space = correct - actual + leftpad;
+    if (space < 1) space = dospace;
+    if (space > SPACE_AMOUNT) space = SPACE_AMOUNT;
+    line += spaces(space) + text;
+    if (last) break;
+    actual += space + amount;
+    correct += n.width + legit + 1;
+    dospace = 1;
+  }
+  return line;
+}

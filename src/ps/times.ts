@@ -1,0 +1,64 @@
+/** The date and duration formats ps columns use (ctime, strftime subsets). */
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** ctime(3) without the newline: "Wed Jun  9 04:05:06 1993" (local time). */
+export function ctime(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const day = d.getDate();
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day < 10 ? ` ${day}` : day} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+function dayOfYear(d: Date): number {
+  return Math.floor((Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) - Date.UTC(d.getFullYear(), 0, 1)) / 86400000);
+}
+
+/** STIME: "HH:MM" today, "MonDD" this year, "YYYY" before. */
+export function stime(start: number, now: number): string {
+  const p = new Date(start * 1000);
+  const n = new Date(now * 1000);
+  if (p.getFullYear() !== n.getFullYear()) return String(p.getFullYear());
+  if (dayOfYear(p) !== dayOfYear(n)) return `${MONTHS[p.getMonth()]}${pad2(p.getDate())}`;
+  return `${pad2(p.getHours())}:${pad2(p.getMinutes())}`;
+}
+
+/** STARTED: "HH:MM:SS" within a day, "  Mon DD" before. */
+export function started(start: number, now: number): string {
+  const c = ctime(start);
+  if (start + 86400 > now) return c.slice(11, 19);
+  const day = c[8] === ' ' ? `0${c[9]}` : c.slice(8, 10);
+  return `  ${c.slice(4, 8)}${day}`;
+}
+
+/** BSD START: six characters, " HH:MM" within a day, "Mon DD" before. */
+export function bsdStart(start: number, now: number): string {
+  const c = ctime(start);
+  return now - start > 86400 ? c.slice(4, 10) : c.slice(10, 16);
+}
+
+/** TIME: [dd-]hh:mm:ss */
+export function cpuTime(seconds: number): string {
+  const ss = seconds % 60;
+  const mm = Math.floor(seconds / 60) % 60;
+  const hh = Math.floor(seconds / 3600) % 24;
+  const dd = Math.floor(seconds / 86400);
+  return `${dd ? `${dd}-` : ''}${pad2(hh)}:${pad2(mm)}:${pad2(ss)}`;
+}
+
+/** ELAPSED: [[dd-]hh:]mm:ss */
+export function elapsed(seconds: number): string {
+  const ss = seconds % 60;
+  const mm = Math.floor(seconds / 60) % 60;
+  const hh = Math.floor(seconds / 3600) % 24;
+  const dd = Math.floor(seconds / 86400);
+  return `${dd ? `${dd}-` : ''}${dd || hh ? `${pad2(hh)}:` : ''}${pad2(mm)}:${pad2(ss)}`;
+}
+
+/** BSD TIME: mmm:ss */
+export function bsdTime(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  return `${m < 10 ? '  ' : m < 100 ? ' ' : ''}${m}:${pad2(seconds % 60)}`;
+}
