@@ -58,6 +58,10 @@ const WITH_ARG = new Set(['C', 'H']);
 
 class UsageError extends Error {}
 
+function invalid(what: string): UsageError {
+  return new UsageError(what);
+}
+
 interface Opts {
   flags: Set<string>;
   color?: string;
@@ -97,12 +101,12 @@ function parse(argv: string[]): Opts {
       const name = a.slice(2, eq < 0 ? undefined : eq);
       const matches = Object.keys(LONG).filter((k) => k === name || k.startsWith(name));
       const key = matches.includes(name) ? name : matches.length === 1 ? matches[0] : undefined;
-      if (!key) throw new UsageError();
+      if (!key) throw invalid(matches.length > 1 ? `option '--${name}' is ambiguous` : `unrecognized option '--${name}'`);
       take(LONG[key], eq < 0 ? undefined : a.slice(eq + 1), next);
     } else if (a.startsWith('-') && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const f = a[j];
-        if (!'aAcCGhHnpglsStTuUVZ'.includes(f) || f === 'S') throw new UsageError();
+        if (!'aAcCGhHnpglstTuUVZ'.includes(f)) throw invalid(`invalid option -- '${f}'`);
         if (WITH_ARG.has(f)) {
           take(f, a.length > j + 1 ? a.slice(j + 1) : undefined, next);
           break;
@@ -129,8 +133,8 @@ export function runPstree(argv: string[], io: PstreeIO): number {
   let o: Opts;
   try {
     o = parse(argv);
-  } catch {
-    io.error(PSTREE_USAGE);
+  } catch (e) {
+    io.error(`${e instanceof Error && e.message ? `dk pstree: ${e.message}\n` : ''}${PSTREE_USAGE}`);
     return 1;
   }
   const f = o.flags;

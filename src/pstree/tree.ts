@@ -238,6 +238,8 @@ export class Printer {
   }
 
   private int(n: number): number {
+    // psmisc's out_int prints nothing at all for 0 (its digit loop never runs)
+    if (n === 0) return 1;
     const s = String(n);
     this.str(s);
     return s.length;
