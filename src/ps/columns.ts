@@ -57,8 +57,14 @@ export function elapsedSeconds(p: ProcessInfo, sys: SystemInfo): number {
 }
 const startEpoch = (p: ProcessInfo, sys: SystemInfo): number => sys.bootTime + Math.floor(p.startTicks / sys.hz);
 
+/** procps-ng 4 divides by the elapsed time as a real number, not whole seconds. */
+function realElapsed(p: ProcessInfo, sys: SystemInfo): number {
+  const t = sys.uptime - p.startTicks / sys.hz;
+  return t > 0 ? t : 0;
+}
+
 function pcpuPermille(p: ProcessInfo, c: RenderContext): number {
-  const secs = elapsedSeconds(p, c.sys);
+  const secs = realElapsed(p, c.sys);
   return secs ? Math.floor(Math.floor((ticks(p, c) * 1000) / c.sys.hz) / secs) : 0;
 }
 
@@ -143,7 +149,7 @@ const DEFS: Def[] = [
   ['blocked', 'BLOCKED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.blocked, c)],
   ['bsdstart', 'START', 6, 'R', [], (p, c) => bsdStart(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
   ['bsdtime', 'TIME', 6, 'R', [], (p, c) => bsdTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
-  ['c', 'C', 2, 'R', [], (p, c) => { const s = elapsedSeconds(p, c.sys); let v = s ? Math.floor(Math.floor((ticks(p, c) * 100) / c.sys.hz) / s) : 0; if (v > 99) v = 99; return String(v).padStart(2); }, pcpuPermille],
+  ['c', 'C', 2, 'R', [], (p, c) => { const s = realElapsed(p, c.sys); let v = s ? Math.floor(Math.floor((ticks(p, c) * 100) / c.sys.hz) / s) : 0; if (v > 99) v = 99; return String(v).padStart(2); }, pcpuPermille],
   ['caught', 'CAUGHT', 9, 'S', ['signals'], (p, c) => sig(p.signals?.caught, c)],
   ['cgroup', 'CGROUP', 27, 'X', ['cgroup'], (p, c) => escape(p.cgroup ?? '-', c.maxRight, c.charset).text],
   ['class', 'CLS', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],

@@ -92,6 +92,12 @@ export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderCont
         leftpad = ctx.numeric ? Math.max(0, n.width - amount) : 0;
         break;
       case 'W':
+        // BSD n right-aligns wchan like a number
+        if (ctx.numeric) {
+          leftpad = Math.max(0, n.width - amount);
+          break;
+        }
+      // falls through
       case 'X':
         // no room at all: procps keeps one character of the column
         if (activeCols - actual - tmpspace < 1) {

@@ -87,9 +87,9 @@ function kindOf(a: string): ArgKind {
   return 'garbage';
 }
 
-function splitList(s: string, what: string): string[] {
-  const v = s.split(/[ ,\t]+/).filter((x) => x !== '');
-  if (v.length === 0) throw new PsError(`${what} list is empty`);
+function splitList(s: string, _what: string): string[] {
+  const v = s.split(/[ ,\t]/);
+  if (v.some((x) => x === '')) throw new PsError('improper list');
   return v;
 }
 
@@ -128,7 +128,9 @@ class Parser {
           break;
         case 'pid':
           this.r.preferBsd = true;
-          this.r.lists.push({ kind: 'pid', values: numbers(a, 'process ID list') });
+          // a bare PID argument is one number: "ps 1,2" is refused by procps
+          if (!/^[0-9]+$/.test(a)) throw new PsError('process ID list syntax error');
+          this.r.lists.push({ kind: 'pid', values: [a] });
           break;
         case 'sysv':
           this.sysv(a.slice(1));

@@ -3,6 +3,7 @@
  * -> order -> rows. I/O is injected so tests can run it in-process.
  */
 import { snapshot, systemInfo } from '../proc/snapshot.js';
+import type { StatDevice } from '../proc/tty.js';
 import { nameCache } from '../proc/users.js';
 import type { FieldName, ProcessInfo } from '../proc/types.js';
 import { COLUMNS, type RenderContext } from './columns.js';
@@ -22,6 +23,8 @@ export interface PsIO {
   tty?: { columns: number; rows: number };
   procRoot?: string;
   devRoot?: string;
+  /** stands in for stat(2) on terminal device nodes (fixture trees) */
+  statDevice?: StatDevice;
   euid?: number;
   now?: number;
 }
@@ -117,7 +120,7 @@ function list(r: PsRequest, io: PsIO): number {
     euid: io.euid ?? process.geteuid?.() ?? 0,
     myTty: ownTty(procRoot),
     names,
-    ttyDevice: (n) => ttyDevice(n, io.devRoot),
+    ttyDevice: (n) => ttyDevice(n, io.devRoot, io.statDevice),
   });
   // pid_max decides PID column widths; read it before building the format
   const nodes = buildFormat(r, io.env, pidWidth(systemInfo(procRoot).pidMax));
@@ -128,7 +131,7 @@ function list(r: PsRequest, io: PsIO): number {
   if (r.bsdE) fields.add('environ');
   if (r.daemons) fields.add('tty');
 
-  const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, fields: [...fields], threads: r.threads !== undefined });
+  const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, statDevice: io.statDevice, fields: [...fields], threads: r.threads !== undefined });
   let rows: ProcessInfo[] = snap.procs.filter(pred);
   let byPid: Map<number, ProcessInfo> | undefined;
   if (r.daemons || r.why) {

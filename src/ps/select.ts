@@ -6,7 +6,7 @@
 import type { FieldName, ProcessInfo } from '../proc/types.js';
 import { readAscii } from '../proc/read.js';
 import { parseStat } from '../proc/parse/stat.js';
-import { statDevice } from '../proc/tty.js';
+import { statDevice, type StatDevice } from '../proc/tty.js';
 import type { NameCache } from '../proc/users.js';
 import { PsError } from './format.js';
 import type { PsRequest, SelectList } from './options.js';
@@ -27,11 +27,11 @@ export function ownTty(procRoot = '/proc'): number {
 }
 
 /** Terminal name to device number, trying the spellings procps accepts. */
-export function ttyDevice(name: string, devRoot = '/dev'): number | undefined {
+export function ttyDevice(name: string, devRoot = '/dev', stat: StatDevice = statDevice): number | undefined {
   if (name === '-' || name === '?') return 0;
   const bare = name.startsWith('/dev/') ? name.slice(5) : name;
   for (const p of [`${devRoot}/${bare}`, `${devRoot}/tty${bare}`, `${devRoot}/pts/${bare}`]) {
-    const d = statDevice(p);
+    const d = stat(p);
     // the kernel's tty_nr layout: minor bits 0-7, major 8-19, minor high bits above
     if (d) return (d.major << 8) | (d.minor & 0xff) | ((d.minor & ~0xff) << 12);
   }

@@ -1,0 +1,41 @@
+/**
+ * Line comparison for two listings taken a few milliseconds apart. Lines
+ * must be byte-identical, except tokens that count time (TIME, ELAPSED, %CPU,
+ * C) may move by a little between the two instants; those are compared as
+ * numbers with a tolerance and reported if they move further.
+ */
+import assert from 'node:assert/strict';
+
+function seconds(tok: string): number | undefined {
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d\d)$/.exec(tok);
+  if (!m) return undefined;
+  return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+}
+
+function close(a: string, b: string): boolean {
+  const sa = seconds(a);
+  const sb = seconds(b);
+  if (sa !== undefined && sb !== undefined) return Math.abs(sa - sb) <= 2;
+  // %CPU and C of a process a second old move fast: allow a quarter, or 2 points
+  const near = (x: number, y: number): boolean => Math.abs(x - y) <= Math.max(2, 0.25 * Math.max(x, y));
+  if (/^\d+\.\d$/.test(a) && /^\d+\.\d$/.test(b)) return near(Number(a), Number(b));
+  if (/^\d{1,2}$/.test(a) && /^\d{1,2}$/.test(b)) return near(Number(a), Number(b));
+  return false;
+}
+
+export function linesMatch(a: string, b: string): boolean {
+  if (a === b) return true;
+  const ta = a.trim().split(/\s+/);
+  const tb = b.trim().split(/\s+/);
+  if (ta.length !== tb.length) return false;
+  return ta.every((t, i) => t === tb[i] || close(t, tb[i]));
+}
+
+export function assertSameListing(peer: string, ours: string, label: string): void {
+  const pa = peer.split('\n');
+  const oa = ours.split('\n');
+  assert.equal(oa.length, pa.length, `${label}: line count\npeer:\n${peer}\nours:\n${ours}`);
+  pa.forEach((line, i) => {
+    assert.ok(linesMatch(line, oa[i]), `${label}: line ${i + 1} differs\npeer: ${JSON.stringify(line)}\nours: ${JSON.stringify(oa[i])}`);
+  });
+}

@@ -1,0 +1,24 @@
+/** Runs the built dk executable (dist/dk.js) and peers as real processes. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const DK = fileURLToPath(new URL('../../dk.js', import.meta.url));
+
+export interface Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** A fixed, comparable environment: same locale and time zone for both sides. */
+export const ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', TZ: 'UTC', HOME: process.env.HOME };
+
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = ENV, argv0?: string): Result {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', argv0, maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+export function dk(args: string[], env: NodeJS.ProcessEnv = ENV): Result {
+  return run(process.execPath, [DK, ...args], env);
+}

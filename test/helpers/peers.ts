@@ -1,0 +1,37 @@
+/**
+ * Real peer tools (procps ps, psmisc pstree ...). A missing peer skips the
+ * test with a message on a developer machine and fails it under CI=true, so
+ * CI can never pass by not comparing.
+ */
+import { execFileSync } from 'node:child_process';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+
+const found = new Map<string, string | undefined>();
+
+export function which(cmd: string): string | undefined {
+  if (!found.has(cmd)) {
+    let path: string | undefined;
+    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+      try {
+        execFileSync('test', ['-x', `${dir}/${cmd}`]);
+        path = `${dir}/${cmd}`;
+        break;
+      } catch {
+        // not in this directory
+      }
+    }
+    found.set(cmd, path);
+  }
+  return found.get(cmd);
+}
+
+/** Returns the peer's path, or skips (locally) / fails (CI) when it is missing. */
+export function requirePeer(t: TestContext, cmd: string, pkg: string): string | undefined {
+  const p = which(cmd);
+  if (p) return p;
+  const msg = `peer '${cmd}' is missing: install the Debian package ${pkg}`;
+  if (process.env.CI === 'true') assert.fail(msg);
+  t.skip(msg);
+  return undefined;
+}
