@@ -108,13 +108,23 @@ function parseSort(r: PsRequest, s: string): void {
   }
 }
 
+/** Checks a selection list while parsing (procps resolves user names there). */
+export type ListCheck = (l: SelectList) => void;
+
 class Parser {
   readonly r = fresh();
   private i = 0;
   constructor(
     private readonly argv: string[],
     private readonly forceBsd: boolean,
-  ) {}
+    private readonly check: ListCheck,
+  ) {
+    const push = this.r.lists.push.bind(this.r.lists);
+    this.r.lists.push = (...items: SelectList[]): number => {
+      items.forEach(check);
+      return push(...items);
+    };
+  }
 
   parse(): PsRequest {
     for (this.i = 0; this.i < this.argv.length; this.i++) {
@@ -302,11 +312,11 @@ function conflicts(r: PsRequest): void {
   if (r.bsdFormat && sysvFormat) throw new PsError('conflicting format options');
 }
 
-export function parseArgs(argv: string[]): PsRequest {
+export function parseArgs(argv: string[], check: ListCheck = () => {}): PsRequest {
   let first: unknown;
   for (const forceBsd of [false, true]) {
     try {
-      const r = new Parser(argv, forceBsd).parse();
+      const r = new Parser(argv, forceBsd, check).parse();
       conflicts(r);
       return r;
     } catch (e) {

@@ -4,13 +4,13 @@
  */
 import { snapshot, systemInfo } from '../proc/snapshot.js';
 import type { StatDevice } from '../proc/tty.js';
-import { nameCache } from '../proc/users.js';
+import { nameCache, type NameCache } from '../proc/users.js';
 import type { FieldName, ProcessInfo } from '../proc/types.js';
 import { COLUMNS, type RenderContext } from './columns.js';
 import { daemonColumn, DAEMON_FORMAT, isDaemon } from './daemons.js';
 import { BSD_FORMATS, expand, parseFormatList, PsError, sysvList, type FormatNode } from './format.js';
 import { layout, OUTBUF_SIZE, renderRow } from './layout.js';
-import { parseArgs, type PsRequest } from './options.js';
+import { parseArgs, type PsRequest, type SelectList } from './options.js';
 import { forest, forestArt, sortRows } from './order.js';
 import { ownTty, selector, ttyDevice } from './select.js';
 import { charsetFromEnv } from './text.js';
@@ -88,8 +88,10 @@ function jsonValue(text: string): string | number {
 
 export function runPs(argv: string[], io: PsIO): number {
   let r: PsRequest;
+  const procRoot = io.procRoot ?? '/proc';
+  const names = nameCache(procRoot === '/proc' ? '/etc' : `${procRoot}/../etc`);
   try {
-    r = parseArgs(argv);
+    r = parseArgs(argv, (l) => checkNames(l, names));
   } catch (e) {
     if (!(e instanceof PsError)) throw e;
     io.error(`dk ps: error: ${e.message} (see 'dk ps --help')\n`);
@@ -104,7 +106,7 @@ export function runPs(argv: string[], io: PsIO): number {
     return 0;
   }
   try {
-    return list(r, io);
+    return list(r, io, procRoot, names);
   } catch (e) {
     if (!(e instanceof PsError)) throw e;
     io.error(`dk ps: error: ${e.message} (see 'dk ps --help')\n`);
@@ -112,10 +114,22 @@ export function runPs(argv: string[], io: PsIO): number {
   }
 }
 
-function list(r: PsRequest, io: PsIO): number {
-  const procRoot = io.procRoot ?? '/proc';
+/** procps resolves user and group names while parsing, so "-aux" can fall back to BSD. */
+function checkNames(l: SelectList, names: NameCache): void {
+  const users = l.kind === 'euid' || l.kind === 'ruid';
+  const groups = l.kind === 'egid' || l.kind === 'rgid';
+  if (!users && !groups) return;
+  for (const v of l.values) {
+    if (/^[0-9]+$/.test(v)) continue;
+    if (users && names.uidOf(v) === undefined) throw new PsError('user name does not exist');
+    if (groups && names.gidOf(v) === undefined) throw new PsError('group name does not exist');
+  }
+}
+
+function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): number {
   const etcRoot = procRoot === '/proc' ? '/etc' : `${procRoot}/../etc`;
-  const names = nameCache(etcRoot);
+  // --daemons looks at the whole machine unless told otherwise
+  if (r.daemons && r.lists.length === 0 && r.simple.size === 0) r.all = true;
   const { pred, needs } = selector(r, {
     euid: io.euid ?? process.geteuid?.() ?? 0,
     myTty: ownTty(procRoot),

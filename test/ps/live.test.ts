@@ -33,6 +33,7 @@ const WHOLE_SYSTEM: string[][] = [
   ['-eLf'],
   ['-ejH'],
   ['aux'],
+  ['-aux'],
   ['axlww'],
   ['axjf'],
   ['-eF'],

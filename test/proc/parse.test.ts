@@ -1,0 +1,139 @@
+/** Property tests for the /proc parsers: hostile comm values and cut-off files. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseStat, devMajor, devMinor } from '../../src/proc/parse/stat.js';
+import { parseStatus } from '../../src/proc/parse/status.js';
+import { splitNul, parseStatm, parseUptime, parseBootTime, parseMemTotal, normalizeWchan, parseCgroup } from '../../src/proc/parse/misc.js';
+import { parseTtyDrivers } from '../../src/proc/tty.js';
+import { parseIdFile } from '../../src/proc/users.js';
+
+// what the kernel allows in comm: any bytes but NUL, at most 15 of them
+const comm = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '(', ')', '\n', ')', ' S 1 (', 'é', '\t', '9'), maxLength: 15 });
+const u32 = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+
+function statLine(pid: number, c: string, state: string, nums: number[]): string {
+  return `${pid} (${c}) ${state} ${nums.join(' ')}\n`;
+}
+
+describe('parseStat', () => {
+  test('comm with spaces, parentheses and newlines survives; numbers land in their fields', () => {
+    fc.assert(
+      fc.property(u32, comm, fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'), fc.array(u32, { minLength: 49, maxLength: 49 }), (pid, c, state, nums) => {
+        const st = parseStat(statLine(pid, c, state, nums));
+        assert.ok(st);
+        assert.equal(st.pid, pid);
+        assert.equal(st.comm, c);
+        assert.equal(st.state, state);
+        assert.equal(st.ppid, nums[0]);
+        assert.equal(st.ttyNr, nums[3]);
+        assert.equal(st.utime, nums[10]);
+        assert.equal(st.starttime, nums[18]);
+        assert.equal(st.policy, nums[37]);
+      }),
+    );
+  });
+
+  test('a file cut anywhere before the policy field parses as nothing, never throws', () => {
+    fc.assert(
+      fc.property(u32, comm, fc.array(u32, { minLength: 49, maxLength: 49 }), fc.nat(), (pid, c, nums, cut) => {
+        const full = statLine(pid, c, 'S', nums);
+        const policyStart = `${pid} (${c}) S ${nums.slice(0, 37).join(' ')} `.length;
+        const at = cut % (full.length + 1);
+        const st = parseStat(full.slice(0, at));
+        if (at <= policyStart) assert.equal(st, undefined);
+        else {
+          assert.ok(st);
+          assert.equal(st.comm, c);
+          assert.ok(String(nums[37]).startsWith(String(st.policy)));
+        }
+      }),
+    );
+  });
+
+  test('garbage never throws', () => {
+    fc.assert(fc.property(fc.string(), (s) => void parseStat(s)));
+  });
+
+  test('tty_nr splits into major and minor like the kernel encodes it', () => {
+    assert.equal(devMajor(34816), 136);
+    assert.equal(devMinor(34816), 0);
+    const nr = (136 << 8) | (5 & 0xff) | ((300 & ~0xff) << 12);
+    assert.equal(devMinor(nr), 300 & ~0xff | 5);
+  });
+});
+
+describe('parseStatus', () => {
+  const sample = 'Name:\ta (b) c\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t42\nUid:\t1000\t1001\t1002\t1003\nGid:\t5\t6\t7\t8\nGroups:\t4 24 27 \nVmSize:\t  10000 kB\nVmLck:\t       4 kB\nVmRSS:\t    3000 kB\nThreads:\t3\nSigPnd:\t0000000000000001\nShdPnd:\t0000000000000002\nSigBlk:\t0000000000000003\nSigIgn:\t0000000000000004\nSigCgt:\t0000000000000005\nCapEff:\t000001ffffffffff\n';
+
+  test('reads ids, groups, memory, signals and capabilities', () => {
+    const s = parseStatus(sample);
+    assert.equal(s.name, 'a (b) c');
+    assert.deepEqual(s.uid, { real: 1000, effective: 1001, saved: 1002, fs: 1003 });
+    assert.deepEqual(s.groups, [4, 24, 27]);
+    assert.equal(s.vmSize, 10000);
+    assert.equal(s.vmLck, 4);
+    assert.equal(s.vmRss, 3000);
+    assert.equal(s.signals?.pending, '0000000000000001');
+    assert.equal(s.signals?.shared, '0000000000000002');
+    assert.equal(s.caps?.effective, '000001ffffffffff');
+  });
+
+  test('any prefix parses without throwing and never invents a value', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: sample.length }), (cut) => {
+        const s = parseStatus(sample.slice(0, cut));
+        if (s.uid) assert.ok([1000, 100, 10, 1].includes(s.uid.real) || s.uid.real === 1000);
+        if (s.vmRss !== undefined) assert.ok(String(3000).startsWith(String(s.vmRss)));
+      }),
+    );
+    fc.assert(fc.property(fc.string(), (t) => void parseStatus(t)));
+  });
+});
+
+describe('small parsers', () => {
+  test('splitNul inverts the kernel argv encoding', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string().filter((s) => !s.includes('\0')), { minLength: 1 }), (argv) => {
+        assert.deepEqual(splitNul(`${argv.join('\0')}\0`), argv);
+      }),
+    );
+    assert.deepEqual(splitNul(''), []);
+    assert.deepEqual(splitNul('sshd: listener'), ['sshd: listener']);
+  });
+
+  test('statm, uptime, btime, meminfo, wchan, cgroup', () => {
+    assert.deepEqual(parseStatm('10 5 3 1 0 4 0\n'), { size: 10, resident: 5, shared: 3, text: 1, data: 4 });
+    assert.equal(parseStatm('10 5'), undefined);
+    assert.equal(parseUptime('123.45 99.00\n'), 123.45);
+    assert.equal(parseUptime(''), 0);
+    assert.equal(parseBootTime('cpu 1 2\nbtime 1700000000\n'), 1700000000);
+    assert.equal(parseMemTotal('MemTotal:  2048 kB\n'), 2048);
+    assert.equal(normalizeWchan('0'), '-');
+    assert.equal(normalizeWchan(''), '?');
+    assert.equal(parseCgroup('0::/a\n'), '0::/a');
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        parseStatm(s);
+        parseUptime(s);
+        parseBootTime(s);
+        parseMemTotal(s);
+        normalizeWchan(s);
+        parseCgroup(s);
+        parseTtyDrivers(s);
+        parseIdFile(s);
+      }),
+    );
+  });
+
+  test('tty drivers: later lines win, like procps', () => {
+    const d = parseTtyDrivers('a /dev/tty 4 1-63 console\nb /dev/ttyS 4 64-95 serial\nc /dev/pts 136 0-1048575 pty:slave\nunknown serial 5 1 x\n');
+    assert.deepEqual(d.map((x) => x.name), ['pts', 'ttyS', 'tty']);
+  });
+
+  test('passwd: first entry for an id wins', () => {
+    const m = parseIdFile('root:x:0:0::/:/bin/sh\ntoor:x:0:0::/:/bin/sh\n# comment\nbroken\nalice:x:1000:1000::/:/bin/sh\n');
+    assert.equal(m.get(0), 'root');
+    assert.equal(m.get(1000), 'alice');
+  });
+});
