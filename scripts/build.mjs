@@ -2,16 +2,21 @@
 // there), and esbuild bundles the CLI into one file, because resolving dozens
 // of ES modules at start-up costs more than the work `dk ps` does.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });
 
+// stale chunks from earlier builds would pile up next to the new ones
+rmSync(`${root}dist/chunks`, { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 await build({
   entryPoints: [`${root}src/cli/main.ts`],
-  outfile: `${root}dist/dk.js`,
+  outdir: `${root}dist`,
+  entryNames: 'dk',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -7,7 +7,6 @@
 import { basename } from 'node:path';
 import { runPs } from '../ps/run.js';
 import { runPstree } from '../pstree/run.js';
-import { program } from './program.js';
 
 type Tool = (argv: string[]) => number;
 
@@ -41,5 +40,8 @@ if (direct) {
   const sub = process.argv[2];
   const tool = sub !== undefined ? TOOLS[sub] : undefined;
   if (tool) process.exitCode = tool(process.argv.slice(3));
-  else program(TOOLS).parse(process.argv);
+  else {
+    // commander is only loaded for the commands that need it
+    void import('./program.js').then(({ program }) => program(TOOLS).parse(process.argv));
+  }
 }

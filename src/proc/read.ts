@@ -1,5 +1,5 @@
 /**
- * Small-file reading tuned for /proc: open + read into one reused buffer +
+ * Small-file reading tuned for /proc: open + one read into a reused buffer +
  * close is three syscalls, where readFileSync adds an fstat (always size 0 on
  * /proc) and a second read. Every error comes back as undefined: a process
  * that exits mid-read (ENOENT, ESRCH) or a file we may not read (EACCES) is
@@ -25,9 +25,14 @@ export function readBytes(path: string): Buffer | undefined {
         shared.copy(bigger, 0, 0, len);
         shared = bigger;
       }
-      const n = fs.readSync(fd, shared, len, shared.length - len, null);
+      const room = shared.length - len;
+      const n = fs.readSync(fd, shared, len, room, null);
       if (n <= 0) break;
       len += n;
+      // /proc files hand over everything they have in one read when the
+      // buffer is big enough, so a short read is the end: skip the extra
+      // read() that would only return 0 (procps relies on the same).
+      if (n < room) break;
     }
     return shared.subarray(0, len);
   } catch {

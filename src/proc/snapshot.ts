@@ -68,6 +68,7 @@ function sourcesFor(fields: readonly FieldName[] | undefined): Set<Source> {
 }
 
 const PF_KTHREAD = 0x00200000;
+const NON_ASCII = /[\x80-\xff]/;
 
 /** Kernel-wide facts needed to interpret per-process numbers. */
 export function systemInfo(procRoot = '/proc'): SystemInfo {
@@ -107,27 +108,32 @@ class Reader {
     this.names = nameCache(opts.etcRoot ?? (opts.procRoot ? `${opts.procRoot}/../etc` : '/etc'));
     this.ttys = new TtyResolver({ procRoot: this.procRoot, devRoot: opts.devRoot, statDevice: opts.statDevice });
     this.src = sourcesFor(opts.fields);
+    this.fullStatus = !opts.fields || opts.fields.includes('signals') || opts.fields.includes('caps');
   }
+  private readonly fullStatus: boolean;
 
   /** Reads one task; dir is /proc/PID or /proc/PID/task/TID. */
   read(pid: number, dir: string, processDir: string): ProcessInfo | undefined {
-    const statText = readText(`${dir}/stat`);
+    // latin1 decoding is a plain copy; only a non-ASCII comm needs UTF-8
+    const statText = readAscii(`${dir}/stat`);
     if (statText === undefined) return undefined;
     const st = parseStat(statText);
     if (!st) return undefined;
+    if (NON_ASCII.test(st.comm)) st.comm = Buffer.from(st.comm, 'latin1').toString('utf8');
     const p = this.fromStat(pid, st);
     const src = this.src;
     if (src.has('status')) {
-      const txt = readText(`${dir}/status`);
+      const txt = readAscii(`${dir}/status`);
       if (txt === undefined) return undefined; // gone between the two reads
-      this.applyStatus(p, parseStatus(txt));
+      this.applyStatus(p, parseStatus(txt, this.fullStatus));
     }
     if (src.has('statm')) {
       const sm = parseStatm(readAscii(`${dir}/statm`) ?? '');
       if (sm) p.shared = (sm.shared * this.sys.pageSize) / 1024;
     }
+    // kernel threads have no command line: skip the open
     if (src.has('cmdline')) {
-      const c = readText(`${processDir}/cmdline`);
+      const c = st.flags & PF_KTHREAD ? '' : readText(`${processDir}/cmdline`);
       if (c !== undefined) p.cmdline = splitNul(c);
     }
     if (src.has('environ')) {

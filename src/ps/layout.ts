@@ -39,7 +39,8 @@ export function layout(nodes: FormatNode[], screenCols: number): Layout {
   return { nodes, activeCols, wideSignals: total + sigs * 7 <= activeCols };
 }
 
-const spaces = (n: number): string => (n > 0 ? ' '.repeat(n) : '');
+const PAD = ' '.repeat(SPACE_AMOUNT);
+const spaces = (n: number): string => (n > 0 ? PAD.slice(0, n) : '');
 
 /** One output line (without newline); p undefined renders the header. */
 export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderContext, forestArt: string): string {

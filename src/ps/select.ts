@@ -112,7 +112,7 @@ export function selector(r: PsRequest, env: SelectEnv): { pred: Pred; needs: Fie
   if (bits === undefined) bits = r.simple.has('Bx') || r.simple.has('Bg') ? 0xffff : 0x3f3f;
   const useTable = r.simple.size > 0 || lists.length === 0;
   const defaultSel = r.simple.size === 0 && lists.length === 0;
-  if (useTable) needs.push('euid');
+  if (useTable && !r.all) needs.push('euid');
   const pred: Pred = (p) => {
     let ok = false;
     if (r.all) ok = true;

@@ -63,11 +63,16 @@ function kb(v: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
-/** Parses status text line by line; unknown keys are skipped, malformed values dropped. */
-export function parseStatus(text: string): StatusFields {
+/**
+ * Parses status text line by line; unknown keys are skipped, malformed values
+ * dropped. With full false it stops at "Threads:", before the signal masks
+ * and capabilities, which most listings never show.
+ */
+export function parseStatus(text: string, full = true): StatusFields {
   const out: StatusFields = {};
   let pos = 0;
   while (pos < text.length) {
+    if (!full && text.startsWith('Threads:', pos)) break;
     let eol = text.indexOf('\n', pos);
     if (eol < 0) eol = text.length;
     const colon = text.indexOf(':', pos);

@@ -1,0 +1,12 @@
+// npm run bench [-- NAME...]: runs the named comparisons (default: all).
+// Every line printed is "name: ours X, peer Y, ratio Z", measured in this run.
+const ALL = ['ps'];
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
+for (const name of chosen) {
+  if (!ALL.includes(name)) {
+    console.error(`unknown benchmark '${name}' (have: ${ALL.join(', ')})`);
+    process.exit(1);
+  }
+  const mod = await import(`./${name}.mjs`);
+  await mod.default();
+}

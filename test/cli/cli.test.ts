@@ -1,0 +1,58 @@
+/** The dk executable: help, version, busybox-style links, exit codes. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dk, ENV, run } from '../helpers/dk.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+describe('dk', () => {
+  test('--help lists the commands, --version prints the package version', () => {
+    const h = dk(['--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.out, /ps \[args\.\.\.\]/);
+    assert.match(h.out, /pstree \[args\.\.\.\]/);
+    assert.match(h.out, /links/);
+    assert.equal(dk(['--version']).out.trim(), pkg.version);
+  });
+
+  test('help ps and ps --help describe the ps options', () => {
+    const h = dk(['help', 'ps']);
+    assert.equal(h.code, 0);
+    assert.match(h.out, /--daemons/);
+    assert.match(dk(['ps', '--help']).out, /Usage: dk ps/);
+    assert.match(dk(['help', 'pstree']).out, /--show-pids/);
+  });
+
+  test('unknown command: commander error and status 1', () => {
+    const r = dk(['frobnicate']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /unknown command/);
+  });
+
+  test('links: ps and pstree symlinks run the tools', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dk-links-'));
+    try {
+      const r = dk(['links', dir]);
+      assert.equal(r.code, 0, r.err);
+      const ps = run(join(dir, 'ps'), ['-o', 'pid=', '-p', String(process.pid)], ENV);
+      assert.equal(ps.code, 0, ps.err);
+      assert.equal(ps.out.trim(), String(process.pid));
+      const tree = run(join(dir, 'pstree'), ['-p', String(process.pid)], ENV);
+      assert.equal(tree.code, 0, tree.err);
+      assert.match(tree.out, new RegExp(`\\(${process.pid}\\)`));
+      assert.equal(dk(['links', dir]).code, 1, 'existing links are not replaced without --force');
+      assert.equal(dk(['links', '--force', dir]).code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('dk ps | head does not fail on a closed pipe', () => {
+    const r = run('sh', ['-c', `"${process.execPath}" "${join(process.cwd(), 'dist/dk.js')}" ps -e | head -1`], ENV);
+    assert.equal(r.code, 0);
+    assert.equal(r.err, '');
+  });
+});
