@@ -28,7 +28,7 @@ export function daemonTraits(p: ProcessInfo, byPid: ReadonlyMap<number, ProcessI
 }
 
 export function isDaemon(p: ProcessInfo, byPid: ReadonlyMap<number, ProcessInfo>): boolean {
-  if (p.kernelThread || p.pid === 1 || p.ppid === 0) return false;
+  if (p.kernelThread || p.pid === 1 || p.ppid === 0 || p.state === 'Z') return false;
   const t = daemonTraits(p, byPid);
   return t.noTty && t.noTpgid && t.parentInit && t.ownSession;
 }
