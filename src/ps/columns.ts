@@ -4,7 +4,7 @@
  * -l, u, -o ...) is a list of these, so one table drives all of them.
  */
 import type { FieldName, ProcessInfo, SystemInfo } from '../proc/types.js';
-import { bsdStart, bsdTime, cpuTime, ctime, elapsed, started, stime } from './times.js';
+import { bsdStart as bsdStartRaw, bsdTime, cpuTime, ctime as ctimeRaw, elapsed, memoByStart, started as startedRaw, stime as stimeRaw } from './times.js';
 import { escape, type Charset } from './text.js';
 
 /** L left, R right, U user name (left unless numeric), W wchan, X unlimited text, S signal mask */
@@ -43,6 +43,11 @@ export interface Column {
   /** sort key; columns without one sort by their printed text */
   key?(p: ProcessInfo, c: RenderContext): number | string;
 }
+
+const stime = memoByStart(stimeRaw);
+const started = memoByStart(startedRaw);
+const bsdStart = memoByStart(bsdStartRaw);
+const ctime = memoByStart((start) => ctimeRaw(start));
 
 const num = (n: number | undefined): string => (n === undefined ? '-' : String(n));
 const dash = (): string => '-';
@@ -186,7 +191,7 @@ const DEFS: Def[] = [
   ['ignored', 'IGNORED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.ignored, c)],
   ['intpri', 'PRI', 3, 'R', [], (p) => String(60 + p.priority), (p) => p.priority],
   ['label', 'LABEL', 31, 'L', ['label'], (p) => p.label ?? '-'],
-  ['lstart', 'STARTED', 24, 'R', [], (p, c) => ctime(startEpoch(p, c.sys)), (p) => p.startTicks],
+  ['lstart', 'STARTED', 24, 'R', [], (p, c) => ctime(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
   ['lwp', 'LWP', 5, 'R', [], (p) => String(p.tid), (p) => p.tid, true],
   ['maj_flt', 'MAJFL', 6, 'R', [], (p, c) => String(p.majflt + (c.cumulative ? p.cmajflt : 0)), (p) => p.majflt],
   ['majflt', 'MAJFLT', 6, 'R', [], (p, c) => String(p.majflt + (c.cumulative ? p.cmajflt : 0)), (p) => p.majflt],

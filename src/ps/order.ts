@@ -50,7 +50,12 @@ export interface ForestRow {
 
 /** Orders rows as a forest and returns each with its prefix codes. */
 export function forest(rows: ProcessInfo[], keys: SortKey[], ctx: RenderContext, unixStyle: boolean): ForestRow[] {
-  const sorted = [...rows].sort(chain([(a, b) => a.ppid - b.ppid, ...keys.map((k) => keyCmp(k, ctx)), (a, b) => a.startTicks - b.startTicks]));
+  // procps sorts by parent (or by the user's keys instead), then start time,
+  // and walks siblings as contiguous runs: a --sort that splits siblings
+  // loses them from the tree there too, and we show the same listing.
+  const byParent: Cmp = (a, b) => a.ppid - b.ppid;
+  const primary = keys.length ? keys.map((k) => keyCmp(k, ctx)) : [byParent];
+  const sorted = [...rows].sort(chain([...primary, (a, b) => a.startTicks - b.startTicks]));
   const n = sorted.length;
   const pids = new Set(sorted.map((p) => p.pid));
   // first index of each parent's block of children

@@ -145,7 +145,10 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
   if (r.bsdE) fields.add('environ');
   if (r.daemons) fields.add('tty');
 
-  const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, statDevice: io.statDevice, fields: [...fields], threads: r.threads !== undefined });
+  // Selecting by PID alone needs only those PIDs read (procps reads them all).
+  const onlyPids = !r.all && !r.negate && r.simple.size === 0 && r.lists.length > 0 && r.lists.every((l) => l.kind === 'pid');
+  const pids = onlyPids ? [...new Set(r.lists.flatMap((l) => l.values.map(Number)))].sort((a, b) => a - b) : undefined;
+  const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, statDevice: io.statDevice, fields: [...fields], threads: r.threads !== undefined, pids });
   let rows: ProcessInfo[] = snap.procs.filter(pred);
   let byPid: Map<number, ProcessInfo> | undefined;
   if (r.daemons || r.why) {

@@ -62,3 +62,21 @@ export function bsdTime(seconds: number): string {
   const m = Math.floor(seconds / 60);
   return `${m < 10 ? '  ' : m < 100 ? ' ' : ''}${m}:${pad2(seconds % 60)}`;
 }
+
+/**
+ * Memoizes a (start, now) formatter: a listing formats the same few start
+ * seconds over and over (everything started at boot), and Date is slow.
+ */
+export function memoByStart(f: (start: number, now: number) => string): (start: number, now: number) => string {
+  let forNow = NaN;
+  let cache = new Map<number, string>();
+  return (start, now) => {
+    if (now !== forNow) {
+      forNow = now;
+      cache = new Map();
+    }
+    let v = cache.get(start);
+    if (v === undefined) cache.set(start, (v = f(start, now)));
+    return v;
+  };
+}

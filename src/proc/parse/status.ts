@@ -63,16 +63,41 @@ function kb(v: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+/** The value of one "Key:\tvalue" line, found directly; undefined when absent. */
+function valueOf(text: string, key: string): string | undefined {
+  let at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`);
+  if (at < 0) return undefined;
+  if (at > 0) at++;
+  const eol = text.indexOf('\n', at);
+  if (eol < 0) return undefined; // cut off mid-line: the value may be partial
+  return text.slice(at + key.length, eol).trim();
+}
+
 /**
  * Parses status text line by line; unknown keys are skipped, malformed values
- * dropped. With full false it stops at "Threads:", before the signal masks
- * and capabilities, which most listings never show.
+ * dropped. With full false only the ids, groups and memory counters a
+ * listing shows are picked out, without walking every line.
  */
 export function parseStatus(text: string, full = true): StatusFields {
+  if (!full) {
+    const out: StatusFields = {};
+    const uid = valueOf(text, 'Uid:');
+    if (uid !== undefined) out.uid = quad(uid);
+    const gid = valueOf(text, 'Gid:');
+    if (gid !== undefined) out.gid = quad(gid);
+    const groups = valueOf(text, 'Groups:');
+    if (groups !== undefined) out.groups = groups === '' ? [] : groups.split(/\s+/).map(Number).filter(Number.isInteger);
+    const size = valueOf(text, 'VmSize:');
+    if (size !== undefined) out.vmSize = kb(size);
+    const lck = valueOf(text, 'VmLck:');
+    if (lck !== undefined) out.vmLck = kb(lck);
+    const rss = valueOf(text, 'VmRSS:');
+    if (rss !== undefined) out.vmRss = kb(rss);
+    return out;
+  }
   const out: StatusFields = {};
   let pos = 0;
   while (pos < text.length) {
-    if (!full && text.startsWith('Threads:', pos)) break;
     let eol = text.indexOf('\n', pos);
     if (eol < 0) eol = text.length;
     const colon = text.indexOf(':', pos);
