@@ -186,7 +186,6 @@ class Parser {
         case 'M': case 'Z': r.context = true; break;
         case 'V': r.version = true; break;
         case 'w': r.wide++; break;
-        case 'x': break; // no-op for compatibility, as in procps
         case 'o': r.formats.push(this.listArg(rest, 'format specification must follow -o')); return;
         case 'O': r.formatsO.push({ list: this.listArg(rest, 'format specification must follow -O'), bsd: false }); return;
         case 'p': r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow -p'), 'process ID list') }); return;

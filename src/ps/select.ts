@@ -116,7 +116,8 @@ export function selector(r: PsRequest, env: SelectEnv): { pred: Pred; needs: Fie
   const pred: Pred = (p) => {
     let ok = false;
     if (r.all) ok = true;
-    else if (defaultSel) ok = p.euid === env.euid && p.ttyNr === env.myTty;
+    // default: my processes on my terminal; BSD syntax ("ps u") also wants a terminal
+    else if (defaultSel) ok = p.euid === env.euid && p.ttyNr === env.myTty && !(r.preferBsd && p.ttyNr === 0);
     else {
       if (useTable) {
         const idx = (p.euid === env.euid ? 1 : 0) | (p.sid === p.pid ? 2 : 0) | (p.ttyNr === 0 ? 4 : 0);

@@ -59,6 +59,10 @@ const WHOLE_SYSTEM: string[][] = [
   ['-eo', 'pid,sig,sigmask,sigignore,sigcatch,comm'],
   ['-eo', 'pid,tt,tname,tty8,comm'],
   ['-eo', 'pid,args', '-w'],
+  ['-e', '--forest', '--sort=-pid', '-o', 'pid,ppid,comm'],
+  ['axjf', '--sort=-ppid'],
+  ['-x'],
+  ['-o', 'pid,tty,comm'],
 ];
 
 describe('dk ps matches procps ps', () => {
@@ -89,6 +93,8 @@ describe('dk ps matches procps ps', () => {
       ['-Lp', list],
       ['-o', 'pid,stat', '-p', list, 'r'],
       ['j', ...fam.pids.map(String)],
+      // BSD syntax without a selection: my processes that have a terminal (none here)
+      ['u'],
       ...fam.pids.slice(0, 2).map((p) => [String(p)]),
     ];
     for (const args of cases) {
