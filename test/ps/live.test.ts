@@ -59,7 +59,7 @@ const WHOLE_SYSTEM: string[][] = [
   ['-eo', 'pid,sig,sigmask,sigignore,sigcatch,comm'],
   ['-eo', 'pid,tt,tname,tty8,comm'],
   ['-eo', 'pid,args', '-w'],
-  ['-e', '--forest', '--sort=-pid', '-o', 'pid,ppid,comm'],
+  ['-e', '--forest', '--sort=ppid,-pid', '-o', 'pid,ppid,comm'],
   ['axjf', '--sort=-ppid'],
   ['-x'],
   ['-o', 'pid,tty,comm'],
