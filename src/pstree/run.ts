@@ -219,7 +219,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
     userChanges: f.has('u'),
     label: f.has('Z'),
     color: o.color === 'age',
-    bold: ['\x1b[1m', '\x1b(B\x1b[m'],
+    bold: ['\x1b[1m', '\x1b[0m'],
     userName: (uid) => names.user(uid),
   });
   if (user === undefined) {

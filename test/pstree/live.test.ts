@@ -66,6 +66,17 @@ describe('dk pstree matches psmisc pstree', () => {
     assert.match(dk(['pstree', String(fam.byRole.threaded)]).out, /^node---\d+\*\[\{node\}\]\n$/);
   });
 
+  test('highlighting (-H, -h) and age colours use the same escapes', (t) => {
+    if (!requirePeer(t, 'pstree', 'psmisc')) return;
+    const env = { ...process.env, LANG: 'C.UTF-8', TERM: 'xterm' };
+    const s = String(fam.byRole.shell);
+    for (const args of [['-H', String(fam.byRole.sleeper1), s], ['-C', 'age', '-p', s], ['-H', s, '-a', s]]) {
+      const peer = run('pstree', args, env);
+      const mine = dk(['pstree', ...args], env);
+      assert.equal(mine.out, peer.out, `pstree ${args.join(' ')}`);
+    }
+  });
+
   test('long lines are cut at COLUMNS with +, like psmisc', (t) => {
     if (!requirePeer(t, 'pstree', 'psmisc')) return;
     for (const cols of ['20', '12', '7']) {
