@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { report, stats, timeCommand } from './lib.mjs';
 
-const DK = fileURLToPath(new URL('../dist/dk.js', import.meta.url));
+const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
 const LIB = new URL('../dist/src/index.js', import.meta.url).href;
 const RUNS = 20;
 const SLEEPERS = 1000;

@@ -1,29 +1,30 @@
-// Two outputs: tsc compiles src and test to dist/ (library + tests run from
-// there), and esbuild bundles the CLI into one file, because resolving dozens
-// of ES modules at start-up costs more than the work `dk ps` does.
+// Builds dist/: tsc compiles src and test (the library and the tests run from
+// there), and esbuild bundles the CLI into one CommonJS file that a small
+// launcher runs with a V8 code cache. Start-up is most of what `dk ps` costs:
+// Node's ESM loader and compiling the bundle took ~9 ms per run, the cached
+// CommonJS path ~1 ms.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });
 
-// stale chunks from earlier builds would pile up next to the new ones
-rmSync(`${root}dist/chunks`, { recursive: true, force: true });
+for (const old of ['dist/chunks', 'dist/dk.js', 'dist/dk-bundle.cjs.cache']) rmSync(`${root}${old}`, { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 await build({
   entryPoints: [`${root}src/cli/main.ts`],
-  outdir: `${root}dist`,
-  entryNames: 'dk',
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
+  outfile: `${root}dist/dk-bundle.cjs`,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
-  // commander is CommonJS: give the ESM bundle a require() for its node: imports
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __dkRequire } from 'node:module';\nconst require = __dkRequire(import.meta.url);" },
   define: { DK_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });
-chmodSync(`${root}dist/dk.js`, 0o755);
+writeFileSync(`${root}dist/dk.cjs`, readFileSync(`${root}src/cli/launcher.cjs`));
+chmodSync(`${root}dist/dk.cjs`, 0o755);
+// Produce the code cache by running the common paths once (DK_WRITE_CACHE).
+for (const args of [['ps', '-p', String(process.pid)], ['pstree', String(process.pid)]]) {
+  execFileSync(process.execPath, [`${root}dist/dk.cjs`, ...args], { stdio: 'ignore', env: { ...process.env, DK_WRITE_CACHE: '1' } });
+}

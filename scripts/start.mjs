@@ -2,7 +2,7 @@
 // process tree they hang in.
 import { spawnSync } from 'node:child_process';
 
-const dk = new URL('../dist/dk.js', import.meta.url).pathname;
+const dk = new URL('../dist/dk.cjs', import.meta.url).pathname;
 let failed = false;
 for (const args of [['ps', '--daemons'], ['pstree']]) {
   console.log(`$ dk ${args.join(' ')}`);

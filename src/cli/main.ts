@@ -32,7 +32,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const invokedAs = basename(process.argv[1] ?? 'dk').replace(/\.js$/, '');
+const invokedAs = basename(process.argv[1] ?? 'dk').replace(/\.c?js$/, '');
 const direct = TOOLS[invokedAs];
 if (direct) {
   process.exitCode = direct(process.argv.slice(2));

@@ -51,7 +51,7 @@ describe('dk', () => {
   });
 
   test('dk ps | head does not fail on a closed pipe', () => {
-    const r = run('sh', ['-c', `"${process.execPath}" "${join(process.cwd(), 'dist/dk.js')}" ps -e | head -1`], ENV);
+    const r = run('sh', ['-c', `"${process.execPath}" "${join(process.cwd(), 'dist/dk.cjs')}" ps -e | head -1`], ENV);
     assert.equal(r.code, 0);
     assert.equal(r.err, '');
   });

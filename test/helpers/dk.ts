@@ -1,8 +1,8 @@
-/** Runs the built dk executable (dist/dk.js) and peers as real processes. */
+/** Runs the built dk executable (dist/dk.cjs) and peers as real processes. */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const DK = fileURLToPath(new URL('../../dk.js', import.meta.url));
+export const DK = fileURLToPath(new URL('../../dk.cjs', import.meta.url));
 
 export interface Result {
   code: number;
