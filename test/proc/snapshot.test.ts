@@ -97,3 +97,13 @@ describe('snapshot on the live system', () => {
     await until(() => kids.every((pid) => !processes({ pids: [pid], fields: ['pid'] }).some((p) => p.state !== 'Z')), 'the short-lived children to finish');
   });
 });
+
+describe('package entry point', () => {
+  test("import from 'daemonkit' gives the documented API", async () => {
+    // by name, through package.json "exports" (a variable keeps tsc from resolving it at build time)
+    const name = 'daemonkit';
+    const m = (await import(name)) as typeof import('../../src/index.js');
+    for (const f of ['processes', 'process', 'threads', 'snapshot'] as const) assert.equal(typeof m[f], 'function', f);
+    assert.ok(m.processes({ fields: ['pid'] }).some((p) => p.pid === process.pid));
+  });
+});
