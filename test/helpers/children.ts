@@ -23,6 +23,17 @@ function statOf(pid: number): string[] | undefined {
   }
 }
 
+/** SIGKILLs each PID we started; ones already gone are skipped. */
+export function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** Waits (by polling /proc, bounded) until pred holds. */
 export async function until(pred: () => boolean, what: string, limitMs = 10000): Promise<void> {
   const end = Date.now() + limitMs;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processes, process as oneProcess, threads, snapshot } from '../../src/index.js';
 import { fixture } from '../helpers/fixture.js';
-import { until } from '../helpers/children.js';
+import { killAll, until } from '../helpers/children.js';
 
 const procRoot = `${fixture('basic')}/proc`;
 const pts = (path: string) => (/\/pts\/(\d+)$/.test(path) ? { major: 136, minor: Number(RegExp.$1) } : undefined);
@@ -65,15 +65,7 @@ describe('snapshot on a fixture tree', () => {
 
 describe('snapshot on the live system', () => {
   const kids: number[] = [];
-  after(() => {
-    for (const pid of kids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  after(() => killAll(kids));
 
   test('sees this process and its own threads', () => {
     const me = oneProcess(process.pid);

@@ -6,18 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dk } from '../helpers/dk.js';
-import { until } from '../helpers/children.js';
+import { killAll, until } from '../helpers/children.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-daemon-'));
 const started: number[] = [];
 after(() => {
-  for (const pid of started) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
+  killAll(started);
   rmSync(dir, { recursive: true, force: true });
 });
 
