@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { isatty } from 'node:tty';
 import { runPs } from '../ps/run.js';
 import { runPstree } from '../pstree/run.js';
+import { runExecInfo } from '../execinfo/run.js';
 
 type Tool = (argv: string[]) => number;
 
@@ -44,6 +45,7 @@ const error = (s: string): void => writeFd(2, s);
 export const TOOLS: Record<string, Tool> = {
   ps: (argv) => runPs(argv, { write, error, env: process.env, tty: stdoutTty() }),
   pstree: (argv) => runPstree(argv, { write, error, env: process.env, tty: stdoutTty() }),
+  'exec-info': (argv) => runExecInfo(argv, { write, error, env: process.env }),
 };
 
 
