@@ -10,6 +10,7 @@ import { isatty } from 'node:tty';
 import { runPs } from '../ps/run.js';
 import { runPstree } from '../pstree/run.js';
 import { runExecInfo } from '../execinfo/run.js';
+import { runLsof } from '../lsof/run.js';
 
 type Tool = (argv: string[]) => number;
 
@@ -46,6 +47,7 @@ export const TOOLS: Record<string, Tool> = {
   ps: (argv) => runPs(argv, { write, error, env: process.env, tty: stdoutTty() }),
   pstree: (argv) => runPstree(argv, { write, error, env: process.env, tty: stdoutTty() }),
   'exec-info': (argv) => runExecInfo(argv, { write, error, env: process.env }),
+  lsof: (argv) => runLsof(argv, { write, error, env: process.env }),
 };
 
 

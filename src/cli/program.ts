@@ -4,6 +4,7 @@ import { createLinks } from './links.js';
 import { PS_HELP } from '../ps/run.js';
 import { PSTREE_USAGE } from '../pstree/run.js';
 import { EXEC_INFO_HELP } from '../execinfo/run.js';
+import { LSOF_HELP } from '../lsof/run.js';
 
 declare const DK_VERSION: string | undefined;
 const VERSION = typeof DK_VERSION === 'string' ? DK_VERSION : '0.0.0-dev';
@@ -28,6 +29,7 @@ export function program(tools: Record<string, (argv: string[]) => number>): Comm
   };
   passthrough('ps', 'report a snapshot of the current processes (procps-ng compatible)', PS_HELP);
   passthrough('pstree', 'display a tree of processes (psmisc compatible)', PSTREE_USAGE);
+  passthrough('lsof', 'list open files (lsof 4.95 compatible)', LSOF_HELP);
   passthrough('exec-info', 'explain how exec would start a file: #!, ELF, loader, libraries, sections', EXEC_INFO_HELP);
 
   p.command('links')

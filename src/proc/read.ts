@@ -9,8 +9,14 @@ import * as fs from 'node:fs';
 
 let shared = Buffer.allocUnsafe(64 * 1024);
 
-/** Reads a whole file as bytes; returns a view valid until the next call. */
-export function readBytes(path: string): Buffer | undefined {
+/**
+ * Reads a whole file as bytes; returns a view valid until the next call.
+ * single: the file is one record generated at open (stat, status, statm,
+ * cmdline): a short read is then the end and the extra read() that would
+ * return 0 is skipped. Multi-record seq files (maps, net/tcp) hand out a
+ * page at a time and must be read until 0.
+ */
+export function readBytes(path: string, single = false): Buffer | undefined {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -29,10 +35,7 @@ export function readBytes(path: string): Buffer | undefined {
       const n = fs.readSync(fd, shared, len, room, null);
       if (n <= 0) break;
       len += n;
-      // /proc files hand over everything they have in one read when the
-      // buffer is big enough, so a short read is the end: skip the extra
-      // read() that would only return 0 (procps relies on the same).
-      if (n < room) break;
+      if (single && n < room) break;
     }
     return shared.subarray(0, len);
   } catch {
@@ -47,14 +50,14 @@ export function readBytes(path: string): Buffer | undefined {
 }
 
 /** Reads a file as UTF-8 text (invalid bytes become U+FFFD). */
-export function readText(path: string): string | undefined {
-  const b = readBytes(path);
+export function readText(path: string, single = false): string | undefined {
+  const b = readBytes(path, single);
   return b === undefined ? undefined : b.toString('utf8');
 }
 
 /** Reads a file whose content is ASCII, faster than UTF-8 decoding. */
-export function readAscii(path: string): string | undefined {
-  const b = readBytes(path);
+export function readAscii(path: string, single = false): string | undefined {
+  const b = readBytes(path, single);
   return b === undefined ? undefined : b.toString('latin1');
 }
 

@@ -115,7 +115,7 @@ class Reader {
   /** Reads one task; dir is /proc/PID or /proc/PID/task/TID. */
   read(pid: number, dir: string, processDir: string): ProcessInfo | undefined {
     // latin1 decoding is a plain copy; only a non-ASCII comm needs UTF-8
-    const statText = readAscii(`${dir}/stat`);
+    const statText = readAscii(`${dir}/stat`, true);
     if (statText === undefined) return undefined;
     const st = parseStat(statText);
     if (!st) return undefined;
@@ -123,27 +123,27 @@ class Reader {
     const p = this.fromStat(pid, st);
     const src = this.src;
     if (src.has('status')) {
-      const txt = readAscii(`${dir}/status`);
+      const txt = readAscii(`${dir}/status`, true);
       if (txt === undefined) return undefined; // gone between the two reads
       this.applyStatus(p, parseStatus(txt, this.fullStatus));
     }
     if (src.has('statm')) {
-      const sm = parseStatm(readAscii(`${dir}/statm`) ?? '');
+      const sm = parseStatm(readAscii(`${dir}/statm`, true) ?? '');
       if (sm) p.shared = (sm.shared * this.sys.pageSize) / 1024;
     }
     // kernel threads have no command line: skip the open
     if (src.has('cmdline')) {
-      const c = st.flags & PF_KTHREAD ? '' : readText(`${processDir}/cmdline`);
+      const c = st.flags & PF_KTHREAD ? '' : readText(`${processDir}/cmdline`, true);
       if (c !== undefined) p.cmdline = splitNul(c);
     }
     if (src.has('environ')) {
-      const e = readText(`${processDir}/environ`);
+      const e = readText(`${processDir}/environ`, true);
       if (e !== undefined) p.environ = splitNul(e);
     }
     if (src.has('exe')) p.exe = readLink(`${processDir}/exe`);
     if (src.has('cwd')) p.cwd = readLink(`${processDir}/cwd`);
     if (src.has('wchan')) {
-      const w = readAscii(`${dir}/wchan`);
+      const w = readAscii(`${dir}/wchan`, true);
       p.wchan = w === undefined ? '?' : normalizeWchan(w.slice(0, 63));
     }
     if (src.has('cgroup')) {
@@ -151,13 +151,13 @@ class Reader {
       if (c !== undefined) p.cgroup = parseCgroup(c);
     }
     if (src.has('oom')) {
-      const s = readAscii(`${dir}/oom_score`);
+      const s = readAscii(`${dir}/oom_score`, true);
       if (s !== undefined) p.oomScore = Number(s.trim());
-      const a = readAscii(`${dir}/oom_score_adj`);
+      const a = readAscii(`${dir}/oom_score_adj`, true);
       if (a !== undefined) p.oomScoreAdj = Number(a.trim());
     }
     if (src.has('attr')) {
-      const a = readText(`${processDir}/attr/current`);
+      const a = readText(`${processDir}/attr/current`, true);
       const m = a === undefined ? undefined : /^[\x20-\x7e]+/.exec(a);
       if (m) p.label = m[0];
     }

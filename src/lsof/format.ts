@@ -1,0 +1,141 @@
+/**
+ * lsof's two output forms: the column listing (two passes: size every
+ * column, then print, as print_file does) and -F field output.
+ */
+import type { Names } from './names.js';
+import { offsetText, type Row } from './rows.js';
+
+export interface ProcRows {
+  pid: number;
+  /** a task listed on its own (lsof's TID and TASKCMD columns) */
+  tid?: number;
+  taskCommand?: string;
+  pgid: number;
+  ppid: number;
+  command: string;
+  uid: number;
+  user?: string;
+  rows: Row[];
+}
+
+/** lsof's safestrprt: printable ASCII as is, others as \\xNN or ^X. */
+export function safe(s: string): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else if (b < 0x20) out += `^${String.fromCharCode(b + 0x40)}`;
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function sizeOff(row: Row): string {
+  if (row.size !== undefined) return String(row.size);
+  if (row.offset !== undefined) return offsetText(row.offset);
+  return '';
+}
+
+/** lsof keeps descriptors as 4-wide strings, which is why FD is never narrower than six */
+function fdText(fd: string): string {
+  return fd.padStart(4);
+}
+
+export function formatListing(procs: ProcRows[], o: { commandWidth: number; numericUsers: boolean; pgid: boolean }): string {
+  if (!procs.length) return '';
+  // -l prints the UID as lsof does, in a field eight wide
+  const user = (p: ProcRows) => (o.numericUsers ? String(p.uid).padStart(8) : p.user ?? String(p.uid));
+  const cmd = (p: ProcRows) => safe(p.command).slice(0, o.commandWidth);
+  let cmdW = 'COMMAND'.length;
+  let pidW = 'PID'.length;
+  let userW = 'USER'.length;
+  let pgidW = 'PGID'.length;
+  let tidW = 'TID'.length;
+  let tcmdW = 'TASKCMD'.length;
+  const tasks = procs.some((p) => p.tid !== undefined);
+  const tcmd = (p: ProcRows) => safe(p.taskCommand ?? '').slice(0, o.commandWidth);
+  let fdW = 'FD'.length;
+  let typeW = 'TYPE'.length;
+  let devW = 'DEVICE'.length;
+  let szW = 'SIZE/OFF'.length;
+  let nodeW = 'NODE'.length;
+  for (const p of procs) {
+    cmdW = Math.max(cmdW, cmd(p).length);
+    pidW = Math.max(pidW, String(p.pid).length);
+    userW = Math.max(userW, user(p).length);
+    pgidW = Math.max(pgidW, String(p.pgid).length);
+    if (p.tid !== undefined) tidW = Math.max(tidW, String(p.tid).length);
+    tcmdW = Math.max(tcmdW, tcmd(p).length);
+    for (const r of p.rows) {
+      fdW = Math.max(fdW, fdText(r.fd).length + 2);
+      typeW = Math.max(typeW, r.type.length);
+      devW = Math.max(devW, r.device.length);
+      szW = Math.max(szW, sizeOff(r).length);
+      nodeW = Math.max(nodeW, r.node.length);
+    }
+  }
+  const lines: string[] = [];
+  const pg = (v: string) => (o.pgid ? ` ${v.padStart(pgidW)}` : '');
+  const tk = (tid: string, cmd: string) => (tasks ? ` ${tid.padStart(tidW)} ${cmd.padEnd(tcmdW)}` : '');
+  lines.push(`${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${'SIZE/OFF'.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME`);
+  for (const p of procs) {
+    const head = `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pg(String(p.pgid))} ${user(p).padStart(userW)}`;
+    for (const r of p.rows) {
+      lines.push(`${head} ${fdText(r.fd).padStart(fdW - 2)}${r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access}${r.lock} ${r.type.padStart(typeW)} ${r.device.padStart(devW)} ${sizeOff(r).padStart(szW)} ${r.node.padStart(nodeW)} ${safe(r.name)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const PROC_FIELDS = 'pgRcuL';
+const FILE_FIELDS = 'faltGDdsoikPnT';
+
+export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _names: Names): string {
+  const all = fields === '';
+  const want = (c: string) => all || fields.includes(c);
+  const end = nul ? '\0' : '\n';
+  // with -F0 every field ends in NUL and every set (process, file) in a newline
+  const setEnd = nul ? '\n' : '';
+  let out = '';
+  for (const p of procs) {
+    out += `p${p.pid}${end}`;
+    for (const c of PROC_FIELDS.slice(1)) {
+      if (!want(c)) continue;
+      if (c === 'g') out += `g${p.pgid}${end}`;
+      else if (c === 'R') out += `R${p.ppid}${end}`;
+      else if (c === 'c') out += `c${p.command}${end}`;
+      else if (c === 'u') out += `u${p.uid}${end}`;
+      else if (c === 'L' && p.user !== undefined) out += `L${p.user}${end}`;
+    }
+    out += setEnd;
+    for (const r of p.rows) {
+      out += `f${r.fd}${end}`;
+      for (const c of FILE_FIELDS.slice(1)) {
+        if (!want(c)) continue;
+        switch (c) {
+          case 'a': out += `a${r.access}${end}`; break;
+          case 'l': out += `l${r.lock}${end}`; break;
+          case 't': out += `t${r.type}${end}`; break;
+          case 'G': if (r.flagsHex) out += `G${r.flagsHex}${end}`; break;
+          case 'D': if (r.devField?.[0] === 'D') out += `D${r.devField[1]}${end}`; break;
+          case 'd': if (r.devField?.[0] === 'd') out += `d${r.devField[1]}${end}`; break;
+          case 's': if (r.size !== undefined) out += `s${r.size}${end}`; break;
+          case 'o': if (r.size === undefined && r.offset !== undefined) out += `o${offsetText(r.offset)}${end}`; break;
+          case 'i': if (r.inode !== undefined) out += `i${r.inode}${end}`; break;
+          case 'k': if (r.nlink !== undefined) out += `k${r.nlink}${end}`; break;
+          case 'P': if (r.protocol) out += `P${r.protocol}${end}`; break;
+          case 'n': out += `n${fieldName(r)}${end}`; break;
+          case 'T': for (const t of r.tcpInfo) out += `T${t}${end}`; break;
+        }
+      }
+      out += setEnd;
+    }
+  }
+  return out;
+}
+
+/** -F puts socket states in T fields, so the name loses its "(STATE)" */
+function fieldName(r: Row): string {
+  if (r.inet) return r.name.replace(/ \([A-Z_0-9]+\)$| $/, '');
+  if (r.unix) return r.name.replace(/ \([A-Z]+\)$/, '');
+  return r.name;
+}

@@ -1,0 +1,184 @@
+/**
+ * lsof's command line: -p -u -c -g -d -i -s -U -a -t -F +D +d -n -P -l -w,
+ * file names, and --json. Lists take their value attached or as the next
+ * word; an item starting with ^ excludes.
+ */
+
+export class LsofError extends Error {}
+
+export interface InetSpec {
+  family?: 4 | 6;
+  protocol?: 'TCP' | 'UDP';
+  host?: string;
+  ports?: [number, number][];
+  /** service names still to resolve */
+  serviceNames?: string[];
+}
+
+export interface LsofRequest {
+  pids: number[];
+  notPids: number[];
+  users: string[];
+  notUsers: string[];
+  commands: string[];
+  notCommands: string[];
+  pgids: number[];
+  fds: string[];
+  notFds: string[];
+  inet?: InetSpec[];
+  tcpStates?: string[];
+  notTcpStates?: string[];
+  udpStates?: string[];
+  unix: boolean;
+  and: boolean;
+  terse: boolean;
+  fields?: string;
+  fieldNul: boolean;
+  dirs: { path: string; recurse: boolean }[];
+  files: string[];
+  numericHosts: boolean;
+  numericPorts: boolean;
+  numericUsers: boolean;
+  commandWidth: number;
+  /** -g: a PGID column */
+  showPgid: boolean;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+function list(v: string): string[] {
+  return v.split(',').filter((x) => x !== '');
+}
+
+/** -i [46][protocol][@host][:port[,port|range...]] */
+export function parseInet(spec: string): InetSpec {
+  const out: InetSpec = {};
+  let s = spec;
+  if (s[0] === '4' || s[0] === '6') {
+    out.family = s[0] === '4' ? 4 : 6;
+    s = s.slice(1);
+  }
+  const proto = /^(tcp|udp)/i.exec(s);
+  if (proto) {
+    out.protocol = proto[1].toUpperCase() as 'TCP' | 'UDP';
+    s = s.slice(proto[1].length);
+  }
+  if (s.startsWith('@')) {
+    const m = /^@(\[[^\]]+\]|[^:]+)/.exec(s);
+    if (!m) throw new LsofError(`unacceptable Internet address: -i ${spec}`);
+    out.host = m[1].replace(/^\[|\]$/g, '');
+    s = s.slice(m[0].length);
+  }
+  if (s.startsWith(':')) {
+    out.ports = [];
+    out.serviceNames = [];
+    for (const part of s.slice(1).split(',')) {
+      const r = /^(\d+)(?:-(\d+))?$/.exec(part);
+      if (r) out.ports.push([Number(r[1]), Number(r[2] ?? r[1])]);
+      else if (/^[A-Za-z][\w.-]*$/.test(part)) out.serviceNames.push(part);
+      else throw new LsofError(`unacceptable port specification in: -i ${spec}`);
+    }
+    s = '';
+  }
+  if (s !== '') throw new LsofError(`unacceptable Internet address: -i ${spec}`);
+  return out;
+}
+
+export function parseLsofArgs(argv: string[]): LsofRequest {
+  const r: LsofRequest = {
+    pids: [], notPids: [], users: [], notUsers: [], commands: [], notCommands: [], pgids: [], fds: [], notFds: [],
+    unix: false, and: false, terse: false, fieldNul: false, dirs: [], files: [],
+    numericHosts: false, numericPorts: false, numericUsers: false, commandWidth: 9, showPgid: false, json: false, help: false, version: false,
+  };
+  const split = (v: string, yes: string[], no: string[]) => {
+    for (const x of list(v)) (x.startsWith('^') ? no : yes).push(x.replace(/^\^/, ''));
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (rest: string, what: string): string => {
+      if (rest !== '') return rest;
+      const v = argv[++i];
+      if (v === undefined) throw new LsofError(`no ${what} specified after ${a}`);
+      return v;
+    };
+    if (a === '--json') { r.json = true; continue; }
+    if (a === '--help' || a === '-h' || a === '-?') { r.help = true; continue; }
+    if (a === '--') { r.files.push(...argv.slice(i + 1)); break; }
+    if (a.startsWith('+')) {
+      const o = a[1];
+      if (o === 'D' || o === 'd') { r.dirs.push({ path: value(a.slice(2), 'directory'), recurse: o === 'D' }); continue; }
+      if (o === 'c') { r.commandWidth = Number(value(a.slice(2), 'width')) || Infinity; continue; }
+      throw new LsofError(`unknown option: ${a}`);
+    }
+    if (!a.startsWith('-') || a === '-') { r.files.push(a); continue; }
+    // clusters of flag options, as in "-nP"
+    if (/^[naPtUlwbV]+$/.test(a.slice(1))) {
+      for (const c of a.slice(1)) {
+        if (c === 'n') r.numericHosts = true;
+        else if (c === 'P') r.numericPorts = true;
+        else if (c === 'a') r.and = true;
+        else if (c === 't') r.terse = true;
+        else if (c === 'U') r.unix = true;
+        else if (c === 'l') r.numericUsers = true;
+      }
+      continue;
+    }
+    const o = a[1];
+    const rest = a.slice(2);
+    switch (o) {
+      case 'p': {
+        const pids: string[] = [];
+        const not: string[] = [];
+        split(value(rest, 'process ID'), pids, not);
+        for (const x of [...pids, ...not]) if (!/^\d+$/.test(x)) throw new LsofError(`illegal process ID: ${x}`);
+        r.pids.push(...pids.map(Number));
+        r.notPids.push(...not.map(Number));
+        break;
+      }
+      case 'g': {
+        r.showPgid = true;
+        const v = rest === '' && (argv[i + 1] === undefined || argv[i + 1].startsWith('-')) ? '' : value(rest, 'process group ID');
+        for (const x of list(v)) {
+          if (!/^\d+$/.test(x)) throw new LsofError(`illegal process group ID: ${x}`);
+          r.pgids.push(Number(x));
+        }
+        break;
+      }
+      case 'u': split(value(rest, 'user'), r.users, r.notUsers); break;
+      case 'c': split(value(rest, 'command'), r.commands, r.notCommands); break;
+      case 'd': split(value(rest, 'file descriptor'), r.fds, r.notFds); break;
+      case 'i': {
+        // -i takes an optional value that must be attached or look like an address
+        const next = argv[i + 1];
+        const v = rest !== '' ? rest : next !== undefined && /^([46]|tcp|udp|@|:)/i.test(next) ? argv[++i] : '';
+        (r.inet ??= []).push(v === '' ? {} : parseInet(v));
+        break;
+      }
+      case 's': {
+        const v = rest !== '' ? rest : argv[i + 1] !== undefined && /^(tcp|udp):/i.test(argv[i + 1]) ? argv[++i] : '';
+        const m = /^(tcp|udp):(.+)$/i.exec(v);
+        if (!m) throw new LsofError(`missing protocol state name specification: -s ${v}`);
+        const dest = m[1].toUpperCase() === 'TCP' ? (r.tcpStates ??= []) : (r.udpStates ??= []);
+        for (const st of list(m[2])) {
+          if (st.startsWith('^')) (r.notTcpStates ??= []).push(st.slice(1).toUpperCase());
+          else dest.push(st.toUpperCase());
+        }
+        break;
+      }
+      case 'v': r.version = true; break;
+      case 'F': {
+        let v = rest;
+        if (v.startsWith('0')) {
+          r.fieldNul = true;
+          v = v.slice(1);
+        }
+        r.fields = v;
+        break;
+      }
+      default:
+        throw new LsofError(`unknown option: ${a}`);
+    }
+  }
+  return r;
+}

@@ -1,0 +1,146 @@
+/**
+ * What a process has open, from /proc: its cwd, root, executable, mapped
+ * files (maps) and file descriptors (fd/, fdinfo/). Everything is read per
+ * process on request; a process or fd that vanishes mid-read is skipped.
+ */
+import * as fs from 'node:fs';
+import { readAscii } from './read.js';
+
+export interface FileStat {
+  dev: number;
+  ino: number;
+  rdev: number;
+  mode: number;
+  size: number;
+  nlink: number;
+}
+
+export interface OpenFile {
+  /** "cwd" "rtd" "txt" "mem" "DEL" or the descriptor number */
+  fd: string;
+  /** where the link points, as the kernel names it */
+  link?: string;
+  stat?: FileStat;
+  /** from fdinfo */
+  pos?: number;
+  flags?: number;
+  fdinfo?: string;
+  /** maps: device "maj:min" (hex) and inode of a mapping */
+  mapDev?: [number, number];
+  mapInode?: number;
+  /** the link could not be read: the proc path and why ("" when it just is not there) */
+  error?: { path: string; reason: string };
+}
+
+/** readlink that keeps the reason it failed. */
+function linkOf(path: string): { target?: string; reason?: string } {
+  try {
+    return { target: fs.readlinkSync(path) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { reason: code === 'EACCES' || code === 'EPERM' ? 'Permission denied' : code === 'ENOENT' ? '' : (e as Error).message };
+  }
+}
+
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFBLK = 0o060000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+
+function statOf(path: string): FileStat | undefined {
+  try {
+    const s = fs.statSync(path, { bigint: false });
+    return { dev: s.dev, ino: s.ino, rdev: s.rdev, mode: s.mode, size: s.size, nlink: s.nlink };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface MapEntry {
+  dev: [number, number];
+  inode: number;
+  path: string;
+  deleted: boolean;
+}
+
+/** File-backed mappings of /proc/PID/maps, in address order. */
+export function parseMaps(text: string): MapEntry[] {
+  const out: MapEntry[] = [];
+  for (const line of text.split('\n')) {
+    // addr perms offset dev inode path
+    const m = /^\S+ \S+ \S+ ([0-9a-f]+):([0-9a-f]+) (\d+) +(.*)$/.exec(line);
+    if (!m) continue;
+    const inode = Number(m[3]);
+    if (inode === 0) continue;
+    let path = m[4];
+    const deleted = path.endsWith(' (deleted)');
+    if (deleted) path = path.slice(0, -' (deleted)'.length);
+    out.push({ dev: [parseInt(m[1], 16), parseInt(m[2], 16)], inode, path, deleted });
+  }
+  return out;
+}
+
+/** glibc's dev_t split, for stat(2) results. */
+export function devMajorMinor(dev: number): [number, number] {
+  const d = BigInt(dev);
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return [major, minor];
+}
+
+/** The open files of a process, or of one of its tasks (tid) as /proc/PID/task/TID sees them. */
+export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolean; fds?: boolean; tid?: number } = {}): OpenFile[] | undefined {
+  const base = opts.tid === undefined ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${opts.tid}`;
+  const out: OpenFile[] = [];
+  if (!fs.existsSync(base)) return undefined;
+  for (const [fd, link] of [['cwd', 'cwd'], ['rtd', 'root'], ['txt', 'exe']] as const) {
+    const l = linkOf(`${base}/${link}`);
+    if (l.target === undefined) out.push({ fd, error: { path: `${base}/${link}`, reason: l.reason ?? '' } });
+    else out.push({ fd, link: l.target, stat: statOf(`${base}/${link}`) });
+  }
+  if (opts.maps !== false) {
+    const maps = readAscii(`${base}/maps`);
+    if (maps !== undefined) {
+      const exe = out.find((f) => f.fd === 'txt')?.stat;
+      const seen = new Set<string>();
+      for (const m of parseMaps(Buffer.from(maps, 'latin1').toString('utf8'))) {
+        const key = `${m.dev[0]}:${m.dev[1]}:${m.inode}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const [ma, mi] = exe ? devMajorMinor(exe.dev) : [-1, -1];
+        if (exe && exe.ino === m.inode && ma === m.dev[0] && mi === m.dev[1]) continue;
+        const st = m.deleted ? undefined : statOf(m.path);
+        // a path that now names another file is shown like a deleted one
+        const same = st && st.ino === m.inode;
+        out.push({ fd: m.deleted || !same ? 'DEL' : 'mem', link: m.path, stat: same ? st : undefined, mapDev: m.dev, mapInode: m.inode });
+      }
+    }
+  }
+  if (opts.fds !== false) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(`${base}/fd`);
+    } catch {
+      names = [];
+    }
+    const fds = names.map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+    for (const n of fds) {
+      const l = linkOf(`${base}/fd/${n}`);
+      if (l.target === undefined) {
+        // gone since readdir: skip; unreadable: lsof lists it as unknown
+        if (l.reason) out.push({ fd: String(n), error: { path: `${base}/fd/${n}`, reason: l.reason } });
+        continue;
+      }
+      const link = l.target;
+      const info = readAscii(`${base}/fdinfo/${n}`);
+      const pos = info ? Number(/^pos:\s+(\d+)/m.exec(info)?.[1]) : undefined;
+      const flags = info ? parseInt(/^flags:\s+([0-7]+)/m.exec(info)?.[1] ?? 'NaN', 8) : undefined;
+      out.push({ fd: String(n), link, stat: statOf(`${base}/fd/${n}`), pos, flags: Number.isNaN(flags) ? undefined : flags, fdinfo: info });
+    }
+  }
+  return out;
+}
