@@ -13,7 +13,7 @@ const SLEEPERS = 1000;
 
 const countProcs = () => readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)).length;
 
-async function withSleepers(fn) {
+export async function withSleepers(fn) {
   const before = countProcs();
   const group = spawn('sh', ['-c', `i=0; while [ $i -lt ${SLEEPERS} ]; do sleep 600 & i=$((i+1)); done; wait`], { detached: true, stdio: 'ignore' });
   try {

@@ -19,7 +19,10 @@ export interface ProcRows {
 }
 
 /** lsof's safestrprt: printable ASCII as is, others as \\xNN or ^X. */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
 export function safe(s: string): string {
+  if (PRINTABLE.test(s)) return s;
   let out = '';
   for (const b of Buffer.from(s, 'utf8')) {
     if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);

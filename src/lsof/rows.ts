@@ -54,79 +54,102 @@ const devText = (dev: number): string => devMajorMinor(dev).join(',');
 const devHex = (dev: number): string => `0x${dev.toString(16)}`;
 
 export interface RowContext {
-  sockets: Map<number, SocketInfo>;
+  /** the socket with this inode, from the /proc/net tables (read on first use) */
+  socket(inode: number): SocketInfo | undefined;
   /** inode -> lock letter for this process */
   locks: Map<number, string>;
   names: Names;
   /** extra socket kinds known from /proc/net tables without a row format (netlink, packet) */
   protocolOf(inode: number): string | undefined;
-  /** tx/rx queue sizes per inet socket inode */
-  queues: Map<number, [number, number]>;
+  /** tx/rx queue sizes of an inet socket */
+  queue(inode: number): [number, number] | undefined;
 }
+
+/** Every row has the same shape, so V8 keeps one hidden class for all of them. */
+function blank(fd: string, access: string, flagsHex: string | undefined): Row {
+  return {
+    fd, access, lock: ' ', type: '', device: '', devField: undefined, size: undefined, offset: undefined, node: '', inode: undefined,
+    nlink: undefined, protocol: undefined, name: '', tcpInfo: NO_TCP, flagsHex, inet: undefined, unix: undefined, path: undefined, dev: undefined, rdev: undefined,
+  };
+}
+const NO_TCP: string[] = [];
+const ACCESS = ['r', 'w', 'u', ' '];
 
 /** One open file as lsof lists it; undefined for entries lsof leaves out. */
 export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
   const st = f.stat;
-  const numeric = /^\d+$/.test(f.fd);
+  const code = f.fd.charCodeAt(0);
+  const numeric = code >= 48 && code <= 57;
   const flags = f.flags;
-  const access = numeric && flags !== undefined ? ['r', 'w', 'u', ' '][flags & 3] : ' ';
-  const base = { fd: f.fd, access, lock: ' ', tcpInfo: [] as string[], flagsHex: numeric && flags !== undefined ? `0x${flags.toString(16)};0x0` : undefined };
+  const known = numeric && flags !== undefined;
+  const r = blank(f.fd, known ? ACCESS[flags & 3] : ' ', known ? `0x${flags.toString(16)};0x0` : undefined);
 
   if (f.error) {
-    return { ...base, access: ' ', type: 'unknown', device: '', node: '', name: f.error.reason ? `${f.error.path} (readlink: ${f.error.reason})` : f.error.path, flagsHex: undefined };
+    r.access = ' ';
+    r.flagsHex = undefined;
+    r.type = 'unknown';
+    r.name = f.error.reason ? `${f.error.path} (readlink: ${f.error.reason})` : f.error.path;
+    return r;
   }
   if (f.fd === 'DEL') {
     const [ma, mi] = f.mapDev ?? [0, 0];
-    return { ...base, type: 'REG', device: `${ma},${mi}`, devField: ['D', devHex((ma << 8) | mi)], node: String(f.mapInode ?? ''), inode: f.mapInode, name: f.link ?? '', path: f.link };
+    r.type = 'REG';
+    r.device = `${ma},${mi}`;
+    r.devField = ['D', devHex((ma << 8) | mi)];
+    r.node = String(f.mapInode ?? '');
+    r.inode = f.mapInode;
+    r.name = f.link ?? '';
+    r.path = f.link;
+    return r;
   }
   if (!st) return undefined;
   const link = f.link ?? '';
-  const lock = ctx.locks.get(st.ino) ?? ' ';
-  const common = { ...base, lock: numeric ? lock : ' ', inode: st.ino, dev: st.dev, rdev: st.rdev };
+  if (numeric) r.lock = ctx.locks.get(st.ino) ?? ' ';
+  r.inode = st.ino;
+  r.dev = st.dev;
+  r.rdev = st.rdev;
 
   if ((st.mode & S_IFMT) === S_IFSOCK || link.startsWith('socket:[')) {
-    const s = ctx.sockets.get(st.ino);
-    const offset = f.pos ?? 0;
+    const s = ctx.socket(st.ino);
+    r.offset = f.pos ?? 0;
     if (s?.kind === 'inet') {
-      const q = ctx.queues.get(st.ino) ?? [0, 0];
+      const q = ctx.queue(st.ino) ?? [0, 0];
       const local = formatAddress(s.local.addr, s.local.port, s.protocol, ctx.names);
       const remoteSet = s.remote.port !== 0 || s.remote.addr.some((b) => b !== 0);
       const state = s.protocol === 'TCP' ? TCP_STATES[s.state] : undefined;
-      let name = remoteSet ? `${local}->${formatAddress(s.remote.addr, s.remote.port, s.protocol, ctx.names)}` : local;
-      name += state ? ` (${state})` : ' ';
-      return {
-        ...common,
-        type: s.family === 4 ? 'IPv4' : 'IPv6',
-        device: String(st.ino),
-        devField: ['d', String(st.ino)],
-        offset,
-        node: s.protocol,
-        inode: undefined,
-        protocol: s.protocol,
-        name,
-        tcpInfo: [...(state ? [`ST=${state}`] : []), `QR=${q[1]}`, `QS=${q[0]}`],
-        inet: s,
-      };
+      const name = remoteSet ? `${local}->${formatAddress(s.remote.addr, s.remote.port, s.protocol, ctx.names)}` : local;
+      r.type = s.family === 4 ? 'IPv4' : 'IPv6';
+      r.device = String(st.ino);
+      r.devField = ['d', r.device];
+      r.node = s.protocol;
+      r.inode = undefined;
+      r.protocol = s.protocol;
+      // lsof prints the TCP state after the address, and a bare space for UDP
+      r.name = name + (state ? ` (${state})` : ' ');
+      r.tcpInfo = [...(state ? [`ST=${state}`] : []), `QR=${q[1]}`, `QS=${q[0]}`];
+      r.inet = s;
+      return r;
     }
     if (s?.kind === 'unix') {
       const type = UNIX_TYPES[s.type] ?? String(s.type);
       const state = s.flags & 0x10000 ? 'LISTEN' : UNIX_STATES[s.state] ?? String(s.state);
-      const addr = `0x${s.address.padStart(16, '0')}`;
-      return {
-        ...common,
-        type: 'unix',
-        device: addr,
-        devField: ['d', addr],
-        offset,
-        node: String(st.ino),
-        name: `${s.path ? `${s.path} ` : ''}type=${type} (${state})`,
-        tcpInfo: [`ST=${state}`],
-        unix: true,
-        path: s.path,
-      };
+      r.type = 'unix';
+      r.device = `0x${s.address.padStart(16, '0')}`;
+      r.devField = ['d', r.device];
+      r.node = String(st.ino);
+      r.name = `${s.path ? `${s.path} ` : ''}type=${type} (${state})`;
+      r.tcpInfo = [`ST=${state}`];
+      r.unix = true;
+      r.path = s.path;
+      return r;
     }
     const proto = ctx.protocolOf(st.ino);
-    return { ...common, type: 'sock', device: devText(st.dev), devField: ['D', devHex(st.dev)], offset, node: String(st.ino), name: proto ? `protocol: ${proto}` : "can't identify protocol" };
+    r.type = 'sock';
+    r.device = devText(st.dev);
+    r.devField = ['D', devHex(st.dev)];
+    r.node = String(st.ino);
+    r.name = proto ? `protocol: ${proto}` : "can't identify protocol";
+    return r;
   }
 
   if (link.startsWith('anon_inode:')) {
@@ -139,25 +162,29 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
       const id = /^eventfd-id:\s+(\d+)/m.exec(info)?.[1];
       if (id !== undefined) name = `[eventfd:${id}]`;
     }
-    return { ...common, type: 'a_inode', device: devText(st.dev), devField: ['D', devHex(st.dev)], size: st.size, node: String(st.ino), nlink: st.nlink, name };
+    r.type = 'a_inode';
+    r.device = devText(st.dev);
+    r.devField = ['D', devHex(st.dev)];
+    r.size = st.size;
+    r.node = String(st.ino);
+    r.nlink = st.nlink;
+    r.name = name;
+    return r;
   }
 
   const type = typeOf(st.mode);
   const isDev = type === 'CHR' || type === 'BLK';
-  const row: Row = {
-    ...common,
-    type,
-    device: devText(isDev ? st.rdev : st.dev),
-    devField: ['D', devHex(st.dev)],
-    node: String(st.ino),
-    nlink: st.nlink,
-    name: type === 'FIFO' && link.startsWith('pipe:[') ? 'pipe' : link,
-    path: link,
-  };
+  r.type = type;
+  r.device = devText(isDev ? st.rdev : st.dev);
+  r.devField = ['D', devHex(st.dev)];
+  r.node = String(st.ino);
+  r.nlink = st.nlink;
+  r.name = type === 'FIFO' && link.startsWith('pipe:[') ? 'pipe' : link;
+  r.path = link;
   // sizes for files, directories and the cwd/rtd/txt/mem entries; offsets for the rest
-  if (!numeric || type === 'REG' || type === 'DIR') row.size = st.size;
-  else row.offset = f.pos ?? 0;
-  return row;
+  if (!numeric || type === 'REG' || type === 'DIR') r.size = st.size;
+  else r.offset = f.pos ?? 0;
+  return r;
 }
 
 /** "0t123", or hex once the decimal form passes lsof's 8 digits. */

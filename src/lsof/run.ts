@@ -3,7 +3,7 @@
  */
 import * as fs from 'node:fs';
 import { openFiles } from '../proc/fds.js';
-import { parseNetlinkTable, socketTable } from '../proc/net.js';
+import { parseNetlinkTable, socketTable, type SocketInfo } from '../proc/net.js';
 import { readAscii } from '../proc/read.js';
 import { snapshot, threads } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
@@ -157,31 +157,51 @@ export function runLsof(argv: string[], io: LsofIO): number {
   const fdSel = r.fds.length > 0;
   const anySel = procSel || fileSel || fdSel;
 
-  const snap = snapshot({ procRoot, fields: ['uid', 'user', 'comm', 'pgid', 'ppid'], pids: r.pids.length && r.and ? r.pids : undefined });
-  const sockets = socketTable(procRoot);
-  const netlink = new Set(parseNetlinkTable(readAscii(`${procRoot}/net/netlink`) ?? '').map((n) => n.inode));
-  const packet = new Set((readAscii(`${procRoot}/net/packet`) ?? '').split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[8])).filter(Boolean));
-  const queues = new Map<number, [number, number]>();
-  for (const file of ['tcp', 'tcp6', 'udp', 'udp6']) {
-    for (const line of (readAscii(`${procRoot}/net/${file}`) ?? '').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10) continue;
-      const [tx, rx] = f[4].split(':').map((x) => parseInt(x, 16));
-      queues.set(Number(f[9]), [tx, rx]);
+  // stat alone gives command, pgid and ppid; the user is the owner of /proc/PID.
+  // PIDs alone (or ANDed) narrow the reading to those processes.
+  const onlyPids = r.pids.length > 0 && (r.and || (!fileSel && !fdSel && r.users.length + r.commands.length + r.pgids.length === 0));
+  const snap = snapshot({ procRoot, fields: [], pids: onlyPids ? r.pids : undefined });
+  // only Internet/unix selections (ANDed, or alone): sockets are all that can match
+  const socketsOnly = (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && !fdSel));
+  // socket tables are read the first time a socket shows up
+  let sockets: Map<number, SocketInfo> | undefined;
+  let netlink: Set<number> | undefined;
+  let packet: Set<number> | undefined;
+  let queues: Map<number, [number, number]> | undefined;
+  const socketOf = (ino: number) => (sockets ??= socketTable(procRoot)).get(ino);
+  const queueOf = (ino: number) => {
+    if (!queues) {
+      queues = new Map();
+      for (const file of ['tcp', 'tcp6', 'udp', 'udp6']) {
+        for (const line of (readAscii(`${procRoot}/net/${file}`) ?? '').split('\n').slice(1)) {
+          const f = line.trim().split(/\s+/);
+          if (f.length < 10) continue;
+          const [tx, rx] = f[4].split(':').map((x) => parseInt(x, 16));
+          queues.set(Number(f[9]), [tx, rx]);
+        }
+      }
     }
-  }
+    return queues.get(ino);
+  };
+  const protocolOf = (ino: number) => {
+    netlink ??= new Set(parseNetlinkTable(readAscii(`${procRoot}/net/netlink`) ?? '').map((n) => n.inode));
+    packet ??= new Set((readAscii(`${procRoot}/net/packet`) ?? '').split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[8])).filter(Boolean));
+    return netlink.has(ino) ? 'NETLINK' : packet.has(ino) ? 'PACKET' : undefined;
+  };
   const locks = readLocks(procRoot);
   const nm = makeNames(!r.numericPorts, !r.numericHosts);
 
   const results: ProcRows[] = [];
   for (const p of snap.procs) {
     if (r.notPids.includes(p.pid)) continue;
-    if (p.uid !== undefined && notUsers.includes(p.uid)) continue;
+    const owner = ownerOf(procRoot, p.pid);
+    if (owner === undefined) continue;
+    if (notUsers.includes(owner)) continue;
     const cmd = p.comm;
     if (r.notCommands.some((c) => cmd.startsWith(c))) continue;
     const procMatch = {
       pid: r.pids.includes(p.pid),
-      user: p.uid !== undefined && users.includes(p.uid),
+      user: users.includes(owner),
       cmd: r.commands.some((c) => (c.startsWith('/') && c.endsWith('/') && c.length > 2 ? new RegExp(c.slice(1, -1)).test(cmd) : cmd.startsWith(c))),
       pgid: r.pgids.includes(p.pgid),
     };
@@ -194,15 +214,11 @@ export function runLsof(argv: string[], io: LsofIO): number {
     const procOk = r.and ? procChecks.every(Boolean) : procChecks.some(Boolean);
     if (r.and && procSel && !procOk) continue;
 
-    const files = openFiles(p.pid, procRoot);
+    // only process selections given: the other processes cannot have a row
+    if (procSel && !fileSel && !fdSel && !procOk) continue;
+    const files = openFiles(p.pid, procRoot, { socketsOnly });
     if (!files) continue;
-    const ctx: RowContext = {
-      sockets,
-      locks: locks.get(p.pid) ?? new Map(),
-      names: nm,
-      protocolOf: (ino) => (netlink.has(ino) ? 'NETLINK' : packet.has(ino) ? 'PACKET' : undefined),
-      queues,
-    };
+    const ctx: RowContext = { socket: socketOf, locks: locks.get(p.pid) ?? new Map(), names: nm, protocolOf, queue: queueOf };
     const rows: Row[] = [];
     for (const f of files) {
       const row = toRow(f, ctx);
@@ -230,7 +246,6 @@ export function runLsof(argv: string[], io: LsofIO): number {
       else keep = (procSel && procOk) || (fileSel && fileOk) || (fdSel && fdOk);
       if (keep) rows.push(row);
     }
-    const owner = ownerOf(procRoot, p.pid) ?? p.uid ?? 0;
     const user = names.user(owner);
     if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows });
     // With no selection lsof also looks at each task; it lists a task when it

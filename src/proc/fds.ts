@@ -70,39 +70,67 @@ export interface MapEntry {
 /** File-backed mappings of /proc/PID/maps, in address order. */
 export function parseMaps(text: string): MapEntry[] {
   const out: MapEntry[] = [];
-  for (const line of text.split('\n')) {
-    // addr perms offset dev inode path
-    const m = /^\S+ \S+ \S+ ([0-9a-f]+):([0-9a-f]+) (\d+) +(.*)$/.exec(line);
-    if (!m) continue;
-    const inode = Number(m[3]);
-    if (inode === 0) continue;
-    let path = m[4];
-    const deleted = path.endsWith(' (deleted)');
-    if (deleted) path = path.slice(0, -' (deleted)'.length);
-    out.push({ dev: [parseInt(m[1], 16), parseInt(m[2], 16)], inode, path, deleted });
+  let lastKey = '';
+  // "addr perms offset dev inode   path": walked with indexOf, since a big
+  // process has thousands of lines and most repeat the previous file
+  for (let pos = 0; pos < text.length; ) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = text.length;
+    const s1 = text.indexOf(' ', pos);
+    const s2 = text.indexOf(' ', s1 + 1);
+    const s3 = text.indexOf(' ', s2 + 1);
+    const s4 = text.indexOf(' ', s3 + 1);
+    if (s1 < 0 || s4 < 0 || s4 > eol) {
+      pos = eol + 1;
+      continue;
+    }
+    const s5 = text.indexOf(' ', s4 + 1);
+    const inodeEnd = s5 < 0 || s5 > eol ? eol : s5;
+    const inodeText = text.slice(s4 + 1, inodeEnd);
+    if (inodeText !== '0' && inodeEnd < eol) {
+      let p = inodeEnd;
+      while (text.charCodeAt(p) === 32) p++;
+      let path = text.slice(p, eol);
+      const key = `${text.slice(s3 + 1, s4)} ${inodeText} ${path}`;
+      if (key !== lastKey && path !== '') {
+        lastKey = key;
+        const colon = text.indexOf(':', s3 + 1);
+        const deleted = path.endsWith(' (deleted)');
+        if (deleted) path = path.slice(0, -' (deleted)'.length);
+        out.push({ dev: [parseInt(text.slice(s3 + 1, colon), 16), parseInt(text.slice(colon + 1, s4), 16)], inode: Number(inodeText), path, deleted });
+      }
+    }
+    pos = eol + 1;
   }
   return out;
 }
 
-/** glibc's dev_t split, for stat(2) results. */
+/** glibc's dev_t split, for stat(2) results (plain arithmetic: BigInt per row was the slowest part of lsof). */
 export function devMajorMinor(dev: number): [number, number] {
-  const d = BigInt(dev);
-  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
-  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
-  return [major, minor];
+  const lo = dev % 0x100000000 >>> 0;
+  const hi = Math.floor(dev / 0x100000000);
+  const major = ((lo >>> 8) & 0xfff) + (hi & ~0xfff) * 1;
+  const minor = (lo & 0xff) + ((lo >>> 12) & ~0xff) + (hi & 0xfff) * 0x100000;
+  return [major >>> 0, minor >>> 0];
 }
 
 /** The open files of a process, or of one of its tasks (tid) as /proc/PID/task/TID sees them. */
-export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolean; fds?: boolean; tid?: number } = {}): OpenFile[] | undefined {
+const memStats = new Map<string, FileStat>();
+
+/**
+ * socketsOnly: just the descriptors that are sockets (for -i and -U without
+ * other selections), skipping cwd, maps and the stat of every other file.
+ */
+export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolean; fds?: boolean; tid?: number; socketsOnly?: boolean } = {}): OpenFile[] | undefined {
   const base = opts.tid === undefined ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${opts.tid}`;
   const out: OpenFile[] = [];
   if (!fs.existsSync(base)) return undefined;
-  for (const [fd, link] of [['cwd', 'cwd'], ['rtd', 'root'], ['txt', 'exe']] as const) {
+  for (const [fd, link] of opts.socketsOnly ? [] : ([['cwd', 'cwd'], ['rtd', 'root'], ['txt', 'exe']] as const)) {
     const l = linkOf(`${base}/${link}`);
     if (l.target === undefined) out.push({ fd, error: { path: `${base}/${link}`, reason: l.reason ?? '' } });
     else out.push({ fd, link: l.target, stat: statOf(`${base}/${link}`) });
   }
-  if (opts.maps !== false) {
+  if (opts.maps !== false && !opts.socketsOnly) {
     const maps = readAscii(`${base}/maps`);
     if (maps !== undefined) {
       const exe = out.find((f) => f.fd === 'txt')?.stat;
@@ -113,7 +141,13 @@ export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolea
         seen.add(key);
         const [ma, mi] = exe ? devMajorMinor(exe.dev) : [-1, -1];
         if (exe && exe.ino === m.inode && ma === m.dev[0] && mi === m.dev[1]) continue;
-        const st = m.deleted ? undefined : statOf(m.path);
+        // the same library is mapped by every process: stat each file once
+        const cacheKey = `${m.path}\0${m.inode}`;
+        let st = m.deleted ? undefined : memStats.get(cacheKey);
+        if (!m.deleted && st === undefined) {
+          st = statOf(m.path);
+          if (st) memStats.set(cacheKey, st);
+        }
         // a path that now names another file is shown like a deleted one
         const same = st && st.ino === m.inode;
         out.push({ fd: m.deleted || !same ? 'DEL' : 'mem', link: m.path, stat: same ? st : undefined, mapDev: m.dev, mapInode: m.inode });
@@ -136,6 +170,7 @@ export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolea
         continue;
       }
       const link = l.target;
+      if (opts.socketsOnly && !link.startsWith('socket:')) continue;
       const info = readAscii(`${base}/fdinfo/${n}`);
       const pos = info ? Number(/^pos:\s+(\d+)/m.exec(info)?.[1]) : undefined;
       const flags = info ? parseInt(/^flags:\s+([0-7]+)/m.exec(info)?.[1] ?? 'NaN', 8) : undefined;
