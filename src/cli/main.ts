@@ -11,8 +11,9 @@ import { runPs } from '../ps/run.js';
 import { runPstree } from '../pstree/run.js';
 import { runExecInfo } from '../execinfo/run.js';
 import { runLsof } from '../lsof/run.js';
+import { runTop } from '../top/run.js';
 
-type Tool = (argv: string[]) => number;
+type Tool = (argv: string[]) => number | Promise<number>;
 
 function stdoutTty(): { columns: number; rows: number } | undefined {
   // only a terminal needs the stream object, for its window size
@@ -48,17 +49,22 @@ export const TOOLS: Record<string, Tool> = {
   pstree: (argv) => runPstree(argv, { write, error, env: process.env, tty: stdoutTty() }),
   'exec-info': (argv) => runExecInfo(argv, { write, error, env: process.env }),
   lsof: (argv) => runLsof(argv, { write, error, env: process.env }),
+  top: (argv) => runTop(argv, { write, error, env: process.env, tty: stdoutTty() }),
 };
 
 
 const invokedAs = basename(process.argv[1] ?? 'dk').replace(/\.c?js$/, '');
 const direct = TOOLS[invokedAs];
+const finish = (code: number | Promise<number>): void => {
+  if (typeof code === 'number') process.exitCode = code;
+  else void code.then((c) => (process.exitCode = c));
+};
 if (direct) {
-  process.exitCode = direct(process.argv.slice(2));
+  finish(direct(process.argv.slice(2)));
 } else {
   const sub = process.argv[2];
   const tool = sub !== undefined ? TOOLS[sub] : undefined;
-  if (tool) process.exitCode = tool(process.argv.slice(3));
+  if (tool) finish(tool(process.argv.slice(3)));
   else {
     // commander is only loaded for the commands that need it
     void import('./program.js').then(({ program }) => program(TOOLS).parse(process.argv));

@@ -5,11 +5,12 @@ import { PS_HELP } from '../ps/run.js';
 import { PSTREE_USAGE } from '../pstree/run.js';
 import { EXEC_INFO_HELP } from '../execinfo/run.js';
 import { LSOF_HELP } from '../lsof/run.js';
+import { TOP_HELP } from '../top/run.js';
 
 declare const DK_VERSION: string | undefined;
 const VERSION = typeof DK_VERSION === 'string' ? DK_VERSION : '0.0.0-dev';
 
-export function program(tools: Record<string, (argv: string[]) => number>): Command {
+export function program(tools: Record<string, (argv: string[]) => number | Promise<number>>): Command {
   const p = new Command('dk')
     .description('daemonkit: processes and daemons, rebuilt in TypeScript')
     .version(VERSION, '-V, --version')
@@ -23,12 +24,13 @@ export function program(tools: Record<string, (argv: string[]) => number>): Comm
       .allowUnknownOption()
       .argument('[args...]')
       .addHelpText('after', `\n${help}`)
-      .action((args: string[]) => {
-        process.exitCode = tools[name](args);
+      .action(async (args: string[]) => {
+        process.exitCode = await tools[name](args);
       });
   };
   passthrough('ps', 'report a snapshot of the current processes (procps-ng compatible)', PS_HELP);
   passthrough('pstree', 'display a tree of processes (psmisc compatible)', PSTREE_USAGE);
+  passthrough('top', 'display processes, batch mode compatible with procps-ng top', TOP_HELP);
   passthrough('lsof', 'list open files (lsof 4.95 compatible)', LSOF_HELP);
   passthrough('exec-info', 'explain how exec would start a file: #!, ELF, loader, libraries, sections', EXEC_INFO_HELP);
 

@@ -1,6 +1,7 @@
 /** A ByteSource over an open file: 64 KiB blocks read on demand and kept. */
 import * as fs from 'node:fs';
 import type { ByteSource } from './elf.js';
+import { openRead } from '../proc/read.js';
 
 const BLOCK = 64 * 1024;
 
@@ -14,12 +15,8 @@ export class FileSource implements ByteSource {
 
   /** Opens a regular file; undefined when it cannot be opened or is not a file. */
   static open(path: string): FileSource | undefined {
-    let fd: number;
-    try {
-      fd = fs.openSync(path, 'r');
-    } catch {
-      return undefined;
-    }
+    const fd = openRead(path);
+    if (fd === undefined) return undefined;
     try {
       if (!fs.fstatSync(fd).isFile()) {
         fs.closeSync(fd);

@@ -9,6 +9,15 @@ import * as fs from 'node:fs';
 
 let shared = Buffer.allocUnsafe(64 * 1024);
 
+/** open(path, O_RDONLY), or undefined for any error (gone, denied). */
+export function openRead(path: string): number | undefined {
+  try {
+    return fs.openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Reads a whole file as bytes; returns a view valid until the next call.
  * single: the file is one record generated at open (stat, status, statm,
@@ -17,12 +26,8 @@ let shared = Buffer.allocUnsafe(64 * 1024);
  * page at a time and must be read until 0.
  */
 export function readBytes(path: string, single = false): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
+  const fd = openRead(path);
+  if (fd === undefined) return undefined;
   try {
     let len = 0;
     for (;;) {
