@@ -7,6 +7,9 @@
 import assert from 'node:assert/strict';
 
 function seconds(tok: string): number | undefined {
+  // top's TIME+ (M:SS.hh)
+  const plus = /^(\d+):(\d\d)\.(\d\d)$/.exec(tok);
+  if (plus) return Number(plus[1]) * 60 + Number(plus[2]) + Number(plus[3]) / 100;
   const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d\d)$/.exec(tok);
   if (!m) return undefined;
   return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
