@@ -1,13 +1,12 @@
 /**
- * dk top in batch mode: procps-ng top -b compatible frames, %CPU from two
- * samples over the delay (the first frame against the priming read, as
- * procps does), optional paging line, --json per iteration.
+ * dk top: batch frames compatible with procps-ng top -b (the first frame
+ * against the priming read, as procps does), --json per frame, and the
+ * interactive screen on a terminal.
  */
-import { snapshot } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
-import type { FieldName, ProcessInfo } from '../proc/types.js';
-import { countStates, cpuLine, memLines, taskHeader, taskRow, tasksLine, topLine, UNITS, type TaskView } from './format.js';
-import { sampleSystem, type SystemSample } from './system.js';
+import { UNITS } from './format.js';
+import { runInteractive } from './interactive.js';
+import { Session, SORT_FIELDS, type SessionOptions } from './session.js';
 
 export interface TopIO {
   write(s: string): void;
@@ -17,10 +16,10 @@ export interface TopIO {
 }
 
 export const TOP_HELP = `Usage:
- dk top -b [-n N] [-d SECS] [-p PID,...] [-u|-U USER] [-H] [-o [+-]FIELD]
-           [-w [COLS]] [-c] [-i] [-1] [-E k|m|g|t|p|e] [-e k|m|g|t|p|e] [--thrash] [--json]
+ dk top [-b] [-n N] [-d SECS] [-p PID,...] [-u|-U USER] [-H] [-o [+-]FIELD]
+        [-w [COLS]] [-c] [-i] [-1] [-E k|m|g|t|p|e] [-e k|m|g|t|p|e] [--thrash] [--json]
 
-  -b         batch mode (the only mode so far)
+  -b         batch mode (default when not on a terminal)
   -n N       number of frames            -d SECS   delay between frames
   -p PIDS    only these processes        -u USER   effective user (-U: any uid)
   -H         threads                     -o FIELD  sort field (PID, %CPU, %MEM, RES, TIME+ ...)
@@ -28,33 +27,25 @@ export const TOP_HELP = `Usage:
   -1         one %Cpu line per CPU       -E/-e     summary / task memory unit
   -w [COLS]  output width                --thrash  paging line: swap in/out, major faults, kswapd
   --json     one JSON document per frame
+
+Keys on the screen: P M T N sort, < > move the sort column, R reverse, k kill,
+r renice, H threads, V forest, c command line, u user, o filter, = clear filters,
+1 per-CPU, i idle, d or s delay, t paging line, q quit.
 `;
 
-class TopError extends Error {}
+export class TopError extends Error {}
 
-interface TopOptions {
+interface TopOptions extends SessionOptions {
   batch: boolean;
   iterations: number;
   delay: number;
-  pids?: number[];
   user?: string;
-  anyUid: boolean;
-  threads: boolean;
-  sort: { field: string; ascending: boolean };
   width?: number;
-  cmdline: boolean;
-  idle: boolean;
-  perCpu: boolean;
-  summaryUnit: string;
-  taskUnit: string;
-  thrash: boolean;
   json: boolean;
 }
 
-const SORTABLE = new Set(['PID', 'USER', 'PR', 'NI', 'VIRT', 'RES', 'SHR', 'S', '%CPU', '%MEM', 'TIME+', 'TIME', 'COMMAND']);
-
 function parse(argv: string[]): TopOptions {
-  const o: TopOptions = { batch: false, iterations: Infinity, delay: 3, anyUid: false, threads: false, sort: { field: '%CPU', ascending: false }, cmdline: false, idle: true, perCpu: false, summaryUnit: 'm', taskUnit: 'k', thrash: false, json: false };
+  const o: TopOptions = { batch: false, iterations: Infinity, delay: 3, anyUid: false, threads: false, sort: { field: '%CPU', ascending: false }, cmdline: false, idle: true, perCpu: false, summaryUnit: 'm', taskUnit: 'k', thrash: false, json: false, forest: false, filters: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') { o.json = true; continue; }
@@ -105,7 +96,7 @@ function parse(argv: string[]): TopOptions {
           const v = value();
           const ascending = v.startsWith('-');
           const field = v.replace(/^[+-]/, '').toUpperCase();
-          if (!SORTABLE.has(field)) throw new TopError(`unrecognized field name '${v}'`);
+          if (!SORT_FIELDS.includes(field) && field !== 'TIME') throw new TopError(`unrecognized field name '${v}'`);
           o.sort = { field, ascending };
           break;
         }
@@ -131,24 +122,6 @@ function parse(argv: string[]): TopOptions {
   return o;
 }
 
-function sortValue(t: TaskView, field: string): number | string {
-  const p = t.p;
-  switch (field) {
-    case 'PID': return p.tid;
-    case 'USER': return p.user ?? '';
-    case 'PR': return p.priority;
-    case 'NI': return p.nice;
-    case 'VIRT': return p.vsz;
-    case 'RES': return p.rss;
-    case 'SHR': return p.shared ?? 0;
-    case 'S': return p.state;
-    case '%MEM': return t.mem;
-    case 'TIME+': case 'TIME': return p.utime + p.stime;
-    case 'COMMAND': return t.command;
-    default: return t.cpu;
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runTop(argv: string[], io: TopIO): Promise<number> {
@@ -164,141 +137,26 @@ export async function runTop(argv: string[], io: TopIO): Promise<number> {
     io.error(`dk top: ${e.message}\n`);
     return 1;
   }
-  if (!o.batch && io.tty && !o.json) {
-    io.error('dk top: the interactive screen is not built yet; use -b for batch mode\n');
-    return 1;
-  }
-  const names = nameCache('/etc');
-  let uid: number | undefined;
   if (o.user !== undefined) {
-    uid = /^\d+$/.test(o.user) ? Number(o.user) : names.uidOf(o.user);
-    if (uid === undefined) {
+    o.uid = /^\d+$/.test(o.user) ? Number(o.user) : nameCache('/etc').uidOf(o.user);
+    if (o.uid === undefined) {
       io.error('dk top: Invalid user\n');
       return 1;
     }
   }
-  const width = o.width ?? (io.env.COLUMNS && Number(io.env.COLUMNS) > 0 ? Number(io.env.COLUMNS) : io.tty?.columns ?? 80);
-  const fields: FieldName[] = ['user', 'shared', 'uid', 'euid', 'suid', 'fsuid'];
-  if (o.cmdline) fields.push('cmdline');
-  const read = () => snapshot({ fields, threads: o.threads, pids: o.pids });
+  if (!o.batch && !o.json && io.tty) return runInteractive(o, o.delay, o.iterations);
 
-  let prevSys: SystemSample = sampleSystem();
-  let prevTicks = new Map<number, number>(read().procs.map((p) => [p.tid, p.utime + p.stime]));
-  let prevAt = process.hrtime.bigint();
-  // Like procps, the first frame compares against the priming read just made,
-  // so it shows (almost) no CPU use; later frames cover the delay.
+  const width = o.width ?? (io.env.COLUMNS && Number(io.env.COLUMNS) > 0 ? Number(io.env.COLUMNS) : io.tty?.columns ?? 80);
+  const session = new Session(o);
   for (let frame = 0; frame < o.iterations; frame++) {
     if (frame > 0) await sleep(o.delay * 1000);
-    const snap = read();
-    const sys = sampleSystem();
-    const now = process.hrtime.bigint();
-    const elapsed = Number(now - prevAt) / 1e9;
-    const hz = snap.sys.hz;
-    const all = snap.procs;
-    const views: TaskView[] = all.map((p) => {
-      const before = prevTicks.get(p.tid);
-      const delta = before === undefined ? 0 : Math.max(0, p.utime + p.stime - before);
-      return {
-        p,
-        cpu: elapsed > 0 ? (delta * 100) / hz / elapsed : 0,
-        mem: sys.mem.total ? (p.rss * 100) / sys.mem.total : 0,
-        command: o.cmdline ? commandLine(p) : p.comm,
-      };
-    });
-    let shown = views.filter((t) => {
-      if (uid !== undefined) {
-        const ids = o.anyUid ? [t.p.uid, t.p.euid, t.p.suid, t.p.fsuid] : [t.p.euid];
-        if (!ids.includes(uid)) return false;
-      }
-      if (!o.idle && !(prevTicks.has(t.p.tid) && t.p.utime + t.p.stime > (prevTicks.get(t.p.tid) ?? 0))) return false;
-      return true;
-    });
-    const { field, ascending } = o.sort;
-    shown = [...shown].sort((a, b) => {
-      const x = sortValue(a, field);
-      const y = sortValue(b, field);
-      const c = x < y ? -1 : x > y ? 1 : 0;
-      return ascending ? c : -c;
-    });
-
-    const dt = Math.max(elapsed, 1e-9);
-    const vmRates = {
-      swapIn: (sys.vm.pswpin - prevSys.vm.pswpin) / dt,
-      swapOut: (sys.vm.pswpout - prevSys.vm.pswpout) / dt,
-      majflt: (sys.vm.pgmajfault - prevSys.vm.pgmajfault) / dt,
-    };
-    const kswapd = views.filter((t) => t.p.comm.startsWith('kswapd')).reduce((s, t) => s + t.cpu, 0);
-    // sustained paging both ways while processes keep faulting pages back in
-    const thrashing = vmRates.swapIn + vmRates.swapOut > 100 && vmRates.majflt > 100;
-
+    const f = session.next();
     if (o.json) {
-      const [us, ni, sy, id, wa, hi, si, st] = cpuLinePercents(prevSys, sys);
-      io.write(
-        `${JSON.stringify({
-          time: new Date(sys.at).toISOString(),
-          uptime: sys.uptime,
-          users: sys.users,
-          load: sys.load,
-          tasks: countStates(all),
-          cpu: { us, sy, ni, id, wa, hi, si, st },
-          memKiB: sys.mem,
-          paging: { ...vmRates, kswapdCpu: kswapd, thrashing },
-          processes: shown.map((t) => ({ pid: t.p.tid, tgid: t.p.pid, user: t.p.user, pr: t.p.priority, ni: t.p.nice, virt: t.p.vsz, res: t.p.rss, shr: t.p.shared ?? 0, s: t.p.state, cpu: Math.round(t.cpu * 10) / 10, mem: Math.round(t.mem * 10) / 10, ticks: t.p.utime + t.p.stime, command: t.command })),
-        })}\n`,
-      );
-    } else {
-      const lines: string[] = [];
-      const summary: string[] = [];
-      if (frame > 0) lines.push('');
-      summary.push(topLine(new Date(sys.at), sys.uptime, sys.users, sys.load));
-      summary.push(tasksLine(countStates(all), o.threads));
-      if (o.perCpu) {
-        // procps shows per-CPU panels two abreast, and then Mem and Swap
-        // abreast too; a panel that does not fit the width is left out
-        const panels = sys.cpu.cpus.map((c, i) => cpuLine(`%Cpu${i}`, prevSys.cpu.cpus[i] ?? c, c));
-        for (let i = 0; i < panels.length; i += 2) summary.push(abreast(panels.slice(i, i + 2), width));
-        summary.push(abreast(memLines(sys.mem, o.summaryUnit), width));
-      } else {
-        summary.push(cpuLine('%Cpu(s)', prevSys.cpu.total, sys.cpu.total));
-        summary.push(...memLines(sys.mem, o.summaryUnit));
-      }
-      if (o.thrash) {
-        summary.push(`Paging : ${vmRates.swapIn.toFixed(1)} swap-in/s, ${vmRates.swapOut.toFixed(1)} swap-out/s, ${vmRates.majflt.toFixed(1)} majflt/s, kswapd ${kswapd.toFixed(1)}% cpu${thrashing ? '  ** THRASHING **' : ''}`);
-      }
-      // summary lines are cut at the width
-      lines.push(...summary.map((l) => l.slice(0, width)));
-      lines.push('');
-      const pidWidth = Math.max(5, String(snap.sys.pidMax).length);
-      lines.push(taskHeader(pidWidth, width));
-      for (const t of shown) lines.push(taskRow(t, { pidWidth, width, unit: o.taskUnit, hz }));
-      io.write(`${lines.join('\n')}\n`);
+      io.write(`${session.json(f)}\n`);
+      continue;
     }
-    prevSys = sys;
-    prevTicks = new Map(all.map((p) => [p.tid, p.utime + p.stime]));
-    prevAt = now;
+    const lines = [...(frame > 0 ? [''] : []), ...session.summary(f, width), '', session.header(f, width), ...session.rows(f, width)];
+    io.write(`${lines.join('\n')}\n`);
   }
   return 0;
 }
-
-/** -c: the command line, or "[comm]" (and " <defunct>") where there is none, as ps shows it */
-function commandLine(p: ProcessInfo): string {
-  if (p.cmdline && p.cmdline.length) return p.cmdline.join(' ');
-  return `[${p.comm}]${p.state === 'Z' ? ' <defunct>' : ''}`;
-}
-
-function abreast(panels: string[], width: number): string {
-  let line = panels[0];
-  for (const p of panels.slice(1)) {
-    if (line.length + 2 + p.length > width) break;
-    line += `  ${p}`;
-  }
-  return line;
-}
-
-function cpuLinePercents(a: SystemSample, b: SystemSample): number[] {
-  const d = b.cpu.total.map((x, i) => Math.max(0, x - (a.cpu.total[i] ?? 0)));
-  const sum = d.reduce((s, x) => s + x, 0);
-  return sum ? d.map((x) => Math.round(((x * 100) / sum) * 10) / 10) : [0, 0, 0, 100, 0, 0, 0, 0];
-}
-
-export type { ProcessInfo };
