@@ -20,6 +20,9 @@ await build({
   format: 'cjs',
   target: 'node20',
   define: { DK_VERSION: JSON.stringify(version) },
+  // koffi ships a native addon: it stays a runtime require from node_modules
+  external: ['koffi'],
+  logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
 writeFileSync(`${root}dist/dk.cjs`, readFileSync(`${root}src/cli/launcher.cjs`));

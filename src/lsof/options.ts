@@ -40,6 +40,8 @@ export interface LsofRequest {
   numericPorts: boolean;
   numericUsers: boolean;
   commandWidth: number;
+  /** -E/+E: name the other ends of pipes and unix sockets */
+  endpoints: boolean;
   /** -g: a PGID column */
   showPgid: boolean;
   json: boolean;
@@ -89,7 +91,7 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
   const r: LsofRequest = {
     pids: [], notPids: [], users: [], notUsers: [], commands: [], notCommands: [], pgids: [], fds: [], notFds: [],
     unix: false, and: false, terse: false, fieldNul: false, dirs: [], files: [],
-    numericHosts: false, numericPorts: false, numericUsers: false, commandWidth: 9, showPgid: false, json: false, help: false, version: false,
+    numericHosts: false, numericPorts: false, numericUsers: false, commandWidth: 9, endpoints: false, showPgid: false, json: false, help: false, version: false,
   };
   const split = (v: string, yes: string[], no: string[]) => {
     for (const x of list(v)) (x.startsWith('^') ? no : yes).push(x.replace(/^\^/, ''));
@@ -109,6 +111,7 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
       const o = a[1];
       if (o === 'D' || o === 'd') { r.dirs.push({ path: value(a.slice(2), 'directory'), recurse: o === 'D' }); continue; }
       if (o === 'c') { r.commandWidth = Number(value(a.slice(2), 'width')) || Infinity; continue; }
+      if (o === 'E' && a.length === 2) { r.endpoints = true; continue; }
       throw new LsofError(`unknown option: ${a}`);
     }
     if (!a.startsWith('-') || a === '-') { r.files.push(a); continue; }
@@ -167,6 +170,7 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         break;
       }
       case 'v': r.version = true; break;
+      case 'E': r.endpoints = true; break;
       case 'F': {
         let v = rest;
         if (v.startsWith('0')) {

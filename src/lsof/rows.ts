@@ -28,6 +28,8 @@ export interface Row {
   /** address families and ports, for -i selection */
   inet?: InetSocket;
   unix?: boolean;
+  unixType?: string;
+  unixState?: string;
   path?: string;
   /** stat of the file when known, for file arguments and +D */
   dev?: number;
@@ -69,7 +71,7 @@ export interface RowContext {
 function blank(fd: string, access: string, flagsHex: string | undefined): Row {
   return {
     fd, access, lock: ' ', type: '', device: '', devField: undefined, size: undefined, offset: undefined, node: '', inode: undefined,
-    nlink: undefined, protocol: undefined, name: '', tcpInfo: NO_TCP, flagsHex, inet: undefined, unix: undefined, path: undefined, dev: undefined, rdev: undefined,
+    nlink: undefined, protocol: undefined, name: '', tcpInfo: NO_TCP, flagsHex, inet: undefined, unix: undefined, unixType: undefined, unixState: undefined, path: undefined, dev: undefined, rdev: undefined,
   };
 }
 const NO_TCP: string[] = [];
@@ -140,6 +142,8 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
       r.name = `${s.path ? `${s.path} ` : ''}type=${type} (${state})`;
       r.tcpInfo = [`ST=${state}`];
       r.unix = true;
+      r.unixType = type;
+      r.unixState = state;
       r.path = s.path;
       return r;
     }

@@ -12,6 +12,7 @@ import { makeNames } from './names.js';
 import { formatFields, formatListing, type ProcRows } from './format.js';
 import { toRow, type Row, type RowContext } from './rows.js';
 import { matchesInet, resolveServices, stateAllowed } from './select.js';
+import { unixPeers } from '../sys/unixdiag.js';
 
 export interface LsofIO {
   write(s: string): void;
@@ -30,6 +31,7 @@ export const LSOF_HELP = `Usage: dk lsof [-a] [-n] [-P] [-l] [-t] [-U] [-F [f]] 
   -a     AND the selections (default OR)    -t     PIDs only
   -F f   fields for programs (-F0: NUL)     +d/+D  files in a directory (+D: the whole tree)
   -n     no host names   -P  no service names   -l  UIDs instead of names
+  -E/+E  name the other end of pipes, unix sockets (via sock_diag) and local TCP
   --json the rows as JSON
 `;
 
@@ -261,6 +263,8 @@ export function runLsof(argv: string[], io: LsofIO): number {
     }
   }
 
+  if (r.endpoints) annotateEndpoints(results, procRoot);
+
   if (r.terse) {
     if (results.length) io.write(`${results.map((x) => x.pid).join('\n')}\n`);
   } else if (r.json) {
@@ -273,3 +277,71 @@ export function runLsof(argv: string[], io: LsofIO): number {
   return results.length && !failed ? 0 : 1;
 }
 
+
+interface Holder {
+  pid: number;
+  comm: string;
+  fd: string;
+}
+
+/**
+ * -E/+E: who holds the other end. Pipes: every other descriptor on the same
+ * pipe inode; unix sockets: the peer inode from sock_diag, then its holders.
+ */
+function annotateEndpoints(results: ProcRows[], procRoot: string): void {
+  let peers = new Map<number, number>();
+  try {
+    peers = unixPeers();
+  } catch {
+    // no koffi or no sock_diag: names stay as they are
+  }
+  const holders = new Map<number, Holder[]>();
+  for (const p of snapshot({ procRoot, fields: [] }).procs) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`${procRoot}/${p.pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link: string;
+      try {
+        link = fs.readlinkSync(`${procRoot}/${p.pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^(?:socket|pipe):\[(\d+)\]$/.exec(link);
+      if (!m) continue;
+      const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(readAscii(`${procRoot}/${p.pid}/fdinfo/${fd}`) ?? '')?.[1] ?? '0', 8);
+      const ino = Number(m[1]);
+      let list = holders.get(ino);
+      if (!list) holders.set(ino, (list = []));
+      list.push({ pid: p.pid, comm: p.comm, fd: `${fd}${['r', 'w', 'u', ''][flags & 3]}` });
+    }
+  }
+  const text = (list: Holder[]) => list.map((h) => `${h.pid},${h.comm},${h.fd}`).join(' ');
+  // the other end of a connection on this machine: local and remote swapped
+  const key = (proto: string, a: Buffer, ap: number, b: Buffer, bp: number) => `${proto} ${a.toString('hex')}:${ap}>${b.toString('hex')}:${bp}`;
+  const inetByEnds = new Map<string, number>();
+  for (const sock of socketTable(procRoot).values()) {
+    if (sock.kind === 'inet') inetByEnds.set(key(sock.protocol, sock.local.addr, sock.local.port, sock.remote.addr, sock.remote.port), sock.inode);
+  }
+  for (const p of results) {
+    for (const row of p.rows) {
+      if (row.unix && row.inode !== undefined) {
+        const peer = peers.get(row.inode);
+        if (!peer) continue;
+        const ends = text(holders.get(peer) ?? []);
+        row.name = `${row.path ? `${row.path} ` : ''}type=${row.unixType} ->INO=${peer}${ends ? ` ${ends}` : ''} (${row.unixState})`;
+      } else if (row.inet && (row.inet.remote.port !== 0 || row.inet.remote.addr.some((x) => x !== 0))) {
+        const s = row.inet;
+        const peer = inetByEnds.get(key(s.protocol, s.remote.addr, s.remote.port, s.local.addr, s.local.port));
+        const ends = peer === undefined ? '' : text(holders.get(peer) ?? []);
+        if (ends) row.name = row.name.replace(/( \([A-Z_0-9]+\)| )$/, ` ${ends}$1`);
+      } else if (row.type === 'FIFO' && row.name === 'pipe' && row.inode !== undefined) {
+        const others = (holders.get(row.inode) ?? []).filter((h) => !(h.pid === p.pid && h.fd.replace(/[rwu]$/, '') === row.fd));
+        if (others.length) row.name = `pipe ${text(others)}`;
+      }
+    }
+  }
+}
