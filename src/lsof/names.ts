@@ -11,6 +11,31 @@ export interface Names {
   hosts: boolean;
   service(port: number, proto: string): string | undefined;
   host(addr: string): string | undefined;
+  /** names found by DNS for addresses /etc/hosts does not know */
+  resolved: Map<string, string>;
+}
+
+/**
+ * Reverse DNS for the given addresses, all at once, giving up after limitMs:
+ * a dead resolver delays the listing by that much at most, never hangs it.
+ */
+export async function resolveHosts(addrs: string[], names: Names, limitMs = 800): Promise<void> {
+  const todo = [...new Set(addrs)].filter((a) => names.host(a) === undefined);
+  if (!todo.length) return;
+  const { Resolver } = await import('node:dns/promises');
+  const r = new Resolver({ timeout: Math.min(limitMs, 500), tries: 1 });
+  const lookups = todo.map(async (a) => {
+    try {
+      const [name] = await r.reverse(a);
+      if (name) names.resolved.set(a, name);
+    } catch {
+      // no PTR record or no answer: stays numeric
+    }
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(lookups), new Promise<void>((res) => (timer = setTimeout(res, limitMs)))]);
+  clearTimeout(timer);
+  r.cancel();
 }
 
 export function parseServices(text: string): Map<string, string> {
@@ -47,8 +72,9 @@ export function makeNames(ports: boolean, hosts: boolean, etcRoot = '/etc'): Nam
     },
     host(addr) {
       hostTable ??= parseHosts(readText(`${etcRoot}/hosts`) ?? '');
-      return hostTable.get(addr);
+      return hostTable.get(addr) ?? this.resolved.get(addr);
     },
+    resolved: new Map(),
   };
 }
 

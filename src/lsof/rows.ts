@@ -116,18 +116,14 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
     r.offset = f.pos ?? 0;
     if (s?.kind === 'inet') {
       const q = ctx.queue(st.ino) ?? [0, 0];
-      const local = formatAddress(s.local.addr, s.local.port, s.protocol, ctx.names);
-      const remoteSet = s.remote.port !== 0 || s.remote.addr.some((b) => b !== 0);
       const state = s.protocol === 'TCP' ? TCP_STATES[s.state] : undefined;
-      const name = remoteSet ? `${local}->${formatAddress(s.remote.addr, s.remote.port, s.protocol, ctx.names)}` : local;
       r.type = s.family === 4 ? 'IPv4' : 'IPv6';
       r.device = String(st.ino);
       r.devField = ['d', r.device];
       r.node = s.protocol;
       r.inode = undefined;
       r.protocol = s.protocol;
-      // lsof prints the TCP state after the address, and a bare space for UDP
-      r.name = name + (state ? ` (${state})` : ' ');
+      r.name = inetName(s, ctx.names);
       r.tcpInfo = [...(state ? [`ST=${state}`] : []), `QR=${q[1]}`, `QS=${q[0]}`];
       r.inet = s;
       return r;
@@ -189,6 +185,15 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
   if (!numeric || type === 'REG' || type === 'DIR') r.size = st.size;
   else r.offset = f.pos ?? 0;
   return r;
+}
+
+/** "127.0.0.1:25->127.0.0.1:40000 (ESTABLISHED)"; lsof ends UDP names with a bare space. */
+export function inetName(s: InetSocket, names: Names): string {
+  const local = formatAddress(s.local.addr, s.local.port, s.protocol, names);
+  const remoteSet = s.remote.port !== 0 || s.remote.addr.some((b) => b !== 0);
+  const state = s.protocol === 'TCP' ? TCP_STATES[s.state] : undefined;
+  const name = remoteSet ? `${local}->${formatAddress(s.remote.addr, s.remote.port, s.protocol, names)}` : local;
+  return name + (state ? ` (${state})` : ' ');
 }
 
 /** "0t123", or hex once the decimal form passes lsof's 8 digits. */

@@ -8,9 +8,9 @@ import { readAscii } from '../proc/read.js';
 import { snapshot, threads } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
 import { LsofError, parseLsofArgs, type LsofRequest } from './options.js';
-import { makeNames } from './names.js';
+import { ipv6Text, makeNames, resolveHosts } from './names.js';
 import { formatFields, formatListing, type ProcRows } from './format.js';
-import { toRow, type Row, type RowContext } from './rows.js';
+import { inetName, toRow, type Row, type RowContext } from './rows.js';
 import { matchesInet, resolveServices, stateAllowed } from './select.js';
 import { unixPeers } from '../sys/unixdiag.js';
 
@@ -59,6 +59,8 @@ function fdMatches(fd: string, list: string[]): boolean {
   });
 }
 
+const addrText = (b: Buffer): string => (b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : ipv6Text(b));
+
 /** lsof takes the user from the owner of /proc/PID. */
 function ownerOf(procRoot: string, pid: number): number | undefined {
   try {
@@ -68,7 +70,7 @@ function ownerOf(procRoot: string, pid: number): number | undefined {
   }
 }
 
-export function runLsof(argv: string[], io: LsofIO): number {
+export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
   let r: LsofRequest;
   try {
     r = parseLsofArgs(argv);
@@ -263,6 +265,18 @@ export function runLsof(argv: string[], io: LsofIO): number {
     }
   }
 
+  if (!r.numericHosts) {
+    // names for addresses /etc/hosts does not know, from DNS with a deadline
+    const addrs: string[] = [];
+    for (const p of results) {
+      for (const row of p.rows) {
+        if (!row.inet) continue;
+        for (const e of [row.inet.local, row.inet.remote]) if (e.addr.some((b) => b !== 0)) addrs.push(addrText(e.addr));
+      }
+    }
+    await resolveHosts(addrs, nm);
+    if (nm.resolved.size) for (const p of results) for (const row of p.rows) if (row.inet) row.name = inetName(row.inet, nm);
+  }
   if (r.endpoints) annotateEndpoints(results, procRoot);
 
   if (r.terse) {

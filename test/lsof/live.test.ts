@@ -70,6 +70,8 @@ describe('dk lsof matches lsof 4.95', () => {
       ['-n', '-P', '-a', '-p', p, '-c', 'node'],
       ['-n', '-P', '-a', '-p', p, '-u', 'root'],
       ['-n', '-P', '-l', '-p', p],
+      // host names from /etc/hosts (127.0.0.1 is localhost) and service names from /etc/services
+      ['-a', '-p', p, '-i'],
       ['-n', '-P', '-g', '-p', p],
       ['-n', '-P', '-E', '-a', '-p', p, '-U'],
       ['-n', '-P', '-E', '-a', '-p', p, '-d', '0-30'],
