@@ -220,7 +220,7 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
 
     // only process selections given: the other processes cannot have a row
     if (procSel && !fileSel && !fdSel && !procOk) continue;
-    const files = openFiles(p.pid, procRoot, { socketsOnly });
+    const files = openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
     if (!files) continue;
     const ctx: RowContext = { socket: socketOf, locks: locks.get(p.pid) ?? new Map(), names: nm, protocolOf, queue: queueOf };
     const rows: Row[] = [];

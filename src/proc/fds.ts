@@ -116,12 +116,50 @@ export function devMajorMinor(dev: number): [number, number] {
 
 /** The open files of a process, or of one of its tasks (tid) as /proc/PID/task/TID sees them. */
 const memStats = new Map<string, FileStat>();
+/** st_dev of pipefs and sockfs, learnt from the first pipe and socket seen */
+const anonDev = new Map<string, number>();
+
+/**
+ * The cheap way to describe a descriptor (lsof without -F): the open mode
+ * comes from the permission bits of the /proc/PID/fd/N link (r, w or rw, as
+ * the kernel sets them from f_mode) instead of reading fdinfo; anonymous pipes
+ * and sockets need no stat at all, their inode is in the link. fdinfo is still
+ * read where its content is shown: offsets of devices, anon inode details.
+ */
+function leanFile(n: number, link: string, path: string, infoPath: string): OpenFile {
+  let mode = 0;
+  try {
+    mode = fs.lstatSync(path).mode;
+  } catch {
+    // gone: described from what we have
+  }
+  const flags = mode & 0o200 ? (mode & 0o400 ? 2 : 1) : 0;
+  const anon = /^(pipe|socket):\[(\d+)\]$/.exec(link);
+  if (anon) {
+    let dev = anonDev.get(anon[1]);
+    if (dev === undefined) {
+      const st = statOf(path);
+      if (!st) return { fd: String(n), link, flags };
+      anonDev.set(anon[1], (dev = st.dev));
+    }
+    const ifmt = anon[1] === 'pipe' ? S_IFIFO : S_IFSOCK;
+    return { fd: String(n), link, flags, pos: 0, stat: { dev, ino: Number(anon[2]), rdev: 0, mode: ifmt | 0o600, size: 0, nlink: 1 } };
+  }
+  const stat = statOf(path);
+  const type = (stat?.mode ?? 0) & S_IFMT;
+  if (link.startsWith('anon_inode:') || type === S_IFCHR || type === S_IFBLK) {
+    const info = readAscii(infoPath);
+    const pos = info ? Number(/^pos:\s+(\d+)/m.exec(info)?.[1]) : undefined;
+    return { fd: String(n), link, stat, flags, pos, fdinfo: info };
+  }
+  return { fd: String(n), link, stat, flags };
+}
 
 /**
  * socketsOnly: just the descriptors that are sockets (for -i and -U without
  * other selections), skipping cwd, maps and the stat of every other file.
  */
-export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolean; fds?: boolean; tid?: number; socketsOnly?: boolean } = {}): OpenFile[] | undefined {
+export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolean; fds?: boolean; tid?: number; socketsOnly?: boolean; lean?: boolean } = {}): OpenFile[] | undefined {
   const base = opts.tid === undefined ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${opts.tid}`;
   const out: OpenFile[] = [];
   if (!fs.existsSync(base)) return undefined;
@@ -171,10 +209,15 @@ export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolea
       }
       const link = l.target;
       if (opts.socketsOnly && !link.startsWith('socket:')) continue;
+      const path = `${base}/fd/${n}`;
+      if (opts.lean) {
+        out.push(leanFile(n, link, path, `${base}/fdinfo/${n}`));
+        continue;
+      }
       const info = readAscii(`${base}/fdinfo/${n}`);
       const pos = info ? Number(/^pos:\s+(\d+)/m.exec(info)?.[1]) : undefined;
       const flags = info ? parseInt(/^flags:\s+([0-7]+)/m.exec(info)?.[1] ?? 'NaN', 8) : undefined;
-      out.push({ fd: String(n), link, stat: statOf(`${base}/fd/${n}`), pos, flags: Number.isNaN(flags) ? undefined : flags, fdinfo: info });
+      out.push({ fd: String(n), link, stat: statOf(path), pos, flags: Number.isNaN(flags) ? undefined : flags, fdinfo: info });
     }
   }
   return out;
