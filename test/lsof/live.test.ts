@@ -2,13 +2,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dk, run } from '../helpers/dk.js';
 import { requirePeer } from '../helpers/peers.js';
-import { killAll } from '../helpers/children.js';
+import { killAll, until } from '../helpers/children.js';
 
 const HOLDER = fileURLToPath(new URL('../../../test/lsof/holder.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dk-lsof-'));
@@ -79,6 +79,19 @@ describe('dk lsof matches lsof 4.95', () => {
       ['-t', '-a', '-p', p, '-i', 'TCP@127.0.0.1'],
     ]) {
       same(args);
+    }
+  });
+
+  test('lock letters: a whole-file flock shows as W', async (t) => {
+    if (!requirePeer(t, 'lsof', 'lsof') || !requirePeer(t, 'flock', 'util-linux')) return;
+    const file = join(dir, 'locked');
+    const locker = spawn('flock', ['-x', file, 'sleep', '60'], { stdio: 'ignore' });
+    try {
+      await until(() => readFileSync('/proc/locks', 'latin1').includes(` ${locker.pid} `), 'the lock to be taken');
+      same(['-n', '-P', '-a', '-p', String(locker.pid), '-d', '3']);
+      assert.match(dk(['lsof', '-n', '-P', '-a', '-p', String(locker.pid), '-d', '3']).out, / 3rW +REG /);
+    } finally {
+      killAll([locker.pid!]);
     }
   });
 
