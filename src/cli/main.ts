@@ -12,6 +12,8 @@ import { runPstree } from '../pstree/run.js';
 import { runExecInfo } from '../execinfo/run.js';
 import { runLsof } from '../lsof/run.js';
 import { runTop } from '../top/run.js';
+import { runSyslogd } from '../syslog/run.js';
+import { runLogger } from '../syslog/logger.js';
 
 type Tool = (argv: string[]) => number | Promise<number>;
 
@@ -50,6 +52,8 @@ export const TOOLS: Record<string, Tool> = {
   'exec-info': (argv) => runExecInfo(argv, { write, error, env: process.env }),
   lsof: (argv) => runLsof(argv, { write, error, env: process.env }),
   top: (argv) => runTop(argv, { write, error, env: process.env, tty: stdoutTty() }),
+  syslogd: (argv) => runSyslogd(argv, { write, error }),
+  logger: (argv) => runLogger(argv, { write, error, stdin: () => new Promise((res) => { let s = ''; process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => (s += d)); process.stdin.on('end', () => res(s)); }) }),
 };
 
 

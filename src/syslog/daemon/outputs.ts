@@ -1,0 +1,222 @@
+/**
+ * Where messages go. Every output takes lines in batches; files are written
+ * once per batch (and fdatasync'ed unless the rule said "-"), forwarders keep
+ * a bounded queue while the peer is away and reconnect.
+ */
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { Action } from '../config/conf.js';
+import { octetFrame } from '../protocol/framing.js';
+
+export interface Output {
+  readonly name: string;
+  written: number;
+  dropped: number;
+  write(lines: string[], raw: string[]): void;
+  /** reopen files (SIGHUP, logrotate) */
+  reopen(): void;
+  /** everything accepted is on its way or on disk */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class FileOutput implements Output {
+  written = 0;
+  dropped = 0;
+  private fd: number | undefined;
+  constructor(
+    readonly name: string,
+    private readonly path: string,
+    private readonly sync: boolean,
+    private readonly mode = 0o640,
+  ) {
+    this.open();
+  }
+  private open(): void {
+    try {
+      this.fd = fs.openSync(this.path, 'a', this.mode);
+    } catch {
+      this.fd = undefined;
+    }
+  }
+  write(lines: string[]): void {
+    if (this.fd === undefined) this.open();
+    if (this.fd === undefined) {
+      this.dropped += lines.length;
+      return;
+    }
+    const buf = Buffer.from(`${lines.join('\n')}\n`);
+    let off = 0;
+    try {
+      while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
+      if (this.sync) fs.fdatasyncSync(this.fd);
+      this.written += lines.length;
+    } catch {
+      this.dropped += lines.length;
+    }
+  }
+  reopen(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    this.open();
+  }
+  async flush(): Promise<void> {
+    if (this.fd !== undefined) fs.fdatasyncSync(this.fd);
+  }
+  async close(): Promise<void> {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** @host: one datagram per message, the raw line as received or re-formatted. */
+export class UdpOutput implements Output {
+  written = 0;
+  dropped = 0;
+  private readonly sock: dgram.Socket;
+  constructor(
+    readonly name: string,
+    private readonly host: string,
+    private readonly port: number,
+  ) {
+    this.sock = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    this.sock.on('error', () => {});
+  }
+  write(_lines: string[], raw: string[]): void {
+    for (const r of raw) {
+      this.sock.send(r, this.port, this.host, (e) => (e ? this.dropped++ : this.written++));
+    }
+  }
+  reopen(): void {}
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {
+    await new Promise<void>((r) => this.sock.close(() => r()));
+  }
+}
+
+/**
+ * @@host: octet-counted frames over one TCP connection; while the peer is
+ * unreachable up to maxQueue messages wait (then the oldest are counted as
+ * dropped), and are sent in order after the reconnect.
+ */
+export class TcpOutput implements Output {
+  written = 0;
+  dropped = 0;
+  private sock: net.Socket | undefined;
+  private connected = false;
+  private queue: Buffer[] = [];
+  private retry: NodeJS.Timeout | undefined;
+  private closing = false;
+  constructor(
+    readonly name: string,
+    private readonly host: string,
+    private readonly port: number,
+    private readonly maxQueue = 100_000,
+  ) {
+    this.connect();
+  }
+  private connect(): void {
+    if (this.closing) return;
+    const s = net.connect(this.port, this.host);
+    this.sock = s;
+    s.setNoDelay(true);
+    s.on('connect', () => {
+      this.connected = true;
+      this.drain();
+    });
+    s.on('error', () => {});
+    s.on('close', () => {
+      this.connected = false;
+      if (!this.closing) this.retry = setTimeout(() => this.connect(), 1000);
+    });
+  }
+  private drain(): void {
+    if (!this.connected || !this.sock || !this.queue.length) return;
+    const batch = Buffer.concat(this.queue);
+    const n = this.queue.length;
+    this.queue = [];
+    this.sock.write(batch);
+    this.written += n;
+  }
+  write(_lines: string[], raw: string[]): void {
+    for (const r of raw) this.queue.push(octetFrame(r));
+    if (this.queue.length > this.maxQueue) {
+      const extra = this.queue.length - this.maxQueue;
+      this.queue.splice(0, extra);
+      this.dropped += extra;
+    }
+    this.drain();
+  }
+  reopen(): void {}
+  async flush(): Promise<void> {
+    this.drain();
+    const s = this.sock;
+    if (s && this.connected && s.writableLength) await new Promise<void>((r) => s.once('drain', () => r()));
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    this.closing = true;
+    if (this.retry) clearTimeout(this.retry);
+    const s = this.sock;
+    if (s) await new Promise<void>((r) => s.end(() => r()));
+  }
+}
+
+/** |fifo and terminals: written only if someone reads, never blocking the daemon. */
+export class DeviceOutput implements Output {
+  written = 0;
+  dropped = 0;
+  constructor(
+    readonly name: string,
+    private readonly paths: () => string[],
+  ) {}
+  write(lines: string[]): void {
+    const text = Buffer.from(`${lines.join('\r\n')}\r\n`);
+    for (const p of this.paths()) {
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+        fs.writeSync(fd, text);
+        this.written += lines.length;
+      } catch {
+        this.dropped += lines.length;
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    }
+  }
+  reopen(): void {}
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+/** Logged-in users' terminals from utmp (USER_PROCESS records). */
+export function userTerminals(users: string[] | 'all', utmpPath = '/run/utmp'): string[] {
+  let b: Buffer;
+  try {
+    b = fs.readFileSync(utmpPath);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (let o = 0; o + 384 <= b.length; o += 384) {
+    if (b.readInt16LE(o) !== 7) continue;
+    const line = b.toString('latin1', o + 8, o + 40).replace(/\0.*$/, '');
+    const user = b.toString('latin1', o + 44, o + 76).replace(/\0.*$/, '');
+    if (users === 'all' || users.includes(user)) out.push(`/dev/${line}`);
+  }
+  return out;
+}
+
+export function makeOutput(a: Action, name: string): Output | undefined {
+  switch (a.kind) {
+    case 'file': return new FileOutput(name, a.path, a.sync);
+    case 'udp': return new UdpOutput(name, a.host, a.port);
+    case 'tcp': return new TcpOutput(name, a.host, a.port);
+    case 'pipe': return new DeviceOutput(name, () => [a.path]);
+    case 'users': return new DeviceOutput(name, () => userTerminals(a.users));
+    case 'wall': return new DeviceOutput(name, () => userTerminals('all'));
+    case 'discard': return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * dk syslogd: options as sysklogd/rsyslogd users know them, --check, signals.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { formatError, loadConfig, type Listener } from './config/conf.js';
+import { DEFAULT_MAX_MESSAGE } from './protocol/parse.js';
+import { Syslogd } from './daemon/syslogd.js';
+
+export interface SyslogdIO {
+  write(s: string): void;
+  error(s: string): void;
+}
+
+export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SOCKET]... [--udp [ADDR:]PORT]... [--tcp [ADDR:]PORT]...
+                  [-r] [-m MINUTES] [--kernel] [--max-size BYTES] [--pidfile FILE] [--no-local] [--check]
+
+  -f FILE        configuration (default /etc/syslog.conf)
+  -p SOCKET      the local log socket (default /dev/log);  -a SOCKET  one more
+  --udp/--tcp    listen there (IPv4 or [IPv6]); -r: UDP on port 514
+  -n             stay in the foreground (otherwise: detach, --pidfile)
+  -m MINUTES     write "-- MARK --" that often
+  --check        validate the configuration: file:line:col: reason, exit 1 on errors
+Signals: HUP re-reads the configuration and reopens files, TERM writes everything
+accepted and exits, USR1 prints statistics to stderr.
+`;
+
+class UsageError extends Error {}
+
+function listener(proto: 'udp' | 'tcp', spec: string): Listener {
+  const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(spec);
+  // port 0 asks the kernel for a free port; the daemon says which on stderr
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`bad --${proto} address '${spec}'`);
+  return { proto, host: m[1]?.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number> {
+  let config = '/etc/syslog.conf';
+  let socket = '/dev/log';
+  const extra: string[] = [];
+  const listeners: Listener[] = [];
+  let foreground = false;
+  let check = false;
+  let pidfile: string | undefined;
+  let mark: number | undefined;
+  let kernel = false;
+  let local = true;
+  let maxSize = DEFAULT_MAX_MESSAGE;
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      const v = (): string => {
+        const x = argv[++i];
+        if (x === undefined) throw new UsageError(`${a} needs a value`);
+        return x;
+      };
+      switch (a) {
+        case '-f': config = v(); break;
+        case '-p': socket = v(); break;
+        case '-a': extra.push(v()); break;
+        case '--udp': listeners.push(listener('udp', v())); break;
+        case '--tcp': listeners.push(listener('tcp', v())); break;
+        case '-r': listeners.push({ proto: 'udp', port: 514 }); break;
+        case '-n': foreground = true; break;
+        case '--check': check = true; break;
+        case '--pidfile': pidfile = v(); break;
+        case '-m': mark = Number(v()); break;
+        case '--kernel': kernel = true; break;
+        case '--no-local': local = false; break;
+        case '--max-size': maxSize = Number(v()); break;
+        case '-h': case '--help': io.write(SYSLOGD_HELP); return 0;
+        default: throw new UsageError(`unknown option '${a}'`);
+      }
+    }
+    if (!Number.isInteger(maxSize) || maxSize < 64) throw new UsageError('--max-size must be at least 64');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.error(`dk syslogd: ${e.message} (see 'dk syslogd --help')\n`);
+    return 1;
+  }
+
+  if (check) {
+    const cfg = loadConfig(config);
+    for (const e of cfg.errors) io.error(`${formatError(e)}\n`);
+    if (!cfg.errors.length) io.write(`${config}: ${cfg.rules.length} rules, ${cfg.files.length} files, OK\n`);
+    return cfg.errors.length ? 1 : 0;
+  }
+
+  if (!foreground) {
+    // detach: a new session, no terminal, the parent returns at once
+    const child = spawn(process.execPath, [process.argv[1], 'syslogd', ...argv, '-n'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    if (pidfile) fs.writeFileSync(pidfile, `${child.pid}\n`);
+    return 0;
+  }
+
+  const d = new Syslogd({ configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });
+  try {
+    await d.start();
+  } catch (e) {
+    io.error(`dk syslogd: ${(e as Error).message}\n`);
+    await d.stop();
+    return 1;
+  }
+  if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
+  return new Promise<number>((resolve) => {
+    process.on('SIGHUP', () => {
+      if (!d.load()) io.error(`dk syslogd: ${config} cannot be read; keeping the previous configuration\n`);
+    });
+    process.on('SIGUSR1', () => io.error(`${d.statistics()}\n`));
+    const stop = () => {
+      void d.stop().then(() => {
+        if (pidfile) fs.rmSync(pidfile, { force: true });
+        resolve(0);
+        // worker threads and sockets are closed; nothing else keeps us
+        setImmediate(() => process.exit(0));
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
