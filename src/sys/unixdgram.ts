@@ -46,13 +46,17 @@ export class UnixDatagramClient {
     return true;
   }
 
-  send(msg: Buffer): boolean {
+  /**
+   * block false (MSG_DONTWAIT): a full receiver queue refuses the message
+   * instead of stopping the caller; a command-line logger may wait (block true).
+   */
+  send(msg: Buffer, block = false): boolean {
     if (!this.connect()) return false;
-    // MSG_DONTWAIT | MSG_NOSIGNAL: never block or kill the caller
-    if (load().send(this.fd, msg, msg.length, 0x40 | 0x4000) >= 0) return true;
+    const flags = 0x4000 | (block ? 0 : 0x40); // MSG_NOSIGNAL [| MSG_DONTWAIT]
+    if (load().send(this.fd, msg, msg.length, flags) >= 0) return true;
     // the daemon may have restarted: one reconnect
     this.close();
-    return this.connect() && load().send(this.fd, msg, msg.length, 0x40 | 0x4000) >= 0;
+    return this.connect() && load().send(this.fd, msg, msg.length, flags) >= 0;
   }
 
   close(): void {

@@ -144,7 +144,7 @@ interface Sender {
 function sender(server: string | undefined, port: number, proto: 'tcp' | 'udp', socketPath: string, framed: boolean): Sender {
   if (server === undefined) {
     const c = new UnixDatagramClient(socketPath);
-    return { send: async (w) => c.send(Buffer.from(w)), close: async () => c.close() };
+    return { send: async (w) => c.send(Buffer.from(w), true), close: async () => c.close() };
   }
   if (proto === 'udp') {
     const s = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
