@@ -86,6 +86,35 @@ describe('dk syslogd', () => {
     assert.deepEqual([j.facility, j.severity, j.app, j.msgId, j.structuredData[0].params[0]], ['local5', 'err', 'js', 'M9', ['k', 'v]']]);
   });
 
+  test('glibc syslog(3) from python3, with our socket over /dev/log in a private mount namespace', async (t) => {
+    if (!requirePeer(t, 'unshare', 'util-linux') || !requirePeer(t, 'python3', 'python3')) return;
+    const py = 'import syslog; syslog.openlog("pyapp", syslog.LOG_PID, syslog.LOG_DAEMON); syslog.syslog(syslog.LOG_WARNING, "from glibc syslog")';
+    const r = run('unshare', ['-rm', 'sh', '-c', `mount -t tmpfs none /dev && ln -s ${sock} /dev/log && python3 -c '${py}'`]);
+    if (r.code !== 0 && /Operation not permitted|cannot/.test(r.err) && process.env.CI !== 'true') return t.skip(`no user namespaces here: ${r.err.trim()}`);
+    assert.equal(r.code, 0, r.err);
+    await until(() => !!lineOf('messages', 'from glibc syslog'), 'the glibc message');
+    assert.match(lineOf('messages', 'from glibc syslog')!, / pyapp\[\d+\]: from glibc syslog$/);
+  });
+
+  test('the Node client: syslog(3) semantics, never throws, reaches the daemon', async () => {
+    const name = 'daemonkit/syslog';
+    const c = (await import(name)) as typeof import('../../src/syslog/client.js');
+    c.openlog('nodeapp', c.LOG_PID | c.LOG_NDELAY, c.LOG_LOCAL3, sock);
+    c.setlogmask(c.LOG_UPTO(c.LOG_INFO));
+    c.syslog(c.LOG_INFO, 'client info');
+    c.syslog(c.LOG_DEBUG, 'client debug is masked');
+    c.syslog(c.LOG_ERR | c.LOG_MAIL, 'client to mail');
+    c.closelog();
+    await until(() => !!lineOf('messages', 'client info') && !!lineOf('maillog', 'client to mail'), 'both client messages');
+    assert.match(lineOf('messages', 'client info')!, new RegExp(` nodeapp\\[${process.pid}\\]: client info$`));
+    assert.equal(lineOf('messages', 'client debug'), undefined);
+    // no daemon at all: nothing thrown, the message waits in the buffer
+    const lonely = new c.SyslogClient({ path: join(dir, 'nobody-listens'), buffer: 2 });
+    for (let i = 0; i < 5; i++) lonely.syslog(c.LOG_ERR, `lost ${i}`);
+    assert.equal(lonely.dropped, 3);
+    lonely.closelog();
+  });
+
   test('repeated messages are folded', async () => {
     for (let i = 0; i < 4; i++) dk(['logger', '-u', sock, '-t', 'rep', 'the same again']);
     dk(['logger', '-u', sock, '-t', 'rep', 'something else']);
