@@ -16,6 +16,14 @@ export interface Output {
   write(lines: string[], raw: string[]): void;
   /** reopen files (SIGHUP, logrotate) */
   reopen(): void;
+  /**
+   * Bytes accepted but not yet handed to the kernel and that will be sent
+   * once the peer reads: the daemon stops reading its inputs while this is
+   * high. Outputs that write synchronously have none.
+   */
+  backlog?(): number;
+  /** set by the daemon: called when the backlog went down */
+  onRelief?: () => void;
   /** everything accepted is on its way or on disk */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -96,23 +104,30 @@ export class UdpOutput implements Output {
 }
 
 /**
- * @@host: octet-counted frames over one TCP connection; while the peer is
- * unreachable up to maxQueue messages wait (then the oldest are counted as
- * dropped), and are sent in order after the reconnect.
+ * @@host: octet-counted frames over one TCP connection. Frames are handed to
+ * the socket a chunk at a time, only while the kernel takes them, so a slow
+ * peer shows up as backlog() and the daemon slows its own senders. While the
+ * peer is unreachable up to maxQueueBytes wait (beyond that the oldest are
+ * counted as dropped; the disk queue of the store issue replaces this) and
+ * are sent in order after the reconnect.
  */
 export class TcpOutput implements Output {
   written = 0;
   dropped = 0;
+  onRelief?: () => void;
   private sock: net.Socket | undefined;
   private connected = false;
   private queue: Buffer[] = [];
+  private head = 0;
+  private queuedBytes = 0;
   private retry: NodeJS.Timeout | undefined;
   private closing = false;
   constructor(
     readonly name: string,
     private readonly host: string,
     private readonly port: number,
-    private readonly maxQueue = 100_000,
+    private readonly maxQueueBytes = 16 << 20,
+    private readonly chunk = 256 << 10,
   ) {
     this.connect();
   }
@@ -125,41 +140,87 @@ export class TcpOutput implements Output {
       this.connected = true;
       this.drain();
     });
+    s.on('drain', () => {
+      this.drain();
+      this.onRelief?.();
+    });
     s.on('error', () => {});
     s.on('close', () => {
       this.connected = false;
+      this.onRelief?.();
       if (!this.closing) this.retry = setTimeout(() => this.connect(), 1000);
     });
   }
   private drain(): void {
-    if (!this.connected || !this.sock || !this.queue.length) return;
-    const batch = Buffer.concat(this.queue);
-    const n = this.queue.length;
-    this.queue = [];
-    this.sock.write(batch);
-    this.written += n;
+    const s = this.sock;
+    if (!this.connected || !s) return;
+    while (this.head < this.queue.length && s.writableLength < this.chunk) {
+      const parts: Buffer[] = [];
+      let size = 0;
+      while (this.head < this.queue.length && size < this.chunk) {
+        const b = this.queue[this.head++];
+        parts.push(b);
+        size += b.length;
+      }
+      this.queuedBytes -= size;
+      this.written += parts.length;
+      s.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
+    }
+    this.compact();
+  }
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
   }
   write(_lines: string[], raw: string[]): void {
-    for (const r of raw) this.queue.push(octetFrame(r));
-    if (this.queue.length > this.maxQueue) {
-      const extra = this.queue.length - this.maxQueue;
-      this.queue.splice(0, extra);
-      this.dropped += extra;
+    for (const r of raw) {
+      const f = octetFrame(r);
+      this.queue.push(f);
+      this.queuedBytes += f.length;
+    }
+    while (this.queuedBytes > this.maxQueueBytes && this.head < this.queue.length) {
+      this.queuedBytes -= this.queue[this.head++].length;
+      this.dropped++;
     }
     this.drain();
   }
+  backlog(): number {
+    // an unreachable peer must not stop local logging: its queue is bounded instead
+    return this.connected ? this.queuedBytes + (this.sock?.writableLength ?? 0) : 0;
+  }
   reopen(): void {}
   async flush(): Promise<void> {
-    this.drain();
-    const s = this.sock;
-    if (s && this.connected && s.writableLength) await new Promise<void>((r) => s.once('drain', () => r()));
+    for (;;) {
+      this.drain();
+      const s = this.sock;
+      if (!s || !this.connected || (!s.writableLength && this.head === this.queue.length)) return;
+      await new Promise<void>((r) => {
+        const done = (): void => {
+          s.off('drain', done);
+          s.off('close', done);
+          r();
+        };
+        s.on('drain', done);
+        s.on('close', done);
+      });
+    }
   }
+  /** after flush(): a peer that still has not taken everything is cut off, the rest counted as dropped */
   async close(): Promise<void> {
-    await this.flush();
     this.closing = true;
     if (this.retry) clearTimeout(this.retry);
+    this.dropped += this.queue.length - this.head;
+    this.queue = [];
+    this.head = 0;
     const s = this.sock;
-    if (s) await new Promise<void>((r) => s.end(() => r()));
+    if (!s || s.destroyed) return;
+    if (s.writableLength) return void s.destroy();
+    await new Promise<void>((r) => s.end(() => r()));
   }
 }
 

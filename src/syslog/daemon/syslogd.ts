@@ -50,6 +50,9 @@ export class Syslogd {
   private pending = new Map<Route, { lines: string[]; raw: string[] }>();
   private flushScheduled = false;
   private timers: NodeJS.Timeout[] = [];
+  /** inputs stopped because an output is behind */
+  private paused = false;
+  private pauses = 0;
 
   constructor(private readonly o: SyslogdOptions) {}
 
@@ -64,6 +67,7 @@ export class Syslogd {
       const key = `${JSON.stringify(rule.action)}`;
       const reuse = old.get(key) ?? next.find((r) => r.key === key);
       const output = reuse?.output ?? makeOutput(rule.action, key);
+      if (output) output.onRelief = () => this.pressure();
       next.push({ rule, output, key });
     }
     // outputs no longer named by any rule are closed; kept files are reopened (logrotate)
@@ -124,6 +128,7 @@ export class Syslogd {
         }
       };
       c.on('data', (d) => take(dec.push(d)));
+      if (this.paused) c.pause();
       c.on('end', () => take(dec.end()));
       c.on('error', () => {});
       c.on('close', () => this.conns.delete(c));
@@ -203,7 +208,32 @@ export class Syslogd {
     const pending = this.pending;
     this.pending = new Map();
     for (const [route, p] of pending) route.output?.write(p.lines, p.raw);
+    this.pressure();
   }
+
+  /**
+   * Flow control: when an output holds more than HIGH bytes it cannot hand
+   * to the kernel, stop reading TCP connections and the local socket (their
+   * senders block in the kernel, nothing is dropped) until it is below LOW.
+   * UDP cannot be slowed; its kernel drops are counted instead.
+   */
+  private pressure(): void {
+    let backlog = 0;
+    for (const r of this.routes) backlog = Math.max(backlog, r.output?.backlog?.() ?? 0);
+    const pause = this.paused ? backlog > Syslogd.LOW : backlog > Syslogd.HIGH;
+    if (pause === this.paused) return;
+    this.paused = pause;
+    if (pause) this.pauses++;
+    for (const c of this.conns) {
+      if (pause) c.pause();
+      else c.resume();
+    }
+    for (const u of this.unix) u.pause(pause);
+  }
+
+  private static readonly HIGH = 4 << 20;
+  private static readonly LOW = 1 << 20;
+  private static readonly SHUTDOWN_MS = 5000;
 
   private flushRepeat(route: Route): void {
     if (!route.last || route.last.count === 0) return;
@@ -223,6 +253,7 @@ export class Syslogd {
     const lines = ['dk syslogd statistics:'];
     const drops = udpDrops();
     for (const s of this.inputs.values()) lines.push(`  input ${s.name}: received ${s.received}`);
+    lines.push(`  flow control: inputs paused ${this.pauses} times${this.paused ? ' (paused now)' : ''}`);
     for (const u of this.udp) {
       try {
         const port = u.address().port;
@@ -251,7 +282,9 @@ export class Syslogd {
     this.flushRepeats(0);
     this.flushPending();
     const outs = new Set(this.routes.map((r) => r.output).filter((x): x is Output => !!x));
-    for (const o of outs) await o.flush();
+    // a forwarding peer gets a bounded time to take what is queued for it
+    await Promise.all([...outs].map((o) => Promise.race([o.flush(), new Promise((r) => setTimeout(r, Syslogd.SHUTDOWN_MS).unref())])));
+    for (const o of outs) if (o.backlog?.()) this.o.log(`dk syslogd: ${o.name}: peer did not take ${o.backlog()} bytes before shutdown`);
     for (const o of outs) await o.close();
   }
 }

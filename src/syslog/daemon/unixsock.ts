@@ -32,6 +32,7 @@ const msghdr = koffi.struct('msghdr', { name: 'void *', namelen: 'uint32_t', iov
 const recvmsg = lib.func('long recvmsg(int fd, _Inout_ msghdr *msg, int flags)');
 const fd = workerData.fd;
 const stop = new Int32Array(workerData.stop);
+const paused = new Int32Array(workerData.paused);
 const MAX = workerData.max;
 const data = Buffer.alloc(MAX + 1);
 const control = Buffer.alloc(64);
@@ -53,6 +54,8 @@ const flush = () => {
   batch = []; bytes = 0;
 };
 while (!Atomics.load(stop, 0)) {
+  // paused by the daemon: the kernel queue fills and blocking senders wait
+  if (Atomics.load(paused, 0)) { flush(); Atomics.wait(paused, 0, 1, 200); continue; }
   const p = { fd, events: 1, revents: 0 };
   const r = poll(p, 1, 200);
   if (r <= 0) { flush(); continue; }
@@ -110,6 +113,7 @@ function sockLib(): SockLib {
 export class UnixLogSocket {
   private readonly worker: Worker;
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private readonly paused = new Int32Array(new SharedArrayBuffer(4));
   private closed = false;
   received = 0;
 
@@ -119,7 +123,7 @@ export class UnixLogSocket {
     max: number,
     onBatch: (msgs: Datagram[]) => void,
   ) {
-    this.worker = new Worker(WORKER, { eval: true, workerData: { fd, stop: this.stop.buffer, max, koffi: koffiPath() } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { fd, stop: this.stop.buffer, paused: this.paused.buffer, max, koffi: koffiPath() } });
     this.worker.on('message', (m: { batch?: ArrayBuffer; count?: number; done?: boolean }) => {
       if (!m.batch) return;
       const view = new DataView(m.batch);
@@ -170,11 +174,18 @@ export class UnixLogSocket {
     return new UnixLogSocket(path, fd, max, onBatch);
   }
 
+  /** Stops or resumes receiving (the daemon's outputs are behind). */
+  pause(on: boolean): void {
+    Atomics.store(this.paused, 0, on ? 1 : 0);
+    if (!on) Atomics.notify(this.paused, 0);
+  }
+
   /** Stops the worker after it drained what was queued, then closes and removes the socket. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     Atomics.store(this.stop, 0, 1);
+    this.pause(false);
     await new Promise<void>((resolve) => {
       this.worker.on('message', (m: { done?: boolean }) => m.done && resolve());
       this.worker.once('exit', () => resolve());
