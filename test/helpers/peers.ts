@@ -12,7 +12,8 @@ const found = new Map<string, string | undefined>();
 export function which(cmd: string): string | undefined {
   if (!found.has(cmd)) {
     let path: string | undefined;
-    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    // daemons such as rsyslogd live in sbin, which a user's PATH may lack
+    for (const dir of [...(process.env.PATH ?? '/usr/bin:/bin').split(':'), '/usr/sbin', '/sbin']) {
       try {
         execFileSync('test', ['-x', `${dir}/${cmd}`]);
         path = `${dir}/${cmd}`;

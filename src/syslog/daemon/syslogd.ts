@@ -105,13 +105,14 @@ export class Syslogd {
       const s = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
       s.on('message', (b, rinfo) => {
         stats.received++;
-        this.accept(parseMessage(b, { maxSize: this.o.maxSize }), name, { host: rinfo.address });
+        this.accept(parseMessage(b, { maxSize: this.o.maxSize }), stats.name, { host: rinfo.address });
       });
       await new Promise<void>((res, rej) => {
         s.once('error', rej);
         s.bind(l.port, host, () => res());
       });
       this.udp.push(s);
+      this.rename(stats, `udp:${s.address().address}:${s.address().port}`);
       this.o.log(`dk syslogd: listening on udp ${s.address().address}:${s.address().port}`);
       return;
     }
@@ -124,7 +125,7 @@ export class Syslogd {
           stats.received++;
           const m = parseMessage(f.data, { maxSize: this.o.maxSize });
           if (f.truncated) m.truncated = true;
-          this.accept(m, name, { host: peer.replace(/^::ffff:/, '') });
+          this.accept(m, stats.name, { host: peer.replace(/^::ffff:/, '') });
         }
       };
       c.on('data', (d) => take(dec.push(d)));
@@ -139,7 +140,15 @@ export class Syslogd {
     });
     this.tcp.push(server);
     const a = server.address() as net.AddressInfo;
+    this.rename(stats, `tcp:${a.address}:${a.port}`);
     this.o.log(`dk syslogd: listening on tcp ${a.address}:${a.port}`);
+  }
+
+  /** an input bound to port 0 is known by the port it got */
+  private rename(stats: InputStats, name: string): void {
+    this.inputs.delete(stats.name);
+    stats.name = name;
+    this.inputs.set(name, stats);
   }
 
   private fromUnix(batch: Datagram[], stats: InputStats): void {
