@@ -19,10 +19,14 @@ export interface Received {
   input: string;
 }
 
+/** "Nov 25 13:48:03" in local time, as syslogd stamps what it writes. */
+export function stamp3164(d: Date): string {
+  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+}
+
 /** "Nov 25 13:48:03 host tag[pid]: text", the sysklogd/rsyslog traditional file line. */
 export function traditionalLine(r: Received): string {
-  const d = r.at;
-  const ts = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+  const ts = stamp3164(r.at);
   const m = r.msg;
   const tag = m.app ? `${m.app}${m.procId ? `[${m.procId}]` : ''}:` : '';
   const text = m.msg.replace(/\n$/, '');

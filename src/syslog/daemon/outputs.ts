@@ -24,6 +24,8 @@ export interface Output {
   backlog?(): number;
   /** set by the daemon: called when the backlog went down */
   onRelief?: () => void;
+  /** whole lines as bytes (newline-terminated), for outputs that can take them so */
+  writeBytes?(buf: Buffer, count: number): void;
   /** everything accepted is on its way or on disk */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -49,19 +51,21 @@ export class FileOutput implements Output {
     }
   }
   write(lines: string[]): void {
+    this.writeBytes(Buffer.from(`${lines.join('\n')}\n`), lines.length);
+  }
+  writeBytes(buf: Buffer, count: number): void {
     if (this.fd === undefined) this.open();
     if (this.fd === undefined) {
-      this.dropped += lines.length;
+      this.dropped += count;
       return;
     }
-    const buf = Buffer.from(`${lines.join('\n')}\n`);
     let off = 0;
     try {
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
       if (this.sync) fs.fdatasyncSync(this.fd);
-      this.written += lines.length;
+      this.written += count;
     } catch {
-      this.dropped += lines.length;
+      this.dropped += count;
     }
   }
   reopen(): void {

@@ -11,9 +11,11 @@ import { hostname } from 'node:os';
 import { formatError, loadConfig, matches, type Config, type Listener, type Rule } from '../config/conf.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import { parseMessage } from '../protocol/parse.js';
-import { formatLine, type Received } from './lines.js';
+import { scan3164, type Scan } from '../protocol/fast3164.js';
+import { ByteSink } from './bytesink.js';
+import { formatLine, stamp3164, type Received } from './lines.js';
 import { makeOutput, type Output } from './outputs.js';
-import { UnixLogSocket, type Datagram } from './unixsock.js';
+import { forEachDatagram, UnixLogSocket } from './unixsock.js';
 
 export interface SyslogdOptions {
   configPath: string;
@@ -29,8 +31,31 @@ interface Route {
   rule: Rule;
   output?: Output;
   key: string;
-  last?: { text: string; count: number; at: number };
+  /** lines waiting for the next write: bytes for outputs that take bytes, strings for the rest */
+  sink?: ByteSink;
+  lines: string[];
+  raw: string[];
+  last?: Last;
 }
+
+/**
+ * The previous message of a route, for "last message repeated": its text
+ * (full parser) or its host and rest as ranges of the buffers it came in
+ * (fast path; those buffers are never reused by Node).
+ */
+interface Last {
+  count: number;
+  at: number;
+  text?: string;
+  hb?: Buffer;
+  hs: number;
+  he: number;
+  rb?: Buffer;
+  rs: number;
+  re: number;
+}
+
+const SCAN: Scan = { pri: 0, hostStart: -1, hostEnd: -1, restStart: 0, end: 0 };
 
 interface InputStats {
   name: string;
@@ -47,20 +72,27 @@ export class Syslogd {
   private readonly tcp: net.Server[] = [];
   private readonly conns = new Set<net.Socket>();
   private readonly inputs = new Map<string, InputStats>();
-  private pending = new Map<Route, { lines: string[]; raw: string[] }>();
+  /** per PRI value: the routes a fast-path message goes to, or null when one of them needs the full parse */
+  private fast: (Route[] | null)[] = [];
+  private readonly hostBytes: Buffer;
+  private stampSecond = -1;
+  private stamp = Buffer.alloc(15);
   private flushScheduled = false;
   private timers: NodeJS.Timeout[] = [];
   /** inputs stopped because an output is behind */
   private paused = false;
   private pauses = 0;
 
-  constructor(private readonly o: SyslogdOptions) {}
+  constructor(private readonly o: SyslogdOptions) {
+    this.hostBytes = Buffer.from(this.host);
+  }
 
   /** Loads the configuration; false when nothing usable could be read. */
   load(): boolean {
     const cfg = loadConfig(this.o.configPath);
     for (const e of cfg.errors) this.o.log(`dk syslogd: ${formatError(e)}`);
     if (!cfg.files.length) return false;
+    this.flushPending();
     const old = new Map(this.routes.map((r) => [r.key, r]));
     const next: Route[] = [];
     for (const rule of cfg.rules) {
@@ -68,8 +100,9 @@ export class Syslogd {
       const reuse = old.get(key) ?? next.find((r) => r.key === key);
       const output = reuse?.output ?? makeOutput(rule.action, key);
       if (output) output.onRelief = () => this.pressure();
-      next.push({ rule, output, key });
+      next.push({ rule, output, key, sink: output?.writeBytes ? new ByteSink() : undefined, lines: [], raw: [] });
     }
+    this.fast = fastTable(next);
     // outputs no longer named by any rule are closed; kept files are reopened (logrotate)
     const keep = new Set(next.map((r) => r.output));
     for (const r of this.routes) if (r.output && !keep.has(r.output)) void r.output.close();
@@ -84,7 +117,7 @@ export class Syslogd {
     for (const path of this.o.sockets) {
       const stats: InputStats = { name: `unix:${path}`, received: 0 };
       this.inputs.set(stats.name, stats);
-      this.unix.push(UnixLogSocket.open(path, this.o.maxSize, (batch) => this.fromUnix(batch, stats)));
+      this.unix.push(UnixLogSocket.open(path, this.o.maxSize, (batch, count) => this.fromUnix(batch, count, stats)));
       this.o.log(`dk syslogd: listening on unix ${path}`);
     }
     for (const l of [...this.o.listeners, ...(this.config?.listeners ?? [])]) await this.listen(l);
@@ -103,9 +136,12 @@ export class Syslogd {
     this.inputs.set(name, stats);
     if (l.proto === 'udp') {
       const s = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
+      let lastAddr = '';
+      let addrBytes = Buffer.alloc(0);
       s.on('message', (b, rinfo) => {
         stats.received++;
-        this.accept(parseMessage(b, { maxSize: this.o.maxSize }), stats.name, { host: rinfo.address });
+        if (rinfo.address !== lastAddr) addrBytes = Buffer.from((lastAddr = rinfo.address));
+        this.acceptBytes(b, 0, b.length, stats, addrBytes, lastAddr, undefined, undefined, Date.now());
       });
       await new Promise<void>((res, rej) => {
         s.once('error', rej);
@@ -119,18 +155,22 @@ export class Syslogd {
     const server = net.createServer((c) => {
       this.conns.add(c);
       const dec = new FrameDecoder(this.o.maxSize);
-      const peer = c.remoteAddress ?? '';
-      const take = (frames: { data: Buffer; truncated: boolean }[]) => {
-        for (const f of frames) {
-          stats.received++;
-          const m = parseMessage(f.data, { maxSize: this.o.maxSize });
-          if (f.truncated) m.truncated = true;
-          this.accept(m, stats.name, { host: peer.replace(/^::ffff:/, '') });
-        }
+      const peer = (c.remoteAddress ?? '').replace(/^::ffff:/, '');
+      const peerBytes = Buffer.from(peer);
+      let now = 0;
+      const take = (b: Buffer, s: number, e: number, truncated: boolean): void => {
+        stats.received++;
+        if (!truncated) return this.acceptBytes(b, s, e, stats, peerBytes, peer, undefined, undefined, now);
+        const m = parseMessage(b.subarray(s, e), { maxSize: this.o.maxSize });
+        m.truncated = true;
+        this.accept(m, stats.name, { host: peer });
       };
-      c.on('data', (d) => take(dec.push(d)));
+      c.on('data', (d: Buffer) => {
+        now = Date.now();
+        dec.feed(d, take);
+      });
       if (this.paused) c.pause();
-      c.on('end', () => take(dec.end()));
+      c.on('end', () => dec.finish(take));
       c.on('error', () => {});
       c.on('close', () => this.conns.delete(c));
     });
@@ -151,9 +191,51 @@ export class Syslogd {
     this.inputs.set(name, stats);
   }
 
-  private fromUnix(batch: Datagram[], stats: InputStats): void {
-    stats.received += batch.length;
-    for (const d of batch) this.accept(parseMessage(d.data, { maxSize: this.o.maxSize }), stats.name, { pid: d.pid, uid: d.uid });
+  private fromUnix(batch: Buffer, count: number, stats: InputStats): void {
+    stats.received += count;
+    const now = Date.now();
+    forEachDatagram(batch, count, (b, s, e, pid, uid) => this.acceptBytes(b, s, e, stats, this.hostBytes, this.host, pid, uid, now));
+  }
+
+  /**
+   * One message as bytes: the common RFC 3164 shape bound only for
+   * traditional-format byte outputs is written without being parsed into an
+   * object; everything else goes through parseMessage and accept().
+   */
+  private acceptBytes(b: Buffer, s: number, e: number, stats: InputStats, hostB: Buffer, host: string, pid: number | undefined, uid: number | undefined, now: number): void {
+    const routes = e - s <= this.o.maxSize && scan3164(b, s, e, SCAN) ? this.fast[SCAN.pri] : null;
+    if (!routes) {
+      this.accept(parseMessage(b.subarray(s, e), { maxSize: this.o.maxSize }), stats.name, { host, pid, uid });
+      return;
+    }
+    if (!routes.length) return;
+    if (Math.floor(now / 1000) !== this.stampSecond) {
+      this.stampSecond = Math.floor(now / 1000);
+      this.stamp = Buffer.from(stamp3164(new Date(now)));
+    }
+    const hb = SCAN.hostStart >= 0 ? b : hostB;
+    const hs = SCAN.hostStart >= 0 ? SCAN.hostStart : 0;
+    const he = SCAN.hostStart >= 0 ? SCAN.hostEnd : hostB.length;
+    const rs = SCAN.restStart;
+    const re = SCAN.end;
+    for (const route of routes) {
+      const last = route.last;
+      if (last?.rb && last.re - last.rs === re - rs && last.he - last.hs === he - hs && last.rb.compare(b, rs, re, last.rs, last.re) === 0 && last.hb!.compare(hb, hs, he, last.hs, last.he) === 0) {
+        last.count++;
+        continue;
+      }
+      this.flushRepeat(route);
+      route.last = { count: 0, at: now, hb, hs, he, rb: b, rs, re };
+      const k = route.sink!;
+      k.bytes(this.stamp, 0, this.stamp.length);
+      k.byte(0x20);
+      k.bytes(hb, hs, he);
+      k.byte(0x20);
+      k.bytes(b, rs, re);
+      k.byte(0x0a);
+      k.count++;
+    }
+    this.schedule();
   }
 
   private kernel(): void {
@@ -194,7 +276,7 @@ export class Syslogd {
           continue;
         }
         this.flushRepeat(route);
-        route.last = { text, count: 0, at: Date.now() };
+        route.last = { text, count: 0, at: Date.now(), hs: 0, he: 0, rs: 0, re: 0 };
       }
       raw ??= route.rule.format === 'rfc5424' ? line : `<${msg.facility * 8 + msg.severity}>${line}`;
       this.queue(route, line, forward ? raw : line);
@@ -202,10 +284,19 @@ export class Syslogd {
   }
 
   private queue(route: Route, line: string, raw: string): void {
-    let p = this.pending.get(route);
-    if (!p) this.pending.set(route, (p = { lines: [], raw: [] }));
-    p.lines.push(line);
-    p.raw.push(raw);
+    const k = route.sink;
+    if (k) {
+      k.text(line);
+      k.byte(0x0a);
+      k.count++;
+    } else {
+      route.lines.push(line);
+      route.raw.push(raw);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushPending());
@@ -214,9 +305,19 @@ export class Syslogd {
 
   private flushPending(): void {
     this.flushScheduled = false;
-    const pending = this.pending;
-    this.pending = new Map();
-    for (const [route, p] of pending) route.output?.write(p.lines, p.raw);
+    for (const route of this.routes) {
+      const k = route.sink;
+      if (k?.count) {
+        const n = k.count;
+        route.output?.writeBytes?.(k.take(), n);
+      }
+      if (route.lines.length) {
+        const { lines, raw } = route;
+        route.lines = [];
+        route.raw = [];
+        route.output?.write(lines, raw);
+      }
+    }
     this.pressure();
   }
 
@@ -296,6 +397,26 @@ export class Syslogd {
     for (const o of outs) if (o.backlog?.()) this.o.log(`dk syslogd: ${o.name}: peer did not take ${o.backlog()} bytes before shutdown`);
     for (const o of outs) await o.close();
   }
+}
+
+/** Per PRI value, the routes in order up to a discard; null if one needs more than a traditional line as bytes. */
+function fastTable(routes: Route[]): (Route[] | null)[] {
+  const table: (Route[] | null)[] = [];
+  for (let pri = 0; pri < 192; pri++) {
+    let list: Route[] | null = [];
+    for (const r of routes) {
+      if (!matches(r.rule, pri >> 3, pri & 7)) continue;
+      if (r.rule.action.kind === 'discard') break;
+      if (!r.output) continue;
+      if (!r.sink || r.rule.format !== 'traditional') {
+        list = null;
+        break;
+      }
+      list.push(r);
+    }
+    table.push(list);
+  }
+  return table;
 }
 
 /** Kernel drop counters of our UDP sockets, by local port, from /proc/net/udp{,6}. */

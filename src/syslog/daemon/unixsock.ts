@@ -1,149 +1,126 @@
 /**
  * The local log socket (/dev/log style, AF_UNIX datagrams). libuv cannot
- * receive on AF_UNIX datagram sockets, so, as measured in DESIGN.md, a worker
- * thread does blocking-with-timeout receives through koffi and hands batches
- * to the main thread. With SO_PASSCRED each datagram carries the sender's
- * pid, uid and gid, which we keep.
+ * receive on AF_UNIX datagram sockets, so readiness is waited for with
+ * poll(2) run asynchronously by koffi (off the main thread, but without a
+ * second JavaScript heap as a worker thread would cost), and the datagrams
+ * are then taken up to 256 at a time with one recvmmsg(2) on the main
+ * thread into native memory laid out once. With SO_PASSCRED each datagram
+ * carries the sender's pid, uid and gid, which we keep.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 
 declare const require: NodeJS.Require | undefined;
 
-export interface Datagram {
-  data: Buffer;
-  pid?: number;
-  uid?: number;
-  gid?: number;
+interface Koffi {
+  load(n: string): { func(s: string): KFn };
+  alloc(type: string, n: number): unknown;
+  free(p: unknown): void;
+  address(p: unknown): bigint;
+  view(p: unknown, len: number): ArrayBuffer;
 }
-
-// The worker is plain JavaScript so it runs the same from the bundle and from
-// the compiled modules. Batches are flattened into one ArrayBuffer:
-// [len u32][pid i32][uid u32][gid u32][bytes]... transferred, not copied.
-const WORKER = `
-const { parentPort, workerData } = require('worker_threads');
-const koffi = require(workerData.koffi);
-const lib = koffi.load('libc.so.6');
-const pollfd = koffi.struct('pollfd', { fd: 'int', events: 'short', revents: 'short' });
-const poll = lib.func('int poll(_Inout_ pollfd *fds, unsigned long nfds, int timeout)');
-const iovec = koffi.struct('iovec', { base: 'void *', len: 'size_t' });
-const msghdr = koffi.struct('msghdr', { name: 'void *', namelen: 'uint32_t', iov: 'iovec *', iovlen: 'size_t', control: 'void *', controllen: 'size_t', flags: 'int' });
-const recvmsg = lib.func('long recvmsg(int fd, _Inout_ msghdr *msg, int flags)');
-const fd = workerData.fd;
-const stop = new Int32Array(workerData.stop);
-const paused = new Int32Array(workerData.paused);
-const MAX = workerData.max;
-const data = Buffer.alloc(MAX + 1);
-const control = Buffer.alloc(64);
-const MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
-let batch = [];
-let bytes = 0;
-const flush = () => {
-  if (!batch.length) return;
-  const out = new ArrayBuffer(bytes + batch.length * 16);
-  const view = new DataView(out);
-  const u8 = new Uint8Array(out);
-  let o = 0;
-  for (const m of batch) {
-    view.setUint32(o, m.data.length, true); view.setInt32(o + 4, m.pid, true); view.setUint32(o + 8, m.uid, true); view.setUint32(o + 12, m.gid, true);
-    u8.set(m.data, o + 16);
-    o += 16 + m.data.length;
-  }
-  parentPort.postMessage({ batch: out, count: batch.length }, [out]);
-  batch = []; bytes = 0;
-};
-while (!Atomics.load(stop, 0)) {
-  // paused by the daemon: the kernel queue fills and blocking senders wait
-  if (Atomics.load(paused, 0)) { flush(); Atomics.wait(paused, 0, 1, 200); continue; }
-  const p = { fd, events: 1, revents: 0 };
-  const r = poll(p, 1, 200);
-  if (r <= 0) { flush(); continue; }
-  for (let i = 0; i < 4096; i++) {
-    const iov = { base: data, len: MAX + 1 };
-    const mh = { name: null, namelen: 0, iov: [iov], iovlen: 1, control, controllen: control.length, flags: 0 };
-    const n = recvmsg(fd, mh, MSG_DONTWAIT);
-    if (n < 0) break;
-    let pid = -1, uid = 0xffffffff, gid = 0xffffffff;
-    // SCM_CREDENTIALS: cmsg_len (8) level (4) type (4) then pid uid gid
-    if (mh.controllen >= 28 && control.readInt32LE(8) === 1 && control.readInt32LE(12) === 2) {
-      pid = control.readInt32LE(16); uid = control.readUInt32LE(20); gid = control.readUInt32LE(24);
-    }
-    const len = Math.min(n, MAX);
-    const copy = Buffer.from(data.subarray(0, len));
-    batch.push({ data: copy, pid, uid, gid, truncated: n > MAX });
-    bytes += len;
-    if (batch.length >= 512) flush();
-  }
-  flush();
-}
-flush();
-parentPort.postMessage({ done: true });
-`;
-
-function koffiPath(): string {
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-  return req.resolve('koffi');
-}
+type KFn = ((...a: unknown[]) => number) & { async(...a: unknown[]): void };
 
 interface SockLib {
-  socket(d: number, t: number, p: number): number;
-  bind(fd: number, addr: Buffer, len: number): number;
-  setsockopt(fd: number, level: number, name: number, val: Buffer, len: number): number;
-  shutdown(fd: number, how: number): number;
-  close(fd: number): number;
+  koffi: Koffi;
+  socket: KFn;
+  bind: KFn;
+  setsockopt: KFn;
+  shutdown: KFn;
+  close: KFn;
+  poll: KFn;
+  recvmmsg: KFn;
 }
 
 let lib: SockLib | undefined;
 function sockLib(): SockLib {
   if (lib) return lib;
   const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-  const koffi = req('koffi') as { load(n: string): { func(s: string): (...a: unknown[]) => number } };
+  const koffi = req('koffi') as Koffi;
   const c = koffi.load('libc.so.6');
   lib = {
-    socket: c.func('int socket(int, int, int)') as SockLib['socket'],
-    bind: c.func('int bind(int, void *, uint32_t)') as SockLib['bind'],
-    setsockopt: c.func('int setsockopt(int, int, int, void *, uint32_t)') as SockLib['setsockopt'],
-    shutdown: c.func('int shutdown(int, int)') as SockLib['shutdown'],
-    close: c.func('int close(int)') as SockLib['close'],
+    koffi,
+    socket: c.func('int socket(int, int, int)'),
+    bind: c.func('int bind(int, void *, uint32_t)'),
+    setsockopt: c.func('int setsockopt(int, int, int, void *, uint32_t)'),
+    shutdown: c.func('int shutdown(int, int)'),
+    close: c.func('int close(int)'),
+    poll: c.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+    recvmmsg: c.func('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)'),
   };
   return lib;
 }
 
+// struct mmsghdr on LP64 Linux: msghdr (56 bytes) + msg_len (4) + padding
+const HDR = 64;
+const IOV = 16;
+const CTL = 32; // CMSG_SPACE(sizeof(struct ucred))
+const SLOTS = 256;
+const MSG_DONTWAIT = 0x40;
+
+/**
+ * Walks a batch laid out as [len u32][pid i32][uid u32][gid u32][bytes]...,
+ * handing each datagram on as a range of the batch (no copy); pid/uid are
+ * undefined when not sent.
+ */
+export function forEachDatagram(batch: Buffer, count: number, fn: (b: Buffer, start: number, end: number, pid: number | undefined, uid: number | undefined) => void): void {
+  let o = 0;
+  for (let i = 0; i < count; i++) {
+    const len = batch.readUInt32LE(o);
+    const pid = batch.readInt32LE(o + 4);
+    const uid = batch.readUInt32LE(o + 8);
+    fn(batch, o + 16, o + 16 + len, pid < 0 ? undefined : pid, uid === 0xffffffff ? undefined : uid);
+    o += 16 + len;
+  }
+}
+
 export class UnixLogSocket {
-  private readonly worker: Worker;
-  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
-  private readonly paused = new Int32Array(new SharedArrayBuffer(4));
   private closed = false;
+  private paused = false;
+  private polling = false;
+  private idle: (() => void) | undefined;
+  private readonly pfd = Buffer.alloc(8);
+  private readonly mem: unknown;
+  private readonly dv: DataView;
+  private readonly u8: Uint8Array;
+  private readonly dataOff: number;
+  private readonly slot: number;
+  /** slots the last recvmmsg filled */
+  private used = 0;
   received = 0;
 
   private constructor(
     readonly path: string,
     private readonly fd: number,
-    max: number,
-    onBatch: (msgs: Datagram[]) => void,
+    private readonly max: number,
+    private readonly onBatch: (batch: Buffer, count: number) => void,
   ) {
-    this.worker = new Worker(WORKER, { eval: true, workerData: { fd, stop: this.stop.buffer, paused: this.paused.buffer, max, koffi: koffiPath() } });
-    this.worker.on('message', (m: { batch?: ArrayBuffer; count?: number; done?: boolean }) => {
-      if (!m.batch) return;
-      const view = new DataView(m.batch);
-      const out: Datagram[] = [];
-      let o = 0;
-      for (let i = 0; i < (m.count ?? 0); i++) {
-        const len = view.getUint32(o, true);
-        const pid = view.getInt32(o + 4, true);
-        const uid = view.getUint32(o + 8, true);
-        const gid = view.getUint32(o + 12, true);
-        out.push({ data: Buffer.from(m.batch, o + 16, len), pid: pid < 0 ? undefined : pid, uid: uid === 0xffffffff ? undefined : uid, gid: gid === 0xffffffff ? undefined : gid });
-        o += 16 + len;
-      }
-      this.received += out.length;
-      onBatch(out);
-    });
+    const { koffi } = sockLib();
+    this.slot = max + 1; // one byte more than we keep tells a cut datagram
+    const iovOff = SLOTS * HDR;
+    const ctlOff = iovOff + SLOTS * IOV;
+    this.dataOff = ctlOff + SLOTS * CTL;
+    const total = this.dataOff + SLOTS * this.slot;
+    this.mem = koffi.alloc('uint8_t', total);
+    const base = koffi.address(this.mem);
+    this.dv = new DataView(koffi.view(this.mem, total));
+    this.u8 = new Uint8Array(this.dv.buffer);
+    for (let i = 0; i < SLOTS; i++) {
+      const h = i * HDR;
+      this.dv.setBigUint64(h + 16, base + BigInt(iovOff + i * IOV), true); // msg_iov
+      this.dv.setBigUint64(h + 24, 1n, true); // msg_iovlen
+      this.dv.setBigUint64(h + 32, base + BigInt(ctlOff + i * CTL), true); // msg_control
+      this.dv.setBigUint64(h + 40, BigInt(CTL), true); // msg_controllen
+      this.dv.setBigUint64(iovOff + i * IOV, base + BigInt(this.dataOff + i * this.slot), true);
+      this.dv.setBigUint64(iovOff + i * IOV + 8, BigInt(this.slot), true);
+    }
+    this.pfd.writeInt32LE(fd, 0);
+    this.pfd.writeInt16LE(1, 4); // POLLIN
+    this.wait();
   }
 
   /** Binds path (replacing a stale socket file, never anything else) and starts receiving. */
-  static open(path: string, max: number, onBatch: (msgs: Datagram[]) => void): UnixLogSocket {
+  static open(path: string, max: number, onBatch: (batch: Buffer, count: number) => void): UnixLogSocket {
     const s = sockLib();
     try {
       if (fs.lstatSync(path).isSocket()) fs.unlinkSync(path);
@@ -174,24 +151,80 @@ export class UnixLogSocket {
     return new UnixLogSocket(path, fd, max, onBatch);
   }
 
-  /** Stops or resumes receiving (the daemon's outputs are behind). */
-  pause(on: boolean): void {
-    Atomics.store(this.paused, 0, on ? 1 : 0);
-    if (!on) Atomics.notify(this.paused, 0);
+  /** poll(2) off the main thread until datagrams wait, then take them here. */
+  private wait(): void {
+    if (this.polling || this.paused) return;
+    if (this.closed) return this.idle?.();
+    this.polling = true;
+    sockLib().poll.async(this.pfd, 1, 250, (_err: unknown, r: number) => {
+      this.polling = false;
+      if (r > 0 && !this.paused) this.drain(64);
+      this.wait();
+    });
   }
 
-  /** Stops the worker after it drained what was queued, then closes and removes the socket. */
+  /** Up to rounds recvmmsg calls of SLOTS datagrams; each call's datagrams go out as one batch. */
+  private drain(rounds: number): void {
+    const { dv, u8 } = this;
+    for (let round = 0; round < rounds && !this.paused; round++) {
+      // the kernel overwrote msg_controllen and msg_flags of the slots it filled last time
+      for (let i = 0; i < this.used; i++) {
+        dv.setUint32(i * HDR + 40, CTL, true);
+        dv.setInt32(i * HDR + 48, 0, true);
+      }
+      const n = sockLib().recvmmsg(this.fd, this.mem, SLOTS, MSG_DONTWAIT, null);
+      this.used = Math.max(n, 0);
+      if (n <= 0) return;
+      let bytes = 0;
+      for (let i = 0; i < n; i++) bytes += 16 + Math.min(dv.getUint32(i * HDR + 56, true), this.max);
+      const batch = Buffer.allocUnsafe(bytes);
+      let o = 0;
+      for (let i = 0; i < n; i++) {
+        const h = i * HDR;
+        const len = Math.min(dv.getUint32(h + 56, true), this.max);
+        let pid = -1;
+        let uid = 0xffffffff;
+        let gid = 0xffffffff;
+        // SCM_CREDENTIALS: cmsg_len (8) level (4) type (4), then pid uid gid
+        const ctl = SLOTS * HDR + SLOTS * IOV + i * CTL;
+        if (dv.getUint32(h + 40, true) >= 28 && dv.getInt32(ctl + 8, true) === 1 && dv.getInt32(ctl + 12, true) === 2) {
+          pid = dv.getInt32(ctl + 16, true);
+          uid = dv.getUint32(ctl + 20, true);
+          gid = dv.getUint32(ctl + 24, true);
+        }
+        batch.writeUInt32LE(len, o);
+        batch.writeInt32LE(pid, o + 4);
+        batch.writeUInt32LE(uid, o + 8);
+        batch.writeUInt32LE(gid, o + 12);
+        const from = this.dataOff + i * this.slot;
+        batch.set(u8.subarray(from, from + len), o + 16);
+        o += 16 + len;
+      }
+      this.received += n;
+      this.onBatch(batch, n);
+      // the socket queue is short (net.unix.max_dgram_qlen, often 10): senders refill
+      // it while we work, so keep taking until it is empty before waiting again
+    }
+  }
+
+  /** Stops or resumes receiving (the daemon's outputs are behind): blocking senders then wait. */
+  pause(on: boolean): void {
+    this.paused = on;
+    if (!on) this.wait();
+  }
+
+  /** Takes what is already queued, then closes and removes the socket. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    Atomics.store(this.stop, 0, 1);
-    this.pause(false);
-    await new Promise<void>((resolve) => {
-      this.worker.on('message', (m: { done?: boolean }) => m.done && resolve());
-      this.worker.once('exit', () => resolve());
-    });
-    await this.worker.terminate();
-    sockLib().close(this.fd);
+    this.paused = false;
+    const s = sockLib();
+    // wakes the poll at once instead of at its timeout
+    s.shutdown(this.fd, 0);
+    if (this.polling) await new Promise<void>((r) => (this.idle = r));
+    this.drain(1 << 20);
+    s.close(this.fd);
+    s.koffi.free(this.mem);
     try {
       fs.unlinkSync(this.path);
     } catch {

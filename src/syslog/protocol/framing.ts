@@ -10,9 +10,13 @@ export interface Frame {
   truncated: boolean;
 }
 
+/** Called per frame with its bytes as a range of buf, valid only during the call. */
+export type FrameSink = (buf: Buffer, start: number, end: number, truncated: boolean) => void;
+
 export class FrameDecoder {
   private mode: 'unknown' | 'octet' | 'lf' = 'unknown';
-  private buf: Buffer = Buffer.alloc(0);
+  /** an incomplete frame carried over from the previous chunk */
+  private rest: Buffer | undefined;
   /** bytes of an oversize frame still to skip (octet counting) */
   private skip = 0;
   /** an oversize LF frame is being discarded up to its LF */
@@ -20,84 +24,81 @@ export class FrameDecoder {
 
   constructor(private readonly max = 8192) {}
 
-  /** Feeds bytes; returns the frames completed by them. */
+  /** Feeds bytes; returns the frames completed by them (copies). */
   push(chunk: Buffer): Frame[] {
     const out: Frame[] = [];
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    for (;;) {
+    this.feed(chunk, (b, s, e, truncated) => out.push({ data: Buffer.from(b.subarray(s, e)), truncated }));
+    return out;
+  }
+
+  /** Feeds bytes; each completed frame goes to sink as a range, without copying. */
+  feed(chunk: Buffer, sink: FrameSink): void {
+    const b = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    this.rest = undefined;
+    let p = 0;
+    const n = b.length;
+    while (p < n) {
       if (this.skip) {
-        const n = Math.min(this.skip, this.buf.length);
-        this.buf = this.buf.subarray(n);
-        this.skip -= n;
-        if (this.skip) break;
+        const k = Math.min(this.skip, n - p);
+        p += k;
+        this.skip -= k;
+        continue;
       }
-      if (!this.buf.length) break;
-      if (this.mode === 'unknown') this.mode = this.buf[0] >= 0x30 && this.buf[0] <= 0x39 ? 'octet' : 'lf';
+      if (this.mode === 'unknown') this.mode = b[p] >= 0x30 && b[p] <= 0x39 ? 'octet' : 'lf';
       if (this.mode === 'octet') {
-        const sp = this.buf.indexOf(0x20);
-        if (sp < 0) {
-          if (this.buf.length > 10) {
-            // not a length after all: treat the rest of the connection as LF framed
-            this.mode = 'lf';
-            continue;
-          }
-          break;
-        }
-        const lenText = this.buf.toString('latin1', 0, sp);
-        if (!/^[1-9]\d{0,9}$/.test(lenText)) {
+        // "LEN SP": 1-10 digits, no leading zero
+        let q = p;
+        let len = 0;
+        while (q < n && q - p < 11 && b[q] >= 0x30 && b[q] <= 0x39) len = len * 10 + b[q++] - 0x30;
+        if (q === n && q - p <= 10) break; // the length itself is not complete yet
+        if (q === p || q - p > 10 || b[q] !== 0x20 || b[p] === 0x30) {
+          // not a length after all: treat the rest of the connection as LF framed
           this.mode = 'lf';
           continue;
         }
-        const len = Number(lenText);
-        const start = sp + 1;
+        const start = q + 1;
         if (len > this.max) {
           // hand on the first max bytes once they are here, skip the rest
-          if (this.buf.length - start < this.max) break;
-          out.push({ data: Buffer.from(this.buf.subarray(start, start + this.max)), truncated: true });
-          this.buf = this.buf.subarray(start + this.max);
+          if (n - start < this.max) break;
+          sink(b, start, start + this.max, true);
+          p = start + this.max;
           this.skip = len - this.max;
           continue;
         }
-        if (this.buf.length - start < len) break;
-        out.push({ data: Buffer.from(this.buf.subarray(start, start + len)), truncated: false });
-        this.buf = this.buf.subarray(start + len);
+        if (n - start < len) break;
+        sink(b, start, start + len, false);
+        p = start + len;
         continue;
       }
-      // LF (or NUL) terminated
-      let end = -1;
-      for (let i = 0; i < this.buf.length; i++) {
-        if (this.buf[i] === 0x0a || this.buf[i] === 0x00) {
-          end = i;
-          break;
-        }
-      }
-      if (end < 0) {
-        if (this.buf.length > this.max) {
-          if (!this.discarding) out.push({ data: Buffer.from(this.buf.subarray(0, this.max)), truncated: true });
+      // LF (or NUL) terminated; a sender does not switch framing within a connection
+      let e = p;
+      while (e < n && b[e] !== 0x0a && b[e] !== 0x00) e++;
+      if (e === n) {
+        if (n - p > this.max) {
+          if (!this.discarding) sink(b, p, p + this.max, true);
           this.discarding = true;
-          this.buf = Buffer.alloc(0);
+          p = n;
         }
         break;
       }
       if (this.discarding) this.discarding = false;
-      else if (end > 0) {
-        const cut = end > this.max;
-        out.push({ data: Buffer.from(this.buf.subarray(0, cut ? this.max : end)), truncated: cut });
-      }
-      this.buf = this.buf.subarray(end + 1);
-      // a sender may switch framing between connections, not within one; stay in LF mode
+      else if (e > p) sink(b, p, Math.min(e, p + this.max), e - p > this.max);
+      p = e + 1;
     }
-    return out;
+    if (p < n) this.rest = b.subarray(p);
   }
 
   /** What is left when the connection closes: a last unterminated LF frame. */
   end(): Frame[] {
-    if (this.mode !== 'octet' && this.buf.length && !this.discarding) {
-      const f = { data: Buffer.from(this.buf.subarray(0, this.max)), truncated: this.buf.length > this.max };
-      this.buf = Buffer.alloc(0);
-      return [f];
-    }
-    return [];
+    const out: Frame[] = [];
+    this.finish((b, s, e, truncated) => out.push({ data: Buffer.from(b.subarray(s, e)), truncated }));
+    return out;
+  }
+
+  finish(sink: FrameSink): void {
+    const r = this.rest;
+    this.rest = undefined;
+    if (this.mode !== 'octet' && r && r.length && !this.discarding) sink(r, 0, Math.min(r.length, this.max), r.length > this.max);
   }
 }
 
