@@ -125,6 +125,22 @@ describe('RFC 6587 framing', () => {
     );
   });
 
+  test('with oversize frames and a small maximum, any split decodes like the whole stream at once', () => {
+    const frame = fc.tuple(fc.stringMatching(/^[a-z<>0-9 ]{1,70}$/), fc.boolean());
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), fc.integer({ min: 8, max: 40 }), (frames, cuts, octet, max) => {
+        const stream = octet ? Buffer.concat(frames.map(([m]) => octetFrame(m))) : Buffer.from(frames.map(([m, nul]) => `${m}${nul ? '\0' : '\n'}`).join(''));
+        const decode = (chunks: Buffer[]) => {
+          const d = new FrameDecoder(max);
+          return chunks.flatMap((c) => d.push(c)).concat(d.end()).map((f) => [f.data.toString(), f.truncated]);
+        };
+        const whole = decode([stream]);
+        assert.deepEqual(decode(splits(stream, cuts)), whole);
+        assert.deepEqual(decode([...stream].map((x) => Buffer.from([x]))), whole);
+      }),
+    );
+  });
+
   test('an oversize frame is cut and marked, and the next frame is intact', () => {
     for (const octet of [true, false]) {
       const big = 'x'.repeat(50);

@@ -3,7 +3,7 @@
  * receive on AF_UNIX datagram sockets, so readiness is waited for with
  * poll(2) run asynchronously by koffi (off the main thread, but without a
  * second JavaScript heap as a worker thread would cost), and the datagrams
- * are then taken up to 256 at a time with one recvmmsg(2) on the main
+ * are then taken up to 64 at a time with one recvmmsg(2) on the main
  * thread into native memory laid out once. With SO_PASSCRED each datagram
  * carries the sender's pid, uid and gid, which we keep.
  */
@@ -55,7 +55,8 @@ function sockLib(): SockLib {
 const HDR = 64;
 const IOV = 16;
 const CTL = 32; // CMSG_SPACE(sizeof(struct ucred))
-const SLOTS = 256;
+// net.unix.max_dgram_qlen is 10 by default (512 under systemd): 64 per call is plenty
+const SLOTS = 64;
 const MSG_DONTWAIT = 0x40;
 
 /**

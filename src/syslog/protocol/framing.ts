@@ -33,11 +33,35 @@ export class FrameDecoder {
 
   /** Feeds bytes; each completed frame goes to sink as a range, without copying. */
   feed(chunk: Buffer, sink: FrameSink): void {
-    const b = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    this.rest = undefined;
+    let b = chunk;
     let p = 0;
+    const r = this.rest;
+    this.rest = undefined;
+    if (r) {
+      // finish the frame cut by the previous chunk with only the bytes it can
+      // need (a frame, its length and a LF), not a copy of the whole chunk
+      const extra = Math.min(chunk.length, this.max + 16);
+      const head = Buffer.concat([r, chunk.subarray(0, extra)]);
+      const q = this.scan(head, 0, r.length, sink);
+      if (q >= r.length) p = q - r.length;
+      else if (extra === chunk.length) {
+        this.rest = head.subarray(q);
+        return;
+      } else b = Buffer.concat([head.subarray(q), chunk.subarray(extra)]);
+    }
+    const q = this.scan(b, p, b.length, sink);
+    if (q < b.length) this.rest = b.subarray(q);
+  }
+
+  /**
+   * Decodes frames from p while p < limit (a frame may run past limit, up to
+   * the end of b); returns where it stopped: limit or later, or the start of
+   * an incomplete frame.
+   */
+  private scan(b: Buffer, from: number, limit: number, sink: FrameSink): number {
+    let p = from;
     const n = b.length;
-    while (p < n) {
+    while (p < limit) {
       if (this.skip) {
         const k = Math.min(this.skip, n - p);
         p += k;
@@ -50,7 +74,7 @@ export class FrameDecoder {
         let q = p;
         let len = 0;
         while (q < n && q - p < 11 && b[q] >= 0x30 && b[q] <= 0x39) len = len * 10 + b[q++] - 0x30;
-        if (q === n && q - p <= 10) break; // the length itself is not complete yet
+        if (q === n && q - p <= 10) return p; // the length itself is not complete yet
         if (q === p || q - p > 10 || b[q] !== 0x20 || b[p] === 0x30) {
           // not a length after all: treat the rest of the connection as LF framed
           this.mode = 'lf';
@@ -59,13 +83,13 @@ export class FrameDecoder {
         const start = q + 1;
         if (len > this.max) {
           // hand on the first max bytes once they are here, skip the rest
-          if (n - start < this.max) break;
+          if (n - start < this.max) return p;
           sink(b, start, start + this.max, true);
           p = start + this.max;
           this.skip = len - this.max;
           continue;
         }
-        if (n - start < len) break;
+        if (n - start < len) return p;
         sink(b, start, start + len, false);
         p = start + len;
         continue;
@@ -77,15 +101,15 @@ export class FrameDecoder {
         if (n - p > this.max) {
           if (!this.discarding) sink(b, p, p + this.max, true);
           this.discarding = true;
-          p = n;
+          return n;
         }
-        break;
+        return p;
       }
       if (this.discarding) this.discarding = false;
       else if (e > p) sink(b, p, Math.min(e, p + this.max), e - p > this.max);
       p = e + 1;
     }
-    if (p < n) this.rest = b.subarray(p);
+    return p;
   }
 
   /** What is left when the connection closes: a last unterminated LF frame. */
