@@ -228,7 +228,17 @@ export class Syslogd {
         continue;
       }
       this.flushRepeat(route);
-      route.last = { count: 0, at: now, hb, hs, he, rb: b, rs, re };
+      // reused, not reallocated: one object per message is what the GC would notice
+      const l = (route.last ??= { count: 0, at: now, hs: 0, he: 0, rs: 0, re: 0 });
+      l.count = 0;
+      l.at = now;
+      l.text = undefined;
+      l.hb = hb;
+      l.hs = hs;
+      l.he = he;
+      l.rb = b;
+      l.rs = rs;
+      l.re = re;
       const k = route.sink!;
       k.bytes(this.stamp, 0, this.stamp.length);
       k.byte(0x20);
