@@ -3,6 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { reexecWith } from '../sys/reexec.js';
 import { formatError, loadConfig, type Listener } from './config/conf.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/parse.js';
 import { Syslogd } from './daemon/syslogd.js';
@@ -94,6 +95,9 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     return 0;
   }
 
+  // a long-lived daemon: a 1 MB young generation and no V8 worker pool keep the
+  // resident set ~5 MB lower at the same speed (bench/syslogd.mjs, peak RSS)
+  reexecWith(['--max-semi-space-size=1', '--v8-pool-size=0']);
   const d = new Syslogd({ configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });
   try {
     await d.start();
