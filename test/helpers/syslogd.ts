@@ -34,7 +34,8 @@ export async function startSyslogd(dir: string, confLines: string[], opts: { udp
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const want = opts.tcp ? /listening on tcp/ : opts.udp ? /listening on udp/ : /listening on unix/;
+  // listeners start in order: unix sockets, UDP, TCP; wait for the last one asked for
+  const want = args.includes('--tcp') ? /listening on tcp/ : args.includes('--udp') ? /listening on udp/ : /listening on unix/;
   await until(() => want.test(err) || child.exitCode !== null, 'dk syslogd to listen');
   if (child.exitCode !== null) throw new Error(`dk syslogd exited: ${err}`);
   let statsSeen = 0;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatError, loadConfig, matches, parseConfigText, type Config } from '../../src/syslog/config/conf.js';
+import { DEFAULT_FILE_MODE, formatError, loadConfig, matches, parseConfigText, type Config } from '../../src/syslog/config/conf.js';
 import { facilityCode, severityCode } from '../../src/syslog/protocol/pri.js';
 
 const SEED = `*.info;mail.none;news.none;authpriv.none;cron.none /var/log/messages
@@ -18,7 +18,7 @@ local7.* /var/log/boot.log
 `;
 
 const parse = (text: string): Config => {
-  const cfg: Config = { rules: [], errors: [], listeners: [], files: [] };
+  const cfg: Config = { rules: [], errors: [], listeners: [], files: [], fileOptions: { mode: DEFAULT_FILE_MODE } };
   parseConfigText(text, 'test.conf', cfg);
   return cfg;
 };
@@ -53,18 +53,33 @@ describe('syslog.conf', () => {
     assert.deepEqual(hit(cfg, 'mail', 'debug'), ['/b', '/c', 'udp', 'tcp']);
     assert.deepEqual(hit(cfg, 'user', 'info'), ['/d', 'udp', 'tcp']);
     assert.deepEqual(cfg.rules.map((r) => r.action), [
-      { kind: 'file', path: '/a', sync: true },
-      { kind: 'file', path: '/b', sync: true },
-      { kind: 'file', path: '/c', sync: true },
-      { kind: 'file', path: '/d', sync: false },
+      { kind: 'file', path: '/a', sync: true, mode: 0o640 },
+      { kind: 'file', path: '/b', sync: true, mode: 0o640 },
+      { kind: 'file', path: '/c', sync: true, mode: 0o640 },
+      { kind: 'file', path: '/d', sync: false, mode: 0o640 },
       { kind: 'udp', host: 'loghost', port: 514 },
       { kind: 'tcp', host: '::1', port: 6514 },
       { kind: 'users', users: ['root', 'alice'] },
       { kind: 'pipe', path: '/run/fifo' },
-      { kind: 'file', path: '/e', sync: true },
+      { kind: 'file', path: '/e', sync: true, mode: 0o640 },
       { kind: 'discard' },
     ]);
     assert.equal(cfg.rules[8].format, 'json');
+  });
+
+  test('$FileCreateMode, $FileOwner, $FileGroup apply to the file actions after them; $Umask is kept', () => {
+    const cfg = parse('*.* /a\n$FileCreateMode 0600\n$FileOwner nobody\n*.* /b\n$FileGroup 0\n$FileOwner 12\n*.* -/c\n$Umask 0027\n$FileCreateMode 999\n$FileOwner no-such-user-here\n$FileGroup no-such-group\n');
+    assert.deepEqual(cfg.rules.map((r) => r.action), [
+      { kind: 'file', path: '/a', sync: true, mode: 0o640 },
+      { kind: 'file', path: '/b', sync: true, mode: 0o600, uid: 65534 },
+      { kind: 'file', path: '/c', sync: false, mode: 0o600, uid: 12, gid: 0 },
+    ]);
+    assert.equal(cfg.umask, 0o027);
+    assert.deepEqual(cfg.errors.map(formatError), [
+      "test.conf:9:17: $FileCreateMode needs an octal mode like 0640, not '999'",
+      "test.conf:10:12: unknown user 'no-such-user-here'",
+      "test.conf:11:12: unknown group 'no-such-group'",
+    ]);
   });
 
   test('bad lines are reported as file:line:col: reason and skipped, the rest stays', () => {

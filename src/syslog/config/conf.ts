@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { nameCache } from '../../proc/users.js';
 import { FACILITIES, facilityCode, severityCode } from '../protocol/pri.js';
 
 export const NFACILITIES = FACILITIES.length + 1; // + "mark" (24)
@@ -13,7 +14,7 @@ const MARK = 24;
 const ALL = 0xff;
 
 export type Action =
-  | { kind: 'file'; path: string; sync: boolean }
+  | { kind: 'file'; path: string; sync: boolean; mode: number; uid?: number; gid?: number }
   | { kind: 'udp' | 'tcp'; host: string; port: number }
   | { kind: 'pipe'; path: string }
   | { kind: 'users'; users: string[] }
@@ -50,7 +51,20 @@ export interface Config {
   listeners: Listener[];
   /** files that were read, in order */
   files: string[];
+  /** $FileCreateMode/$FileOwner/$FileGroup as they stand: they apply to the file actions after them */
+  fileOptions: FileOptions;
+  /** $Umask, when given */
+  umask?: number;
 }
+
+export interface FileOptions {
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** Log files are created readable by their owner and group only, unless $FileCreateMode says otherwise. */
+export const DEFAULT_FILE_MODE = 0o640;
 
 /** Applies one selector ("mail,news.!=crit") to the masks; returns an error text or undefined. */
 export function applySelector(masks: Uint8Array, sel: string): string | undefined {
@@ -115,7 +129,7 @@ const TEMPLATES: Record<string, OutputFormat> = {
 };
 
 /** The action part of a rule line. */
-export function parseAction(text: string): { action?: Action; format?: OutputFormat; error?: string } {
+export function parseAction(text: string, files: FileOptions = { mode: DEFAULT_FILE_MODE }): { action?: Action; format?: OutputFormat; error?: string } {
   let a = text.trim();
   let format: OutputFormat = 'traditional';
   const semi = a.lastIndexOf(';');
@@ -141,14 +155,14 @@ export function parseAction(text: string): { action?: Action; format?: OutputFor
   }
   if (a.startsWith('-/') || a.startsWith('/')) {
     const sync = !a.startsWith('-');
-    return { action: { kind: 'file', path: sync ? a : a.slice(1), sync }, format };
+    return { action: { kind: 'file', path: sync ? a : a.slice(1), sync, ...files }, format };
   }
   if (/^[a-z_][a-z0-9_.-]*(,[a-z_][a-z0-9_.-]*)*$/i.test(a)) return { action: { kind: 'users', users: a.split(',') }, format };
   return { error: `cannot understand action '${a}'` };
 }
 
 const IGNORED_DIRECTIVES = new Set([
-  '$modload', '$filecreatemode', '$dircreatemode', '$fileowner', '$filegroup', '$dirowner', '$dirgroup', '$umask',
+  '$modload', '$dircreatemode', '$dirowner', '$dirgroup',
   '$workdirectory', '$actionfiledefaulttemplate', '$repeatedmsgreduction', '$privdroptouser', '$privdroptogroup',
   '$actionfileenablesync', '$maxmessagesize', '$escapecontrolcharactersonreceive', '$systemlogsocketname',
 ]);
@@ -169,7 +183,18 @@ export function parseConfigText(text: string, file: string, cfg: Config, depth =
       const [name, ...rest] = trimmed.split(/\s+/);
       const arg = rest.join(' ');
       const key = name.toLowerCase();
+      const argCol = col0 + name.length + 1;
       if (key === '$includeconfig') includeFiles(arg, file, cfg, depth, (r) => err(col0, r));
+      else if (key === '$filecreatemode' || key === '$umask') {
+        if (!/^0?[0-7]{3}$/.test(arg)) err(argCol, `${name} needs an octal mode like 0640, not '${arg}'`);
+        else if (key === '$umask') cfg.umask = parseInt(arg, 8);
+        else cfg.fileOptions = { ...cfg.fileOptions, mode: parseInt(arg, 8) };
+      } else if (key === '$fileowner' || key === '$filegroup') {
+        const user = key === '$fileowner';
+        const id = /^\d+$/.test(arg) ? Number(arg) : user ? nameCache().uidOf(arg) : nameCache().gidOf(arg);
+        if (id === undefined) err(argCol, `unknown ${user ? 'user' : 'group'} '${arg}'`);
+        else cfg.fileOptions = { ...cfg.fileOptions, [user ? 'uid' : 'gid']: id };
+      }
       else if (key === '$udpserverrun' || key === '$inputtcpserverrun') {
         const port = Number(arg);
         if (!Number.isInteger(port) || port < 1 || port > 65535) err(col0 + name.length + 1, `bad port '${arg}'`);
@@ -216,7 +241,7 @@ export function parseConfigText(text: string, file: string, cfg: Config, depth =
     }
     if (bad) continue;
     const actionCol = col0 + body.trim().indexOf(m[2]);
-    const a = parseAction(m[2]);
+    const a = parseAction(m[2], cfg.fileOptions);
     if (a.error || !a.action) {
       err(actionCol, a.error ?? 'bad action');
       continue;
@@ -256,7 +281,7 @@ function loadConfigFile(file: string, cfg: Config, depth: number): void {
 
 /** Reads a config file and everything it includes; errors are collected, never thrown. */
 export function loadConfig(file: string): Config {
-  const cfg: Config = { rules: [], errors: [], listeners: [], files: [] };
+  const cfg: Config = { rules: [], errors: [], listeners: [], files: [], fileOptions: { mode: DEFAULT_FILE_MODE } };
   loadConfigFile(file, cfg, 0);
   return cfg;
 }

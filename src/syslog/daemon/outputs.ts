@@ -40,14 +40,27 @@ export class FileOutput implements Output {
     private readonly path: string,
     private readonly sync: boolean,
     private readonly mode = 0o640,
+    private readonly uid?: number,
+    private readonly gid?: number,
   ) {
     this.open();
   }
   private open(): void {
+    const fresh = !fs.existsSync(this.path);
     try {
       this.fd = fs.openSync(this.path, 'a', this.mode);
     } catch {
+      // unwritable: counted as dropped until a reopen works
       this.fd = undefined;
+      return;
+    }
+    // as rsyslog: owner and group are given to files we create, existing ones are left alone
+    if (fresh && (this.uid !== undefined || this.gid !== undefined)) {
+      try {
+        fs.fchownSync(this.fd, this.uid ?? -1, this.gid ?? -1);
+      } catch {
+        // not privileged: the file stays ours, and is written all the same
+      }
     }
   }
   write(lines: string[]): void {
@@ -276,7 +289,7 @@ export function userTerminals(users: string[] | 'all', utmpPath = '/run/utmp'): 
 
 export function makeOutput(a: Action, name: string): Output | undefined {
   switch (a.kind) {
-    case 'file': return new FileOutput(name, a.path, a.sync);
+    case 'file': return new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
     case 'udp': return new UdpOutput(name, a.host, a.port);
     case 'tcp': return new TcpOutput(name, a.host, a.port);
     case 'pipe': return new DeviceOutput(name, () => [a.path]);

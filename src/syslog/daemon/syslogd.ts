@@ -96,6 +96,7 @@ export class Syslogd {
     for (const e of cfg.errors) this.o.log(`dk syslogd: ${formatError(e)}`);
     if (!cfg.files.length) return false;
     this.flushPending();
+    if (cfg.umask !== undefined) process.umask(cfg.umask);
     const old = new Map(this.routes.map((r) => [r.key, r]));
     const next: Route[] = [];
     for (const rule of cfg.rules) {
