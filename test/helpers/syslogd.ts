@@ -24,14 +24,14 @@ export interface RunningSyslogd {
   stop(): Promise<number | null>;
 }
 
-export async function startSyslogd(dir: string, confLines: string[], opts: { udp?: boolean; tcp?: boolean; args?: string[] } = {}): Promise<RunningSyslogd> {
+export async function startSyslogd(dir: string, confLines: string[], opts: { udp?: boolean; tcp?: boolean; args?: string[]; /** a session of its own, as a real daemon */ setsid?: boolean } = {}): Promise<RunningSyslogd> {
   const conf = join(dir, 'syslog.conf');
   const sock = join(dir, 'log');
   writeFileSync(conf, `${confLines.join('\n')}\n`);
   const args = [DK, 'syslogd', '-n', '-f', conf, '-p', sock, ...(opts.args ?? [])];
   if (opts.udp) args.push('--udp', '127.0.0.1:0');
   if (opts.tcp) args.push('--tcp', '127.0.0.1:0');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: ENV, detached: opts.setsid });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   // listeners start in order: unix sockets, UDP, TCP; wait for the last one asked for

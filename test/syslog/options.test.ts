@@ -1,10 +1,12 @@
 /**
  * dk syslogd end to end for what the main daemon test does not set up:
- * file mode and ownership directives on the files it creates, a umask, and
- * IPv6 listeners (util-linux logger over UDP and TCP to ::1).
+ * file mode and ownership directives on the files it creates, a umask, a
+ * terminal as the action (as /dev/console is), and IPv6 listeners
+ * (util-linux logger over UDP and TCP to ::1).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +61,27 @@ test('IPv6 listeners: util-linux logger over UDP and TCP to [::1]', async (t) =>
     ]);
   } finally {
     await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a terminal as the action: the line shows on it, and the daemon does not take it as its controlling tty', async (t) => {
+  if (!requirePeer(t, 'tmux', 'tmux')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'dk-syslogd-tty-'));
+  const session = `dksyslog${process.pid}`;
+  const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
+  assert.equal(tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '10', 'sleep 120').status, 0);
+  const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').stdout.trim();
+  // a session leader without a terminal, as a daemon is: opening a tty could make it its own
+  const d = await startSyslogd(dir, [`local2.* ${tty}`], { setsid: true });
+  try {
+    assert.equal(dk(['logger', '-u', d.sock, '-p', 'local2.crit', '-t', 'console', 'disk on fire']).code, 0);
+    await until(() => tmux('capture-pane', '-p', '-t', session).stdout.includes('console: disk on fire'), 'the line on the terminal');
+    const stat = readFileSync(`/proc/${d.child.pid}/stat`, 'latin1');
+    assert.equal(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[4], '0', 'tty_nr of the daemon');
+  } finally {
+    await d.stop();
+    tmux('kill-session', '-t', session);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -289,7 +289,8 @@ export function userTerminals(users: string[] | 'all', utmpPath = '/run/utmp'): 
 
 export function makeOutput(a: Action, name: string): Output | undefined {
   switch (a.kind) {
-    case 'file': return new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
+    // /dev/console and ttys: opened per write without becoming our controlling terminal, never blocking
+    case 'file': return a.path.startsWith('/dev/') ? new DeviceOutput(name, () => [a.path]) : new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
     case 'udp': return new UdpOutput(name, a.host, a.port);
     case 'tcp': return new TcpOutput(name, a.host, a.port);
     case 'pipe': return new DeviceOutput(name, () => [a.path]);
