@@ -6,14 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dk, run } from '../helpers/dk.js';
+import { DK, dk, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
-import { startSyslogd } from '../helpers/syslogd.js';
+import { startSyslogd, type RunningSyslogd } from '../helpers/syslogd.js';
 
 const has = (path: string, text: string) => existsSync(path) && readFileSync(path, 'utf8').includes(text);
 
@@ -65,23 +65,66 @@ test('IPv6 listeners: util-linux logger over UDP and TCP to [::1]', async (t) =>
   }
 });
 
-test('a terminal as the action: the line shows on it, and the daemon does not take it as its controlling tty', async (t) => {
-  if (!requirePeer(t, 'tmux', 'tmux')) return;
+/** A fresh pty held by python3 (nobody's controlling terminal); with copy, what arrives on it goes to stdout. */
+async function pty(copy: boolean): Promise<{ tty: string; seen: () => string; close: () => void }> {
+  const py = [
+    'import os, sys, time',
+    'm, s = os.openpty()',
+    'print(os.ttyname(s), flush=True)',
+    'while True:',
+    `    if not ${copy ? 'True' : 'False'}:`,
+    '        time.sleep(60)',
+    '        continue',
+    '    try:',
+    '        d = os.read(m, 4096)',
+    '    except OSError:',
+    '        time.sleep(0.02)',
+    '        continue',
+    '    sys.stdout.write(d.decode(errors="replace"))',
+    '    sys.stdout.flush()',
+  ].join('\n');
+  const holder = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let seen = '';
+  holder.stdout!.on('data', (b: Buffer) => (seen += b.toString()));
+  await until(() => seen.includes('\n'), 'the pty name');
+  return { tty: seen.split('\n')[0], seen: () => seen, close: () => holder.kill('SIGKILL') };
+}
+
+test('a terminal as the action (as /dev/console): the line shows on it', async (t) => {
+  if (!requirePeer(t, 'python3', 'python3')) return;
   const dir = mkdtempSync(join(tmpdir(), 'dk-syslogd-tty-'));
-  const session = `dksyslog${process.pid}`;
-  const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
-  assert.equal(tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '10', 'sleep 120').status, 0);
-  const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').stdout.trim();
-  // a session leader without a terminal, as a daemon is: opening a tty could make it its own
-  const d = await startSyslogd(dir, [`local2.* ${tty}`], { setsid: true });
+  const term = await pty(true);
+  let d: RunningSyslogd | undefined;
   try {
+    d = await startSyslogd(dir, [`local2.* ${term.tty}`], { setsid: true });
     assert.equal(dk(['logger', '-u', d.sock, '-p', 'local2.crit', '-t', 'console', 'disk on fire']).code, 0);
-    await until(() => tmux('capture-pane', '-p', '-t', session).stdout.includes('console: disk on fire'), 'the line on the terminal');
-    const stat = readFileSync(`/proc/${d.child.pid}/stat`, 'latin1');
-    assert.equal(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[4], '0', 'tty_nr of the daemon');
+    await until(() => term.seen().includes('console: disk on fire'), 'the line on the terminal');
   } finally {
-    await d.stop();
-    tmux('kill-session', '-t', session);
+    await d?.stop();
+    term.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a terminal nobody reads (a stopped console) never stalls the daemon: its lines are dropped and counted', async (t) => {
+  if (!requirePeer(t, 'python3', 'python3')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'dk-syslogd-stuck-'));
+  const term = await pty(false);
+  let d: RunningSyslogd | undefined;
+  try {
+    const file = join(dir, 'file');
+    d = await startSyslogd(dir, [`local2.* ${term.tty}`, `local3.* ${file}`]);
+    // far more than a pty buffers: a blocking write would hang the daemon here
+    // a stalled daemon would block this sender for good: bounded, so that shows as a failure
+    const flood = spawnSync('sh', ['-c', `seq 1 3000 | sed 's/$/ ${'x'.repeat(150)}/' | "${process.execPath}" "${DK}" logger -u "${d.sock}" -p local2.err -t flood`], { timeout: 60_000, encoding: 'utf8' });
+    assert.equal(flood.status, 0, `the sender was blocked: ${flood.error?.message ?? flood.stderr}`);
+    assert.equal(dk(['logger', '-u', d.sock, '-p', 'local3.info', '-t', 'after', 'still logging']).code, 0);
+    await until(() => has(file, 'after: still logging'), 'the file line after the flood');
+    const stats = await d.stats();
+    assert.match(stats, /dropped [1-9]\d*/, stats);
+  } finally {
+    await d?.stop();
+    term.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
