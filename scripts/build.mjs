@@ -21,7 +21,7 @@ await build({
   target: 'node20',
   define: { DK_VERSION: JSON.stringify(version) },
   // koffi ships a native addon: it stays a runtime require from node_modules
-  external: ['koffi'],
+  external: ['koffi', 'libsql'],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

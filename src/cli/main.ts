@@ -14,6 +14,7 @@ import { runLsof } from '../lsof/run.js';
 import { runTop } from '../top/run.js';
 import { runSyslogd } from '../syslog/run.js';
 import { runLogger } from '../syslog/logger.js';
+import { runLogs } from '../logs/run.js';
 
 type Tool = (argv: string[]) => number | Promise<number>;
 
@@ -53,6 +54,7 @@ export const TOOLS: Record<string, Tool> = {
   lsof: (argv) => runLsof(argv, { write, error, env: process.env }),
   top: (argv) => runTop(argv, { write, error, env: process.env, tty: stdoutTty() }),
   syslogd: (argv) => runSyslogd(argv, { write, error }),
+  logs: (argv) => runLogs(argv, { write, error }),
   logger: (argv) => runLogger(argv, { write, error, stdin: () => new Promise((res) => { let s = ''; process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => (s += d)); process.stdin.on('end', () => res(s)); }) }),
 };
 

@@ -8,6 +8,7 @@ import { LSOF_HELP } from '../lsof/run.js';
 import { TOP_HELP } from '../top/run.js';
 import { SYSLOGD_HELP } from '../syslog/run.js';
 import { LOGGER_HELP } from '../syslog/logger.js';
+import { LOGS_HELP } from '../logs/run.js';
 
 declare const DK_VERSION: string | undefined;
 const VERSION = typeof DK_VERSION === 'string' ? DK_VERSION : '0.0.0-dev';
@@ -34,6 +35,7 @@ export function program(tools: Record<string, (argv: string[]) => number | Promi
   passthrough('pstree', 'display a tree of processes (psmisc compatible)', PSTREE_USAGE);
   passthrough('logger', 'send a message to syslogd (util-linux logger options)', LOGGER_HELP);
   passthrough('syslogd', 'the system log daemon: /dev/log, UDP, TCP, syslog.conf rules', SYSLOGD_HELP);
+  passthrough('logs', 'read the log store (journalctl-like: -f -n -S -U -p -t -g -o)', LOGS_HELP);
   passthrough('top', 'display processes, batch mode compatible with procps-ng top', TOP_HELP);
   passthrough('lsof', 'list open files (lsof 4.95 compatible)', LSOF_HELP);
   passthrough('exec-info', 'explain how exec would start a file: #!, ELF, loader, libraries, sections', EXEC_INFO_HELP);

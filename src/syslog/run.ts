@@ -3,6 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { reexecWith } from '../sys/reexec.js';
 import { formatError, loadConfig, type Listener } from './config/conf.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/parse.js';
@@ -15,6 +16,7 @@ export interface SyslogdIO {
 
 export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SOCKET]... [--udp [ADDR:]PORT]... [--tcp [ADDR:]PORT]...
                   [-r] [-m MINUTES] [--kernel] [--max-size BYTES] [--pidfile FILE] [--no-local] [--check]
+                  [--db FILE] [--state-dir DIR] [--db-keep-days N] [--db-max-size SIZE]
 
   -f FILE        configuration (default /etc/syslog.conf)
   -p SOCKET      the local log socket (default /dev/log);  -a SOCKET  one more
@@ -22,11 +24,22 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
   -n             stay in the foreground (otherwise: detach, --pidfile)
   -m MINUTES     write "-- MARK --" that often
   --check        validate the configuration: file:line:col: reason, exit 1 on errors
+  --db FILE      store every message in this SQLite database (also: ':sqlite:FILE' actions)
+  --state-dir D  where ':sqlite:' without a file keeps its database (D/logs.db)
+  --db-keep-days N, --db-max-size SIZE   retention of the stores, applied every minute
 Signals: HUP re-reads the configuration and reopens files, TERM writes everything
 accepted and exits, USR1 prints statistics to stderr.
 `;
 
 class UsageError extends Error {}
+
+/** "500M", "2G", "1048576": bytes */
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]i?B?)?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`--db-max-size: cannot read '${s}' as a size (like 500M or 2G)`);
+  const unit = (m[2] ?? '').toUpperCase()[0];
+  return Math.round(Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1 << 20 : unit === 'G' ? 1 << 30 : 1));
+}
 
 function listener(proto: 'udp' | 'tcp', spec: string): Listener {
   const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(spec);
@@ -47,6 +60,10 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let kernel = false;
   let local = true;
   let maxSize = DEFAULT_MAX_MESSAGE;
+  let db: string | undefined;
+  let stateDir: string | undefined;
+  let keepDays: number | undefined;
+  let maxDbBytes: number | undefined;
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
@@ -69,6 +86,10 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         case '--kernel': kernel = true; break;
         case '--no-local': local = false; break;
         case '--max-size': maxSize = Number(v()); break;
+        case '--db': db = path.resolve(v()); break;
+        case '--state-dir': stateDir = path.resolve(v()); break;
+        case '--db-keep-days': keepDays = Number(v()); if (!(keepDays > 0)) throw new UsageError(`--db-keep-days needs a positive number of days`); break;
+        case '--db-max-size': maxDbBytes = parseSize(v()); break;
         case '-h': case '--help': io.write(SYSLOGD_HELP); return 0;
         default: throw new UsageError(`unknown option '${a}'`);
       }
@@ -98,7 +119,11 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   // a long-lived daemon: a 1 MB young generation and no V8 worker pool keep the
   // resident set ~5 MB lower at the same speed (bench/syslogd.mjs, peak RSS)
   reexecWith(['--max-semi-space-size=1', '--v8-pool-size=0']);
-  const d = new Syslogd({ configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });
+  const store = {
+    defaultPath: path.join(stateDir ?? '/var/lib/dk-syslogd', 'logs.db'),
+    retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
+  };
+  const d = new Syslogd({ db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });
   try {
     await d.start();
   } catch (e) {

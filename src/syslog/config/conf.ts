@@ -19,7 +19,9 @@ export type Action =
   | { kind: 'pipe'; path: string }
   | { kind: 'users'; users: string[] }
   | { kind: 'wall' }
-  | { kind: 'discard' };
+  | { kind: 'discard' }
+  /** the SQLite log store; path undefined: the daemon's default database */
+  | { kind: 'sqlite'; path?: string };
 
 export type OutputFormat = 'traditional' | 'rfc5424' | 'json';
 
@@ -142,6 +144,13 @@ export function parseAction(text: string, files: FileOptions = { mode: DEFAULT_F
   if (a === '') return { error: 'rule has no action' };
   if (a === '~' || a === 'stop') return { action: { kind: 'discard' }, format };
   if (a === '*') return { action: { kind: 'wall' }, format };
+  // like rsyslog's ":ommysql:" actions; ":sqlite:" alone is the default database of --state-dir
+  const store = /^:(?:om)?sqlite:(.*)$/.exec(a);
+  if (store) {
+    const path = store[1].trim();
+    if (path && !path.startsWith('/')) return { error: `the SQLite store needs an absolute path: '${a}'` };
+    return { action: { kind: 'sqlite', path: path || undefined }, format };
+  }
   if (a.startsWith('@@') || a.startsWith('@')) {
     const tcp = a.startsWith('@@');
     const hp = parseHostPort(a.slice(tcp ? 2 : 1), 514);

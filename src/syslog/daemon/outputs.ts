@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Action } from '../config/conf.js';
 import { octetFrame } from '../protocol/framing.js';
+import type { Received } from './lines.js';
+import { StoreOutput, type StoreOptions } from './storeoutput.js';
 
 export interface Output {
   readonly name: string;
@@ -26,6 +28,8 @@ export interface Output {
   onRelief?: () => void;
   /** whole lines as bytes (newline-terminated), for outputs that can take them so */
   writeBytes?(buf: Buffer, count: number): void;
+  /** whole messages, for stores: these get every message (no repeat folding) */
+  writeRecords?(recs: Received[]): void;
   /** everything accepted is on its way or on disk */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -287,7 +291,7 @@ export function userTerminals(users: string[] | 'all', utmpPath = '/run/utmp'): 
   return out;
 }
 
-export function makeOutput(a: Action, name: string): Output | undefined {
+export function makeOutput(a: Action, name: string, store: StoreOptions): Output | undefined {
   switch (a.kind) {
     // /dev/console and ttys: opened per write without becoming our controlling terminal, never blocking
     case 'file': return a.path.startsWith('/dev/') ? new DeviceOutput(name, () => [a.path]) : new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
@@ -296,6 +300,7 @@ export function makeOutput(a: Action, name: string): Output | undefined {
     case 'pipe': return new DeviceOutput(name, () => [a.path]);
     case 'users': return new DeviceOutput(name, () => userTerminals(a.users));
     case 'wall': return new DeviceOutput(name, () => userTerminals('all'));
+    case 'sqlite': return new StoreOutput(name, a.path ?? store.defaultPath, store);
     case 'discard': return undefined;
   }
 }

@@ -8,13 +8,14 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { hostname } from 'node:os';
-import { formatError, loadConfig, matches, type Config, type Listener, type Rule } from '../config/conf.js';
+import { formatError, loadConfig, matches, NFACILITIES, type Config, type Listener, type Rule } from '../config/conf.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import { parseMessage } from '../protocol/parse.js';
 import { scan3164, type Scan } from '../protocol/fast3164.js';
 import { ByteSink } from './bytesink.js';
 import { formatLine, stamp3164, type Received } from './lines.js';
 import { makeOutput, type Output } from './outputs.js';
+import type { StoreOptions } from './storeoutput.js';
 import { forEachDatagram, UnixLogSocket } from './unixsock.js';
 
 export interface SyslogdOptions {
@@ -24,6 +25,9 @@ export interface SyslogdOptions {
   maxSize: number;
   markMinutes?: number;
   kernel?: boolean;
+  /** --db: a store that gets every message, before any rule */
+  db?: string;
+  store?: StoreOptions;
   log(line: string): void;
 }
 
@@ -35,6 +39,8 @@ interface Route {
   sink?: ByteSink;
   lines: string[];
   raw: string[];
+  /** messages for a store */
+  records: Received[];
   last?: Last;
 }
 
@@ -99,12 +105,15 @@ export class Syslogd {
     if (cfg.umask !== undefined) process.umask(cfg.umask);
     const old = new Map(this.routes.map((r) => [r.key, r]));
     const next: Route[] = [];
-    for (const rule of cfg.rules) {
+    const rules = [...cfg.rules];
+    if (this.o.db) rules.unshift({ masks: new Uint8Array(NFACILITIES).fill(0xff), action: { kind: 'sqlite', path: this.o.db }, format: 'traditional', file: '--db', line: 0 });
+    const store: StoreOptions = { defaultPath: 'logs.db', ...this.o.store, log: this.o.log };
+    for (const rule of rules) {
       const key = `${JSON.stringify(rule.action)}`;
       const reuse = old.get(key) ?? next.find((r) => r.key === key);
-      const output = reuse?.output ?? makeOutput(rule.action, key);
+      const output = reuse?.output ?? makeOutput(rule.action, key, store);
       if (output) output.onRelief = () => this.pressure();
-      next.push({ rule, output, key, sink: output?.writeBytes ? new ByteSink() : undefined, lines: [], raw: [] });
+      next.push({ rule, output, key, sink: output?.writeBytes ? new ByteSink() : undefined, lines: [], raw: [], records: [] });
     }
     this.fast = fastTable(next);
     // outputs no longer named by any rule are closed; kept files are reopened (logrotate)
@@ -287,6 +296,11 @@ export class Syslogd {
       if (!matches(route.rule, msg.facility, msg.severity)) continue;
       if (route.rule.action.kind === 'discard') break;
       if (!route.output) continue;
+      if (route.output.writeRecords) {
+        route.records.push(r);
+        this.schedule();
+        continue;
+      }
       const line = formatLine(r, route.rule.format);
       const forward = route.rule.action.kind === 'udp' || route.rule.action.kind === 'tcp';
       // sysklogd's duplicate suppression, for local destinations
@@ -328,6 +342,11 @@ export class Syslogd {
     this.flushScheduled = false;
     for (const route of this.routes) {
       if (route.sink?.count) this.writeSink(route);
+      if (route.records.length) {
+        const recs = route.records;
+        route.records = [];
+        route.output?.writeRecords?.(recs);
+      }
       if (route.lines.length) {
         const { lines, raw } = route;
         route.lines = [];

@@ -1,0 +1,40 @@
+/** One stored message: what every store keeps and `dk logs` shows. */
+import type { Received } from '../syslog/daemon/lines.js';
+
+export interface LogRecord {
+  /** store's own increasing id (absent before insertion) */
+  id?: number;
+  /** when the daemon got it, ms since the epoch */
+  received: number;
+  /** the sender's own stamp, ms since the epoch, when it gave one */
+  reported?: number;
+  host: string;
+  facility: number;
+  severity: number;
+  app?: string;
+  /** PROCID / [PID] as sent (a string: RFC 5424 allows any token) */
+  pid?: string;
+  msgid?: string;
+  /** structured data as JSON, when there was any */
+  sd?: string;
+  msg: string;
+  /** where it came from: peer address, or unix:PATH with the sender's pid/uid */
+  source?: string;
+}
+
+export function recordOf(r: Received): LogRecord {
+  const m = r.msg;
+  return {
+    received: r.at.getTime(),
+    reported: m.timestamp?.getTime(),
+    host: m.hostname ?? r.host,
+    facility: m.facility,
+    severity: m.severity,
+    app: m.app,
+    pid: m.procId ?? (r.pid !== undefined && m.app === undefined ? String(r.pid) : undefined),
+    msgid: m.msgId,
+    sd: m.structuredData.length ? JSON.stringify(m.structuredData) : undefined,
+    msg: m.msg.replace(/\n$/, ''),
+    source: r.input,
+  };
+}
