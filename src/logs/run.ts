@@ -4,9 +4,8 @@
  * then polls for rows newer than the last one shown.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import { isatty } from 'node:tty';
-import { SqliteStore } from '../logstore/sqlite.js';
+import { collect, openReader, type LogReader } from './reader.js';
 import type { LogRecord } from '../logstore/record.js';
 import { LogsUsageError, parseLogsArgs, type LogsOptions } from './args.js';
 import { formatRecord } from './format.js';
@@ -16,7 +15,7 @@ export const DEFAULT_DB = '/var/lib/dk-syslogd/logs.db';
 export const LOGS_HELP = `Usage: dk logs [--db FILE] [-f] [-n [N]] [-r] [-S TIME] [-U TIME] [-p LEVEL|FROM..TO]
                [--facility LIST] [-t TAG]... [-H HOST]... [--pid PID] [-g REGEX] [-o MODE] [--no-pager]
 
-  --db FILE        the SQLite store dk syslogd writes (default ${DEFAULT_DB})
+  --db FILE|URL    the SQLite store dk syslogd writes (default ${DEFAULT_DB}), or postgres://...
   -f, --follow     keep printing new messages
   -n, --lines [N]  only the last N (10 without a number)
   -r, --reverse    newest first
@@ -45,44 +44,44 @@ export async function runLogs(argv: string[], io: LogsIO, now = Date.now()): Pro
     io.error(`dk logs: ${e.message}\n`);
     return 1;
   }
-  if (/^postgres(ql)?:\/\//.test(o.db)) {
-    io.error('dk logs: --db: PostgreSQL stores are not supported yet\n');
-    return 1;
-  }
-  if (!fs.existsSync(o.db)) {
-    io.error(`dk logs: --db: ${o.db} does not exist (dk syslogd --db FILE creates it)\n`);
-    return 1;
-  }
-  let store: SqliteStore;
+  let store: LogReader;
   try {
-    store = new SqliteStore(o.db, { readonly: true });
+    store = await openReader(o.db);
   } catch (e) {
-    io.error(`dk logs: --db: cannot open ${o.db}: ${(e as Error).message}\n`);
+    io.error(`dk logs: --db: ${(e as Error).message}\n`);
     return 1;
   }
   const keep = o.grep ? (r: LogRecord) => o.grep!.test(r.msg) : undefined;
   let rows: LogRecord[];
-  if (o.lines !== undefined && !o.reverse) rows = [...store.select({ ...o.filter, newestFirst: true, limit: o.lines }, keep)].reverse();
-  else rows = [...store.select({ ...o.filter, newestFirst: o.reverse, limit: o.lines }, keep)];
+  if (o.lines !== undefined && !o.reverse) rows = (await collect(store.select({ ...o.filter, newestFirst: true, limit: o.lines }, keep))).reverse();
+  else rows = await collect(store.select({ ...o.filter, newestFirst: o.reverse, limit: o.lines }, keep));
   const text = rows.map((r) => `${formatRecord(r, o.output)}\n`).join('');
   if (!o.follow) {
-    store.close();
+    await store.close();
     if (o.pager && isatty(1) && text) return page(text);
     io.write(text);
     return 0;
   }
   io.write(text);
-  let last = rows.reduce((m, r) => Math.max(m, r.id ?? 0), 0) || store.maxId();
+  let last = rows.reduce((m, r) => Math.max(m, r.id ?? 0), 0) || (await store.maxId());
   return new Promise<number>((resolve) => {
+    let busy = false;
+    let stopped = false;
     const timer = setInterval(() => {
-      const fresh = [...store.select({ ...o.filter, until: undefined, afterId: last }, keep)];
-      for (const r of fresh) last = Math.max(last, r.id ?? 0);
-      if (fresh.length) io.write(fresh.map((r) => `${formatRecord(r, o.output)}\n`).join(''));
+      if (busy) return;
+      busy = true;
+      void collect(store.select({ ...o.filter, until: undefined, afterId: last }, keep))
+        .then((fresh) => {
+          for (const r of fresh) last = Math.max(last, r.id ?? 0);
+          if (fresh.length && !stopped) io.write(fresh.map((r) => `${formatRecord(r, o.output)}\n`).join(''));
+        })
+        .catch(() => {})
+        .finally(() => (busy = false));
     }, 250);
     const stop = () => {
+      stopped = true;
       clearInterval(timer);
-      store.close();
-      resolve(0);
+      void Promise.resolve(store.close()).then(() => resolve(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -38,3 +38,25 @@ export function recordOf(r: Received): LogRecord {
     source: r.input,
   };
 }
+
+/** A row as either database returns it (numbers may come back as strings from PostgreSQL). */
+export function recordFromRow(row: Record<string, unknown>): LogRecord {
+  const s = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
+  return {
+    id: Number(row.id),
+    received: Number(row.received),
+    reported: row.reported === null || row.reported === undefined ? undefined : Number(row.reported),
+    host: String(row.host),
+    facility: Number(row.facility),
+    severity: Number(row.severity),
+    app: s(row.app),
+    pid: s(row.pid),
+    msgid: s(row.msgid),
+    sd: s(row.sd),
+    msg: String(row.msg),
+    source: s(row.source),
+  };
+}
+
+/** The values of a record in schema.ts's COLUMNS order, null for what is absent. */
+export const columnValues = (r: LogRecord): (string | number | null)[] => [r.received, r.reported ?? null, r.host, r.facility, r.severity, r.app ?? null, r.pid ?? null, r.msgid ?? null, r.sd ?? null, r.msg, r.source ?? null];

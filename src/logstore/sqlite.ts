@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { selectSql, type LogFilter } from './query.js';
-import type { LogRecord } from './record.js';
+import { columnValues, recordFromRow, type LogRecord } from './record.js';
 import { COLUMNS, schemaSql } from './schema.js';
 
 declare const require: NodeJS.Require | undefined;
@@ -65,10 +65,10 @@ export class SqliteStore {
       let i = 0;
       for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
         const params: unknown[] = [];
-        for (let k = i; k < i + ROWS_PER_INSERT; k++) params.push(...bind(rows[k]));
+        for (let k = i; k < i + ROWS_PER_INSERT; k++) params.push(...columnValues(rows[k]));
         this.insertBlock.run(...params);
       }
-      for (; i < rows.length; i++) this.insertOne.run(...bind(rows[i]));
+      for (; i < rows.length; i++) this.insertOne.run(...columnValues(rows[i]));
     });
   }
 
@@ -82,7 +82,7 @@ export class SqliteStore {
     const q = selectSql(keep ? { ...f, limit: undefined } : f, 'sqlite');
     let n = 0;
     for (const row of this.db.prepare(q.text).iterate(...q.params)) {
-      const r = toRecord(row);
+      const r = recordFromRow(row);
       if (keep && !keep(r)) continue;
       yield r;
       if (f.limit !== undefined && ++n >= f.limit) return;
@@ -127,23 +127,3 @@ export class SqliteStore {
 }
 
 const ROWS_PER_INSERT = 50;
-
-const bind = (r: LogRecord): unknown[] => [r.received, r.reported ?? null, r.host, r.facility, r.severity, r.app ?? null, r.pid ?? null, r.msgid ?? null, r.sd ?? null, r.msg, r.source ?? null];
-
-function toRecord(row: Record<string, unknown>): LogRecord {
-  const s = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
-  return {
-    id: Number(row.id),
-    received: Number(row.received),
-    reported: row.reported === null ? undefined : Number(row.reported),
-    host: String(row.host),
-    facility: Number(row.facility),
-    severity: Number(row.severity),
-    app: s(row.app),
-    pid: s(row.pid),
-    msgid: s(row.msgid),
-    sd: s(row.sd),
-    msg: String(row.msg),
-    source: s(row.source),
-  };
-}

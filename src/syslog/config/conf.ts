@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { nameCache } from '../../proc/users.js';
+import { pgUrl } from '../../logstore/pgurl.js';
 import { FACILITIES, facilityCode, severityCode } from '../protocol/pri.js';
 
 export const NFACILITIES = FACILITIES.length + 1; // + "mark" (24)
@@ -21,7 +22,9 @@ export type Action =
   | { kind: 'wall' }
   | { kind: 'discard' }
   /** the SQLite log store; path undefined: the daemon's default database */
-  | { kind: 'sqlite'; path?: string };
+  | { kind: 'sqlite'; path?: string }
+  /** the PostgreSQL log store, by URL */
+  | { kind: 'pgsql'; url: string };
 
 export type OutputFormat = 'traditional' | 'rfc5424' | 'json';
 
@@ -130,6 +133,21 @@ const TEMPLATES: Record<string, OutputFormat> = {
   json: 'json',
 };
 
+/** An action as syslog.conf writes it, for statistics and logs (passwords left out). */
+export function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'file': return a.sync ? a.path : `-${a.path}`;
+    case 'udp': return `@${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+    case 'tcp': return `@@${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+    case 'pipe': return `|${a.path}`;
+    case 'users': return a.users.join(',');
+    case 'wall': return '*';
+    case 'discard': return '~';
+    case 'sqlite': return `:sqlite:${a.path ?? ''}`;
+    case 'pgsql': return `:pgsql:${a.url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@')}`;
+  }
+}
+
 /** The action part of a rule line. */
 export function parseAction(text: string, files: FileOptions = { mode: DEFAULT_FILE_MODE }): { action?: Action; format?: OutputFormat; error?: string } {
   let a = text.trim();
@@ -145,6 +163,13 @@ export function parseAction(text: string, files: FileOptions = { mode: DEFAULT_F
   if (a === '~' || a === 'stop') return { action: { kind: 'discard' }, format };
   if (a === '*') return { action: { kind: 'wall' }, format };
   // like rsyslog's ":ommysql:" actions; ":sqlite:" alone is the default database of --state-dir
+  // ":pgsql:postgres://user@host/db", or rsyslog's ":ompgsql:host,db,user,password"
+  const pgsql = /^:(?:om)?pgsql:(.*)$/.exec(a);
+  if (pgsql) {
+    const url = pgUrl(pgsql[1].trim());
+    if (!url) return { error: `the PostgreSQL store needs a postgres:// URL or host,database[,user[,password]]: '${a}'` };
+    return { action: { kind: 'pgsql', url }, format };
+  }
   const store = /^:(?:om)?sqlite:(.*)$/.exec(a);
   if (store) {
     const path = store[1].trim();

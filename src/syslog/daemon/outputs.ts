@@ -9,12 +9,17 @@ import * as net from 'node:net';
 import type { Action } from '../config/conf.js';
 import { octetFrame } from '../protocol/framing.js';
 import type { Received } from './lines.js';
+import { PgOutput } from './pgoutput.js';
 import { StoreOutput, type StoreOptions } from './storeoutput.js';
 
 export interface Output {
   readonly name: string;
   written: number;
   dropped: number;
+  /** messages waiting for a peer or a database, for outputs that queue */
+  readonly queued?: number;
+  /** failed deliveries retried, for outputs that retry */
+  retries?: number;
   write(lines: string[], raw: string[]): void;
   /** reopen files (SIGHUP, logrotate) */
   reopen(): void;
@@ -135,6 +140,7 @@ export class UdpOutput implements Output {
 export class TcpOutput implements Output {
   written = 0;
   dropped = 0;
+  retries = 0;
   onRelief?: () => void;
   private sock: net.Socket | undefined;
   private connected = false;
@@ -169,7 +175,10 @@ export class TcpOutput implements Output {
     s.on('close', () => {
       this.connected = false;
       this.onRelief?.();
-      if (!this.closing) this.retry = setTimeout(() => this.connect(), 1000);
+      if (!this.closing) {
+        this.retries++;
+        this.retry = setTimeout(() => this.connect(), 1000);
+      }
     });
   }
   private drain(): void {
@@ -209,6 +218,9 @@ export class TcpOutput implements Output {
       this.dropped++;
     }
     this.drain();
+  }
+  get queued(): number {
+    return this.queue.length - this.head;
   }
   backlog(): number {
     // an unreachable peer must not stop local logging: its queue is bounded instead
@@ -301,6 +313,7 @@ export function makeOutput(a: Action, name: string, store: StoreOptions): Output
     case 'users': return new DeviceOutput(name, () => userTerminals(a.users));
     case 'wall': return new DeviceOutput(name, () => userTerminals('all'));
     case 'sqlite': return new StoreOutput(name, a.path ?? store.defaultPath, store);
+    case 'pgsql': return new PgOutput(name, a.url, store.log);
     case 'discard': return undefined;
   }
 }

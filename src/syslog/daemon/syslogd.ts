@@ -8,7 +8,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { hostname } from 'node:os';
-import { formatError, loadConfig, matches, NFACILITIES, type Config, type Listener, type Rule } from '../config/conf.js';
+import { describeAction, formatError, loadConfig, matches, NFACILITIES, type Config, type Listener, type Rule } from '../config/conf.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import { parseMessage } from '../protocol/parse.js';
 import { scan3164, type Scan } from '../protocol/fast3164.js';
@@ -111,7 +111,7 @@ export class Syslogd {
     for (const rule of rules) {
       const key = `${JSON.stringify(rule.action)}`;
       const reuse = old.get(key) ?? next.find((r) => r.key === key);
-      const output = reuse?.output ?? makeOutput(rule.action, key, store);
+      const output = reuse?.output ?? makeOutput(rule.action, describeAction(rule.action), store);
       if (output) output.onRelief = () => this.pressure();
       next.push({ rule, output, key, sink: output?.writeBytes ? new ByteSink() : undefined, lines: [], raw: [], records: [] });
     }
@@ -416,7 +416,8 @@ export class Syslogd {
     for (const r of this.routes) {
       if (!r.output || seen.has(r.output)) continue;
       seen.add(r.output);
-      lines.push(`  action ${r.output.name}: written ${r.output.written}, dropped ${r.output.dropped}`);
+      const o = r.output;
+      lines.push(`  action ${o.name}: written ${o.written}, dropped ${o.dropped}${o.queued !== undefined ? `, queued ${o.queued}` : ''}${o.retries !== undefined ? `, retries ${o.retries}` : ''}`);
     }
     return lines.join('\n');
   }
