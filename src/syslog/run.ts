@@ -121,6 +121,7 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   reexecWith(['--max-semi-space-size=1', '--v8-pool-size=0']);
   const store = {
     defaultPath: path.join(stateDir ?? '/var/lib/dk-syslogd', 'logs.db'),
+    stateDir,
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
   };
   const d = new Syslogd({ db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });

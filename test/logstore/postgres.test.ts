@@ -34,6 +34,15 @@ function need(t: import('node:test').TestContext): boolean {
   return false;
 }
 
+/** Polls an async condition (bounded). */
+async function eventually(pred: () => Promise<boolean>, what: string, limitMs = 60000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const rec = (i: number, o: Partial<LogRecord> = {}): LogRecord => ({ received: T0 + i * 1000, host: i % 2 ? 'web1' : 'db1', facility: 1, severity: i % 8, app: i % 4 ? 'app' : 'cron', pid: String(100 + (i % 5)), msg: `message ${i}`, ...o });
 
@@ -94,22 +103,13 @@ describe('PostgreSQL store', () => {
     try {
       burst('pgone', 'local6.info', 500);
       dk(['logger', '-u', d.sock, '-p', 'local7.err', '-t', 'omp', 'through the rsyslog spelling']);
-      let got = 0;
-      let gotOmp = 0;
-      await until(() => {
-        void count('pgone').then((n) => (got = n));
-        void count('omp').then((n) => (gotOmp = n));
-        return got === 500 && gotOmp === 1;
-      }, 'the first 500 in PostgreSQL', 30000);
+      await eventually(async () => (await count('pgone')) === 500 && (await count('omp')) === 1, 'the first 500 in PostgreSQL');
       await pg!.down();
       burst('pgtwo', 'local6.info', 500);
       // the daemon kept accepting: the file has them at once
       await until(() => lines('pgtwo') === 500, 'the outage messages in the file');
       await pg!.up();
-      await until(() => {
-        void count('pgtwo').then((n) => (got = n));
-        return got === 500;
-      }, 'the outage messages in PostgreSQL after the restart', 60000);
+      await eventually(async () => (await count('pgtwo')) === 500, 'the outage messages in PostgreSQL after the restart');
       const stats = await d.stats();
       // both spellings name the same database: one action, 500 + 1 + 500 rows, and the outage counted
       assert.match(stats, /action :pgsql:[^\n]*: written 1001, dropped 0, queued 0, retries [1-9]/, stats);

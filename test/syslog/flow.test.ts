@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameDecoder, octetFrame } from '../../src/syslog/protocol/framing.js';
+import { ACK_REQUEST_TEXT } from '../../src/syslog/forward/ack.js';
 import { until } from '../helpers/children.js';
 import { startSyslogd } from '../helpers/syslogd.js';
 
@@ -24,7 +25,12 @@ test('a stalled @@ destination pauses the TCP input; nothing is lost and memory 
     conn = c;
     c.pause();
     c.on('data', (d) => {
-      for (const f of dec.push(d)) got.push(Number(/flow: (\d+) /.exec(f.data.toString())?.[1] ?? -1));
+      for (const f of dec.push(d)) {
+        const text = f.data.toString();
+        // the forwarder's first frame asks for acknowledgements, which this plain sink never gives
+        if (text === ACK_REQUEST_TEXT) continue;
+        got.push(Number(/flow: (\d+) /.exec(text)?.[1] ?? -1));
+      }
     });
   });
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
@@ -48,7 +54,9 @@ test('a stalled @@ destination pauses the TCP input; nothing is lost and memory 
     const peakWhileStalled = d.peakRssKiB();
 
     conn!.resume();
-    await until(() => got.length === N, `all ${N} messages at the destination (have ${got.length})`, 60000);
+    await until(() => got.length >= N, `all ${N} messages at the destination`, 60000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}: have ${got.length}\n${await d.stats()}`);
+    });
     await finished;
     for (let i = 0; i < N; i++) if (got[i] !== i) assert.fail(`message ${i} arrived as ${got[i]}`);
     const end = await d.stats();

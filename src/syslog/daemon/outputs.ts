@@ -7,8 +7,9 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Action } from '../config/conf.js';
-import { octetFrame } from '../protocol/framing.js';
 import type { Received } from './lines.js';
+import { join } from 'node:path';
+import { TcpForward } from '../forward/tcpforward.js';
 import { PgOutput } from './pgoutput.js';
 import { StoreOutput, type StoreOptions } from './storeoutput.js';
 
@@ -129,134 +130,6 @@ export class UdpOutput implements Output {
   }
 }
 
-/**
- * @@host: octet-counted frames over one TCP connection. Frames are handed to
- * the socket a chunk at a time, only while the kernel takes them, so a slow
- * peer shows up as backlog() and the daemon slows its own senders. While the
- * peer is unreachable up to maxQueueBytes wait (beyond that the oldest are
- * counted as dropped; the disk queue of the store issue replaces this) and
- * are sent in order after the reconnect.
- */
-export class TcpOutput implements Output {
-  written = 0;
-  dropped = 0;
-  retries = 0;
-  onRelief?: () => void;
-  private sock: net.Socket | undefined;
-  private connected = false;
-  private queue: Buffer[] = [];
-  private head = 0;
-  private queuedBytes = 0;
-  private retry: NodeJS.Timeout | undefined;
-  private closing = false;
-  constructor(
-    readonly name: string,
-    private readonly host: string,
-    private readonly port: number,
-    private readonly maxQueueBytes = 16 << 20,
-    private readonly chunk = 256 << 10,
-  ) {
-    this.connect();
-  }
-  private connect(): void {
-    if (this.closing) return;
-    const s = net.connect(this.port, this.host);
-    this.sock = s;
-    s.setNoDelay(true);
-    s.on('connect', () => {
-      this.connected = true;
-      this.drain();
-    });
-    s.on('drain', () => {
-      this.drain();
-      this.onRelief?.();
-    });
-    s.on('error', () => {});
-    s.on('close', () => {
-      this.connected = false;
-      this.onRelief?.();
-      if (!this.closing) {
-        this.retries++;
-        this.retry = setTimeout(() => this.connect(), 1000);
-      }
-    });
-  }
-  private drain(): void {
-    const s = this.sock;
-    if (!this.connected || !s) return;
-    while (this.head < this.queue.length && s.writableLength < this.chunk) {
-      const parts: Buffer[] = [];
-      let size = 0;
-      while (this.head < this.queue.length && size < this.chunk) {
-        const b = this.queue[this.head++];
-        parts.push(b);
-        size += b.length;
-      }
-      this.queuedBytes -= size;
-      this.written += parts.length;
-      s.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
-    }
-    this.compact();
-  }
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-  write(_lines: string[], raw: string[]): void {
-    for (const r of raw) {
-      const f = octetFrame(r);
-      this.queue.push(f);
-      this.queuedBytes += f.length;
-    }
-    while (this.queuedBytes > this.maxQueueBytes && this.head < this.queue.length) {
-      this.queuedBytes -= this.queue[this.head++].length;
-      this.dropped++;
-    }
-    this.drain();
-  }
-  get queued(): number {
-    return this.queue.length - this.head;
-  }
-  backlog(): number {
-    // an unreachable peer must not stop local logging: its queue is bounded instead
-    return this.connected ? this.queuedBytes + (this.sock?.writableLength ?? 0) : 0;
-  }
-  reopen(): void {}
-  async flush(): Promise<void> {
-    for (;;) {
-      this.drain();
-      const s = this.sock;
-      if (!s || !this.connected || (!s.writableLength && this.head === this.queue.length)) return;
-      await new Promise<void>((r) => {
-        const done = (): void => {
-          s.off('drain', done);
-          s.off('close', done);
-          r();
-        };
-        s.on('drain', done);
-        s.on('close', done);
-      });
-    }
-  }
-  /** after flush(): a peer that still has not taken everything is cut off, the rest counted as dropped */
-  async close(): Promise<void> {
-    this.closing = true;
-    if (this.retry) clearTimeout(this.retry);
-    this.dropped += this.queue.length - this.head;
-    this.queue = [];
-    this.head = 0;
-    const s = this.sock;
-    if (!s || s.destroyed) return;
-    if (s.writableLength) return void s.destroy();
-    await new Promise<void>((r) => s.end(() => r()));
-  }
-}
-
 /** |fifo and terminals: written only if someone reads, never blocking the daemon. */
 export class DeviceOutput implements Output {
   written = 0;
@@ -308,7 +181,7 @@ export function makeOutput(a: Action, name: string, store: StoreOptions): Output
     // /dev/console and ttys: opened per write without becoming our controlling terminal, never blocking
     case 'file': return a.path.startsWith('/dev/') ? new DeviceOutput(name, () => [a.path]) : new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
     case 'udp': return new UdpOutput(name, a.host, a.port);
-    case 'tcp': return new TcpOutput(name, a.host, a.port);
+    case 'tcp': return new TcpForward(name, a.host, a.port, { queueDir: store.stateDir ? join(store.stateDir, 'queues', `${a.host}_${a.port}`.replace(/[^\w.-]/g, '_')) : undefined, log: store.log });
     case 'pipe': return new DeviceOutput(name, () => [a.path]);
     case 'users': return new DeviceOutput(name, () => userTerminals(a.users));
     case 'wall': return new DeviceOutput(name, () => userTerminals('all'));

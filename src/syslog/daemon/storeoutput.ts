@@ -1,7 +1,6 @@
 /**
- * The SQLite log store as a syslogd action: messages are gathered and
- * written one transaction per batch (every `batch` messages or `delayMs`,
- * whichever comes first); retention is applied in the background.
+ * The SQLite log store as a syslogd action: one transaction per batch the
+ * daemon hands over; retention is applied in the background.
  */
 import { recordOf, type LogRecord } from '../../logstore/record.js';
 import { SqliteStore, type Retention } from '../../logstore/sqlite.js';
@@ -10,8 +9,8 @@ import type { Received } from './lines.js';
 export interface StoreOptions {
   /** where ":sqlite:" without a path and --state-dir put the database */
   defaultPath: string;
-  batch?: number;
-  delayMs?: number;
+  /** --state-dir: forwarding queues live under it (none: queues stay in memory) */
+  stateDir?: string;
   retention?: Retention;
   /** how often retention runs */
   pruneEveryMs?: number;
@@ -23,7 +22,6 @@ export class StoreOutput {
   dropped = 0;
   private store: SqliteStore | undefined;
   private pending: LogRecord[] = [];
-  private timer: NodeJS.Timeout | undefined;
   private readonly pruner: NodeJS.Timeout | undefined;
 
   constructor(
@@ -49,18 +47,17 @@ export class StoreOutput {
 
   write(): void {}
 
+  /**
+   * What one turn of the daemon's loop gathered is one transaction, committed
+   * now: the daemon acknowledges messages to forwarding peers right after, so
+   * committed must mean written.
+   */
   writeRecords(recs: Received[]): void {
     for (const r of recs) this.pending.push(recordOf(r));
-    if (this.pending.length >= (this.o.batch ?? 1000)) this.commit();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.commit(), this.o.delayMs ?? 200);
-      this.timer.unref();
-    }
+    this.commit();
   }
 
   private commit(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     const rows = this.pending;
     if (!rows.length) return;
     this.pending = [];

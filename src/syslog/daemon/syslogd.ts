@@ -12,6 +12,7 @@ import { describeAction, formatError, loadConfig, matches, NFACILITIES, type Con
 import { FrameDecoder } from '../protocol/framing.js';
 import { parseMessage } from '../protocol/parse.js';
 import { scan3164, type Scan } from '../protocol/fast3164.js';
+import { isAckRequest } from '../forward/ack.js';
 import { ByteSink } from './bytesink.js';
 import { formatLine, stamp3164, type Received } from './lines.js';
 import { makeOutput, type Output } from './outputs.js';
@@ -66,6 +67,14 @@ const SINK_LINES = 2048;
 
 const SCAN: Scan = { pri: 0, hostStart: -1, hostEnd: -1, restStart: 0, end: 0 };
 
+interface Acker {
+  conn: net.Socket;
+  /** messages taken from this connection */
+  count: number;
+  /** the count last acknowledged */
+  sent: number;
+}
+
 interface InputStats {
   name: string;
   received: number;
@@ -80,6 +89,8 @@ export class Syslogd {
   private readonly udp: dgram.Socket[] = [];
   private readonly tcp: net.Server[] = [];
   private readonly conns = new Set<net.Socket>();
+  /** TCP connections whose sender wants acknowledgements */
+  private readonly ackers = new Set<Acker>();
   private readonly inputs = new Map<string, InputStats>();
   /** per PRI value: the routes a fast-path message goes to, or null when one of them needs the full parse */
   private fast: (Route[] | null)[] = [];
@@ -91,6 +102,7 @@ export class Syslogd {
   /** inputs stopped because an output is behind */
   private paused = false;
   private pauses = 0;
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: SyslogdOptions) {
     this.hostBytes = Buffer.from(this.host);
@@ -171,7 +183,18 @@ export class Syslogd {
       const peer = (c.remoteAddress ?? '').replace(/^::ffff:/, '');
       const peerBytes = Buffer.from(peer);
       let now = 0;
+      const ack: Acker = { conn: c, count: 0, sent: 0 };
+      let first = true;
       const take = (b: Buffer, s: number, e: number, truncated: boolean): void => {
+        if (first) {
+          first = false;
+          // a forwarding dk syslogd asks to be told what is written (forward/ack.ts)
+          if (!truncated && isAckRequest(b, s, e)) {
+            this.ackers.add(ack);
+            return;
+          }
+        }
+        ack.count++;
         stats.received++;
         if (!truncated) return this.acceptBytes(b, s, e, stats, peerBytes, peer, undefined, undefined, now);
         const m = parseMessage(b.subarray(s, e), { maxSize: this.o.maxSize });
@@ -185,7 +208,10 @@ export class Syslogd {
       if (this.paused) c.pause();
       c.on('end', () => dec.finish(take));
       c.on('error', () => {});
-      c.on('close', () => this.conns.delete(c));
+      c.on('close', () => {
+        this.conns.delete(c);
+        this.ackers.delete(ack);
+      });
     });
     await new Promise<void>((res, rej) => {
       server.once('error', rej);
@@ -355,6 +381,18 @@ export class Syslogd {
       }
     }
     this.pressure();
+    this.acknowledge();
+  }
+
+  /** Everything taken so far is written now: tell the forwarding peers that asked. */
+  private acknowledge(): void {
+    for (const a of this.ackers) {
+      // an ACK is cumulative: one not sent now is covered by the next
+      if (a.count > a.sent && a.conn.writableLength < 65536) {
+        a.conn.write(`ACK ${a.count}\n`);
+        a.sent = a.count;
+      }
+    }
   }
 
   /**
@@ -370,6 +408,11 @@ export class Syslogd {
     if (pause === this.paused) return;
     this.paused = pause;
     if (pause) this.pauses++;
+    // while paused, look again now and then: an output's relief may come without an event
+    if (pause) {
+      this.recheck = setInterval(() => this.pressure(), 200);
+      this.recheck.unref();
+    } else if (this.recheck) clearInterval(this.recheck);
     for (const c of this.conns) {
       if (pause) c.pause();
       else c.resume();
@@ -425,16 +468,17 @@ export class Syslogd {
   /** Stop receiving, write out everything accepted, close outputs. */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    if (this.recheck) clearInterval(this.recheck);
     await Promise.all(this.unix.map((u) => u.close()));
     for (const s of this.udp) s.close();
     for (const s of this.tcp) s.close();
-    for (const c of this.conns) c.end();
     this.flushRepeats(0);
+    // written, then acknowledged, then the connections close: the senders know what arrived
     this.flushPending();
+    for (const c of this.conns) c.end();
     const outs = new Set(this.routes.map((r) => r.output).filter((x): x is Output => !!x));
     // a forwarding peer gets a bounded time to take what is queued for it
     await Promise.all([...outs].map((o) => Promise.race([o.flush(), new Promise((r) => setTimeout(r, Syslogd.SHUTDOWN_MS).unref())])));
-    for (const o of outs) if (o.backlog?.()) this.o.log(`dk syslogd: ${o.name}: peer did not take ${o.backlog()} bytes before shutdown`);
     for (const o of outs) await o.close();
   }
 }

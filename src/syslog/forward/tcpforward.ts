@@ -1,0 +1,202 @@
+/**
+ * @@host:port: octet-counted frames over one TCP connection, through a
+ * FrameQueue (memory, then disk in the state directory). With a dk syslogd
+ * on the other end, frames stay "unacknowledged" until the peer says they
+ * are written, and go back to the front of the queue when the connection
+ * drops (at-least-once); with any other peer they count as delivered once
+ * handed to the kernel. Reconnects every second while the peer is away.
+ */
+import * as net from 'node:net';
+import { octetFrame } from '../protocol/framing.js';
+import { ACK_REQUEST, parseAcks } from './ack.js';
+import { FrameQueue } from './queue.js';
+
+export interface ForwardOptions {
+  /** directory for this action's disk queue; none: memory only (and then a slow peer slows the inputs) */
+  queueDir?: string;
+  memBytes?: number;
+  maxBytes?: number;
+  /** how long to wait for the first ACK before treating the peer as one that never sends any */
+  ackWaitMs?: number;
+  log?: (line: string) => void;
+}
+
+const CHUNK = 256 << 10;
+/** unacknowledged bytes in flight at most */
+const WINDOW = 8 << 20;
+
+export class TcpForward {
+  written = 0;
+  retries = 0;
+  onRelief?: () => void;
+  private readonly queue: FrameQueue;
+  private sock: net.Socket | undefined;
+  private connected = false;
+  private ackMode: 'waiting' | 'on' | 'off' = 'waiting';
+  private unacked: Buffer[] = [];
+  private unackedHead = 0;
+  private unackedBytes = 0;
+  private acked = 0;
+  private ackText = '';
+  private ackTimer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(
+    readonly name: string,
+    private readonly host: string,
+    private readonly port: number,
+    private readonly o: ForwardOptions = {},
+  ) {
+    this.queue = new FrameQueue({ dir: o.queueDir, memBytes: o.memBytes ?? 8 << 20, maxBytes: o.maxBytes ?? (o.queueDir ? 1 << 30 : 16 << 20) });
+    if (this.queue.length) o.log?.(`dk syslogd: ${name}: ${this.queue.length} queued messages from before the restart`);
+    this.connect();
+  }
+
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  get queued(): number {
+    return this.queue.length + this.unacked.length - this.unackedHead;
+  }
+
+  get diskBytes(): number {
+    return this.queue.diskBytes;
+  }
+
+  private connect(): void {
+    if (this.closing) return;
+    const s = net.connect(this.port, this.host);
+    this.sock = s;
+    s.setNoDelay(true);
+    s.on('connect', () => {
+      this.connected = true;
+      this.ackMode = 'waiting';
+      this.acked = 0;
+      this.ackText = '';
+      s.write(ACK_REQUEST);
+      this.ackTimer = setTimeout(() => this.noAcks(), this.o.ackWaitMs ?? 3000);
+      this.ackTimer.unref();
+      this.drain();
+    });
+    s.on('data', (d: Buffer) => this.onAck(d));
+    s.on('drain', () => {
+      this.drain();
+      this.onRelief?.();
+    });
+    s.on('error', () => {});
+    s.on('close', () => {
+      this.connected = false;
+      if (this.ackTimer) clearTimeout(this.ackTimer);
+      // not acknowledged: sent again after the reconnect, so nothing is lost (some may come twice)
+      this.queue.unshift(this.unacked.slice(this.unackedHead));
+      this.unacked = [];
+      this.unackedHead = 0;
+      this.unackedBytes = 0;
+      this.onRelief?.();
+      if (!this.closing) {
+        this.retries++;
+        this.retry = setTimeout(() => this.connect(), 1000);
+      }
+    });
+  }
+
+  private noAcks(): void {
+    if (this.ackMode !== 'waiting') return;
+    this.ackMode = 'off';
+    // a peer that never acknowledges: what it was sent counts as delivered
+    this.written += this.unacked.length - this.unackedHead;
+    this.unacked = [];
+    this.unackedHead = 0;
+    this.unackedBytes = 0;
+    this.drain();
+    this.onRelief?.();
+  }
+
+  private onAck(d: Buffer): void {
+    const { last, rest } = parseAcks(this.ackText + d.toString('latin1'));
+    this.ackText = rest;
+    if (last === undefined) return;
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackMode = 'on';
+    let k = Math.min(last - this.acked, this.unacked.length - this.unackedHead);
+    this.acked = last;
+    this.written += Math.max(k, 0);
+    while (k-- > 0) this.unackedBytes -= this.unacked[this.unackedHead++].length;
+    if (this.unackedHead > 4096 && this.unackedHead * 2 > this.unacked.length) {
+      this.unacked = this.unacked.slice(this.unackedHead);
+      this.unackedHead = 0;
+    }
+    this.drain();
+    this.onRelief?.();
+  }
+
+  private drain(): void {
+    const s = this.sock;
+    if (!this.connected || !s) return;
+    while (this.queue.length && s.writableLength < CHUNK && (this.ackMode === 'off' || this.unackedBytes < WINDOW)) {
+      const frames = this.queue.shift(CHUNK);
+      if (!frames.length) break;
+      const size = frames.reduce((a, f) => a + f.length, 0);
+      if (this.ackMode === 'off') this.written += frames.length;
+      else {
+        for (const f of frames) this.unacked.push(f);
+        this.unackedBytes += size;
+      }
+      s.write(frames.length === 1 ? frames[0] : Buffer.concat(frames, size));
+    }
+  }
+
+  write(_lines: string[], raw: string[]): void {
+    this.queue.push(raw.map((r) => octetFrame(r)));
+    this.drain();
+  }
+
+  backlog(): number {
+    // with a disk queue a slow peer fills the disk, not the memory; without one it slows the inputs
+    if (!this.connected) return 0;
+    return (this.o.queueDir ? 0 : this.queue.memBytesUsed) + (this.sock?.writableLength ?? 0);
+  }
+
+  reopen(): void {}
+
+  /** Everything queued is acknowledged (or handed over), or the peer is away. */
+  async flush(): Promise<void> {
+    for (;;) {
+      this.drain();
+      const s = this.sock;
+      const pending = this.queue.length || this.unacked.length > this.unackedHead || (s?.writableLength ?? 0);
+      if (!s || !this.connected || !pending) return;
+      await new Promise<void>((r) => {
+        const t = setTimeout(done, 100);
+        function done(): void {
+          clearTimeout(t);
+          s!.off('drain', done);
+          s!.off('close', done);
+          s!.off('data', done);
+          r();
+        }
+        s.on('drain', done);
+        s.on('close', done);
+        s.on('data', done);
+      });
+    }
+  }
+
+  /** After flush(): what is still not delivered is saved to the disk queue (or counted as dropped without one). */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.retry) clearTimeout(this.retry);
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    const s = this.sock;
+    // unacknowledged frames go back first, then memory is written out in front of the disk segments
+    this.queue.unshift(this.unacked.slice(this.unackedHead));
+    this.unacked = [];
+    this.unackedHead = 0;
+    if (this.o.queueDir) this.queue.save();
+    else this.queue.dropped += this.queue.length;
+    if (this.queue.length) this.o.log?.(`dk syslogd: ${this.name}: ${this.queue.length} messages ${this.o.queueDir ? 'kept in the disk queue' : 'not delivered'} at shutdown`);
+    if (s && !s.destroyed) s.destroy();
+  }
+}
