@@ -13,10 +13,11 @@ import { octetFrame } from '../protocol/framing.js';
 export const ACK_REQUEST_TEXT = '<47>1 - - dk-syslogd - DKACK - delivery acknowledgement requested';
 export const ACK_REQUEST = octetFrame(ACK_REQUEST_TEXT);
 const MARK = Buffer.from(' dk-syslogd - DKACK ');
+const MARK_AT = ACK_REQUEST_TEXT.indexOf(' dk-syslogd - DKACK ');
 
 /** Is this frame (a range of b) the request? */
 export function isAckRequest(b: Buffer, start: number, end: number): boolean {
-  return end - start === ACK_REQUEST_TEXT.length && b[start] === 0x3c && b.indexOf(MARK, start) === start + 8;
+  return end - start === ACK_REQUEST_TEXT.length && b[start] === 0x3c && b.indexOf(MARK, start) === start + MARK_AT;
 }
 
 /** Parses "ACK n\n" lines out of what came back; returns the last count and the unfinished rest. */

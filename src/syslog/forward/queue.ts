@@ -43,7 +43,7 @@ export class FrameQueue {
   dropped = 0;
 
   constructor(
-    private readonly o: { dir?: string; memBytes: number; maxBytes: number },
+    private readonly o: { dir?: string; memBytes: number; maxBytes: number; segmentBytes?: number },
   ) {
     if (!o.dir) return;
     fs.mkdirSync(o.dir, { recursive: true });
@@ -73,7 +73,7 @@ export class FrameQueue {
   }
 
   private toDisk(frames: Buffer[], size: number): void {
-    if (!this.spill || this.spill.seg.bytes >= SEGMENT_BYTES) {
+    if (!this.spill || this.spill.seg.bytes >= (this.o.segmentBytes ?? SEGMENT_BYTES)) {
       this.closeSpill();
       const n = this.segments.length ? this.segments[this.segments.length - 1].n + 1 : 1_000_000_000;
       const seg = { n, bytes: 0, count: 0 };
@@ -141,7 +141,9 @@ export class FrameQueue {
       if (this.head < this.mem.length) {
         this.memBytesUsed -= this.mem[this.head++].length;
         this.dropped++;
-      } else if (this.segments.length > 1 || (this.segments.length && this.spill?.seg !== this.segments[0])) {
+      } else if (this.segments.length) {
+        // whole segments go, the oldest first (the one being written too, if it is the only one)
+        if (this.spill?.seg === this.segments[0]) this.closeSpill();
         const seg = this.segments.shift()!;
         fs.rmSync(join(this.o.dir!, name(seg.n)), { force: true });
         this.dropped += seg.count;
