@@ -3,6 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { reexecWith } from '../sys/reexec.js';
 import { formatError, loadConfig, type Listener } from './config/conf.js';
@@ -17,6 +18,7 @@ export interface SyslogdIO {
 export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SOCKET]... [--udp [ADDR:]PORT]... [--tcp [ADDR:]PORT]...
                   [-r] [-m MINUTES] [--kernel] [--max-size BYTES] [--pidfile FILE] [--no-local] [--check]
                   [--db FILE] [--state-dir DIR] [--db-keep-days N] [--db-max-size SIZE]
+                  [--tls [ADDR:]PORT] [--tls-cert FILE] [--tls-key FILE] [--tls-ca FILE] [--control SOCK] [--stats]
 
   -f FILE        configuration (default /etc/syslog.conf)
   -p SOCKET      the local log socket (default /dev/log);  -a SOCKET  one more
@@ -27,11 +29,46 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
   --db FILE      store every message in this SQLite database (also: ':sqlite:FILE' actions)
   --state-dir D  where ':sqlite:' without a file keeps its database (D/logs.db)
   --db-keep-days N, --db-max-size SIZE   retention of the stores, applied every minute
+  --tls [ADDR:]PORT   RFC 5425 listener (--tls-cert FILE --tls-key FILE; --tls-ca FILE: clients
+                 must show a certificate it signed); @@(tls)host:port actions check the server
+                 against --tls-ca (or the system CAs) and show --tls-cert/--tls-key if asked
+  --control SOCK the control socket (default STATE-DIR/control.sock); --stats asks it
 Signals: HUP re-reads the configuration and reopens files, TERM writes everything
 accepted and exits, USR1 prints statistics to stderr.
 `;
 
 class UsageError extends Error {}
+
+/** The control socket: whoever connects gets the statistics, then end of file. */
+function serveStats(file: string, stats: () => string, io: SyslogdIO): net.Server | undefined {
+  try {
+    if (fs.lstatSync(file).isSocket()) fs.rmSync(file);
+  } catch {
+    // nothing there
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const server = net.createServer((c) => c.end(`${stats()}\n`));
+  server.on('error', (e) => io.error(`dk syslogd: control socket ${file}: ${e.message}\n`));
+  server.listen(file, () => fs.chmodSync(file, 0o600));
+  return server;
+}
+
+/** dk syslogd --stats: asks a running daemon through its control socket. */
+function queryStats(file: string, io: SyslogdIO): Promise<number> {
+  return new Promise((resolve) => {
+    let text = '';
+    const c = net.connect(file);
+    c.on('data', (d) => (text += d.toString()));
+    c.on('end', () => {
+      io.write(text);
+      resolve(0);
+    });
+    c.on('error', (e) => {
+      io.error(`dk syslogd: --stats: no daemon answers on ${file}: ${e.message}\n`);
+      resolve(1);
+    });
+  });
+}
 
 /** "500M", "2G", "1048576": bytes */
 function parseSize(s: string): number {
@@ -41,7 +78,7 @@ function parseSize(s: string): number {
   return Math.round(Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1 << 20 : unit === 'G' ? 1 << 30 : 1));
 }
 
-function listener(proto: 'udp' | 'tcp', spec: string): Listener {
+function listener(proto: 'udp' | 'tcp' | 'tls', spec: string): Listener {
   const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(spec);
   // port 0 asks the kernel for a free port; the daemon says which on stderr
   if (!m || Number(m[2]) > 65535) throw new UsageError(`bad --${proto} address '${spec}'`);
@@ -64,6 +101,9 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let stateDir: string | undefined;
   let keepDays: number | undefined;
   let maxDbBytes: number | undefined;
+  const tlsFiles: { cert?: string; key?: string; ca?: string } = {};
+  let control: string | undefined;
+  let statsOnly = false;
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
@@ -78,6 +118,12 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         case '-a': extra.push(v()); break;
         case '--udp': listeners.push(listener('udp', v())); break;
         case '--tcp': listeners.push(listener('tcp', v())); break;
+        case '--tls': listeners.push(listener('tls', v())); break;
+        case '--tls-cert': tlsFiles.cert = path.resolve(v()); break;
+        case '--tls-key': tlsFiles.key = path.resolve(v()); break;
+        case '--tls-ca': tlsFiles.ca = path.resolve(v()); break;
+        case '--control': control = path.resolve(v()); break;
+        case '--stats': statsOnly = true; break;
         case '-r': listeners.push({ proto: 'udp', port: 514 }); break;
         case '-n': foreground = true; break;
         case '--check': check = true; break;
@@ -99,6 +145,15 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     if (!(e instanceof UsageError)) throw e;
     io.error(`dk syslogd: ${e.message} (see 'dk syslogd --help')\n`);
     return 1;
+  }
+
+  control ??= stateDir ? path.join(stateDir, 'control.sock') : undefined;
+  if (statsOnly) {
+    if (!control) {
+      io.error('dk syslogd: --stats needs --control SOCKET (or --state-dir DIR) to find the daemon\n');
+      return 1;
+    }
+    return queryStats(control, io);
   }
 
   if (check) {
@@ -124,7 +179,7 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     stateDir,
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
   };
-  const d = new Syslogd({ db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });
+  const d = new Syslogd({ tls: tlsFiles, db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });
   try {
     await d.start();
   } catch (e) {
@@ -133,12 +188,15 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     return 1;
   }
   if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
+  const controlServer = control ? serveStats(control, () => d.statistics(), io) : undefined;
   return new Promise<number>((resolve) => {
     process.on('SIGHUP', () => {
       if (!d.load()) io.error(`dk syslogd: ${config} cannot be read; keeping the previous configuration\n`);
     });
     process.on('SIGUSR1', () => io.error(`${d.statistics()}\n`));
     const stop = () => {
+      controlServer?.close();
+      if (control) fs.rmSync(control, { force: true });
       void d.stop().then(() => {
         if (pidfile) fs.rmSync(pidfile, { force: true });
         resolve(0);

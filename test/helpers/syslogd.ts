@@ -34,9 +34,9 @@ export async function startSyslogd(dir: string, confLines: string[], opts: { udp
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: ENV, detached: opts.setsid });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  // listeners start in order: unix sockets, UDP, TCP; wait for the last one asked for
-  const want = args.includes('--tcp') ? /listening on tcp/ : args.includes('--udp') ? /listening on udp/ : /listening on unix/;
-  await until(() => want.test(err) || child.exitCode !== null, 'dk syslogd to listen');
+  // one "listening on" line per socket: the local one and each --udp/--tcp/--tls
+  const want = 1 + args.filter((a) => a === '--udp' || a === '--tcp' || a === '--tls').length;
+  await until(() => (err.match(/listening on /g)?.length ?? 0) >= want || child.exitCode !== null, 'dk syslogd to listen');
   if (child.exitCode !== null) throw new Error(`dk syslogd exited: ${err}`);
   let statsSeen = 0;
   const self: RunningSyslogd = {

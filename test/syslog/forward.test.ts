@@ -167,7 +167,7 @@ describe('sender -> LOGHOST', () => {
       const duplicates = total - distinct.size;
       assert.ok(duplicates >= 0);
       const stats = await sender.stats();
-      assert.match(stats, /action @@127\.0\.0\.1:\d+: written \d+, dropped 0, queued 0, retries \d+/, stats);
+      assert.match(stats, /action @@127\.0\.0\.1:\d+: written \d+, dropped 0, queued 0, on disk 0 bytes, retries \d+/, stats);
       writeFileSync(join(root, 'duplicates'), `${duplicates}\n`);
     } finally {
       await sender.stop();

@@ -16,7 +16,7 @@ const ALL = 0xff;
 
 export type Action =
   | { kind: 'file'; path: string; sync: boolean; mode: number; uid?: number; gid?: number }
-  | { kind: 'udp' | 'tcp'; host: string; port: number }
+  | { kind: 'udp' | 'tcp'; host: string; port: number; tls?: boolean }
   | { kind: 'pipe'; path: string }
   | { kind: 'users'; users: string[] }
   | { kind: 'wall' }
@@ -45,7 +45,7 @@ export interface ConfigError {
 }
 
 export interface Listener {
-  proto: 'udp' | 'tcp';
+  proto: 'udp' | 'tcp' | 'tls';
   host?: string;
   port: number;
 }
@@ -138,7 +138,7 @@ export function describeAction(a: Action): string {
   switch (a.kind) {
     case 'file': return a.sync ? a.path : `-${a.path}`;
     case 'udp': return `@${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-    case 'tcp': return `@@${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+    case 'tcp': return `@@${a.tls ? '(tls)' : ''}${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
     case 'pipe': return `|${a.path}`;
     case 'users': return a.users.join(',');
     case 'wall': return '*';
@@ -175,6 +175,13 @@ export function parseAction(text: string, files: FileOptions = { mode: DEFAULT_F
     const path = store[1].trim();
     if (path && !path.startsWith('/')) return { error: `the SQLite store needs an absolute path: '${a}'` };
     return { action: { kind: 'sqlite', path: path || undefined }, format };
+  }
+  // @@(tls)host[:port]: RFC 5425, syslog over TLS (default port 6514)
+  const tlsTarget = /^@@\(tls\)(.+)$/i.exec(a);
+  if (tlsTarget) {
+    const hp = parseHostPort(tlsTarget[1], 6514);
+    if (!hp) return { error: `bad forwarding target '${a}'` };
+    return { action: { kind: 'tcp', ...hp, tls: true }, format };
   }
   if (a.startsWith('@@') || a.startsWith('@')) {
     const tcp = a.startsWith('@@');

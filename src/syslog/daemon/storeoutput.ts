@@ -11,6 +11,8 @@ export interface StoreOptions {
   defaultPath: string;
   /** --state-dir: forwarding queues live under it (none: queues stay in memory) */
   stateDir?: string;
+  /** files for @@(tls) actions */
+  tls?: import('../forward/tcpforward.js').TlsFiles;
   retention?: Retention;
   /** how often retention runs */
   pruneEveryMs?: number;

@@ -7,6 +7,7 @@
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { hostname } from 'node:os';
 import { describeAction, formatError, loadConfig, matches, NFACILITIES, type Config, type Listener, type Rule } from '../config/conf.js';
 import { FrameDecoder } from '../protocol/framing.js';
@@ -17,6 +18,7 @@ import { ByteSink } from './bytesink.js';
 import { formatLine, stamp3164, type Received } from './lines.js';
 import { makeOutput, type Output } from './outputs.js';
 import type { StoreOptions } from './storeoutput.js';
+import type { TlsFiles } from '../forward/tcpforward.js';
 import { forEachDatagram, UnixLogSocket } from './unixsock.js';
 
 export interface SyslogdOptions {
@@ -26,6 +28,8 @@ export interface SyslogdOptions {
   maxSize: number;
   markMinutes?: number;
   kernel?: boolean;
+  /** certificate, key and CA files for TLS listeners and @@(tls) actions */
+  tls?: TlsFiles;
   /** --db: a store that gets every message, before any rule */
   db?: string;
   store?: StoreOptions;
@@ -119,7 +123,7 @@ export class Syslogd {
     const next: Route[] = [];
     const rules = [...cfg.rules];
     if (this.o.db) rules.unshift({ masks: new Uint8Array(NFACILITIES).fill(0xff), action: { kind: 'sqlite', path: this.o.db }, format: 'traditional', file: '--db', line: 0 });
-    const store: StoreOptions = { defaultPath: 'logs.db', ...this.o.store, log: this.o.log };
+    const store: StoreOptions = { defaultPath: 'logs.db', ...this.o.store, log: this.o.log, tls: this.o.tls };
     for (const rule of rules) {
       const key = `${JSON.stringify(rule.action)}`;
       const reuse = old.get(key) ?? next.find((r) => r.key === key);
@@ -177,7 +181,7 @@ export class Syslogd {
       this.o.log(`dk syslogd: listening on udp ${s.address().address}:${s.address().port}`);
       return;
     }
-    const server = net.createServer((c) => {
+    const onConnection = (c: net.Socket): void => {
       this.conns.add(c);
       const dec = new FrameDecoder(this.o.maxSize);
       const peer = (c.remoteAddress ?? '').replace(/^::ffff:/, '');
@@ -212,15 +216,30 @@ export class Syslogd {
         this.conns.delete(c);
         this.ackers.delete(ack);
       });
-    });
+    };
+    // RFC 5425: the same octet-counted frames, inside TLS
+    const server: net.Server = l.proto === 'tls' ? tls.createServer(this.tlsServerOptions(), onConnection) : net.createServer(onConnection);
+    if (l.proto === 'tls') server.on('tlsClientError', (e: Error) => this.o.log(`dk syslogd: TLS client refused: ${e.message}`));
     await new Promise<void>((res, rej) => {
       server.once('error', rej);
       server.listen(l.port, host, () => res());
     });
     this.tcp.push(server);
     const a = server.address() as net.AddressInfo;
-    this.rename(stats, `tcp:${a.address}:${a.port}`);
-    this.o.log(`dk syslogd: listening on tcp ${a.address}:${a.port}`);
+    this.rename(stats, `${l.proto}:${a.address}:${a.port}`);
+    this.o.log(`dk syslogd: listening on ${l.proto} ${a.address}:${a.port}`);
+  }
+
+  private tlsServerOptions(): tls.TlsOptions {
+    const t = this.o.tls ?? {};
+    if (!t.cert || !t.key) throw new Error('--tls needs --tls-cert FILE and --tls-key FILE');
+    return {
+      cert: fs.readFileSync(t.cert),
+      key: fs.readFileSync(t.key),
+      // with a CA given, clients must show a certificate it signed (mutual authentication)
+      ...(t.ca ? { ca: fs.readFileSync(t.ca), requestCert: true, rejectUnauthorized: true } : {}),
+      minVersion: 'TLSv1.2',
+    };
   }
 
   /** an input bound to port 0 is known by the port it got */
@@ -460,7 +479,7 @@ export class Syslogd {
       if (!r.output || seen.has(r.output)) continue;
       seen.add(r.output);
       const o = r.output;
-      lines.push(`  action ${o.name}: written ${o.written}, dropped ${o.dropped}${o.queued !== undefined ? `, queued ${o.queued}` : ''}${o.retries !== undefined ? `, retries ${o.retries}` : ''}`);
+      lines.push(`  action ${o.name}: written ${o.written}, dropped ${o.dropped}${o.queued !== undefined ? `, queued ${o.queued}` : ''}${o.diskBytes !== undefined ? `, on disk ${o.diskBytes} bytes` : ''}${o.retries !== undefined ? `, retries ${o.retries}` : ''}`);
     }
     return lines.join('\n');
   }

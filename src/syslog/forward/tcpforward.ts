@@ -6,12 +6,24 @@
  * drops (at-least-once); with any other peer they count as delivered once
  * handed to the kernel. Reconnects every second while the peer is away.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { octetFrame } from '../protocol/framing.js';
 import { ACK_REQUEST, parseAcks } from './ack.js';
 import { FrameQueue } from './queue.js';
 
+export interface TlsFiles {
+  /** CA certificates to trust (default: the system's) */
+  ca?: string;
+  /** our certificate and key, for servers that ask for one */
+  cert?: string;
+  key?: string;
+}
+
 export interface ForwardOptions {
+  /** RFC 5425: TLS with the server's certificate checked against ca and the host name */
+  tls?: TlsFiles;
   /** directory for this action's disk queue; none: memory only (and then a slow peer slows the inputs) */
   queueDir?: string;
   memBytes?: number;
@@ -41,6 +53,7 @@ export class TcpForward {
   private ackTimer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private closing = false;
+  private lastError: string | undefined;
 
   constructor(
     readonly name: string,
@@ -67,10 +80,21 @@ export class TcpForward {
 
   private connect(): void {
     if (this.closing) return;
-    const s = net.connect(this.port, this.host);
+    const t = this.o.tls;
+    let s: net.Socket;
+    if (t) {
+      const read = (f?: string) => (f ? fs.readFileSync(f) : undefined);
+      // certificate checking stays on: a peer that cannot prove who it is gets nothing
+      s = tls.connect({ host: this.host, port: this.port, servername: net.isIP(this.host) ? undefined : this.host, ca: read(t.ca), cert: read(t.cert), key: read(t.key), minVersion: 'TLSv1.2' });
+      s.on('error', (e: Error) => {
+        if (e.message !== this.lastError) this.o.log?.(`dk syslogd: ${this.name}: ${e.message}`);
+        this.lastError = e.message;
+      });
+    } else s = net.connect(this.port, this.host);
     this.sock = s;
     s.setNoDelay(true);
-    s.on('connect', () => {
+    s.on(t ? 'secureConnect' : 'connect', () => {
+      this.lastError = undefined;
       this.connected = true;
       this.ackMode = 'waiting';
       this.acked = 0;
