@@ -32,6 +32,8 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
   --tls [ADDR:]PORT   RFC 5425 listener (--tls-cert FILE --tls-key FILE; --tls-ca FILE: clients
                  must show a certificate it signed); @@(tls)host:port actions check the server
                  against --tls-ca (or the system CAs) and show --tls-cert/--tls-key if asked
+  --queue-mem SIZE, --queue-max SIZE   forwarding queues: memory before spilling to STATE-DIR
+                 (8M), total bound (1G; 16M without --state-dir)
   --control SOCK the control socket (default STATE-DIR/control.sock); --stats asks it
 Signals: HUP re-reads the configuration and reopens files, TERM writes everything
 accepted and exits, USR1 prints statistics to stderr.
@@ -71,9 +73,9 @@ function queryStats(file: string, io: SyslogdIO): Promise<number> {
 }
 
 /** "500M", "2G", "1048576": bytes */
-function parseSize(s: string): number {
+function parseSize(s: string, option: string): number {
   const m = /^(\d+(?:\.\d+)?)([KMG]i?B?)?$/i.exec(s.trim());
-  if (!m) throw new UsageError(`--db-max-size: cannot read '${s}' as a size (like 500M or 2G)`);
+  if (!m) throw new UsageError(`${option}: cannot read '${s}' as a size (like 500M or 2G)`);
   const unit = (m[2] ?? '').toUpperCase()[0];
   return Math.round(Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1 << 20 : unit === 'G' ? 1 << 30 : 1));
 }
@@ -102,6 +104,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let keepDays: number | undefined;
   let maxDbBytes: number | undefined;
   const tlsFiles: { cert?: string; key?: string; ca?: string } = {};
+  let queueMem: number | undefined;
+  let queueMax: number | undefined;
   let control: string | undefined;
   let statsOnly = false;
   try {
@@ -135,7 +139,9 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         case '--db': db = path.resolve(v()); break;
         case '--state-dir': stateDir = path.resolve(v()); break;
         case '--db-keep-days': keepDays = Number(v()); if (!(keepDays > 0)) throw new UsageError(`--db-keep-days needs a positive number of days`); break;
-        case '--db-max-size': maxDbBytes = parseSize(v()); break;
+        case '--db-max-size': maxDbBytes = parseSize(v(), a); break;
+        case '--queue-mem': queueMem = parseSize(v(), a); break;
+        case '--queue-max': queueMax = parseSize(v(), a); break;
         case '-h': case '--help': io.write(SYSLOGD_HELP); return 0;
         default: throw new UsageError(`unknown option '${a}'`);
       }
@@ -177,6 +183,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   const store = {
     defaultPath: path.join(stateDir ?? '/var/lib/dk-syslogd', 'logs.db'),
     stateDir,
+    queueMem,
+    queueMax,
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
   };
   const d = new Syslogd({ tls: tlsFiles, db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });

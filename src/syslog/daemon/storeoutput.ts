@@ -11,6 +11,9 @@ export interface StoreOptions {
   defaultPath: string;
   /** --state-dir: forwarding queues live under it (none: queues stay in memory) */
   stateDir?: string;
+  /** forwarding queues: memory before spilling, and the total bound */
+  queueMem?: number;
+  queueMax?: number;
   /** files for @@(tls) actions */
   tls?: import('../forward/tcpforward.js').TlsFiles;
   retention?: Retention;
