@@ -112,13 +112,49 @@ describe('PostgreSQL store', () => {
       await eventually(async () => (await count('pgtwo')) === 500, 'the outage messages in PostgreSQL after the restart');
       const stats = await d.stats();
       // both spellings name the same database: one action, 500 + 1 + 500 rows, and the outage counted
-      assert.match(stats, /action :pgsql:[^\n]*: written 1001, dropped 0, queued 0, retries [1-9]/, stats);
+      assert.match(stats, /action :pgsql:[^\n]*: written 1001, dropped 0, queued 0, on disk 0 bytes, retries [1-9]/, stats);
       const out = dk(['logs', '--db', pg!.url, '-t', 'pgtwo', '-n', '2', '-o', 'cat']);
       assert.equal(out.code, 0, out.err);
       assert.equal(out.out, '499\n500\n');
       assert.match(dk(['logs', '--db', pg!.url, '-t', 'omp', '-o', 'json']).out, /"facility":"local7","severity":"err","app":"omp"/);
     } finally {
       await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('PostgreSQL away across a restart of dk syslogd: the disk queue keeps the messages', async (t) => {
+    if (!need(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'dk-syslogd-pgq-'));
+    const state = join(dir, 'state');
+    const count = async () => {
+      const s = new PgStore(pg!.url, false);
+      try {
+        let n = 0;
+        for await (const r of s.select({ apps: ['pgdisk'] })) if (r) n++;
+        return n;
+      } finally {
+        await s.close();
+      }
+    };
+    try {
+      await pg!.down();
+      let d = await startSyslogd(dir, [`*.* :pgsql:${pg!.url}`], { args: ['--state-dir', state] });
+      const r = run('sh', ['-c', `seq 1 300 | "${process.execPath}" "${DK}" logger -u "${d.sock}" -t pgdisk`]);
+      assert.equal(r.code, 0, r.err);
+      await d.statsUntil((st) => /:pgsql:[^\n]*queued 300/.test(st), 'the 300 queued');
+      assert.equal(await d.stop(), 0);
+      assert.match(d.stderr(), /300 messages kept in the disk queue at shutdown/);
+      await pg!.up();
+      d = await startSyslogd(dir, [`*.* :pgsql:${pg!.url}`], { args: ['--state-dir', state] });
+      try {
+        await eventually(async () => (await count()) === 300, 'the 300 in PostgreSQL after the restart');
+        assert.match(await d.stats(), /:pgsql:[^\n]*written 300, dropped 0, queued 0, on disk 0 bytes/);
+      } finally {
+        await d.stop();
+      }
+    } finally {
+      await pg!.up().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Action } from '../config/conf.js';
 import type { Received } from './lines.js';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TcpForward } from '../forward/tcpforward.js';
 import { PgOutput } from './pgoutput.js';
@@ -188,7 +189,7 @@ export function makeOutput(a: Action, name: string, store: StoreOptions): Output
     case 'users': return new DeviceOutput(name, () => userTerminals(a.users));
     case 'wall': return new DeviceOutput(name, () => userTerminals('all'));
     case 'sqlite': return new StoreOutput(name, a.path ?? store.defaultPath, store);
-    case 'pgsql': return new PgOutput(name, a.url, store.log);
+    case 'pgsql': return new PgOutput(name, a.url, store.log, { queueDir: store.stateDir ? join(store.stateDir, 'queues', `pgsql-${createHash('sha256').update(a.url).digest('hex').slice(0, 12)}`) : undefined, memBytes: store.queueMem, maxBytes: store.queueMax });
     case 'discard': return undefined;
   }
 }

@@ -3,24 +3,25 @@
  * (up to 1000 rows; what arrives meanwhile forms the next batch). When the
  * server is away the batch goes back to the head of the queue and is retried
  * with exponential backoff (0.5 s doubling to 30 s) while the daemon keeps
- * accepting; the queue is bounded (the disk queue of the forwarding work
- * will take the overflow; until then the oldest are dropped and counted).
+ * accepting; the queue is the forwarders' FrameQueue (records as JSON), so
+ * with a state directory it spills to disk and survives a restart.
  */
 import { PgStore } from '../../logstore/postgres.js';
 import { recordOf, type LogRecord } from '../../logstore/record.js';
+import { FrameQueue } from '../forward/queue.js';
+import { octetFrame } from '../protocol/framing.js';
 import type { Received } from './lines.js';
 
 const BATCH = 1000;
 
 export class PgOutput {
   written = 0;
-  dropped = 0;
   retries = 0;
   onRelief?: () => void;
   private readonly store: PgStore;
-  private queue: LogRecord[] = [];
-  private head = 0;
-  private inflight = false;
+  /** records as JSON in octet frames: the forwarding queue, memory then disk */
+  private readonly queue: FrameQueue;
+  private inflight: Buffer[] | undefined;
   private connected = false;
   private retry: NodeJS.Timeout | undefined;
   private backoff = 500;
@@ -31,54 +32,55 @@ export class PgOutput {
     readonly name: string,
     readonly url: string,
     private readonly log: (line: string) => void = () => {},
-    private readonly maxQueued = 200_000,
+    o: { queueDir?: string; memBytes?: number; maxBytes?: number } = {},
   ) {
     this.store = new PgStore(url);
+    this.queue = new FrameQueue({ dir: o.queueDir, memBytes: o.memBytes ?? 8 << 20, maxBytes: o.maxBytes ?? (o.queueDir ? 1 << 30 : 64 << 20) });
+    if (this.queue.length) log(`dk syslogd: ${name}: ${this.queue.length} queued messages from before the restart`);
     this.kick();
+  }
+
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  get queued(): number {
+    return this.queue.length + (this.inflight?.length ?? 0);
+  }
+
+  get diskBytes(): number {
+    return this.queue.diskBytes;
   }
 
   write(): void {}
 
   writeRecords(recs: Received[]): void {
-    for (const r of recs) this.queue.push(recordOf(r));
-    const extra = this.queue.length - this.head - this.maxQueued;
-    if (extra > 0) {
-      this.head += extra;
-      this.dropped += extra;
-    }
+    this.queue.push(recs.map((r) => octetFrame(JSON.stringify(recordOf(r)))));
     this.kick();
   }
 
-  get queued(): number {
-    return this.queue.length - this.head;
-  }
-
   private kick(): void {
-    if (this.inflight || this.retry) return;
-    if (!this.queued && this.connected) return this.settle();
-    this.inflight = true;
-    const batch = this.queue.slice(this.head, this.head + BATCH);
-    this.head += batch.length;
-    if (this.head > 50_000 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    const work = batch.length ? this.store.insert(batch) : this.store.connect();
+    if (this.inflight || this.retry || this.closing) return;
+    if (!this.queue.length && this.connected) return this.settle();
+    const frames: Buffer[] = [];
+    while (frames.length < BATCH && this.queue.length) frames.push(...this.queue.shift(64 << 10));
+    this.inflight = frames;
+    const rows = frames.map((f) => JSON.parse(f.toString('utf8', f.indexOf(0x20) + 1)) as LogRecord);
+    const work = rows.length ? this.store.insert(rows) : this.store.connect();
     work.then(
       () => {
-        if (!this.connected && this.retries) this.log(`dk syslogd: store ${redact(this.url)}: connected again, ${this.queued + batch.length} queued messages going in`);
+        if (!this.connected && this.retries) this.log(`dk syslogd: store ${redact(this.url)}: connected again, ${this.queued} queued messages going in`);
         this.connected = true;
         this.backoff = 500;
-        this.written += batch.length;
-        this.inflight = false;
+        this.written += rows.length;
+        this.inflight = undefined;
         this.onRelief?.();
         this.kick();
       },
       (e: Error) => {
         // back to the head of the queue, in order
-        this.queue.splice(this.head - batch.length, batch.length, ...batch);
-        this.head -= batch.length;
-        this.inflight = false;
+        this.queue.unshift(frames);
+        this.inflight = undefined;
         if (this.connected || this.retries === 0) this.log(`dk syslogd: store ${redact(this.url)}: ${e.message}; retrying with backoff, ${this.queued} queued`);
         this.connected = false;
         this.retries++;
@@ -101,27 +103,32 @@ export class PgOutput {
   }
 
   backlog(): number {
-    // a server that is away must not stop local logging: the queue is bounded instead
-    return this.connected ? this.queued * 200 : 0;
+    // a server that is away must not stop local logging: the queue takes it (to disk with a state dir)
+    return this.connected ? this.queue.memBytesUsed : 0;
   }
 
   reopen(): void {}
 
   /** Resolves when everything queued is in, or at once while the server is away. */
   flush(): Promise<void> {
-    if ((!this.queued && !this.inflight) || (!this.connected && !this.inflight)) return Promise.resolve();
+    if ((!this.queue.length && !this.inflight) || (!this.connected && !this.inflight)) return Promise.resolve();
     return new Promise((r) => {
       this.idle.push(r);
       this.kick();
     });
   }
 
+  /** After flush(): what is left is saved to the disk queue (or counted as dropped without one). */
   async close(): Promise<void> {
     this.closing = true;
     if (this.retry) clearTimeout(this.retry);
     this.retry = undefined;
-    if (this.queued) this.log(`dk syslogd: store ${redact(this.url)}: ${this.queued} messages not stored at shutdown`);
-    this.dropped += this.queued;
+    const left = this.queue.length;
+    if (left) {
+      this.queue.save();
+      if (!this.queue.diskBytes) this.queue.dropped += left;
+      this.log(`dk syslogd: store ${redact(this.url)}: ${left} messages ${this.queue.diskBytes ? 'kept in the disk queue' : 'not stored'} at shutdown`);
+    }
     await this.store.close();
   }
 }
