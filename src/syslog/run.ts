@@ -29,6 +29,7 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
   --db FILE      store every message in this SQLite database (also: ':sqlite:FILE' actions)
   --state-dir D  where ':sqlite:' without a file keeps its database (D/logs.db)
   --db-keep-days N, --db-max-size SIZE   retention of the stores, applied every minute
+  --db-batch N, --db-delay MS   a SQLite transaction per N messages (1000) or MS ms (100)
   --tls [ADDR:]PORT   RFC 5425 listener (--tls-cert FILE --tls-key FILE; --tls-ca FILE: clients
                  must show a certificate it signed); @@(tls)host:port actions check the server
                  against --tls-ca (or the system CAs) and show --tls-cert/--tls-key if asked
@@ -105,6 +106,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let maxDbBytes: number | undefined;
   const tlsFiles: { cert?: string; key?: string; ca?: string } = {};
   let queueMem: number | undefined;
+  let dbBatch: number | undefined;
+  let dbDelay: number | undefined;
   let queueMax: number | undefined;
   let control: string | undefined;
   let statsOnly = false;
@@ -141,6 +144,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         case '--db-keep-days': keepDays = Number(v()); if (!(keepDays > 0)) throw new UsageError(`--db-keep-days needs a positive number of days`); break;
         case '--db-max-size': maxDbBytes = parseSize(v(), a); break;
         case '--queue-mem': queueMem = parseSize(v(), a); break;
+        case '--db-batch': dbBatch = Number(v()); if (!Number.isInteger(dbBatch) || dbBatch < 1) throw new UsageError('--db-batch needs a positive number of messages'); break;
+        case '--db-delay': dbDelay = Number(v()); if (!Number.isInteger(dbDelay) || dbDelay < 0) throw new UsageError('--db-delay needs milliseconds'); break;
         case '--queue-max': queueMax = parseSize(v(), a); break;
         case '-h': case '--help': io.write(SYSLOGD_HELP); return 0;
         default: throw new UsageError(`unknown option '${a}'`);
@@ -185,6 +190,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     stateDir,
     queueMem,
     queueMax,
+    batch: dbBatch,
+    delayMs: dbDelay,
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
   };
   const d = new Syslogd({ tls: tlsFiles, db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });

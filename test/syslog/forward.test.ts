@@ -176,3 +176,31 @@ describe('sender -> LOGHOST', () => {
     }
   });
 });
+
+test('a LOGHOST acknowledges only what its store committed: killed before the commit, nothing is lost', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'dk-ackcommit-'));
+  const port = await freePort();
+  const db = join(root, 'loghost', 'store.db');
+  const { mkdirSync } = await import('node:fs');
+  for (const d of ['loghost', 'sender']) mkdirSync(join(root, d));
+  // a transaction only every minute: what arrives now stays uncommitted
+  const loghostArgs = ['--tcp', `127.0.0.1:${port}`, '--db', db];
+  let loghost = await startSyslogd(join(root, 'loghost'), [], { args: [...loghostArgs, '--db-delay', '60000'] });
+  const sender = await startSyslogd(join(root, 'sender'), [`*.* @@127.0.0.1:${port}`], { args: ['--state-dir', join(root, 'sender', 'state')] });
+  try {
+    const r = run('sh', ['-c', `seq 1 50 | "${process.execPath}" "${DK}" logger -u "${sender.sock}" -t stream`]);
+    assert.equal(r.code, 0, r.err);
+    await loghost.statsUntil((st) => /received 50\n/.test(st), 'the 50 at the LOGHOST, not yet committed');
+    assert.match(await sender.stats(), /queued 50,/);
+    loghost.child.kill('SIGKILL');
+    await new Promise((res) => loghost.child.once('exit', res));
+    assert.equal(rows(db).distinct.size, 0);
+    loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+    await until(() => rows(db).distinct.size === 50, 'the 50 sent again and committed', 30000);
+  } finally {
+    await sender.stop();
+    await loghost.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+

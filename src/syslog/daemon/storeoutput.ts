@@ -1,6 +1,8 @@
 /**
- * The SQLite log store as a syslogd action: one transaction per batch the
- * daemon hands over; retention is applied in the background.
+ * The SQLite log store as a syslogd action: one transaction per `batch`
+ * messages or `delayMs`, whichever comes first; `commits` counts them so the
+ * daemon acknowledges forwarded messages only once they are committed.
+ * Retention is applied in the background.
  */
 import { recordOf, type LogRecord } from '../../logstore/record.js';
 import { SqliteStore, type Retention } from '../../logstore/sqlite.js';
@@ -16,6 +18,9 @@ export interface StoreOptions {
   queueMax?: number;
   /** files for @@(tls) actions */
   tls?: import('../forward/tcpforward.js').TlsFiles;
+  /** a transaction per this many messages, or after delayMs, whichever first */
+  batch?: number;
+  delayMs?: number;
   retention?: Retention;
   /** how often retention runs */
   pruneEveryMs?: number;
@@ -25,8 +30,13 @@ export interface StoreOptions {
 export class StoreOutput {
   written = 0;
   dropped = 0;
+  /** transactions ended (committed or failed): what was pending before one is settled after it */
+  commits = 0;
+  /** set by the daemon: called after each transaction */
+  onCommit?: () => void;
   private store: SqliteStore | undefined;
   private pending: LogRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
   private readonly pruner: NodeJS.Timeout | undefined;
 
   constructor(
@@ -52,17 +62,22 @@ export class StoreOutput {
 
   write(): void {}
 
-  /**
-   * What one turn of the daemon's loop gathered is one transaction, committed
-   * now: the daemon acknowledges messages to forwarding peers right after, so
-   * committed must mean written.
-   */
+  get uncommitted(): number {
+    return this.pending.length;
+  }
+
   writeRecords(recs: Received[]): void {
     for (const r of recs) this.pending.push(recordOf(r));
-    this.commit();
+    if (this.pending.length >= (this.o.batch ?? 1000)) this.commit();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.commit(), this.o.delayMs ?? 100);
+      this.timer.unref();
+    }
   }
 
   private commit(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     const rows = this.pending;
     if (!rows.length) return;
     this.pending = [];
@@ -76,6 +91,8 @@ export class StoreOutput {
       this.dropped += rows.length;
       this.o.log?.(`dk syslogd: store ${this.path}: ${(e as Error).message}`);
     }
+    this.commits++;
+    this.onCommit?.();
   }
 
   private prune(): void {

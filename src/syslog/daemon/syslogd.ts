@@ -17,7 +17,7 @@ import { isAckRequest } from '../forward/ack.js';
 import { ByteSink } from './bytesink.js';
 import { formatLine, stamp3164, type Received } from './lines.js';
 import { makeOutput, type Output } from './outputs.js';
-import type { StoreOptions } from './storeoutput.js';
+import { StoreOutput, type StoreOptions } from './storeoutput.js';
 import type { TlsFiles } from '../forward/tcpforward.js';
 import { forEachDatagram, UnixLogSocket } from './unixsock.js';
 
@@ -77,6 +77,8 @@ interface Acker {
   count: number;
   /** the count last acknowledged */
   sent: number;
+  /** counts waiting for store transactions (need[i]: commits store i must reach) */
+  marks: { count: number; need: number[] }[];
 }
 
 interface InputStats {
@@ -118,6 +120,9 @@ export class Syslogd {
     for (const e of cfg.errors) this.o.log(`dk syslogd: ${formatError(e)}`);
     if (!cfg.files.length) return false;
     this.flushPending();
+    // acknowledgement marks count stores by position: settle them before the routes change
+    for (const o of this.stores()) void o.flush();
+    this.release();
     if (cfg.umask !== undefined) process.umask(cfg.umask);
     const old = new Map(this.routes.map((r) => [r.key, r]));
     const next: Route[] = [];
@@ -129,6 +134,7 @@ export class Syslogd {
       const reuse = old.get(key) ?? next.find((r) => r.key === key);
       const output = reuse?.output ?? makeOutput(rule.action, describeAction(rule.action), store);
       if (output) output.onRelief = () => this.pressure();
+      if (output instanceof StoreOutput) output.onCommit = () => this.release();
       next.push({ rule, output, key, sink: output?.writeBytes ? new ByteSink() : undefined, lines: [], raw: [], records: [] });
     }
     this.fast = fastTable(next);
@@ -187,7 +193,7 @@ export class Syslogd {
       const peer = (c.remoteAddress ?? '').replace(/^::ffff:/, '');
       const peerBytes = Buffer.from(peer);
       let now = 0;
-      const ack: Acker = { conn: c, count: 0, sent: 0 };
+      const ack: Acker = { conn: c, count: 0, sent: 0, marks: [] };
       let first = true;
       const take = (b: Buffer, s: number, e: number, truncated: boolean): void => {
         if (first) {
@@ -403,15 +409,38 @@ export class Syslogd {
     this.acknowledge();
   }
 
-  /** Everything taken so far is written now: tell the forwarding peers that asked. */
+  /**
+   * Files are written by now; what went to a SQLite store is safe once that
+   * store's next transaction has ended. Each flush leaves a mark per peer
+   * that asked for acknowledgements (its count, and the transaction each
+   * store must reach); marks whose transactions are done are acknowledged.
+   */
   private acknowledge(): void {
+    if (!this.ackers.size) return;
+    const stores = this.stores();
+    const need = stores.map((o) => (o.uncommitted ? o.commits + 1 : o.commits));
+    for (const a of this.ackers) if (a.count > (a.marks[a.marks.length - 1]?.count ?? a.sent)) a.marks.push({ count: a.count, need });
+    this.release();
+  }
+
+  /** Sends the acknowledgements whose stores have committed. */
+  private release(): void {
+    const stores = this.stores();
     for (const a of this.ackers) {
-      // an ACK is cumulative: one not sent now is covered by the next
-      if (a.count > a.sent && a.conn.writableLength < 65536) {
-        a.conn.write(`ACK ${a.count}\n`);
-        a.sent = a.count;
+      let ok: number | undefined;
+      while (a.marks.length && a.marks[0].need.every((n, i) => (stores[i]?.commits ?? Infinity) >= n)) ok = a.marks.shift()!.count;
+      // cumulative: one not sent now is covered by the next
+      if (ok !== undefined && ok > a.sent && a.conn.writableLength < 65536) {
+        a.conn.write(`ACK ${ok}\n`);
+        a.sent = ok;
       }
     }
+  }
+
+  private stores(): StoreOutput[] {
+    const out = new Set<StoreOutput>();
+    for (const r of this.routes) if (r.output instanceof StoreOutput) out.add(r.output);
+    return [...out];
   }
 
   /**
@@ -492,8 +521,10 @@ export class Syslogd {
     for (const s of this.udp) s.close();
     for (const s of this.tcp) s.close();
     this.flushRepeats(0);
-    // written, then acknowledged, then the connections close: the senders know what arrived
+    // written, committed, acknowledged, and only then the connections close: the senders know what arrived
     this.flushPending();
+    for (const o of this.stores()) await o.flush();
+    this.release();
     for (const c of this.conns) c.end();
     const outs = new Set(this.routes.map((r) => r.output).filter((x): x is Output => !!x));
     // a forwarding peer gets a bounded time to take what is queued for it
