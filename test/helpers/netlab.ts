@@ -10,10 +10,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../src/logstore/sqlite.js';
+import { freePort } from './ports.js';
 
 const DK = fileURLToPath(new URL('../../dk.cjs', import.meta.url));
 const [dir, mode, hostsArg, countArg, outageArg] = process.argv.slice(2);
@@ -65,14 +65,6 @@ function stored(db: string): { total: number; distinct: Set<string> } {
     // being created
   }
   return { total, distinct };
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function main(): Promise<void> {

@@ -7,7 +7,6 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { SqliteStore } from '../../src/logstore/sqlite.js';
 import { DK, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { startSyslogd, type RunningSyslogd } from '../helpers/syslogd.js';
+import { freePort } from '../helpers/ports.js';
 
 const frame = (i: number) => octetFrame(`<13>Nov 25 12:00:00 h q: ${i} ${'p'.repeat(i % 50)}`);
 const num = (b: Buffer) => Number(/q: (\d+)/.exec(b.toString())![1]);
@@ -81,15 +81,6 @@ describe('frame queue', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  // the LOGHOST must come back on the port the sender knows, so port 0 cannot be used here
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function rows(db: string): { total: number; distinct: Set<number> } {
   const distinct = new Set<number>();
