@@ -15,6 +15,7 @@ import { runTop } from '../top/run.js';
 import { runSyslogd } from '../syslog/run.js';
 import { runLogger } from '../syslog/logger.js';
 import { runLogs } from '../logs/run.js';
+import { runInetd } from '../inetd/run.js';
 
 type Tool = (argv: string[]) => number | Promise<number>;
 
@@ -55,6 +56,7 @@ export const TOOLS: Record<string, Tool> = {
   top: (argv) => runTop(argv, { write, error, env: process.env, tty: stdoutTty() }),
   syslogd: (argv) => runSyslogd(argv, { write, error }),
   logs: (argv) => runLogs(argv, { write, error }),
+  inetd: (argv) => runInetd(argv, { write, error }),
   logger: (argv) => runLogger(argv, { write, error, stdin: () => new Promise((res) => { let s = ''; process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => (s += d)); process.stdin.on('end', () => res(s)); }) }),
 };
 

@@ -1,0 +1,68 @@
+/**
+ * Limits that a flooding client cannot turn against the others: instances
+ * per service, connections at once per source, and connections per second
+ * per source (a source over its rate is refused for a pause; nobody else
+ * is). Pure bookkeeping; the server asks and reports.
+ */
+export interface LimitConfig {
+  instances?: number;
+  perSource?: number;
+  /** [connections per second per source, seconds a source is refused after going over] */
+  cps?: [number, number];
+}
+
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+export class Limits {
+  private active = 0;
+  private readonly bySource = new Map<string, number>();
+  private readonly rate = new Map<string, { second: number; count: number; until: number }>();
+
+  constructor(private cfg: LimitConfig) {}
+
+  update(cfg: LimitConfig): void {
+    this.cfg = cfg;
+  }
+
+  /** May a connection from source start now? If so it is counted until end(). */
+  begin(source: string, now = Date.now()): Verdict {
+    const c = this.cfg;
+    if (c.cps) {
+      const r = this.rate.get(source) ?? { second: 0, count: 0, until: 0 };
+      if (now < r.until) return { ok: false, reason: `rate limit for ${source}` };
+      const second = Math.floor(now / 1000);
+      if (r.second !== second) {
+        r.second = second;
+        r.count = 0;
+      }
+      if (++r.count > c.cps[0]) {
+        r.until = now + c.cps[1] * 1000;
+        this.rate.set(source, r);
+        return { ok: false, reason: `more than ${c.cps[0]} connections per second from ${source}` };
+      }
+      this.rate.set(source, r);
+    }
+    if (c.instances !== undefined && this.active >= c.instances) return { ok: false, reason: `instances limit (${c.instances})` };
+    const n = this.bySource.get(source) ?? 0;
+    if (c.perSource !== undefined && n >= c.perSource) return { ok: false, reason: `per_source limit (${c.perSource}) for ${source}` };
+    this.active++;
+    this.bySource.set(source, n + 1);
+    return { ok: true };
+  }
+
+  end(source: string): void {
+    this.active = Math.max(0, this.active - 1);
+    const n = (this.bySource.get(source) ?? 1) - 1;
+    if (n > 0) this.bySource.set(source, n);
+    else this.bySource.delete(source);
+  }
+
+  /** forget rate records that ended long ago (bounded memory under a scan) */
+  sweep(now = Date.now()): void {
+    for (const [k, r] of this.rate) if (r.until < now && r.second < Math.floor(now / 1000) - 2) this.rate.delete(k);
+  }
+
+  get running(): number {
+    return this.active;
+  }
+}
