@@ -71,7 +71,7 @@ export function parseInetdConf(text: string, file: string, services: ServicesTab
     if (protocol === 'unix') path = svc;
     else {
       port = /^\d+$/.test(name) ? Number(name) : services.port(name, base);
-      if (port === undefined || port > 65535 || (port < 1 && name !== '0')) {
+      if (port === undefined || port > 65535) {
         problem(`unknown service '${name}/${base}' (not in the services file; a number is accepted too)`);
         continue;
       }

@@ -31,7 +31,7 @@ interface Listener {
 }
 
 /** What makes two configurations of a service share a listening socket. */
-const listenKey = (s: ServiceConfig): string => `${s.protocol} ${s.socketType} ${s.bind ?? '*'} ${s.port ?? s.path}`;
+const listenKey = (s: ServiceConfig): string => `${s.protocol} ${s.socketType} ${s.bind ?? '*'} ${s.port === 0 ? `0 ${s.id}` : (s.port ?? s.path)}`;
 
 export class Inetd {
   private listeners = new Map<string, Listener>();

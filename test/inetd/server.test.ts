@@ -1,0 +1,160 @@
+/**
+ * dk inetd as a real process on loopback port 0 (a services file maps every
+ * name to port 0; the ports each service got are read from the daemon's
+ * "listening on" lines): internal services over TCP and UDP with Node
+ * clients, a spawned cat and a shell-script server (run as nobody when we
+ * are root), TCP wrappers, a per-source limit, and SIGHUP adding and
+ * removing services while an unchanged one keeps its socket.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DK, dk, ENV } from '../helpers/dk.js';
+import { until } from '../helpers/children.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dk-inetd-'));
+const f = (n: string) => join(dir, n);
+const root = process.getuid?.() === 0;
+let d: ChildProcess | undefined;
+let err = '';
+
+const NAMES = ['echo', 'daytime', 'chargen', 'time', 'discard', 'catsvc', 'whoami', 'limited', 'added'];
+
+/** The port a service got, from the daemon's log (the latest line for it). */
+const portOf = (id: string): number => Number([...err.matchAll(/(\S+) listening on \S+ \S+:(\d+)/g)].filter((m) => m[1] === id).pop()?.[2]);
+
+function ask(port: number, send?: string, o: { keepOpen?: boolean } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1');
+    let got = '';
+    c.on('data', (b) => {
+      got += b.toString('latin1');
+      if (got.length > 1000) c.destroy();
+    });
+    c.on('connect', () => (send !== undefined ? (o.keepOpen ? c.write(send) : c.end(send)) : undefined));
+    c.on('close', () => resolve(got));
+    c.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? resolve(got) : reject(e)));
+    c.setTimeout(10000, () => c.destroy(new Error('timeout')));
+  });
+}
+
+function udpAsk(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    const t = setTimeout(() => {
+      s.close();
+      reject(new Error('no UDP answer'));
+    }, 5000);
+    s.on('message', (m) => {
+      clearTimeout(t);
+      s.close();
+      resolve(m.toString());
+    });
+    s.bind(0, '127.0.0.1', () => s.send(text, port, '127.0.0.1'));
+  });
+}
+
+const conf = (lines: string[]) => {
+  writeFileSync(f('inetd.conf'), `${lines.join('\n')}\n`);
+};
+
+before(async () => {
+  writeFileSync(f('services'), NAMES.map((n) => `${n} 0/tcp\n${n} 0/udp`).join('\n'));
+  writeFileSync(f('whoami.sh'), '#!/bin/sh\nread line\necho "uid=$(id -u) arg=$1 line=$line remote=$REMOTE_ADDR"\n');
+  chmodSync(f('whoami.sh'), 0o755);
+  // the script runs as nobody, who must be able to reach it
+  chmodSync(dir, 0o755);
+  writeFileSync(f('hosts.allow'), 'ALL: 127.0.0.1\n');
+  writeFileSync(f('hosts.deny'), 'cat: ALL\n');
+  conf([
+    '127.0.0.1:echo stream tcp nowait root internal',
+    '127.0.0.1:echo dgram udp wait root internal',
+    '127.0.0.1:daytime stream tcp nowait root internal',
+    '127.0.0.1:chargen stream tcp nowait root internal',
+    '127.0.0.1:time stream tcp nowait root internal',
+    '127.0.0.1:catsvc stream tcp nowait nobody /bin/cat cat',
+    `127.0.0.1:whoami stream tcp nowait nobody ${f('whoami.sh')} whoami.sh first-arg`,
+  ]);
+  d = spawn(process.execPath, [DK, 'inetd', '-f', '--services', f('services'), '--hosts-allow', f('hosts.allow'), '--hosts-deny', f('hosts.deny'), f('inetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  d.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  await until(() => (err.match(/listening on/g)?.length ?? 0) >= 7, 'the seven listeners');
+});
+
+after(async () => {
+  if (d && d.exitCode === null) {
+    const exited = new Promise((r) => d!.once('exit', r));
+    d.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('internal services: echo, daytime, chargen, time over TCP; echo over UDP', async () => {
+  assert.equal(await ask(portOf('echo/tcp'), 'hello\n'), 'hello\n');
+  assert.match(await ask(portOf('daytime/tcp')), /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\r\n$/);
+  const t = Buffer.from(await ask(portOf('time/tcp')), 'latin1');
+  assert.equal(t.length, 4);
+  assert.ok(Math.abs(t.readUInt32BE() - (Math.floor(Date.now() / 1000) + 2_208_988_800)) < 60);
+  const cg = await ask(portOf('chargen/tcp'), '', { keepOpen: true });
+  assert.ok(cg.startsWith(' !"#$%&'), cg.slice(0, 20));
+  assert.equal(await udpAsk(portOf('echo/udp'), 'udp hello'), 'udp hello');
+});
+
+test('spawned servers get the connection on 0, 1, 2, their arguments, and run as the configured user', async () => {
+  // catsvc is "cat" to TCP wrappers, and hosts.deny says "cat: ALL" while hosts.allow lets 127.0.0.1 in first
+  assert.equal(await ask(portOf('catsvc/tcp'), 'through cat\n'), 'through cat\n');
+  const who = await ask(portOf('whoami/tcp'), 'a line\n');
+  assert.match(who, new RegExp(`^uid=${root ? 65534 : process.getuid?.()} arg=first-arg line=a line remote=127\\.0\\.0\\.1\\n$`));
+  await until(() => /EXIT: whoami\/tcp status=0/.test(err), 'the exit logged');
+});
+
+test('TCP wrappers: a denied daemon closes the connection and logs where it was denied', async () => {
+  writeFileSync(f('hosts.allow'), '');
+  conf([...['echo stream tcp nowait root internal', 'catsvc stream tcp nowait nobody /bin/cat cat'].map((l) => `127.0.0.1:${l}`)]);
+  d!.kill('SIGHUP');
+  await until(() => /reloaded/.test(err), 'the reload');
+  assert.equal(await ask(portOf('catsvc/tcp'), 'nope\n'), '');
+  await until(() => /FAIL: catsvc\/tcp denied by .*hosts\.deny:1 from=127\.0\.0\.1/.test(err), 'the refusal logged');
+  assert.equal(await ask(portOf('echo/tcp'), 'still\n'), 'still\n');
+  writeFileSync(f('hosts.allow'), 'ALL: 127.0.0.1\n');
+});
+
+test('SIGHUP: an unchanged service keeps its socket (a client in a loop is never refused), removed ones close, new ones open', async () => {
+  const echoPort = portOf('echo/tcp');
+  let refused = 0;
+  let served = 0;
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      try {
+        if ((await ask(echoPort, 'x')) === 'x') served++;
+        else refused++;
+      } catch {
+        refused++;
+      }
+    }
+  })();
+  conf(['127.0.0.1:echo stream tcp nowait root internal', '127.0.0.1:added stream tcp nowait root /bin/cat cat']);
+  d!.kill('SIGHUP');
+  const before = (err.match(/reloaded/g) ?? []).length;
+  await until(() => (err.match(/reloaded/g) ?? []).length > before, 'the second reload');
+  await until(() => served > 20, 'the loop going on after the reload');
+  stop = true;
+  await loop;
+  assert.equal(refused, 0);
+  assert.equal(portOf('echo/tcp'), echoPort);
+  assert.match(err, /catsvc\/tcp closed/);
+  assert.equal(await ask(portOf('added/tcp'), 'new one\n'), 'new one\n');
+});
+
+test('--check: file:line: reason for each problem, exit 1', () => {
+  writeFileSync(f('bad.conf'), 'echo stream tcp nowait root internal\nnosuch stream tcp nowait root internal\necho stream tcp maybe root internal\n');
+  const r = dk(['inetd', '--check', '--services', f('services'), f('bad.conf')]);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, `dk inetd: ${f('bad.conf')}:2: unknown service 'nosuch/tcp' (not in the services file; a number is accepted too)\ndk inetd: ${f('bad.conf')}:3: 'maybe' is not wait, nowait or nowait.MAX\n`);
+});
