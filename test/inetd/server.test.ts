@@ -158,3 +158,50 @@ test('--check: file:line: reason for each problem, exit 1', () => {
   assert.equal(r.code, 1);
   assert.equal(r.err, `dk inetd: ${f('bad.conf')}:2: unknown service 'nosuch/tcp' (not in the services file; a number is accepted too)\ndk inetd: ${f('bad.conf')}:3: 'maybe' is not wait, nowait or nowait.MAX\n`);
 });
+
+test('xinetd per_source: a client holding its share is refused more, another address is still served', async () => {
+  writeFileSync(f('xinetd.conf'), 'defaults\n{\n  instances = 20\n}\nservice flood\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  per_source = 2\n}\n');
+  const x = spawn(process.execPath, [DK, 'inetd', '-f', '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('xinetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  let xerr = '';
+  x.stderr!.on('data', (b: Buffer) => (xerr += b.toString()));
+  const held: net.Socket[] = [];
+  try {
+    await until(() => /flood listening on tcp 127\.0\.0\.1:\d+/.test(xerr), 'the listener');
+    const port = Number(/flood listening on tcp 127\.0\.0\.1:(\d+)/.exec(xerr)![1]);
+    // the flooder: four connections from 127.0.0.1, kept open
+    const opened = await Promise.all(
+      [1, 2, 3, 4].map(
+        (i) =>
+          new Promise<string>((resolve) => {
+            const c = net.connect({ port, host: '127.0.0.1' });
+            held.push(c);
+            let got = '';
+            c.on('data', (b) => {
+              got += b.toString();
+              if (got === `hold ${i}\n`) resolve('served');
+            });
+            c.on('error', () => resolve('refused'));
+            c.on('close', () => resolve(got === `hold ${i}\n` ? 'served' : 'refused'));
+            c.write(`hold ${i}\n`);
+          }),
+      ),
+    );
+    assert.deepEqual(opened.sort(), ['refused', 'refused', 'served', 'served']);
+    // meanwhile another address is served at once
+    const other = await new Promise<string>((resolve, reject) => {
+      const c = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+      let got = '';
+      c.on('data', (b) => (got += b.toString()));
+      c.on('close', () => resolve(got));
+      c.on('error', reject);
+      c.end('from elsewhere\n');
+    });
+    assert.equal(other, 'from elsewhere\n');
+    assert.match(xerr, /FAIL: flood per_source limit \(2\) for 127\.0\.0\.1 from=127\.0\.0\.1/);
+  } finally {
+    for (const c of held) c.destroy();
+    const exited = new Promise((r) => x.once('exit', r));
+    x.kill('SIGTERM');
+    await exited;
+  }
+});

@@ -7,6 +7,8 @@
 export interface LimitConfig {
   instances?: number;
   perSource?: number;
+  /** inetd's nowait.MAX: spawns per minute, counted per source so one client cannot use up everyone's */
+  maxPerMinute?: number;
   /** [connections per second per source, seconds a source is refused after going over] */
   cps?: [number, number];
 }
@@ -17,6 +19,7 @@ export class Limits {
   private active = 0;
   private readonly bySource = new Map<string, number>();
   private readonly rate = new Map<string, { second: number; count: number; until: number }>();
+  private readonly minute = new Map<string, { minute: number; count: number }>();
 
   constructor(private cfg: LimitConfig) {}
 
@@ -42,6 +45,13 @@ export class Limits {
       }
       this.rate.set(source, r);
     }
+    if (c.maxPerMinute !== undefined) {
+      const m = Math.floor(now / 60_000);
+      const r = this.minute.get(source);
+      const count = r && r.minute === m ? r.count + 1 : 1;
+      if (count > c.maxPerMinute) return { ok: false, reason: `more than ${c.maxPerMinute} a minute from ${source}` };
+      this.minute.set(source, { minute: m, count });
+    }
     if (c.instances !== undefined && this.active >= c.instances) return { ok: false, reason: `instances limit (${c.instances})` };
     const n = this.bySource.get(source) ?? 0;
     if (c.perSource !== undefined && n >= c.perSource) return { ok: false, reason: `per_source limit (${c.perSource}) for ${source}` };
@@ -60,6 +70,7 @@ export class Limits {
   /** forget rate records that ended long ago (bounded memory under a scan) */
   sweep(now = Date.now()): void {
     for (const [k, r] of this.rate) if (r.until < now && r.second < Math.floor(now / 1000) - 2) this.rate.delete(k);
+    for (const [k, r] of this.minute) if (r.minute < Math.floor(now / 60_000)) this.minute.delete(k);
   }
 
   get running(): number {
