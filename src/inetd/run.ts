@@ -15,12 +15,14 @@ import { formatProblem, type ConfigProblem, type ServiceConfig } from './config/
 import { parseServices } from './config/services.js';
 import { parseXinetd } from './config/xinetd.js';
 import { Inetd } from './server/inetd.js';
+import { ConnLogger } from './server/connlog.js';
 
 export const INETD_HELP = `Usage: dk inetd [-d] [-f] [-p PIDFILE] [--xinetd] [--services FILE] [--hosts-allow FILE]
                 [--hosts-deny FILE] [--check] [CONFIG]
 
   CONFIG           inetd.conf (default /etc/inetd.conf), or xinetd.conf with --xinetd
-  -f, -d           stay in the foreground (-d: also log to stderr, which -f does too)
+  -f, -d           stay in the foreground (-d: connections logged to stderr too)
+  --syslog-socket PATH   where connection logs go (default /dev/log; a dk syslogd's -p socket works)
   --services FILE  service names and ports (default /etc/services)
   --hosts-allow F, --hosts-deny F   TCP wrappers files (default /etc/hosts.allow, /etc/hosts.deny)
   --check          report each problem as file:line: reason; exit 1 if any
@@ -90,11 +92,15 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   let foreground = false;
   let check = false;
   let pidfile: string | undefined;
+  let syslogSocket = '/dev/log';
+  let debug = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string | undefined => argv[++i];
     switch (a) {
-      case '-d': case '-f': foreground = true; break;
+      case '-d': foreground = true; debug = true; break;
+      case '-f': foreground = true; break;
+      case '--syslog-socket': syslogSocket = v() ?? syslogSocket; break;
       case '--xinetd': xinetd = true; if (config === '/etc/inetd.conf') config = '/etc/xinetd.conf'; break;
       case '--services': servicesFile = v() ?? servicesFile; break;
       case '--hosts-allow': allowFile = v() ?? allowFile; break;
@@ -127,7 +133,9 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
     return 0;
   }
   const log = (line: string) => io.error(`${line}\n`);
-  const d = new Inetd({ wrappers: first.wrappers, log });
+  // connections go to syslog (or the services' log files); -d also shows them here
+  const events = new ConnLogger({ syslogPath: syslogSocket, stderr: debug ? log : undefined });
+  const d = new Inetd({ wrappers: first.wrappers, log, events });
   await d.apply(first.services);
   if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
   return new Promise<number>((resolve) => {
@@ -139,6 +147,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
     });
     const stop = () => {
       void d.stop().then(() => {
+        events.close();
         if (pidfile) fs.rmSync(pidfile, { force: true });
         resolve(0);
         setImmediate(() => process.exit(0));

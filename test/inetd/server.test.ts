@@ -80,7 +80,7 @@ before(async () => {
     '127.0.0.1:catsvc stream tcp nowait nobody /bin/cat cat',
     `127.0.0.1:whoami stream tcp nowait nobody ${f('whoami.sh')} whoami.sh first-arg`,
   ]);
-  d = spawn(process.execPath, [DK, 'inetd', '-f', '--services', f('services'), '--hosts-allow', f('hosts.allow'), '--hosts-deny', f('hosts.deny'), f('inetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  d = spawn(process.execPath, [DK, 'inetd', '-d', '--syslog-socket', f('nolog'), '--services', f('services'), '--hosts-allow', f('hosts.allow'), '--hosts-deny', f('hosts.deny'), f('inetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
   d.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   await until(() => (err.match(/listening on/g)?.length ?? 0) >= 7, 'the seven listeners');
 });
@@ -161,7 +161,7 @@ test('--check: file:line: reason for each problem, exit 1', () => {
 
 test('xinetd per_source: a client holding its share is refused more, another address is still served', async () => {
   writeFileSync(f('xinetd.conf'), 'defaults\n{\n  instances = 20\n}\nservice flood\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  per_source = 2\n}\n');
-  const x = spawn(process.execPath, [DK, 'inetd', '-f', '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('xinetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  const x = spawn(process.execPath, [DK, 'inetd', '-d', '--syslog-socket', f('nolog'), '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('xinetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
   let xerr = '';
   x.stderr!.on('data', (b: Buffer) => (xerr += b.toString()));
   const held: net.Socket[] = [];
@@ -203,5 +203,41 @@ test('xinetd per_source: a client holding its share is refused more, another add
     const exited = new Promise((r) => x.once('exit', r));
     x.kill('SIGTERM');
     await exited;
+  }
+});
+
+test('connections are logged to syslog (a dk syslogd here) and to a log_type FILE, with the log_on_* fields', async () => {
+  const { startSyslogd } = await import('../helpers/syslogd.js');
+  const { mkdirSync, readFileSync, existsSync } = await import('node:fs');
+  mkdirSync(f('sys'), { recursive: true });
+  const sys = await startSyslogd(f('sys'), [`daemon.* ${f('sys/daemon.log')}`]);
+  writeFileSync(f('logged.conf'), [
+    'service catlog\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  only_from = 10.0.0.0\n}',
+    `service catfile\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  log_type = FILE ${f('catfile.log')}\n  log_on_success = PID DURATION\n}`,
+    'service catsys\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  log_type = SYSLOG daemon notice\n  log_on_success = HOST EXIT\n}',
+  ].join('\n'));
+  const x = spawn(process.execPath, [DK, 'inetd', '-f', '--syslog-socket', sys.sock, '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('logged.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  let xerr = '';
+  x.stderr!.on('data', (b: Buffer) => (xerr += b.toString()));
+  const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');
+  try {
+    await until(() => (xerr.match(/listening on/g) ?? []).length === 3, 'the listeners');
+    const port = (id: string) => Number(new RegExp(`${id} listening on tcp 127\\.0\\.0\\.1:(\\d+)`).exec(xerr)![1]);
+    assert.equal(await ask(port('catlog'), 'refused\n'), '');
+    assert.equal(await ask(port('catfile'), 'to a file\n'), 'to a file\n');
+    assert.equal(await ask(port('catsys'), 'to syslog\n'), 'to syslog\n');
+    await until(() => /EXIT: catfile/.test(read(f('catfile.log'))) && /EXIT: catsys/.test(read(f('sys/daemon.log'))), 'the exit lines');
+    const sysLines = read(f('sys/daemon.log'));
+    assert.match(sysLines, / dk-inetd\[\d+\]: FAIL: catlog not in only_from from=127\.0\.0\.1$/m);
+    assert.match(sysLines, / dk-inetd\[\d+\]: START: catsys from=127\.0\.0\.1$/m);
+    assert.match(sysLines, / dk-inetd\[\d+\]: EXIT: catsys status=0$/m);
+    const fileLines = read(f('catfile.log'));
+    assert.match(fileLines, /^\d\d\/\d{1,2}\/\d{1,2}@\d\d:\d\d:\d\d: START: catfile pid=\d+$/m);
+    assert.match(fileLines, /^\d\d\/\d{1,2}\/\d{1,2}@\d\d:\d\d:\d\d: EXIT: catfile pid=\d+ duration=\d+\(sec\)$/m);
+  } finally {
+    const exited = new Promise((r) => x.once('exit', r));
+    x.kill('SIGTERM');
+    await exited;
+    await sys.stop();
   }
 });

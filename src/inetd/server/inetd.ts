@@ -15,10 +15,14 @@ import { hostsAccess, matchClient, type WrapperRule } from '../access/tcpwrapper
 import type { ServiceConfig } from '../config/service.js';
 import { chargenBlock, chargenLine, daytime, timeBytes, udpReplyAllowed } from '../internal/protocols.js';
 import { Limits } from './limits.js';
+import type { ConnLogger } from './connlog.js';
 
 export interface InetdOptions {
   wrappers: { allow: WrapperRule[]; deny: WrapperRule[] };
+  /** daemon messages (listening, closed, errors) */
   log(line: string): void;
+  /** connection events (START, EXIT, FAIL) */
+  events: ConnLogger;
 }
 
 interface Listener {
@@ -128,13 +132,13 @@ export class Inetd {
     c.on('error', () => {});
     const why = this.refused(svc, addr);
     if (why) {
-      this.o.log(`dk inetd: FAIL: ${svc.id} ${why} from=${addr}`);
+      this.o.events.log({ kind: 'fail', svc, reason: why, host: addr });
       c.destroy();
       return;
     }
     const v = l.limits.begin(addr);
     if (!v.ok) {
-      this.o.log(`dk inetd: FAIL: ${svc.id} ${v.reason} from=${addr}`);
+      this.o.events.log({ kind: 'fail', svc, reason: v.reason, host: addr });
       c.destroy();
       return;
     }
@@ -199,7 +203,7 @@ export class Inetd {
     const uid = /^\d+$/.test(svc.user) ? Number(svc.user) : names.uidOf(svc.user);
     const gid = svc.group ? (/^\d+$/.test(svc.group) ? Number(svc.group) : names.gidOf(svc.group)) : uid !== undefined ? primaryGid(svc.user) : undefined;
     if (uid === undefined) {
-      this.o.log(`dk inetd: FAIL: ${svc.id} unknown user '${svc.user}'`);
+      this.o.events.log({ kind: 'fail', svc, reason: `unknown user '${svc.user}'`, host: addr });
       c.destroy();
       return done();
     }
@@ -220,19 +224,19 @@ export class Inetd {
         ...(process.getuid?.() === 0 ? { uid, gid } : {}),
       });
     } catch (e) {
-      this.o.log(`dk inetd: FAIL: ${svc.id} cannot start ${svc.server}: ${(e as Error).message}`);
+      this.o.events.log({ kind: 'fail', svc, reason: `cannot start ${svc.server}: ${(e as Error).message}`, host: addr });
       c.destroy();
       return done();
     }
     // the child has its own copy of the connection now
     c.destroy();
     this.children.add(child);
-    child.on('error', (e) => this.o.log(`dk inetd: FAIL: ${svc.id} cannot start ${svc.server}: ${e.message}`));
-    this.o.log(`dk inetd: START: ${svc.id} pid=${child.pid ?? '-'} from=${addr}`);
+    child.on('error', (e) => this.o.events.log({ kind: 'fail', svc, reason: `cannot start ${svc.server}: ${e.message}`, host: addr }));
+    this.o.events.log({ kind: 'start', svc, pid: child.pid, host: addr });
     child.on('exit', (code, signal) => {
       this.children.delete(child);
       done();
-      this.o.log(`dk inetd: EXIT: ${svc.id} ${signal ? `signal=${signal}` : `status=${code}`} pid=${child.pid ?? '-'} duration=${((Date.now() - started) / 1000).toFixed(0)}(sec)`);
+      this.o.events.log({ kind: 'exit', svc, pid: child.pid, status: code, signal, durationMs: Date.now() - started });
     });
   }
 
