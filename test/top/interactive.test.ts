@@ -46,10 +46,12 @@ function rowsOf(s: string): string[] {
 describe('dk top on a terminal', () => {
   test('sort keys, command lines, kill, renice, quit restores the terminal', async (t) => {
     if (!requirePeer(t, 'tmux', 'tmux')) return;
-    const victim = spawn('sleep', ['300'], { stdio: 'ignore' });
-    const niced = spawn('sleep', ['301'], { stdio: 'ignore' });
-    kids.push(victim.pid!, niced.pid!);
-    start('-d 0.3');
+    // only processes this test owns are shown (-p): under a parallel test run other
+    // suites' children would otherwise push these rows off the 35-line screen
+    const sleeps = [300, 301, 302, 303].map((s) => spawn('sleep', [String(s)], { stdio: 'ignore' }));
+    const [victim, niced] = sleeps;
+    kids.push(...sleeps.map((c) => c.pid!));
+    start(`-d 0.3 -p ${sleeps.map((c) => c.pid).join(',')}`);
     await until(() => screen().includes('PID USER'), 'the first frame');
 
     keys('N');
@@ -59,7 +61,8 @@ describe('dk top on a terminal', () => {
     }, 'rows sorted by PID, highest first');
 
     keys('c');
-    await until(() => rowsOf(screen()).some((l) => l.includes(DK)), 'command lines shown');
+    // the COMMAND column turns from the name into the argument vector
+    await until(() => rowsOf(screen()).some((l) => l.trimEnd().endsWith('sleep 302')), 'command lines shown');
 
     keys('k');
     await until(() => screen().includes('PID to signal/kill'), 'the kill prompt');
