@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 
+import { closeOnExecInherited } from '../sys/cloexec.js';
 import { parseWrappers, type WrapperRule } from './access/tcpwrappers.js';
 import { parseInetdConf } from './config/inetdconf.js';
 import { formatProblem, type ConfigProblem, type ServiceConfig } from './config/service.js';
@@ -18,13 +19,16 @@ import { Inetd } from './server/inetd.js';
 import { ConnLogger } from './server/connlog.js';
 
 export const INETD_HELP = `Usage: dk inetd [-d] [-f] [-p PIDFILE] [--xinetd] [--services FILE] [--hosts-allow FILE]
-                [--hosts-deny FILE] [--check] [CONFIG]
+                [--hosts-deny FILE] [--listen-fds] [--grace SECS] [--check] [CONFIG]
 
   CONFIG           inetd.conf (default /etc/inetd.conf), or xinetd.conf with --xinetd
   -f, -d           stay in the foreground (-d: connections logged to stderr too)
   --syslog-socket PATH   where connection logs go (default /dev/log; a dk syslogd's -p socket works)
   --services FILE  service names and ports (default /etc/services)
   --hosts-allow F, --hosts-deny F   TCP wrappers files (default /etc/hosts.allow, /etc/hosts.deny)
+  --listen-fds     also give every server its socket as fd 3 with LISTEN_FDS=1, LISTEN_PID
+                   (xinetd: flags = LISTEN_FDS per service)
+  --grace SECS     on TERM, how long running servers may finish before they get TERM (default 5)
   --check          report each problem as file:line: reason; exit 1 if any
 Signals: HUP reloads (unchanged services keep their sockets), TERM stops.
 `;
@@ -94,6 +98,8 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   let pidfile: string | undefined;
   let syslogSocket = '/dev/log';
   let debug = false;
+  let listenFds = false;
+  let graceMs = 5000;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string | undefined => argv[++i];
@@ -106,6 +112,16 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
       case '--hosts-allow': allowFile = v() ?? allowFile; break;
       case '--hosts-deny': denyFile = v() ?? denyFile; break;
       case '--check': check = true; break;
+      case '--listen-fds': listenFds = true; break;
+      case '--grace': {
+        const g = Number(v());
+        if (!(g >= 0)) {
+          io.error(`dk inetd: --grace takes seconds, not '${argv[i]}'\n`);
+          return 1;
+        }
+        graceMs = g * 1000;
+        break;
+      }
       case '-p': pidfile = v(); break;
       case '-h': case '--help': io.write(INETD_HELP); return 0;
       default:
@@ -133,9 +149,10 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
     return 0;
   }
   const log = (line: string) => io.error(`${line}\n`);
+  closeOnExecInherited();
   // connections go to syslog (or the services' log files); -d also shows them here
   const events = new ConnLogger({ syslogPath: syslogSocket, stderr: debug ? log : undefined });
-  const d = new Inetd({ wrappers: first.wrappers, log, events });
+  const d = new Inetd({ wrappers: first.wrappers, log, events, listenFds });
   await d.apply(first.services);
   if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
   return new Promise<number>((resolve) => {
@@ -146,7 +163,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
       void d.apply(next.services, next.wrappers).then(() => log('dk inetd: reloaded'));
     });
     const stop = () => {
-      void d.stop().then(() => {
+      void d.stop(graceMs).then(() => {
         events.close();
         if (pidfile) fs.rmSync(pidfile, { force: true });
         resolve(0);

@@ -35,9 +35,9 @@ export function killAll(pids: number[]): void {
 }
 
 /** Waits (by polling /proc, bounded) until pred holds. */
-export async function until(pred: () => boolean, what: string, limitMs = 10000): Promise<void> {
+export async function until(pred: () => boolean | Promise<boolean>, what: string, limitMs = 10000): Promise<void> {
   const end = Date.now() + limitMs;
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

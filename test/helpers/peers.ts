@@ -3,7 +3,8 @@
  * test with a message on a developer machine and fails it under CI=true, so
  * CI can never pass by not comparing.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -32,6 +33,21 @@ export function requirePeer(t: TestContext, cmd: string, pkg: string): string | 
   const p = which(cmd);
   if (p) return p;
   const msg = `peer '${cmd}' is missing: install the Debian package ${pkg}`;
+  if (process.env.CI === 'true') assert.fail(msg);
+  t.skip(msg);
+  return undefined;
+}
+
+/**
+ * Debian packages unpacked under dir/x without installing them (no daemon
+ * starts, nothing conflicts with what the host has): apt-get download and
+ * dpkg -x. Returns dir/x, or skips (locally) / fails (CI) when they cannot
+ * be fetched.
+ */
+export function unpackDebs(t: TestContext, dir: string, pkgs: string[]): string | undefined {
+  const got = spawnSync('sh', ['-c', `cd "${dir}" && apt-get download ${pkgs.join(' ')} && for f in *.deb; do dpkg -x "$f" x || exit 1; done`], { encoding: 'utf8' });
+  if (got.status === 0) return join(dir, 'x');
+  const msg = `cannot fetch Debian's ${pkgs.join(', ')}: ${got.stderr.trim().split('\n').pop()}`;
   if (process.env.CI === 'true') assert.fail(msg);
   t.skip(msg);
   return undefined;

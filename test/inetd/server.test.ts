@@ -8,14 +8,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DK, dk, ENV } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
+import { requirePeer } from '../helpers/peers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-inetd-'));
 const f = (n: string) => join(dir, n);
@@ -23,7 +24,7 @@ const root = process.getuid?.() === 0;
 let d: ChildProcess | undefined;
 let err = '';
 
-const NAMES = ['echo', 'daytime', 'chargen', 'time', 'discard', 'catsvc', 'whoami', 'limited', 'added'];
+const NAMES = ['echo', 'daytime', 'chargen', 'time', 'discard', 'catsvc', 'catroot', 'whoami', 'limited', 'added'];
 
 /** The port a service got, from the daemon's log (the latest line for it). */
 const portOf = (id: string): number => Number([...err.matchAll(/(\S+) listening on \S+ \S+:(\d+)/g)].filter((m) => m[1] === id).pop()?.[2]);
@@ -78,11 +79,13 @@ before(async () => {
     '127.0.0.1:chargen stream tcp nowait root internal',
     '127.0.0.1:time stream tcp nowait root internal',
     '127.0.0.1:catsvc stream tcp nowait nobody /bin/cat cat',
+    // as ourselves: started with posix_spawn, no wrapper between fork and exec
+    `127.0.0.1:catroot stream tcp nowait ${root ? 'root' : String(process.getuid?.())} /bin/cat cat`,
     `127.0.0.1:whoami stream tcp nowait nobody ${f('whoami.sh')} whoami.sh first-arg`,
   ]);
   d = spawn(process.execPath, [DK, 'inetd', '-d', '--syslog-socket', f('nolog'), '--services', f('services'), '--hosts-allow', f('hosts.allow'), '--hosts-deny', f('hosts.deny'), f('inetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
   d.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  await until(() => (err.match(/listening on/g)?.length ?? 0) >= 7, 'the seven listeners');
+  await until(() => (err.match(/listening on/g)?.length ?? 0) >= 8, 'the eight listeners');
 });
 
 after(async () => {
@@ -105,9 +108,43 @@ test('internal services: echo, daytime, chargen, time over TCP; echo over UDP', 
   assert.equal(await udpAsk(portOf('echo/udp'), 'udp hello'), 'udp hello');
 });
 
+test('nc, the tool admins reach for, against the internal services over TCP and UDP', (t) => {
+  const nc = requirePeer(t, 'nc', 'netcat-openbsd');
+  if (!nc) return;
+  const run = (args: string[], input: string) => spawnSync(nc, args, { input, encoding: 'utf8', timeout: 10000 });
+  // -N: shut the connection down after the end of input, so echo's answer ends too
+  assert.equal(run(['-N', '127.0.0.1', String(portOf('echo/tcp'))], 'through nc\n').stdout, 'through nc\n');
+  assert.match(run(['-N', '127.0.0.1', String(portOf('daytime/tcp'))], '').stdout, /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\r\n$/);
+  // -w1: after the answer, one quiet second and nc is done
+  assert.equal(run(['-u', '-w1', '127.0.0.1', String(portOf('echo/udp'))], 'nc over udp').stdout, 'nc over udp');
+});
+
 test('spawned servers get the connection on 0, 1, 2, their arguments, and run as the configured user', async () => {
   // catsvc is "cat" to TCP wrappers, and hosts.deny says "cat: ALL" while hosts.allow lets 127.0.0.1 in first
   assert.equal(await ask(portOf('catsvc/tcp'), 'through cat\n'), 'through cat\n');
+  // a server that reads before the client wrote must wait (a blocking socket), not fail with EAGAIN
+  const startsBefore = err.match(/START: catroot/g)?.length ?? 0;
+  const c = net.connect(portOf('catroot/tcp'), '127.0.0.1');
+  let got = '';
+  const closed = new Promise((r) => c.on('close', r));
+  c.on('data', (b) => {
+    got += b;
+    if (got === 'late\n') c.end();
+  });
+  await until(() => (err.match(/START: catroot/g)?.length ?? 0) > startsBefore, 'cat started');
+  const pid = Number([...err.matchAll(/START: catroot\/tcp pid=(\d+)/g)].pop()![1]);
+  const state = () => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1][0];
+    } catch {
+      return 'gone';
+    }
+  };
+  // asleep in read(2), or (the fault) already gone
+  await until(() => state() === 'S' || state() === 'gone' || state() === 'Z', 'cat to read or end');
+  c.write('late\n');
+  await closed;
+  assert.equal(got, 'late\n');
   const who = await ask(portOf('whoami/tcp'), 'a line\n');
   assert.match(who, new RegExp(`^uid=${root ? 65534 : process.getuid?.()} arg=first-arg line=a line remote=127\\.0\\.0\\.1\\n$`));
   await until(() => /EXIT: whoami\/tcp status=0/.test(err), 'the exit logged');
@@ -150,6 +187,12 @@ test('SIGHUP: an unchanged service keeps its socket (a client in a loop is never
   assert.equal(portOf('echo/tcp'), echoPort);
   assert.match(err, /catsvc\/tcp closed/);
   assert.equal(await ask(portOf('added/tcp'), 'new one\n'), 'new one\n');
+  // a configuration that cannot be read: the running one stays
+  rmSync(f('inetd.conf'));
+  d!.kill('SIGHUP');
+  await until(() => /cannot be read; keeping the running configuration/.test(err), 'the refusal to reload');
+  assert.equal(await ask(portOf('added/tcp'), 'kept\n'), 'kept\n');
+  assert.equal(await ask(echoPort, 'kept too\n'), 'kept too\n');
 });
 
 test('--check: file:line: reason for each problem, exit 1', () => {

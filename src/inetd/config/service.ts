@@ -46,7 +46,12 @@ export interface ServiceConfig {
   passenv?: string[];
   nice?: number;
   umask?: number;
+  /** printed on every connection, on accepted ones, on refused ones (xinetd banner*) */
   banner?: string;
+  bannerSuccess?: string;
+  bannerFail?: string;
+  /** xinetd flags (upper case); LISTEN_FDS also passes the socket as fd 3 */
+  flags?: string[];
   rlimitAs?: number;
   rlimitCpu?: number;
   /** where it was defined, for messages */

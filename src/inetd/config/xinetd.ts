@@ -6,6 +6,7 @@
  * reported and left out while the others load.
  */
 import { dirname, join, resolve } from 'node:path';
+import { parseAccessTimes } from '../access/times.js';
 import { XINETD_INTERNAL, type ConfigProblem, type ServiceConfig, type SocketType } from './service.js';
 import type { ServicesTable } from './services.js';
 
@@ -179,7 +180,7 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
     };
     need('socket_type', socketType);
     need('wait', waitText);
-    if (!internal) need('server', one('server'));
+    if (!internal && !get('redirect')) need('server', one('server'));
     if (socketType && !['stream', 'dgram', 'raw', 'seqpacket'].includes(socketType)) {
       out.problems.push({ file: b.file, line: line('socket_type'), reason: `unknown socket_type '${socketType}'` });
       bad.push('socket_type');
@@ -223,6 +224,30 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
     const failure = flags('log_on_failure', FAILURE);
     const cps = get('cps');
     const redirect = get('redirect');
+    if (redirect && (redirect.length !== 2 || !/^\d+$/.test(redirect[1]))) {
+      out.problems.push({ file: b.file, line: line('redirect'), reason: `redirect must be 'host port', not '${redirect.join(' ')}'` });
+      bad.push('redirect');
+    }
+    const times = parseAccessTimes(get('access_times') ?? []);
+    if ('bad' in times) {
+      out.problems.push({ file: b.file, line: line('access_times'), reason: `access_times: '${times.bad}' is not hh:mm-hh:mm` });
+      bad.push('access_times');
+    }
+    const niceText = one('nice');
+    if (niceText !== undefined && (!/^-?\d+$/.test(niceText) || Number(niceText) < -20 || Number(niceText) > 19)) {
+      out.problems.push({ file: b.file, line: line('nice'), reason: `nice must be a number from -20 to 19, not '${niceText}'` });
+      bad.push('nice');
+    }
+    const umaskText = one('umask');
+    if (umaskText !== undefined && !/^[0-7]{1,4}$/.test(umaskText)) {
+      out.problems.push({ file: b.file, line: line('umask'), reason: `umask must be octal, not '${umaskText}'` });
+      bad.push('umask');
+    }
+    const maxLoad = one('max_load');
+    if (maxLoad !== undefined && !(Number(maxLoad) > 0)) {
+      out.problems.push({ file: b.file, line: line('max_load'), reason: `max_load must be a positive number, not '${maxLoad}'` });
+      bad.push('max_load');
+    }
     const id = one('id') ?? b.name;
     if (bad.length) {
       out.problems.push({ file: b.file, line: b.line, reason: `service ${b.name} left out` });
@@ -236,8 +261,7 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
     }
     if (!disabled) ids.add(id);
     const [user, group] = [one('user') ?? 'root', one('group')];
-    const server = one('server');
-    const umask = one('umask');
+    const server = one('server') ?? (redirect ? '' : undefined);
     out.services.push({
       name: b.name,
       id,
@@ -249,14 +273,14 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
       user,
       group,
       internal: internal ? b.name : undefined,
-      server: internal ? undefined : server,
-      args: internal ? [] : [server!.split('/').pop()!, ...(get('server_args') ?? [])],
+      server: internal || !server ? undefined : server,
+      args: internal || !server ? [] : [server.split('/').pop()!, ...(get('server_args') ?? [])],
       disabled,
       unlisted,
       instances: num('instances'),
       perSource: num('per_source'),
       cps: cps && cps.length >= 1 ? [Number(cps[0]), Number(cps[1] ?? 10)] : undefined,
-      maxLoad: one('max_load') !== undefined ? Number(one('max_load')) : undefined,
+      maxLoad: maxLoad !== undefined ? Number(maxLoad) : undefined,
       onlyFrom: get('only_from'),
       noAccess: get('no_access'),
       accessTimes: get('access_times'),
@@ -266,9 +290,12 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
       redirect: redirect && redirect.length === 2 ? { host: redirect[0], port: Number(redirect[1]) } : undefined,
       env: get('env'),
       passenv: get('passenv'),
-      nice: num('nice'),
-      umask: umask !== undefined ? parseInt(umask, 8) : undefined,
+      nice: niceText !== undefined ? Number(niceText) : undefined,
+      umask: umaskText !== undefined ? parseInt(umaskText, 8) : undefined,
       banner: one('banner'),
+      bannerSuccess: one('banner_success'),
+      bannerFail: one('banner_fail'),
+      flags: get('flags')?.map((f) => f.toUpperCase()),
       rlimitAs: size('rlimit_as'),
       rlimitCpu: num('rlimit_cpu'),
       file: b.file,

@@ -2,19 +2,24 @@
  * The super-server: one listener per enabled service; a connection is
  * checked (TCP wrappers, only_from/no_access, limits per source), then
  * answered by an internal service or handed to a spawned server on fds
- * 0, 1, 2 with the configured user, group and arguments. Reload keeps the
- * listeners of unchanged services open.
+ * 0, 1, 2 with the configured user, group and arguments. A wait-mode
+ * service's listening socket is handed to the server, and not watched
+ * until that server exits. Reload keeps the listeners of unchanged
+ * services open.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { loadavg } from 'node:os';
 import { basename } from 'node:path';
-import { nameCache } from '../../proc/users.js';
+import { closeFd, dropDatagram, peekSender, rawListen, type RawSocket } from '../../sys/rawsocket.js';
+import { Readiness } from '../../sys/readiness.js';
 import { hostsAccess, matchClient, type WrapperRule } from '../access/tcpwrappers.js';
+import { parseAccessTimes, withinAccessTimes } from '../access/times.js';
 import type { ServiceConfig } from '../config/service.js';
 import { chargenBlock, chargenLine, daytime, timeBytes, udpReplyAllowed } from '../internal/protocols.js';
 import { Limits } from './limits.js';
+import { forgetAccounts, launch, type Server } from './launch.js';
 import type { ConnLogger } from './connlog.js';
 
 export interface InetdOptions {
@@ -23,31 +28,51 @@ export interface InetdOptions {
   log(line: string): void;
   /** connection events (START, EXIT, FAIL) */
   events: ConnLogger;
+  /** pass every spawned server its socket as fd 3 with LISTEN_FDS=1 too (xinetd: flags = LISTEN_FDS) */
+  listenFds?: boolean;
 }
+
+/** inetd's guard against a wait-mode server that exits without taking its datagram or connection */
+const WAIT_SPAWNS_PER_MINUTE = 256;
+const WAIT_SUSPEND_MS = 60_000;
 
 interface Listener {
   key: string;
   svc: ServiceConfig;
   server?: net.Server;
   udp?: dgram.Socket;
+  /** wait mode: our own socket, handed to the server */
+  raw?: RawSocket;
+  /** wait mode: the server holding the socket now */
+  busy?: Server;
+  /** wait mode: recent start times, for the loop guard */
+  starts: number[];
   limits: Limits;
   address?: string;
 }
 
+/** a wait-mode server that is being started */
+const PENDING: Server = { pid: 0, kill: () => {} };
+
+const waitMode = (s: ServiceConfig): boolean => s.wait && !s.internal && !s.redirect;
+
 /** What makes two configurations of a service share a listening socket. */
-const listenKey = (s: ServiceConfig): string => `${s.protocol} ${s.socketType} ${s.bind ?? '*'} ${s.port === 0 ? `0 ${s.id}` : (s.port ?? s.path)}`;
+const listenKey = (s: ServiceConfig): string =>
+  `${s.protocol} ${s.socketType} ${s.bind ?? '*'} ${s.port === 0 ? `0 ${s.id}` : (s.port ?? s.path)}${waitMode(s) ? ' wait' : ''}`;
 
 export class Inetd {
   private listeners = new Map<string, Listener>();
-  private readonly children = new Set<ChildProcess>();
+  private readonly children = new Set<Server>();
   private readonly internalPorts = new Set<number>([7, 9, 13, 19, 37]);
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly ready = new Readiness();
 
   constructor(private o: InetdOptions) {}
 
   /** Opens what is new, closes what is gone, keeps (and updates) what stays. */
   async apply(services: ServiceConfig[], wrappers = this.o.wrappers): Promise<void> {
     this.o = { ...this.o, wrappers };
+    forgetAccounts();
     const wanted = new Map(services.filter((s) => !s.disabled).map((s) => [listenKey(s), s]));
     for (const [key, l] of this.listeners) {
       const next = wanted.get(key);
@@ -55,8 +80,7 @@ export class Inetd {
         l.svc = next;
         l.limits.update(next);
       } else {
-        l.server?.close();
-        l.udp?.close();
+        this.closeListener(l);
         this.listeners.delete(key);
         this.o.log(`dk inetd: ${l.svc.id} closed`);
       }
@@ -75,12 +99,35 @@ export class Inetd {
     this.sweeper.unref();
   }
 
+  private closeListener(l: Listener): void {
+    l.server?.close();
+    l.udp?.close();
+    if (l.raw) {
+      this.ready.unwatch(l.raw.fd);
+      closeFd(l.raw.fd);
+      // the server holding it keeps its own copy until it exits
+      if (l.svc.protocol === 'unix') fs.rmSync(l.raw.address, { force: true });
+    }
+  }
+
   private async open(key: string, svc: ServiceConfig): Promise<void> {
-    const l: Listener = { key, svc, limits: new Limits(svc) };
+    const l: Listener = { key, svc, limits: new Limits(svc), starts: [] };
     const v6 = /6$/.test(svc.protocol) || svc.protocol.endsWith('46');
     const host = svc.bind ?? (v6 ? '::' : '0.0.0.0');
-    if (svc.socketType === 'dgram') {
-      if (!svc.internal) throw new Error('datagram services other than internal ones (wait mode) are not supported yet');
+    if (waitMode(svc)) {
+      if (svc.protocol === 'unix') removeStaleSocket(svc.path!);
+      l.raw = rawListen({
+        type: svc.socketType === 'dgram' ? 'dgram' : 'stream',
+        host: svc.protocol === 'unix' ? svc.path! : host,
+        port: svc.port ?? 0,
+        unix: svc.protocol === 'unix',
+        v6only: /6$/.test(svc.protocol) && !svc.protocol.endsWith('46'),
+      });
+      l.address = l.raw.address;
+      this.listeners.set(key, l);
+      this.arm(l);
+    } else if (svc.socketType === 'dgram') {
+      if (!svc.internal) throw new Error('a datagram service that is not internal must be wait');
       const s = dgram.createSocket({ type: net.isIPv6(host) || (!svc.bind && v6) ? 'udp6' : 'udp4', ipv6Only: svc.protocol === 'udp6' });
       s.on('message', (m, r) => this.datagram(l, s, m, r));
       s.on('error', (e) => this.o.log(`dk inetd: ${svc.id}: ${e.message}`));
@@ -92,18 +139,13 @@ export class Inetd {
       l.address = `${s.address().address}:${s.address().port}`;
       this.internalPorts.add(s.address().port);
     } else {
-      if (svc.wait && !svc.internal) throw new Error('wait-mode stream services are not supported yet');
       // paused: a spawned server must get every byte the client sent
       const server = net.createServer({ pauseOnConnect: true }, (c) => this.connection(l, c));
       server.on('error', (e) => this.o.log(`dk inetd: ${svc.id}: ${e.message}`));
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
         if (svc.protocol === 'unix') {
-          try {
-            if (fs.lstatSync(svc.path!).isSocket()) fs.rmSync(svc.path!);
-          } catch {
-            // nothing there
-          }
+          removeStaleSocket(svc.path!);
           server.listen(svc.path!, () => res());
         } else server.listen({ port: svc.port ?? 0, host, ipv6Only: svc.protocol === 'tcp6' }, () => res());
       });
@@ -123,28 +165,124 @@ export class Inetd {
     if (!w.allowed) return `denied by ${w.rule ? `${w.rule.file}:${w.rule.line}` : 'TCP wrappers'}`;
     if (svc.onlyFrom?.length && !svc.onlyFrom.some((p) => matchClient(xinetdPattern(p), { addr }))) return 'not in only_from';
     if (svc.noAccess?.some((p) => matchClient(xinetdPattern(p), { addr }))) return 'in no_access';
+    return this.unavailable(svc);
+  }
+
+  /** access_times and max_load: reasons that do not depend on the client */
+  private unavailable(svc: ServiceConfig): string | undefined {
+    if (svc.accessTimes?.length) {
+      const t = parseAccessTimes(svc.accessTimes);
+      if (!('bad' in t) && !withinAccessTimes(t, new Date())) return 'outside access_times';
+    }
+    if (svc.maxLoad !== undefined && loadavg()[0] >= svc.maxLoad) return `load ${loadavg()[0].toFixed(2)} over max_load ${svc.maxLoad}`;
     return undefined;
+  }
+
+  /** A wait-mode socket is readable: start its server, unless the datagram's sender is refused. */
+  private waitReady(l: Listener): void {
+    const { svc, raw } = l;
+    if (!raw || this.listeners.get(l.key) !== l) return;
+    let host: string | undefined;
+    if (svc.socketType === 'dgram') {
+      const from = peekSender(raw.fd);
+      if (!from && svc.protocol !== 'unix') return this.arm(l);
+      host = from?.address;
+      const why = host ? this.refused(svc, host) : this.unavailable(svc);
+      if (why) {
+        dropDatagram(raw.fd);
+        this.o.events.log({ kind: 'fail', svc, reason: why, host });
+        return this.arm(l);
+      }
+    } else {
+      // the server accepts, so the client is unknown here (tcpd in the server line checks it, as with inetd)
+      const why = this.unavailable(svc);
+      if (why) this.o.events.log({ kind: 'fail', svc, reason: why });
+      if (why) return void setTimeout(() => this.arm(l), 1000).unref();
+    }
+    const now = Date.now();
+    l.starts = l.starts.filter((t) => t > now - 60_000);
+    if (l.starts.length >= (svc.maxPerMinute ?? WAIT_SPAWNS_PER_MINUTE)) {
+      this.o.log(`dk inetd: ${svc.id}: started ${l.starts.length} times within a minute (is the server taking its socket?), suspended for ${WAIT_SUSPEND_MS / 1000} s`);
+      l.starts = [];
+      return void setTimeout(() => this.arm(l), WAIT_SUSPEND_MS).unref();
+    }
+    l.starts.push(now);
+    // not watched while the server starts or runs: arm() waits for busy to clear
+    l.busy = PENDING;
+    void this.start(svc, raw.fd, host, () => {
+      l.busy = undefined;
+      this.arm(l);
+    }).then((child) => {
+      if (child && l.busy === PENDING) l.busy = child;
+      else if (!child) {
+        l.busy = undefined;
+        setTimeout(() => this.arm(l), 1000).unref();
+      }
+    });
+  }
+
+  /** Watch a wait-mode socket again, if it is still ours. */
+  private arm(l: Listener): void {
+    if (l.raw && !l.busy && this.listeners.get(l.key) === l) this.ready.watch(l.raw.fd, () => this.waitReady(l));
   }
 
   private connection(l: Listener, c: net.Socket): void {
     const svc = l.svc;
     const addr = (c.remoteAddress ?? 'local').replace(/^::ffff:/, '');
     c.on('error', () => {});
+    const banner = readBanner(svc.banner);
+    const refuse = (reason: string) => {
+      this.o.events.log({ kind: 'fail', svc, reason, host: addr });
+      const text = Buffer.concat([banner, readBanner(svc.bannerFail)]);
+      if (text.length) c.end(text, () => c.destroy());
+      else c.destroy();
+    };
     const why = this.refused(svc, addr);
-    if (why) {
-      this.o.events.log({ kind: 'fail', svc, reason: why, host: addr });
-      c.destroy();
-      return;
-    }
+    if (why) return refuse(why);
     const v = l.limits.begin(addr);
-    if (!v.ok) {
-      this.o.events.log({ kind: 'fail', svc, reason: v.reason, host: addr });
-      c.destroy();
-      return;
-    }
+    if (!v.ok) return refuse(v.reason);
     const done = once(() => l.limits.end(addr));
-    if (svc.internal) return this.internalStream(svc.internal, c, done);
-    this.spawnServer(svc, c, addr, done);
+    const go = () => {
+      if (svc.redirect) return this.redirect(svc, c, addr, done);
+      if (svc.internal) return this.internalStream(svc.internal, c, done);
+      this.spawnServer(svc, c, addr, done);
+    };
+    const text = Buffer.concat([banner, readBanner(svc.bannerSuccess)]);
+    // the banner must be on the wire before the connection changes hands
+    if (text.length) c.write(text, () => go());
+    else go();
+  }
+
+  /** xinetd's redirect: the connection is relayed to another host and port. */
+  private redirect(svc: ServiceConfig, c: net.Socket, addr: string, done: () => void): void {
+    const started = Date.now();
+    // a client that has said all it will say still waits for the answer
+    c.allowHalfOpen = true;
+    const up = net.connect({ port: svc.redirect!.port, host: svc.redirect!.host, allowHalfOpen: true });
+    this.o.events.log({ kind: 'start', svc, host: addr });
+    up.on('error', (e) => {
+      this.o.events.log({ kind: 'fail', svc, reason: `redirect to ${svc.redirect!.host}:${svc.redirect!.port}: ${e.message}`, host: addr });
+      c.destroy();
+    });
+    up.on('connect', () => {
+      c.pipe(up);
+      up.pipe(c);
+      c.resume();
+    });
+    let closed = 0;
+    const close = () => {
+      if (++closed < 2) return;
+      done();
+      this.o.events.log({ kind: 'exit', svc, status: 0, durationMs: Date.now() - started });
+    };
+    c.on('close', () => {
+      up.destroy();
+      close();
+    });
+    up.on('close', () => {
+      c.end();
+      close();
+    });
   }
 
   private internalStream(name: string, c: net.Socket, done: () => void): void {
@@ -199,45 +337,30 @@ export class Inetd {
   }
 
   private spawnServer(svc: ServiceConfig, c: net.Socket, addr: string, done: () => void): void {
-    const names = nameCache();
-    const uid = /^\d+$/.test(svc.user) ? Number(svc.user) : names.uidOf(svc.user);
-    const gid = svc.group ? (/^\d+$/.test(svc.group) ? Number(svc.group) : names.gidOf(svc.group)) : uid !== undefined ? primaryGid(svc.user) : undefined;
-    if (uid === undefined) {
-      this.o.events.log({ kind: 'fail', svc, reason: `unknown user '${svc.user}'`, host: addr });
+    void this.start(svc, c, addr, done).then((server) => {
+      // the server has its own copy of the connection now (or nobody does)
       c.destroy();
-      return done();
-    }
-    const env: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', REMOTE_HOST: addr, REMOTE_ADDR: addr };
-    for (const k of svc.passenv ?? []) if (process.env[k] !== undefined) env[k] = process.env[k];
-    for (const kv of svc.env ?? []) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-    const started = Date.now();
-    let child: ChildProcess;
-    try {
-      child = spawn(svc.server!, svc.args.slice(1), {
-        argv0: svc.args[0],
-        stdio: [c, c, c],
-        env,
-        // only when we can: an unprivileged inetd runs servers as itself
-        ...(process.getuid?.() === 0 ? { uid, gid } : {}),
-      });
-    } catch (e) {
-      this.o.events.log({ kind: 'fail', svc, reason: `cannot start ${svc.server}: ${(e as Error).message}`, host: addr });
-      c.destroy();
-      return done();
-    }
-    // the child has its own copy of the connection now
-    c.destroy();
-    this.children.add(child);
-    child.on('error', (e) => this.o.events.log({ kind: 'fail', svc, reason: `cannot start ${svc.server}: ${e.message}`, host: addr }));
-    this.o.events.log({ kind: 'start', svc, pid: child.pid, host: addr });
-    child.on('exit', (code, signal) => {
-      this.children.delete(child);
-      done();
-      this.o.events.log({ kind: 'exit', svc, pid: child.pid, status: code, signal, durationMs: Date.now() - started });
+      if (!server) done();
     });
+  }
+
+  /** Starts a server on a connection or a wait-mode socket; onExit runs when it is gone. */
+  private async start(svc: ServiceConfig, io: net.Socket | number, host: string | undefined, onExit: () => void): Promise<Server | undefined> {
+    const started = Date.now();
+    let server: Server | undefined;
+    const got = await launch({ svc, io, remote: host, listenFds: !!this.o.listenFds || !!svc.flags?.includes('LISTEN_FDS') }, this.ready, (status, signal) => {
+      if (server) this.children.delete(server);
+      onExit();
+      this.o.events.log({ kind: 'exit', svc, pid: server?.pid, status, signal, durationMs: Date.now() - started });
+    });
+    if ('error' in got) {
+      this.o.events.log({ kind: 'fail', svc, reason: got.error, host });
+      return undefined;
+    }
+    server = got.server;
+    this.children.add(server);
+    this.o.events.log({ kind: 'start', svc, pid: server.pid, host });
+    return server;
   }
 
   /** Listening addresses, for tests and the "services" internal service. */
@@ -248,14 +371,17 @@ export class Inetd {
   /** Close the listeners; children get graceMs to finish, then SIGTERM. */
   async stop(graceMs = 5000): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
-    for (const l of this.listeners.values()) {
-      l.server?.close();
-      l.udp?.close();
-    }
+    for (const l of this.listeners.values()) this.closeListener(l);
     this.listeners.clear();
-    const end = Date.now() + graceMs;
-    while (this.children.size && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const settle = async (ms: number) => {
+      const end = Date.now() + ms;
+      while (this.children.size && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    };
+    await settle(graceMs);
     for (const ch of this.children) ch.kill('SIGTERM');
+    // a moment for them to go, so that they are reaped and their exits logged
+    await settle(1000);
+    this.ready.close();
   }
 }
 
@@ -268,12 +394,21 @@ function xinetdPattern(p: string): string {
   return p;
 }
 
-function primaryGid(user: string): number | undefined {
+function removeStaleSocket(path: string): void {
   try {
-    const line = fs.readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith(`${user}:`));
-    return line ? Number(line.split(':')[3]) : undefined;
+    if (fs.lstatSync(path).isSocket()) fs.rmSync(path);
   } catch {
-    return undefined;
+    // nothing there
+  }
+}
+
+/** A banner file's bytes; a missing one is no banner (xinetd goes on too). */
+function readBanner(path: string | undefined): Buffer {
+  if (!path) return Buffer.alloc(0);
+  try {
+    return fs.readFileSync(path);
+  } catch {
+    return Buffer.alloc(0);
   }
 }
 
