@@ -4,6 +4,7 @@
  * hands its listening socket to the server and must neither accept on it
  * nor read from it meanwhile, which Node's net and dgram always do.
  */
+import { ipv6Text } from './inet.js';
 import { loadLibc } from './libc.js';
 
 const AF_UNIX = 1;
@@ -69,31 +70,11 @@ export function parseSockaddr(a: Buffer): { address: string; port: number } | un
   const family = a.readUInt16LE(0);
   if (family === AF_INET) return { address: [...a.subarray(4, 8)].join('.'), port: a.readUInt16BE(2) };
   if (family === AF_INET6) {
-    const words = Array.from({ length: 8 }, (_, i) => a.readUInt16BE(8 + i * 2));
+    const text = ipv6Text(a.subarray(8, 24));
     // ::ffff:a.b.c.d is an IPv4 client on a dual-stack socket
-    if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return { address: [...a.subarray(20, 24)].join('.'), port: a.readUInt16BE(2) };
-    return { address: compressV6(words), port: a.readUInt16BE(2) };
+    return { address: text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text, port: a.readUInt16BE(2) };
   }
   return undefined;
-}
-
-function compressV6(words: number[]): string {
-  // the longest run of zero words (at least two) becomes ::
-  let best = -1;
-  let len = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > len && j - i > 1) [best, len] = [i, j - i];
-    i = j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + len).join(':')}`;
 }
 
 /** socket + SO_REUSEADDR + bind (+ listen for streams); throws with the reason. */

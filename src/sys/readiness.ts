@@ -14,7 +14,9 @@ const EFD_NONBLOCK = 0o4000;
 
 export class Readiness {
   private readonly watched = new Map<number, () => void>();
+  /** a poll is in flight, or its callbacks are being run (then loop() follows them) */
   private polling = false;
+  private dispatching = false;
   private efd = -1;
 
   watch(fd: number, ready: () => void): void {
@@ -33,6 +35,7 @@ export class Readiness {
   }
 
   private kick(): void {
+    if (this.dispatching) return;
     if (this.polling) {
       const one = Buffer.alloc(8);
       one.writeBigUInt64LE(1n);
@@ -55,20 +58,27 @@ export class Readiness {
       pfd.writeInt16LE(POLLIN, i * 8 + 4);
     });
     this.polling = true;
-    c.poll.async(pfd, fds.length, -1, (_err, r) => {
-      this.polling = false;
-      if (r > 0) {
-        if (pfd.readInt16LE(6)) c.read(this.efd, Buffer.alloc(8), 8);
-        for (let i = 1; i < fds.length; i++) {
-          const rev = pfd.readInt16LE(i * 8 + 6);
-          const cb = this.watched.get(fds[i]);
-          if (!rev || !cb) continue;
-          this.watched.delete(fds[i]);
-          // a closed descriptor is forgotten, not reported
-          if (!(rev & POLLNVAL)) cb();
+    // the eventfd wakes it at once; the timeout only bounds what a missed wake could cost
+    c.poll.async(pfd, fds.length, 1000, (_err, r) => {
+      // callbacks that watch or unwatch only change the set: the next poll takes it
+      this.dispatching = true;
+      try {
+        if (r > 0) {
+          if (pfd.readInt16LE(6)) c.read(this.efd, Buffer.alloc(8), 8);
+          for (let i = 1; i < fds.length; i++) {
+            const rev = pfd.readInt16LE(i * 8 + 6);
+            const cb = this.watched.get(fds[i]);
+            if (!rev || !cb) continue;
+            this.watched.delete(fds[i]);
+            // a closed descriptor is forgotten, not reported
+            if (!(rev & POLLNVAL)) cb();
+          }
         }
+      } finally {
+        this.dispatching = false;
+        this.polling = false;
+        this.loop();
       }
-      this.loop();
     });
   }
 }

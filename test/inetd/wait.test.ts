@@ -47,11 +47,14 @@ async function startInetd(conf: string, extra: string[] = [], wantListeners = 1)
   };
 }
 
+const ended = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
+
+/** SIGTERM, and it must end (a hang fails the test instead of stalling the run). */
 async function stopInetd(d: Daemon): Promise<void> {
-  if (d.proc.exitCode !== null || d.proc.signalCode !== null) return;
-  const exited = new Promise((r) => d.proc.once('exit', r));
+  if (ended(d.proc)) return;
   d.proc.kill('SIGTERM');
-  await exited;
+  await until(() => ended(d.proc), 'dk inetd to end after SIGTERM', 15000);
+  assert.equal(d.proc.exitCode, 0);
 }
 
 function ask(port: number, send = ''): Promise<string> {
@@ -294,7 +297,6 @@ test('SIGTERM: listeners close at once, a server that finishes within the grace 
   const pid = await stuckPid;
   const slow = ask(slowPort);
   await until(() => starts(d.err(), 'slow').length === 1, 'the slow server started');
-  const exited = new Promise((r) => d.proc.once('exit', r));
   d.proc.kill('SIGTERM');
   await until(() => new Promise<boolean>((r) => {
     const c = net.connect(slowPort, '127.0.0.1');
@@ -305,7 +307,7 @@ test('SIGTERM: listeners close at once, a server that finishes within the grace 
     c.on('error', () => r(true));
   }), 'the listener closed');
   assert.equal(await slow, 'finished\n');
-  await exited;
+  await until(() => ended(d.proc), 'dk inetd to end after the grace period', 15000);
   // the stuck server was sent TERM when the grace period ended
   await until(() => !pidAlive(pid), 'the stuck server to end');
 });
