@@ -28,6 +28,7 @@ export const INETD_HELP = `Usage: dk inetd [-d] [-f] [-p PIDFILE] [--xinetd] [--
   --hosts-allow F, --hosts-deny F   TCP wrappers files (default /etc/hosts.allow, /etc/hosts.deny)
   --listen-fds     also give every server its socket as fd 3 with LISTEN_FDS=1, LISTEN_PID
                    (xinetd: flags = LISTEN_FDS per service)
+  --ident-port N   where clients' identd is asked for USERID logging (default 113)
   --grace SECS     on TERM, how long running servers may finish before they get TERM (default 5)
   --check          report each problem as file:line: reason; exit 1 if any
 Signals: HUP reloads (unchanged services keep their sockets), TERM stops.
@@ -100,6 +101,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   let debug = false;
   let listenFds = false;
   let graceMs = 5000;
+  let identPort: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string | undefined => argv[++i];
@@ -113,6 +115,15 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
       case '--hosts-deny': denyFile = v() ?? denyFile; break;
       case '--check': check = true; break;
       case '--listen-fds': listenFds = true; break;
+      case '--ident-port': {
+        const p = Number(v());
+        if (!Number.isInteger(p) || p < 1 || p > 65535) {
+          io.error(`dk inetd: --ident-port takes a port number, not '${argv[i]}'\n`);
+          return 1;
+        }
+        identPort = p;
+        break;
+      }
       case '--grace': {
         const g = Number(v());
         if (!(g >= 0)) {
@@ -152,7 +163,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   closeOnExecInherited();
   // connections go to syslog (or the services' log files); -d also shows them here
   const events = new ConnLogger({ syslogPath: syslogSocket, stderr: debug ? log : undefined });
-  const d = new Inetd({ wrappers: first.wrappers, log, events, listenFds });
+  const d = new Inetd({ wrappers: first.wrappers, log, events, listenFds, identPort });
   await d.apply(first.services);
   if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
   return new Promise<number>((resolve) => {

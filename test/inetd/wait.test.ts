@@ -241,7 +241,7 @@ test('what a server gets: only its socket on 0-2 (and 3 with LISTEN_FDS), initgr
   await stopInetd(d);
 });
 
-test('banners, redirect, access_times and max_load', async () => {
+test('banners, USERID from the identd, redirect, access_times and max_load', async () => {
   const h = new Date().getHours();
   const hh = (n: number) => `${String((n + 24) % 24).padStart(2, '0')}`;
   const echo = (name: string, attrs: Record<string, string>) => service(name, { type: 'INTERNAL UNLISTED', socket_type: 'stream', wait: 'no', id: name, ...attrs });
@@ -249,21 +249,26 @@ test('banners, redirect, access_times and max_load', async () => {
   const target = net.createServer((c) => c.end('from the target\n'));
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   const tport = (target.address() as net.AddressInfo).port;
+  // the client host's identd (RFC 1413), on a port of its own instead of 113
+  const identd = net.createServer((c) => c.once('data', (q) => c.end(`${q.toString().trim()} : USERID : UNIX : alice\r\n`)));
+  await new Promise<void>((r) => identd.listen(0, '127.0.0.1', r));
+  const identPort = (identd.address() as net.AddressInfo).port;
   try {
     const highLoad = loadavg()[0] >= 0.01;
     const d = await startInetd(
       [
         // internal services are named after what they do; ids tell them apart
-        echo('echo', { id: 'bannered', banner: f('banner'), banner_success: f('banner-ok') }),
+        echo('echo', { id: 'bannered', banner: f('banner'), banner_success: f('banner-ok'), log_on_success: 'HOST USERID' }),
         echo('echo', { id: 'now', access_times: `${hh(h - 1)}:00-${hh(h + 1)}:59` }),
         echo('echo', { id: 'later', access_times: `${hh(h + 3)}:00-${hh(h + 4)}:00`, banner_fail: f('banner-fail') }),
         echo('echo', { id: 'loaded', max_load: '0.001' }),
         service('relay', { socket_type: 'stream', wait: 'no', redirect: `127.0.0.1 ${tport}` }),
       ].join(''),
-      [],
+      ['--ident-port', String(identPort)],
       5,
     );
     assert.equal(await ask(d.port('bannered'), 'ping\n'), 'hello from the banner\nwelcome\nping\n');
+    await until(() => /USERID: bannered UNIX :alice/.test(d.err()), 'the user the identd named, logged');
     assert.equal(await ask(d.port('now'), 'in time\n'), 'in time\n');
     assert.equal(await ask(d.port('later'), 'too early\n'), 'go away\n');
     await until(() => /FAIL: later outside access_times/.test(d.err()), 'the refusal logged');
@@ -275,6 +280,7 @@ test('banners, redirect, access_times and max_load', async () => {
     await stopInetd(d);
   } finally {
     target.close();
+    identd.close();
   }
 });
 

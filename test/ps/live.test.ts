@@ -24,7 +24,21 @@ function ours(listing: string, pids: Set<number>): string {
   const at = head.findIndex((h) => h === 'PID' || h === 'PROCESS');
   assert.ok(at >= 0, `no PID column in ${lines[0]}`);
   const kept = lines.slice(1).filter((l) => pids.has(Number(l.trim().split(/\s+/)[at])));
-  return [lines[0], ...kept].join('\n');
+  return [lines[0], ...forestFromOurRoot(lines[0], kept)].join('\n');
+}
+
+/**
+ * In a forest, the bars left of our shallowest process belong to its
+ * ancestors' later siblings: other test files that the parallel runner
+ * starts and ends between the two listings. Only the tree from our
+ * processes down is compared.
+ */
+function forestFromOurRoot(header: string, rows: string[]): string[] {
+  const cmd = Math.max(header.lastIndexOf('CMD'), header.lastIndexOf('COMMAND'));
+  const marks = rows.map((r) => r.indexOf('\\_ ', cmd)).filter((i) => i >= 0);
+  if (cmd < 0 || !marks.length) return rows;
+  const root = Math.min(...marks);
+  return rows.map((r) => r.slice(0, cmd) + r.slice(cmd, root).replaceAll('|', ' ') + r.slice(root));
 }
 
 const WHOLE_SYSTEM: string[][] = [

@@ -11,7 +11,8 @@ import { facilityCode, severityCode } from '../../syslog/protocol/pri.js';
 import type { ServiceConfig } from '../config/service.js';
 
 export interface ConnEvent {
-  kind: 'start' | 'exit' | 'fail';
+  /** userid: the RFC 1413 answer, logged on a line of its own */
+  kind: 'start' | 'exit' | 'fail' | 'userid';
   svc: ServiceConfig;
   pid?: number;
   host?: string;
@@ -19,6 +20,8 @@ export interface ConnEvent {
   signal?: string | null;
   durationMs?: number;
   reason?: string;
+  /** userid: "OPSYS :user" or the identd's error */
+  userid?: string;
 }
 
 /** inetd.conf services, which have no log_on_* lines, log everything */
@@ -38,6 +41,8 @@ export function formatEvent(e: ConnEvent): string {
     if (ok.includes('EXIT')) parts.push(e.signal ? `signal=${e.signal}` : `status=${e.status ?? 0}`);
     if (ok.includes('PID') && e.pid !== undefined) parts.push(`pid=${e.pid}`);
     if (ok.includes('DURATION') && e.durationMs !== undefined) parts.push(`duration=${Math.round(e.durationMs / 1000)}(sec)`);
+  } else if (e.kind === 'userid') {
+    parts.push(`USERID: ${e.svc.id} ${e.userid ?? ''}`.trimEnd());
   } else {
     parts.push(`FAIL: ${e.svc.id} ${e.reason ?? ''}`.trimEnd());
     if (fail.includes('HOST') && e.host) parts.push(`from=${e.host}`);

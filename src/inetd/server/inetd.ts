@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { closeFd, dropDatagram, peekSender, rawListen, type RawSocket } from '../../sys/rawsocket.js';
 import { Readiness } from '../../sys/readiness.js';
+import { ident } from '../access/ident.js';
 import { hostsAccess, matchClient, type WrapperRule } from '../access/tcpwrappers.js';
 import { parseAccessTimes, withinAccessTimes } from '../access/times.js';
 import type { ServiceConfig } from '../config/service.js';
@@ -30,6 +31,8 @@ export interface InetdOptions {
   events: ConnLogger;
   /** pass every spawned server its socket as fd 3 with LISTEN_FDS=1 too (xinetd: flags = LISTEN_FDS) */
   listenFds?: boolean;
+  /** where clients' identd listens (113; tests point elsewhere) */
+  identPort?: number;
 }
 
 /** inetd's guard against a wait-mode server that exits without taking its datagram or connection */
@@ -233,6 +236,7 @@ export class Inetd {
     const banner = readBanner(svc.banner);
     const refuse = (reason: string) => {
       this.o.events.log({ kind: 'fail', svc, reason, host: addr });
+      if (svc.logOnFailure?.includes('USERID')) this.logUserid(svc, c, addr);
       const text = Buffer.concat([banner, readBanner(svc.bannerFail)]);
       if (text.length) c.end(text, () => c.destroy());
       else c.destroy();
@@ -242,6 +246,7 @@ export class Inetd {
     const v = l.limits.begin(addr);
     if (!v.ok) return refuse(v.reason);
     const done = once(() => l.limits.end(addr));
+    if (svc.logOnSuccess?.includes('USERID')) this.logUserid(svc, c, addr);
     const go = () => {
       if (svc.redirect) return this.redirect(svc, c, addr, done);
       if (svc.internal) return this.internalStream(svc.internal, c, done);
@@ -251,6 +256,15 @@ export class Inetd {
     // the banner must be on the wire before the connection changes hands
     if (text.length) c.write(text, () => go());
     else go();
+  }
+
+  /** USERID: the client host's identd is asked in parallel; the server does not wait for it. */
+  private logUserid(svc: ServiceConfig, c: net.Socket, addr: string): void {
+    const [rp, lp] = [c.remotePort, c.localPort];
+    if (rp === undefined || lp === undefined) return;
+    void ident(addr, rp, lp, { port: this.o.identPort }).then((a) =>
+      this.o.events.log({ kind: 'userid', svc, host: addr, userid: !a ? 'no answer' : 'error' in a ? `ERROR ${a.error}` : `${a.os} :${a.user}` }),
+    );
   }
 
   /** xinetd's redirect: the connection is relayed to another host and port. */
