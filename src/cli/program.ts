@@ -10,6 +10,8 @@ import { SYSLOGD_HELP } from '../syslog/run.js';
 import { LOGGER_HELP } from '../syslog/logger.js';
 import { LOGS_HELP } from '../logs/run.js';
 import { INETD_HELP } from '../inetd/run.js';
+import { RPCBIND_HELP } from '../rpcbind/run.js';
+import { RPCINFO_USAGE } from '../rpcinfo/run.js';
 
 declare const DK_VERSION: string | undefined;
 const VERSION = typeof DK_VERSION === 'string' ? DK_VERSION : '0.0.0-dev';
@@ -37,6 +39,8 @@ export function program(tools: Record<string, (argv: string[]) => number | Promi
   passthrough('logger', 'send a message to syslogd (util-linux logger options)', LOGGER_HELP);
   passthrough('syslogd', 'the system log daemon: /dev/log, UDP, TCP, syslog.conf rules', SYSLOGD_HELP);
   passthrough('inetd', 'the super-server: inetd.conf or xinetd.conf, TCP wrappers, internal services', INETD_HELP);
+  passthrough('rpcbind', 'the ONC RPC port mapper (portmap v2, rpcbind v3/v4), safe defaults', RPCBIND_HELP);
+  passthrough('rpcinfo', 'ask a port mapper what is registered; ping RPC services (Debian rpcinfo compatible)', RPCINFO_USAGE);
   passthrough('logs', 'read the log store (journalctl-like: -f -n -S -U -p -t -g -o)', LOGS_HELP);
   passthrough('top', 'display processes, batch mode compatible with procps-ng top', TOP_HELP);
   passthrough('lsof', 'list open files (lsof 4.95 compatible)', LSOF_HELP);

@@ -13,6 +13,7 @@ export interface Libc {
   listen: Fn<[number, number], number>;
   setsockopt: Fn<[number, number, number, Buffer, number], number>;
   getsockname: Fn<[number, Buffer, Buffer], number>;
+  getsockopt: Fn<[number, number, number, Buffer, Buffer], number>;
   recvfrom: Fn<[number, Buffer, number, number, Buffer, Buffer], number>;
   inet_pton: Fn<[number, string, Buffer], number>;
   send: Fn<[number, Buffer, number, number], number>;
@@ -42,6 +43,7 @@ export function loadLibc(): Libc {
     listen: f('int listen(int fd, int backlog)'),
     setsockopt: f('int setsockopt(int fd, int level, int name, void *val, uint32_t len)'),
     getsockname: f('int getsockname(int fd, _Out_ void *addr, _Inout_ void *len)'),
+    getsockopt: f('int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ void *len)'),
     recvfrom: f('long recvfrom(int fd, _Out_ void *buf, size_t len, int flags, _Out_ void *addr, _Inout_ void *alen)'),
     inet_pton: f('int inet_pton(int af, const char *src, _Out_ void *dst)'),
     send: f('long send(int fd, void *buf, size_t len, int flags)'),

@@ -1,0 +1,127 @@
+/**
+ * dk rpcbind [-adfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR]
+ * The port mapper: programs register their addresses, clients ask for
+ * them. Options as Debian's rpcbind 1.2.6 (where -h works), plus -p for a
+ * port other than 111 and -r to allow remote calls, which are off.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { SyslogClient, LOG_DAEMON, LOG_PID, LOG_INFO } from '../syslog/client.js';
+import type { Rpcb } from '../rpc/pmap.js';
+import { PortMapper } from './procs.js';
+import { Registry } from './registry.js';
+import { forwardToLocal, RpcbindServer } from './server.js';
+import { Stats } from './stats.js';
+
+export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR]
+
+  -h ADDR          answer UDP on this address (repeatable; 127.0.0.1 and ::1 are added)
+  -p PORT          port for UDP and TCP (default 111)
+  -f               stay in the foreground;  -d  foreground, and log to stderr
+  -i               accept SET/UNSET from other hosts (default: this host only)
+  -l               log every SET and UNSET
+  -r               forward CALLIT/INDIRECT to local services (default: refused)
+  -w               warm start: registrations saved at the last exit come back
+  --socket PATH    the local socket (default /run/rpcbind.sock; "none" for none)
+  --state-dir DIR  where -w state lives (default /run/rpcbind)
+Signals: TERM and INT save the registrations and stop.
+`;
+
+export interface RpcbindIO {
+  write(s: string): void;
+  error(s: string): void;
+}
+
+const STATE_FILE = 'dk-rpcbind.json';
+
+export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number> {
+  const o = { hosts: [] as string[], port: 111, foreground: false, debug: false, insecure: false, logCalls: false, remote: false, warm: false, socket: '/run/rpcbind.sock', stateDir: '/run/rpcbind' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`option '${a}' needs a value`);
+      return x;
+    };
+    try {
+      if (a === '-h') o.hosts.push(v());
+      else if (a === '-p') {
+        o.port = Number(v());
+        if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`bad port '${argv[i]}'`);
+      } else if (a === '--socket') o.socket = v();
+      else if (a === '--state-dir') o.stateDir = v();
+      else if (a === '--help') {
+        io.write(RPCBIND_HELP);
+        return 0;
+      } else if (/^-[adfilrw]+$/.test(a)) {
+        for (const c of a.slice(1)) {
+          if (c === 'd') o.debug = o.foreground = true;
+          if (c === 'f') o.foreground = true;
+          if (c === 'i') o.insecure = true;
+          if (c === 'l') o.logCalls = true;
+          if (c === 'r') o.remote = true;
+          if (c === 'w') o.warm = true;
+        }
+      } else throw new Error(`unknown option '${a}' (see 'dk rpcbind --help')`);
+    } catch (e) {
+      io.error(`dk rpcbind: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (!o.foreground) {
+    const child = spawn(process.execPath, [process.argv[1], 'rpcbind', ...argv, '-f'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    return 0;
+  }
+  const syslog = o.debug ? undefined : new SyslogClient({ ident: 'dk-rpcbind', option: LOG_PID, facility: LOG_DAEMON });
+  const log = (line: string) => (o.debug ? io.error(`${line}\n`) : syslog?.syslog(LOG_DAEMON | LOG_INFO, line));
+  const registry = new Registry();
+  const pm = new PortMapper(registry, new Stats(), { insecure: o.insecure, remoteCalls: o.remote, forward: forwardToLocal, log: o.logCalls || o.debug ? log : undefined });
+  const socketPath = o.socket === 'none' ? undefined : o.socket;
+  const start = async (ipv6: boolean) => {
+    const srv = new RpcbindServer(pm, { port: o.port, udpHosts: o.hosts, socketPath, ipv6, log });
+    await srv.start();
+    return srv;
+  };
+  let server: RpcbindServer;
+  try {
+    server = await start(true);
+  } catch (e) {
+    // a host without IPv6 still gets IPv4 and the local socket
+    if (!/EAFNOSUPPORT|EADDRNOTAVAIL/.test((e as Error).message)) {
+      io.error(`dk rpcbind: cannot listen: ${(e as Error).message}\n`);
+      return 1;
+    }
+    server = await start(false);
+  }
+  const state = join(o.stateDir, STATE_FILE);
+  if (o.warm) {
+    try {
+      const saved = JSON.parse(fs.readFileSync(state, 'utf8')) as Rpcb[];
+      let n = 0;
+      for (const b of saved) if (b.prog !== 100000 && registry.set(b)) n++;
+      log(`dk rpcbind: warm start: ${n} registrations from ${state}`);
+    } catch (e) {
+      log(`dk rpcbind: warm start: nothing usable in ${state} (${(e as Error).message})`);
+    }
+  }
+  log(`dk rpcbind: listening on port ${o.port}${socketPath ? ` and ${socketPath}` : ''}`);
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      try {
+        fs.mkdirSync(o.stateDir, { recursive: true });
+        fs.writeFileSync(state, JSON.stringify(registry.all().filter((b) => b.prog !== 100000)));
+      } catch (e) {
+        log(`dk rpcbind: cannot save ${state}: ${(e as Error).message}`);
+      }
+      void server.stop().then(() => {
+        syslog?.closelog();
+        resolve(0);
+        setImmediate(() => process.exit(0));
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
