@@ -82,8 +82,14 @@ export class PortMapper {
     private readonly o: ProcOptions = {},
   ) {}
 
-  /** The encoded reply to one message, or undefined when none must be sent. */
-  async handle(msg: Buffer, ctx: CallContext): Promise<Buffer | undefined> {
+  /**
+   * The encoded reply to one message, or undefined when none must be sent.
+   * Synchronous except for forwarded remote calls: a promise per datagram
+   * costs a tenth of the throughput at 100k calls/s.
+   */
+  handle(msg: Buffer, ctx: CallContext): Buffer | undefined | Promise<Buffer | undefined> {
+    const fast = this.getportFast(msg);
+    if (fast) return fast;
     const m = decodeMessage(msg);
     if ('error' in m) {
       const h = peekCallHeader(msg);
@@ -95,12 +101,42 @@ export class PortMapper {
     if (m.vers < 2 || m.vers > 4) return encodeReply({ xid: m.xid, kind: 'accepted', verf: NULL_AUTH, stat: AcceptStat.PROG_MISMATCH, low: 2, high: 4 });
     this.stats.call(m.vers, m.proc);
     try {
-      const r = m.vers === 2 ? await this.v2(m, ctx) : await this.v34(m, ctx);
-      return r && encodeReply(r);
+      const r = m.vers === 2 ? this.v2(m, ctx) : this.v34(m, ctx);
+      return r instanceof Promise ? r.then((x) => x && encodeReply(x)) : r && encodeReply(r);
     } catch (e) {
       if (e instanceof XdrError) return encodeReply(fail(m, AcceptStat.GARBAGE_ARGS));
       throw e;
     }
+  }
+
+  /**
+   * PMAPPROC_GETPORT, the call clients make most, read and answered from
+   * the bytes without building the message objects (the same checks and
+   * statistics as the general path, which takes anything unusual).
+   */
+  getportFast(b: Buffer): Buffer | undefined {
+    if (b.length < 56 || b.readUInt32BE(4) !== 0 || b.readUInt32BE(8) !== 2 || b.readUInt32BE(12) !== PMAP_PROG || b.readUInt32BE(16) !== 2 || b.readUInt32BE(20) !== PMAPPROC.GETPORT) return undefined;
+    const credLen = b.readUInt32BE(28);
+    if (credLen > 400 || credLen % 4) return undefined;
+    const v = 32 + credLen;
+    if (b.length < v + 8 + 16) return undefined;
+    const verfLen = b.readUInt32BE(v + 4);
+    if (verfLen > 400 || verfLen % 4 || b.length !== v + 8 + verfLen + 16) return undefined;
+    const a = v + 8 + verfLen;
+    const prog = b.readUInt32BE(a);
+    const vers = b.readUInt32BE(a + 4);
+    const netid = netidOfProt(b.readUInt32BE(a + 8));
+    if (!netid) return undefined;
+    this.stats.call(2, PMAPPROC.GETPORT);
+    const hit = this.registry.find(prog, vers, netid, true);
+    const port = hit ? portOf(hit) : 0;
+    this.stats.lookup(2, prog, vers, netid, port !== 0);
+    // xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS, port
+    const out = Buffer.allocUnsafe(28).fill(0);
+    out.writeUInt32BE(b.readUInt32BE(0), 0);
+    out.writeUInt32BE(1, 4);
+    out.writeUInt32BE(port, 24);
+    return out;
   }
 
   private mayChange(call: Call, ctx: CallContext, what: string): boolean {
@@ -109,7 +145,7 @@ export class PortMapper {
     return false;
   }
 
-  private async v2(call: Call, ctx: CallContext): Promise<Reply | undefined> {
+  private v2(call: Call, ctx: CallContext): Reply | undefined | Promise<Reply | undefined> {
     const r = new XdrReader(call.args);
     const owner = ownerOf(ctx.uid);
     switch (call.proc) {
@@ -153,7 +189,7 @@ export class PortMapper {
     }
   }
 
-  private async v34(call: Call, ctx: CallContext): Promise<Reply | undefined> {
+  private v34(call: Call, ctx: CallContext): Reply | undefined | Promise<Reply | undefined> {
     const v = call.vers;
     const r = new XdrReader(call.args);
     const owner = ownerOf(ctx.uid);
