@@ -14,7 +14,7 @@ import { Registry } from './registry.js';
 import { forwardToLocal, RpcbindServer } from './server.js';
 import { Stats } from './stats.js';
 
-export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR]
+export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR] [--rate N]
 
   -h ADDR          answer UDP on this address (repeatable; 127.0.0.1 and ::1 are added)
   -p PORT          port for UDP and TCP (default 111)
@@ -25,6 +25,7 @@ export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] 
   -w               warm start: registrations saved at the last exit come back
   --socket PATH    the local socket (default /run/rpcbind.sock; "none" for none)
   --state-dir DIR  where -w state lives (default /run/rpcbind)
+  --rate N         calls per second answered per remote address (default 2000; this host: no limit)
 Signals: TERM and INT save the registrations and stop.
 `;
 
@@ -36,7 +37,7 @@ export interface RpcbindIO {
 const STATE_FILE = 'dk-rpcbind.json';
 
 export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number> {
-  const o = { hosts: [] as string[], port: 111, foreground: false, debug: false, insecure: false, logCalls: false, remote: false, warm: false, socket: '/run/rpcbind.sock', stateDir: '/run/rpcbind' };
+  const o = { hosts: [] as string[], port: 111, foreground: false, debug: false, insecure: false, logCalls: false, remote: false, warm: false, socket: '/run/rpcbind.sock', stateDir: '/run/rpcbind', rate: 2000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -51,6 +52,10 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
         if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`bad port '${argv[i]}'`);
       } else if (a === '--socket') o.socket = v();
       else if (a === '--state-dir') o.stateDir = v();
+      else if (a === '--rate') {
+        o.rate = Number(v());
+        if (!Number.isInteger(o.rate) || o.rate < 1) throw new Error(`bad rate '${argv[i]}'`);
+      }
       else if (a === '--help') {
         io.write(RPCBIND_HELP);
         return 0;
@@ -80,7 +85,7 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
   const pm = new PortMapper(registry, new Stats(), { insecure: o.insecure, remoteCalls: o.remote, forward: forwardToLocal, log: o.logCalls || o.debug ? log : undefined });
   const socketPath = o.socket === 'none' ? undefined : o.socket;
   const start = async (ipv6: boolean) => {
-    const srv = new RpcbindServer(pm, { port: o.port, udpHosts: o.hosts, socketPath, ipv6, log });
+    const srv = new RpcbindServer(pm, { port: o.port, udpHosts: o.hosts, socketPath, ipv6, log, rate: o.rate });
     await srv.start();
     return srv;
   };

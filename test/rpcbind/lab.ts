@@ -9,8 +9,8 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { rpcCall, type CallResult } from '../../src/rpc/client.js';
-import { decodeMessage, encodeAuthSys, encodeCall, NULL_AUTH } from '../../src/rpc/message.js';
-import { writeRmtCallArgs, writeRpcb } from '../../src/rpc/pmap.js';
+import { decodeMessage, encodeAuthSys, encodeCall, encodeReply, NULL_AUTH } from '../../src/rpc/message.js';
+import { writeMapping, writeRmtCallArgs, writeRpcb } from '../../src/rpc/pmap.js';
 import { encodeRecord } from '../../src/rpc/record.js';
 import { XdrReader, XdrWriter } from '../../src/rpc/xdr.js';
 
@@ -125,6 +125,41 @@ try {
   out.hAddressed = statOf(await rpcCall({ kind: 'udp', host: '10.1.1.1', port: 1111 }, { prog: 100000, vers: 2, proc: 0 }));
   out.hLoopback = statOf(await rpcCall({ kind: 'udp', host: '127.0.0.1', port: 1111 }, { prog: 100000, vers: 2, proc: 0 }));
   out.hRunning = h.exitCode === null;
+
+  // the per-source rate: a burst from another host is answered only up to the limit
+  await startRpcbind(['-p', '1113', '--socket', 'none', '--rate', '50']);
+  const burst = await new Promise<number>((resolve) => {
+    const s = dgram.createSocket('udp4');
+    let answered = 0;
+    s.on('message', () => answered++);
+    s.bind(0, '10.1.1.1', () => {
+      for (let i = 0; i < 500; i++) s.send(encodeCall({ xid: 1000 + i, prog: 100000, vers: 2, proc: 0, cred: NULL_AUTH, verf: NULL_AUTH, args: Buffer.alloc(0) }), 1113, '127.0.0.1');
+      setTimeout(() => {
+        s.close();
+        resolve(answered);
+      }, 1500);
+    });
+  });
+  out.burstAnswered = burst;
+
+  // -r: CALLIT forwarded to a registered local service, which answers through rpcbind
+  const svc = dgram.createSocket('udp4');
+  svc.on('message', (m, r) => {
+    const c = decodeMessage(m);
+    if (!('error' in c) && c.type === 'call') svc.send(encodeReply({ xid: c.xid, kind: 'accepted', verf: NULL_AUTH, stat: 0, results: new XdrWriter().uint(4242).toBuffer() }), r.port, r.address);
+  });
+  await new Promise<void>((r) => svc.bind(0, '127.0.0.1', () => r()));
+  const svcPort = (svc.address() as { port: number }).port;
+  await startRpcbind(['-r', '-p', '1114', '--socket', 'none']);
+  const set = new XdrWriter();
+  writeMapping(set, { prog: 300010, vers: 1, prot: 17, port: svcPort });
+  out.rSet = boolOf(await rpcCall({ kind: 'udp', host: '127.0.0.1', port: 1114 }, { prog: 100000, vers: 2, proc: 1, args: set.toBuffer() }));
+  const fwd = await rpcCall({ kind: 'udp', host: '127.0.0.1', port: 1114 }, { prog: 100000, vers: 2, proc: 5, args: (() => { const w = new XdrWriter(); writeRmtCallArgs(w, { prog: 300010, vers: 1, proc: 7, args: Buffer.alloc(0) }); return w.toBuffer(); })() });
+  if ('reply' in fwd && fwd.reply.kind === 'accepted' && fwd.reply.stat === 0) {
+    const rr = new XdrReader(fwd.reply.results);
+    out.rForward = { port: rr.uint() === svcPort, result: new XdrReader(rr.opaque()).uint() };
+  } else out.rForward = statOf(fwd);
+  svc.close();
 } finally {
   for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');
 }

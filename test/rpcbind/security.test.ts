@@ -3,7 +3,7 @@
  * (unshare -rnm: private network and /run), with 10.1.1.1 on lo standing
  * for another host: remote SET refused, non-owner UNSET refused, CALLIT
  * and INDIRECT off, no UDP amplification, garbage survived, warm start,
- * and -h (which crashes rpcbind 1.2.6).
+ * -h (which crashes rpcbind 1.2.6), the per-source rate, and -r forwarding.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,6 +42,10 @@ test('security by default, and what rpcbind 1.2.6 gets wrong', (t) => {
     assert.equal(got.pmExited, null);
     assert.equal(got.warm, '127.0.0.1.39.18');
     assert.deepEqual([got.hAddressed, got.hLoopback, got.hRunning], [0, 0, true]);
+    // 500 calls in a burst from one other host, 50 a second allowed: at most a few seconds' worth answered
+    assert.ok(got.burstAnswered >= 50 && got.burstAnswered <= 150, String(got.burstAnswered));
+    assert.equal(got.rSet, true);
+    assert.deepEqual(got.rForward, { port: true, result: 4242 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
