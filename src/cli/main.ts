@@ -16,6 +16,7 @@ import { runSyslogd } from '../syslog/run.js';
 import { runLogger } from '../syslog/logger.js';
 import { runLogs } from '../logs/run.js';
 import { runInetd } from '../inetd/run.js';
+import { runDaemonize, runUpdate } from '../daemon/run.js';
 import { runRpcbind } from '../rpcbind/run.js';
 import { runRpcinfo } from '../rpcinfo/run.js';
 
@@ -59,6 +60,8 @@ export const TOOLS: Record<string, Tool> = {
   syslogd: (argv) => runSyslogd(argv, { write, error }),
   logs: (argv) => runLogs(argv, { write, error }),
   inetd: (argv) => runInetd(argv, { write, error }),
+  daemonize: (argv) => runDaemonize(argv, { write, error }),
+  update: (argv) => runUpdate(argv, { write, error }),
   rpcbind: (argv) => runRpcbind(argv, { write, error }),
   rpcinfo: (argv) => runRpcinfo(argv, { write, error }),
   logger: (argv) => runLogger(argv, { write, error, stdin: () => new Promise((res) => { let s = ''; process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => (s += d)); process.stdin.on('end', () => res(s)); }) }),
