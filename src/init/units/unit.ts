@@ -1,0 +1,207 @@
+/**
+ * The unit subset dk init runs, typed: .service, .target and .socket
+ * files read as systemd reads them. Every key it does not know is a
+ * warning naming file and line (never silently ignored); a value it cannot
+ * use is a problem, and such a unit is not started.
+ */
+import { parseTimespan, parseUnitText, splitCommand, type Entry } from './unitfile.js';
+
+export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify';
+export type RestartPolicy = 'no' | 'on-failure' | 'always';
+
+export interface ExecLine {
+  argv: string[];
+  /** "-" prefix: a failure of this command is not the unit's failure */
+  ignoreFailure: boolean;
+}
+
+export interface ServiceSettings {
+  type: ServiceType;
+  execStart: ExecLine[];
+  execStartPre: ExecLine[];
+  execStartPost: ExecLine[];
+  execStop: ExecLine[];
+  execReload: ExecLine[];
+  restart: RestartPolicy;
+  restartMs: number;
+  user?: string;
+  group?: string;
+  workingDirectory?: string;
+  environment: Record<string, string>;
+  environmentFiles: { path: string; optional: boolean }[];
+  pidFile?: string;
+  timeoutStartMs: number;
+  timeoutStopMs: number;
+  killMode: 'control-group' | 'process' | 'mixed' | 'none';
+  killSignal: string;
+  remainAfterExit: boolean;
+}
+
+export interface SocketSettings {
+  listenStream: string[];
+  listenDatagram: string[];
+  service?: string;
+}
+
+export interface Unit {
+  name: string;
+  kind: 'service' | 'target' | 'socket';
+  file: string;
+  description?: string;
+  requires: string[];
+  wants: string[];
+  after: string[];
+  before: string[];
+  conflicts: string[];
+  wantedBy: string[];
+  requiredBy: string[];
+  service?: ServiceSettings;
+  socket?: SocketSettings;
+}
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface LoadedUnit {
+  unit?: Unit;
+  problems: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+const UNIT_KEYS = new Set(['Description', 'Documentation', 'Requires', 'Wants', 'After', 'Before', 'Conflicts', 'DefaultDependencies']);
+const SERVICE_KEYS = new Set([
+  'Type', 'ExecStart', 'ExecStartPre', 'ExecStartPost', 'ExecStop', 'ExecReload', 'Restart', 'RestartSec', 'User', 'Group', 'WorkingDirectory',
+  'Environment', 'EnvironmentFile', 'PIDFile', 'TimeoutStartSec', 'TimeoutStopSec', 'TimeoutSec', 'KillMode', 'KillSignal', 'RemainAfterExit',
+  'StandardOutput', 'StandardError', 'NotifyAccess',
+]);
+const SOCKET_KEYS = new Set(['ListenStream', 'ListenDatagram', 'Service', 'Accept', 'SocketMode']);
+const INSTALL_KEYS = new Set(['WantedBy', 'RequiredBy', 'Alias', 'Also']);
+const SECTIONS: Record<string, Set<string>> = { Unit: UNIT_KEYS, Service: SERVICE_KEYS, Socket: SOCKET_KEYS, Install: INSTALL_KEYS };
+
+export function loadUnit(name: string, text: string, file: string): LoadedUnit {
+  const parsed = parseUnitText(text, file);
+  const problems: Diagnostic[] = [...parsed.problems];
+  const warnings: Diagnostic[] = [];
+  const kind = /\.service$/.test(name) ? 'service' : /\.target$/.test(name) ? 'target' : /\.socket$/.test(name) ? 'socket' : undefined;
+  if (!kind) return { problems: [{ file, line: 1, reason: `${name}: not a .service, .target or .socket unit` }], warnings };
+  for (const [section, entries] of parsed.sections) {
+    const known = SECTIONS[section];
+    for (const e of entries) {
+      if (!known) warnings.push({ file, line: e.line, reason: `unknown section [${section}]: '${e.key}' ignored` });
+      else if (!known.has(e.key)) warnings.push({ file, line: e.line, reason: `unknown key '${e.key}' in [${section}], ignored` });
+    }
+  }
+  const entries = (section: string, key: string): Entry[] => (parsed.sections.get(section) ?? []).filter((e) => e.key === key);
+  const last = (section: string, key: string): Entry | undefined => entries(section, key).at(-1);
+  /** a list key: words accumulate; an empty assignment resets */
+  const list = (section: string, key: string): string[] => {
+    let out: string[] = [];
+    for (const e of entries(section, key)) out = e.value === '' ? [] : [...out, ...e.value.split(/\s+/)];
+    return out;
+  };
+  const bad = (e: Entry, reason: string) => problems.push({ file, line: e.line, reason: `${e.key}=${e.value}: ${reason}` });
+  const unit: Unit = {
+    name,
+    kind,
+    file,
+    description: last('Unit', 'Description')?.value,
+    requires: list('Unit', 'Requires'),
+    wants: list('Unit', 'Wants'),
+    after: list('Unit', 'After'),
+    before: list('Unit', 'Before'),
+    conflicts: list('Unit', 'Conflicts'),
+    wantedBy: list('Install', 'WantedBy'),
+    requiredBy: list('Install', 'RequiredBy'),
+  };
+  if (kind === 'service') {
+    const exec = (key: string): ExecLine[] => {
+      let out: ExecLine[] = [];
+      for (const e of entries('Service', key)) {
+        if (e.value === '') {
+          out = [];
+          continue;
+        }
+        let v = e.value;
+        let ignoreFailure = false;
+        // prefixes: - (failure ignored); @ + ! : accepted as systemd does, meaning nothing more here
+        while (/^[-@+!:]/.test(v)) {
+          if (v[0] === '-') ignoreFailure = true;
+          v = v.slice(1);
+        }
+        const argv = splitCommand(v);
+        if ('error' in argv) bad(e, argv.error);
+        else if (!argv.length) bad(e, 'no command');
+        else if (!argv[0].startsWith('/')) bad(e, 'the command must be an absolute path');
+        else out.push({ argv, ignoreFailure });
+      }
+      return out;
+    };
+    const choice = <T extends string>(key: string, allowed: readonly T[], dflt: T): T => {
+      const e = last('Service', key);
+      if (!e) return dflt;
+      if ((allowed as readonly string[]).includes(e.value)) return e.value as T;
+      bad(e, `must be one of ${allowed.join(', ')}`);
+      return dflt;
+    };
+    const time = (keys: string[], dflt: number): number => {
+      for (const key of keys) {
+        const e = last('Service', key);
+        if (!e) continue;
+        const ms = parseTimespan(e.value);
+        if (ms === undefined) bad(e, 'not a time span (like 5s, 1min 30s, 250ms, infinity)');
+        else return ms;
+      }
+      return dflt;
+    };
+    const environment: Record<string, string> = {};
+    for (const e of entries('Service', 'Environment')) {
+      const words = splitCommand(e.value);
+      if ('error' in words) {
+        bad(e, words.error);
+        continue;
+      }
+      for (const w of words) {
+        const eq = w.indexOf('=');
+        if (eq <= 0) bad(e, `'${w}' is not NAME=VALUE`);
+        else environment[w.slice(0, eq)] = w.slice(eq + 1);
+      }
+    }
+    const bool = (key: string): boolean => /^(1|yes|true|on)$/i.test(last('Service', key)?.value ?? '');
+    const s: ServiceSettings = {
+      type: choice('Type', ['simple', 'exec', 'forking', 'oneshot', 'notify'] as const, 'simple'),
+      execStart: exec('ExecStart'),
+      execStartPre: exec('ExecStartPre'),
+      execStartPost: exec('ExecStartPost'),
+      execStop: exec('ExecStop'),
+      execReload: exec('ExecReload'),
+      restart: choice('Restart', ['no', 'on-failure', 'always'] as const, 'no'),
+      restartMs: time(['RestartSec'], 100),
+      user: last('Service', 'User')?.value,
+      group: last('Service', 'Group')?.value,
+      workingDirectory: last('Service', 'WorkingDirectory')?.value,
+      environment,
+      environmentFiles: entries('Service', 'EnvironmentFile').map((e) => ({ path: e.value.replace(/^-/, ''), optional: e.value.startsWith('-') })),
+      pidFile: last('Service', 'PIDFile')?.value,
+      timeoutStartMs: time(['TimeoutStartSec', 'TimeoutSec'], 90_000),
+      timeoutStopMs: time(['TimeoutStopSec', 'TimeoutSec'], 90_000),
+      killMode: choice('KillMode', ['control-group', 'process', 'mixed', 'none'] as const, 'control-group'),
+      killSignal: last('Service', 'KillSignal')?.value ?? 'SIGTERM',
+      remainAfterExit: bool('RemainAfterExit'),
+    };
+    if (!/^(SIG)?[A-Z0-9]+$/.test(s.killSignal)) bad(last('Service', 'KillSignal')!, 'not a signal name');
+    if (!s.execStart.length && s.type !== 'oneshot') problems.push({ file, line: 1, reason: `${name}: no ExecStart= (only Type=oneshot may go without)` });
+    if (s.execStart.length > 1 && s.type !== 'oneshot') problems.push({ file, line: entries('Service', 'ExecStart')[1].line, reason: `${name}: more than one ExecStart= is only for Type=oneshot` });
+    if (s.type === 'forking' && !s.pidFile) warnings.push({ file, line: 1, reason: `${name}: Type=forking without PIDFile=: the main process is guessed` });
+    unit.service = s;
+  }
+  if (kind === 'socket') {
+    unit.socket = { listenStream: list('Socket', 'ListenStream'), listenDatagram: list('Socket', 'ListenDatagram'), service: last('Socket', 'Service')?.value };
+    const accept = last('Socket', 'Accept');
+    if (accept && /^(1|yes|true|on)$/i.test(accept.value)) bad(accept, 'Accept=yes (a service instance per connection) is not supported; use dk inetd');
+    if (!unit.socket.listenStream.length && !unit.socket.listenDatagram.length) problems.push({ file, line: 1, reason: `${name}: no ListenStream= or ListenDatagram=` });
+  }
+  return { unit: problems.length ? undefined : unit, problems, warnings };
+}
