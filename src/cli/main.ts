@@ -17,6 +17,7 @@ import { runLogger } from '../syslog/logger.js';
 import { runLogs } from '../logs/run.js';
 import { runInetd } from '../inetd/run.js';
 import { runDaemonize, runUpdate } from '../daemon/run.js';
+import { runInit, runInitctl } from '../init/run.js';
 import { runRpcbind } from '../rpcbind/run.js';
 import { runRpcinfo } from '../rpcinfo/run.js';
 
@@ -62,6 +63,8 @@ export const TOOLS: Record<string, Tool> = {
   inetd: (argv) => runInetd(argv, { write, error }),
   daemonize: (argv) => runDaemonize(argv, { write, error }),
   update: (argv) => runUpdate(argv, { write, error }),
+  init: (argv) => runInit(argv, { write, error }),
+  initctl: (argv) => runInitctl(argv, { write, error }),
   rpcbind: (argv) => runRpcbind(argv, { write, error }),
   rpcinfo: (argv) => runRpcinfo(argv, { write, error }),
   logger: (argv) => runLogger(argv, { write, error, stdin: () => new Promise((res) => { let s = ''; process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => (s += d)); process.stdin.on('end', () => res(s)); }) }),

@@ -11,6 +11,7 @@ import { LOGGER_HELP } from '../syslog/logger.js';
 import { LOGS_HELP } from '../logs/run.js';
 import { INETD_HELP } from '../inetd/run.js';
 import { DAEMONIZE_HELP, UPDATE_HELP } from '../daemon/run.js';
+import { INIT_HELP, INITCTL_HELP } from '../init/run.js';
 import { RPCBIND_HELP } from '../rpcbind/run.js';
 import { RPCINFO_USAGE } from '../rpcinfo/run.js';
 
@@ -42,6 +43,8 @@ export function program(tools: Record<string, (argv: string[]) => number | Promi
   passthrough('inetd', 'the super-server: inetd.conf or xinetd.conf, TCP wrappers, internal services', INETD_HELP);
   passthrough('rpcbind', 'the ONC RPC port mapper (portmap v2, rpcbind v3/v4), safe defaults', RPCBIND_HELP);
   passthrough('rpcinfo', 'ask a port mapper what is registered; ping RPC services (Debian rpcinfo compatible)', RPCINFO_USAGE);
+  passthrough('init', 'the supervisor: units and SysV scripts, parallel boot, restarts, PID 1 or subreaper', INIT_HELP);
+  passthrough('initctl', 'talk to dk init: status, list, start, stop, restart, reload, isolate, poweroff', INITCTL_HELP);
   passthrough('daemonize', 'run a command as a daemon: setsid, double fork, locked pidfile, no terminal', DAEMONIZE_HELP);
   passthrough('update', 'the update daemon: sync(2) every 30 seconds', UPDATE_HELP);
   passthrough('logs', 'read the log store (journalctl-like: -f -n -S -U -p -t -g -o)', LOGS_HELP);

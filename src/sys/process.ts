@@ -18,6 +18,8 @@ interface Lib {
   signal: KFn;
   sigprocmask: KFn;
   execve: KFn;
+  prctl: KFn;
+  waitpid: KFn;
 }
 let lib: Lib | undefined;
 
@@ -36,6 +38,8 @@ function load(): Lib {
     signal: c.func('void *signal(int sig, void *handler)'),
     sigprocmask: c.func('int sigprocmask(int how, void *set, void *old)'),
     execve: c.func('int execve(const char *path, const char **argv, const char **envp)'),
+    prctl: c.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    waitpid: c.func('int waitpid(int pid, _Out_ int *status, int options)'),
   };
   return lib;
 }
@@ -89,4 +93,15 @@ export function execInPlace(path: string, argv: string[], env: NodeJS.ProcessEnv
   for (let sig = 1; sig < 32; sig++) if (sig !== 9 && sig !== 19) l.signal(sig, null);
   l.sigprocmask(2, Buffer.alloc(128), null); // SIG_SETMASK to the empty set
   l.execve(path, [...argv, null], [...Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`), null]);
+}
+
+/** Orphans of our descendants become our children (prctl PR_SET_CHILD_SUBREAPER). */
+export function becomeSubreaper(): boolean {
+  return load().prctl(36, 1, 0, 0, 0) === 0;
+}
+
+/** waitpid(pid, WNOHANG): the raw status when pid was reaped now, else undefined. */
+export function reapNow(pid: number): number | undefined {
+  const st = [0];
+  return load().waitpid(pid, st, 1) === pid ? st[0] : undefined;
 }

@@ -1,0 +1,168 @@
+/**
+ * The units of a system and their runners: loading unit directories (and
+ * SysV init.d scripts), booting a target in parallel (each unit starts as
+ * soon as everything it is ordered after has settled; a failed Requires
+ * fails its dependents), switching targets (isolate), and stopping in
+ * reverse order.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { findCycle, transaction } from './graph.js';
+import { UnitRunner, type RunnerHost, type UnitState } from './runner.js';
+import { lsbUnit, parseLsb } from './units/lsb.js';
+import { loadUnit, type Diagnostic, type Unit } from './units/unit.js';
+
+export interface UnitStatus {
+  name: string;
+  kind: string;
+  description?: string;
+  state: UnitState;
+  pid?: number;
+  result?: string;
+  status?: string;
+  retryAt?: number;
+}
+
+export class Manager {
+  readonly units = new Map<string, Unit>();
+  readonly runners = new Map<string, UnitRunner>();
+  readonly problems: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+  target: string | undefined;
+
+  constructor(private readonly host: RunnerHost) {}
+
+  /** Unit directories first (the first definition of a name wins), then init.d scripts not already defined. */
+  load(unitDirs: string[], sysvDirs: string[] = []): void {
+    for (const dir of unitDirs) {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(dir).sort();
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!/\.(service|target|socket)$/.test(name) || this.units.has(name)) continue;
+        const file = join(dir, name);
+        const r = loadUnit(name, fs.readFileSync(file, 'utf8'), file);
+        this.problems.push(...r.problems);
+        this.warnings.push(...r.warnings);
+        if (r.unit) this.add(r.unit);
+      }
+    }
+    for (const dir of sysvDirs) {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(dir).sort();
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const file = join(dir, name);
+        if (this.units.has(`${name}.service`) || name.startsWith('.') || !fs.statSync(file).isFile()) continue;
+        const r = parseLsb(fs.readFileSync(file, 'utf8'), file);
+        this.problems.push(...r.problems);
+        this.warnings.push(...r.warnings);
+        if (r.header) this.add(lsbUnit(file, r.header));
+      }
+    }
+  }
+
+  add(u: Unit): void {
+    this.units.set(u.name, u);
+    this.runners.set(u.name, new UnitRunner(u, this.host));
+  }
+
+  /** Starts target and what it pulls in; stops running units it does not need. Throws on a cycle. */
+  async isolate(target: string): Promise<{ failed: string[] }> {
+    if (!this.units.has(target)) throw new Error(`unit ${target} does not exist`);
+    const t = transaction(this.units, target);
+    const cycle = findCycle(t.after);
+    if (cycle) throw new Error(`ordering cycle: ${cycle.join(' -> ')}`);
+    for (const m of t.missing) if (m.hard) this.host.log(`dk init: ${m.from} requires ${m.name}, which does not exist`);
+    this.target = target;
+    const running = [...this.runners.values()].filter((r) => !t.units.has(r.unit.name) && r.state !== 'inactive').map((r) => r.unit.name);
+    await this.stopUnits(new Set(running));
+    return this.startUnits(t.units, t.after, new Set(t.missing.filter((m) => m.hard).map((m) => m.from)));
+  }
+
+  /** Parallel: each unit waits only for the units it is ordered after. */
+  private async startUnits(set: Set<string>, after: Map<string, Set<string>>, broken: Set<string>): Promise<{ failed: string[] }> {
+    const done = new Map<string, Promise<boolean>>();
+    const failed: string[] = [];
+    const go = (name: string): Promise<boolean> => {
+      let p = done.get(name);
+      if (p) return p;
+      p = (async () => {
+        const results = await Promise.all([...(after.get(name) ?? [])].map(go));
+        void results;
+        const u = this.units.get(name)!;
+        const hardFailed = u.requires.filter((d) => set.has(d) && this.runners.get(d)?.state === 'failed');
+        if (hardFailed.length || broken.has(name)) {
+          const r = this.runners.get(name)!;
+          r.result = `dependency failed: ${hardFailed.join(', ') || 'missing unit'}`;
+          r.state = 'failed';
+          this.host.log(`dk init: ${name}: failed (${r.result})`);
+          this.host.changed(r);
+          failed.push(name);
+          return false;
+        }
+        // socket-activated services start on their first client, not at boot
+        if (u.kind === 'service' && [...set].some((n) => this.units.get(n)?.kind === 'socket' && (this.units.get(n)!.socket?.service ?? n.replace(/\.socket$/, '.service')) === name) && !u.wantedBy.some((w) => set.has(w)) && !this.requiredBySomeone(name, set)) return true;
+        const ok = await this.runners.get(name)!.start();
+        if (!ok) failed.push(name);
+        return ok;
+      })();
+      done.set(name, p);
+      return p;
+    };
+    await Promise.all([...set].map(go));
+    return { failed };
+  }
+
+  private requiredBySomeone(name: string, set: Set<string>): boolean {
+    return [...set].some((n) => {
+      const u = this.units.get(n)!;
+      return u.kind !== 'socket' && (u.requires.includes(name) || u.wants.includes(name));
+    });
+  }
+
+  /** Reverse order: a unit stops after every unit ordered after it has stopped. */
+  async stopUnits(names: Set<string>): Promise<void> {
+    const done = new Map<string, Promise<void>>();
+    const dependents = (n: string) =>
+      [...names].filter((m) => {
+        const u = this.units.get(m)!;
+        return u.after.includes(n) || this.units.get(n)!.before.includes(m);
+      });
+    const go = (n: string): Promise<void> => {
+      let p = done.get(n);
+      if (p) return p;
+      p = (async () => {
+        await Promise.all(dependents(n).map(go));
+        await this.runners.get(n)!.stop();
+      })();
+      done.set(n, p);
+      return p;
+    };
+    await Promise.all([...names].map(go));
+  }
+
+  async stopAll(): Promise<void> {
+    await this.stopUnits(new Set([...this.runners.values()].filter((r) => r.state !== 'inactive').map((r) => r.unit.name)));
+  }
+
+  status(name?: string): UnitStatus[] {
+    const list = name ? [this.runners.get(name)].filter((r): r is UnitRunner => !!r) : [...this.runners.values()];
+    return list.map((r) => ({
+      name: r.unit.name,
+      kind: r.unit.kind,
+      description: r.unit.description,
+      state: r.state,
+      pid: r.mainPid,
+      result: r.result || undefined,
+      status: r.status || undefined,
+      retryAt: r.retryAt,
+    }));
+  }
+}

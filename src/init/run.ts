@@ -1,0 +1,234 @@
+/**
+ * dk init: the supervisor, as PID 1 (in a PID namespace or a container) or
+ * as a child subreaper for a tree of services; dk initctl talks to it.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { UnixLogSocket, forEachDatagram } from '../syslog/daemon/unixsock.js';
+import { UnixDatagramClient } from '../sys/unixdgram.js';
+import { becomeSubreaper, sync } from '../sys/process.js';
+import { ask, serveControl, type Request } from './control.js';
+import { Manager, type UnitStatus } from './manager.js';
+import { Reaper } from './reaper.js';
+import type { RunnerHost, UnitRunner } from './runner.js';
+
+export const INIT_HELP = `Usage: dk init [--units DIR]... [--sysv DIR]... [--target NAME] [--control SOCKET]
+               [--syslog-socket PATH] [--state-dir DIR] [--restart-cap SECS]
+
+  --units DIR      .service, .target and .socket files (repeatable; the first
+                   definition of a name wins). As PID 1 the default is
+                   /etc/dk/system, /etc/systemd/system, /lib/systemd/system
+  --sysv DIR       SysV scripts with LSB headers (PID 1 default: /etc/init.d)
+  --target NAME    multi-user (default) or rescue, or any .target; runlevels 1 and 3 too
+  --control PATH   dk initctl's socket (default STATE-DIR/control.sock)
+  --syslog-socket  where service output goes (default /dev/log; else the console)
+  --state-dir DIR  sockets (default /run/dk-init, or /tmp/dk-init-UID unprivileged)
+  --restart-cap S  longest wait between restarts, and the retry interval of a failed unit (default 30)
+Signals: TERM and INT stop every unit in reverse order, sync, and exit.
+`;
+
+export const INITCTL_HELP = `Usage: dk initctl [--control PATH] [--json] COMMAND [UNIT]
+
+  status [UNIT]   list             start UNIT      stop UNIT
+  restart UNIT    reload UNIT      isolate TARGET  poweroff | reboot
+`;
+
+export interface InitIO {
+  write(s: string): void;
+  error(s: string): void;
+}
+
+const defaultStateDir = () => (process.getuid?.() === 0 ? '/run/dk-init' : `/tmp/dk-init-${process.getuid?.()}`);
+const TARGET_ALIASES: Record<string, string> = { '1': 'rescue.target', '3': 'multi-user.target', rescue: 'rescue.target', 'multi-user': 'multi-user.target', single: 'rescue.target' };
+
+export async function runInit(argv: string[], io: InitIO): Promise<number> {
+  const pid1 = process.pid === 1;
+  const units: string[] = [];
+  const sysv: string[] = [];
+  let target = 'multi-user.target';
+  let control: string | undefined;
+  let syslogSocket = '/dev/log';
+  let stateDir = defaultStateDir();
+  let capMs = 30_000;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => argv[++i] ?? '';
+    if (a === '--units') units.push(v());
+    else if (a === '--sysv') sysv.push(v());
+    else if (a === '--target') target = v();
+    else if (a === '--control') control = v();
+    else if (a === '--syslog-socket') syslogSocket = v();
+    else if (a === '--state-dir') stateDir = v();
+    else if (a === '--restart-cap') capMs = Number(v()) * 1000;
+    else if (a === '-h' || a === '--help') {
+      io.write(INIT_HELP);
+      return 0;
+    } else {
+      io.error(`dk init: unknown argument '${a}' (see 'dk init --help')\n`);
+      return 1;
+    }
+  }
+  if (!(capMs > 0)) {
+    io.error('dk init: --restart-cap takes seconds\n');
+    return 1;
+  }
+  target = TARGET_ALIASES[target] ?? (target.includes('.') ? target : `${target}.target`);
+  if (!units.length) {
+    if (!pid1) {
+      io.error('dk init: give the unit directories with --units DIR (defaults apply only as PID 1)\n');
+      return 1;
+    }
+    units.push('/etc/dk/system', '/etc/systemd/system', '/lib/systemd/system');
+    if (!sysv.length) sysv.push('/etc/init.d');
+  }
+  const log = (line: string) => io.error(`${line}\n`);
+  // never leave because of one mistake: as PID 1 that would take the system down
+  process.on('uncaughtException', (e) => log(`dk init: internal error: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => log(`dk init: internal error: ${(e as Error)?.stack ?? String(e)}`));
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+  control ??= join(stateDir, 'control.sock');
+  if (!pid1 && !becomeSubreaper()) log('dk init: cannot become a child subreaper; orphans go to PID 1');
+  const reaper = new Reaper();
+  const syslog = new UnixDatagramClient(syslogSocket);
+  const notifyPath = join(stateDir, 'notify.sock');
+  let manager: Manager;
+  const host: RunnerHost = {
+    reaper,
+    notifyPath,
+    restartCapMs: capMs,
+    burst: { count: 5, windowMs: 10_000 },
+    log,
+    changed: () => {},
+    output(unit, pid, line) {
+      const tag = unit.replace(/\.service$/, '');
+      // daemon.info, tagged with the unit: into syslog when one listens, else the console
+      if (!syslog.send(Buffer.from(`<30>${tag}[${pid}]: ${line}`))) io.error(`${tag}[${pid}]: ${line}\n`);
+    },
+  };
+  manager = new Manager(host);
+  manager.load(units, sysv);
+  for (const w of manager.warnings) log(`dk init: ${w.file}:${w.line}: ${w.reason}`);
+  for (const p of manager.problems) log(`dk init: ${p.file}:${p.line}: ${p.reason} (unit not loaded)`);
+  const notify = UnixLogSocket.open(notifyPath, 4096, (batch, count) =>
+    forEachDatagram(batch, count, (b, start, end, pid) => {
+      const text = b.toString('utf8', start, end);
+      for (const r of manager.runners.values()) if (r.notify(pid, text)) break;
+    }),
+  );
+  const settle = setInterval(() => manager.runners.forEach((r: UnitRunner) => r.settle()), 5000);
+  settle.unref();
+  let stopping: Promise<number> | undefined;
+  const shutdown = (why: string): Promise<number> =>
+    (stopping ??= (async () => {
+      log(`dk init: ${why}: stopping every unit`);
+      await manager.stopAll();
+      sync();
+      log('dk init: stopped, file systems synced');
+      server.close();
+      await notify.close();
+      reaper.close();
+      fs.rmSync(control!, { force: true });
+      return 0;
+    })());
+  const handle = async (req: Request): Promise<unknown> => {
+    const unit = req.unit && !req.unit.includes('.') ? `${req.unit}.service` : req.unit;
+    const runner = unit ? manager.runners.get(unit) : undefined;
+    const need = () => {
+      if (!runner) throw new Error(`unit ${req.unit ?? '(none)'} does not exist`);
+      return runner;
+    };
+    switch (req.cmd) {
+      case 'list':
+        return { target: manager.target, units: manager.status() };
+      case 'status':
+        return { target: manager.target, units: unit ? manager.status(need().unit.name) : manager.status() };
+      case 'start':
+        return { ok: await need().start(), units: manager.status(need().unit.name) };
+      case 'stop':
+        await need().stop();
+        return { ok: true, units: manager.status(need().unit.name) };
+      case 'restart':
+        await need().stop();
+        return { ok: await need().start(), units: manager.status(need().unit.name) };
+      case 'reload':
+        await need().reload();
+        return { ok: true };
+      case 'isolate': {
+        const t = TARGET_ALIASES[req.unit ?? ''] ?? (req.unit?.includes('.') ? req.unit : `${req.unit}.target`);
+        const r = await manager.isolate(t);
+        return { ok: r.failed.length === 0, failed: r.failed, target: t };
+      }
+      case 'poweroff':
+      case 'reboot':
+        setImmediate(() => void shutdown(req.cmd).then((c) => process.exit(c)));
+        return { ok: true };
+      default:
+        throw new Error(`unknown command '${req.cmd}'`);
+    }
+  };
+  const server = serveControl(control, handle, log);
+  log(`dk init: ${pid1 ? 'PID 1' : `subreaper (pid ${process.pid})`}, ${manager.units.size} units, control ${control}`);
+  try {
+    const t0 = performance.now();
+    const r = await manager.isolate(target);
+    log(`dk init: ${target} reached in ${(performance.now() - t0).toFixed(0)} ms${r.failed.length ? `; failed: ${r.failed.join(', ')}` : ''}`);
+  } catch (e) {
+    log(`dk init: cannot boot ${target}: ${(e as Error).message}`);
+  }
+  return new Promise<number>((resolve) => {
+    // handles of stopped services and sockets may linger in libuv: leave once everything is down
+    const stop = (sig: string) =>
+      void shutdown(sig).then((code) => {
+        resolve(code);
+        setImmediate(() => process.exit(code));
+      });
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+function table(units: UnitStatus[]): string {
+  const rows = units.map((u) => [u.name, u.state, u.pid ? String(u.pid) : '-', u.description ?? '']);
+  const w = [0, 1, 2].map((i) => Math.max(...[['UNIT', 'STATE', 'PID'][i], ...rows.map((r) => r[i])].map((x) => x.length)));
+  return [['UNIT', 'STATE', 'PID', 'DESCRIPTION'], ...rows].map((r) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`.trimEnd()).join('\n') + '\n';
+}
+
+export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
+  let control = join(defaultStateDir(), 'control.sock');
+  let json = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--control') control = argv[++i] ?? control;
+    else if (argv[i] === '--json') json = true;
+    else if (argv[i] === '-h' || argv[i] === '--help') {
+      io.write(INITCTL_HELP);
+      return 0;
+    } else rest.push(argv[i]);
+  }
+  const [cmd = 'list', unit] = rest;
+  if (['start', 'stop', 'restart', 'reload', 'isolate'].includes(cmd) && !unit) {
+    io.error(`dk initctl: ${cmd} needs a unit\n`);
+    return 1;
+  }
+  let r: Record<string, unknown>;
+  try {
+    r = await ask(control, { cmd, unit });
+  } catch (e) {
+    io.error(`dk initctl: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (json) io.write(`${JSON.stringify(r)}\n`);
+  if (r.error) {
+    if (!json) io.error(`dk initctl: ${String(r.error)}\n`);
+    return 1;
+  }
+  if (!json && Array.isArray(r.units)) {
+    const list = r.units as UnitStatus[];
+    if (cmd === 'status' && unit && list[0]) {
+      const u = list[0];
+      io.write(`${u.name} - ${u.description ?? ''}\n   State: ${u.state}${u.result ? ` (${u.result})` : ''}\n${u.pid ? `    Main PID: ${u.pid}\n` : ''}${u.status ? `    Status: ${u.status}\n` : ''}${u.retryAt ? `    Next try: in ${Math.max(0, Math.round((u.retryAt - Date.now()) / 1000))} s\n` : ''}`);
+    } else io.write(table(list));
+  }
+  if (!json && cmd === 'isolate') io.write(`${String(r.target)}${(r.failed as string[])?.length ? `: failed ${(r.failed as string[]).join(', ')}` : ' reached'}\n`);
+  return r.ok === false ? 1 : 0;
+}

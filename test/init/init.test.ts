@@ -1,0 +1,179 @@
+/**
+ * dk init with real child processes, unprivileged as a child subreaper:
+ * each readiness type, ordering, a failed requirement, a cycle, restart
+ * backoff on a crashing service (bounded: milliseconds of RestartSec),
+ * orphans reaped, initctl and its permission check, and a clean shutdown
+ * in reverse order. Then as PID 1 of a PID namespace.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DK, dk, run } from '../helpers/dk.js';
+import { until } from '../helpers/children.js';
+import { requirePeer } from '../helpers/peers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dk-init-'));
+chmodSync(dir, 0o755);
+const unitsDir = join(dir, 'units');
+const state = join(dir, 'state');
+const control = join(state, 'control.sock');
+mkdirSync(unitsDir);
+const unit = (name: string, text: string) => writeFileSync(join(unitsDir, name), text);
+let init: ChildProcess | undefined;
+let log = '';
+
+const ctl = (...args: string[]) => dk(['initctl', '--control', control, ...args]);
+const list = () => JSON.parse(ctl('--json', 'list').out) as { units: { name: string; state: string; pid?: number; result?: string; status?: string; retryAt?: number }[] };
+const stateOf = (name: string) => list().units.find((u) => u.name === name);
+
+before(async () => {
+  // sd_notify(3) in a few lines: READY=1 and a status on $NOTIFY_SOCKET
+  writeFileSync(join(dir, 'notify.py'), 'import os, socket, time\ntime.sleep(0.1)\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect(os.environ["NOTIFY_SOCKET"])\ns.send(b"STATUS=serving requests\\nREADY=1")\ntime.sleep(300)\n');
+  unit('multi-user.target', '[Unit]\nDescription=Multi-User System\n');
+  unit('base.service', '[Unit]\nDescription=simple\n[Service]\nExecStart=/bin/sh -c \'echo base says hello; exec sleep 300\'\n[Install]\nWantedBy=multi-user.target\n');
+  unit('notified.service', `[Unit]\nDescription=notify\nRequires=base.service\nAfter=base.service\n[Service]\nType=notify\nExecStart=/usr/bin/python3 ${join(dir, 'notify.py')}\n[Install]\nWantedBy=multi-user.target\n`);
+  unit('setup.service', '[Unit]\nDescription=oneshot\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStartPre=/bin/echo preparing\nExecStart=/bin/echo setup done\n[Install]\nWantedBy=multi-user.target\n');
+  unit('forked.service', `[Unit]\nDescription=forking\nAfter=setup.service\n[Service]\nType=forking\nPIDFile=${join(dir, 'forked.pid')}\nExecStart=${process.execPath} ${DK} daemonize --pidfile ${join(dir, 'forked.pid')} -- sleep 301\n[Install]\nWantedBy=multi-user.target\n`);
+  unit('execd.service', '[Unit]\nDescription=exec\nAfter=notified.service\n[Service]\nType=exec\nExecStart=/bin/sleep 302\nEnvironment=GREETING=hi\n[Install]\nWantedBy=multi-user.target\n');
+  unit('broken.service', '[Unit]\nDescription=fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n');
+  unit('needy.service', '[Unit]\nDescription=requires broken\nRequires=broken.service\nAfter=broken.service\n[Service]\nExecStart=/bin/sleep 303\n[Install]\nWantedBy=multi-user.target\n');
+  unit('crasher.service', '[Unit]\nDescription=crashes\n[Service]\nExecStart=/bin/sh -c \'exit 3\'\nRestart=on-failure\nRestartSec=40ms\n');
+  unit('orphans.service', '[Unit]\nDescription=leaves orphans\n[Service]\nType=oneshot\nExecStart=/bin/sh -c \'(sleep 0.3 &) ; (sleep 0.3 &) ; exit 0\'\n[Install]\nWantedBy=multi-user.target\n');
+  unit('strange.service', '[Unit]\nDescription=has an unknown key\nColour=blue\n[Service]\nExecStart=/bin/sleep 304\n');
+  unit('x.service', '[Unit]\nAfter=y.service\n[Service]\nExecStart=/bin/sleep 305\n');
+  unit('y.service', '[Unit]\nAfter=x.service\n[Service]\nExecStart=/bin/sleep 306\n');
+  unit('loop.target', '[Unit]\nWants=x.service y.service\n');
+  init = spawn(process.execPath, [DK, 'init', '--units', unitsDir, '--state-dir', state, '--syslog-socket', join(dir, 'nolog'), '--restart-cap', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  init.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  await until(() => /multi-user\.target reached/.test(log), 'multi-user.target', 20000);
+});
+
+after(async () => {
+  if (init && init.exitCode === null && init.signalCode === null) init.kill('SIGKILL');
+  for (const f of ['forked.pid']) {
+    try {
+      process.kill(Number(readFileSync(join(dir, f), 'utf8')), 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('dk init as a subreaper', () => {
+  test('every readiness type reaches active, in dependency order, with output tagged by unit', () => {
+    const u = Object.fromEntries(list().units.map((x) => [x.name, x]));
+    for (const n of ['base.service', 'notified.service', 'setup.service', 'forked.service', 'execd.service', 'multi-user.target']) assert.equal(u[n].state, 'active', `${n}: ${JSON.stringify(u[n])}`);
+    assert.equal(u['notified.service'].status, 'serving requests');
+    // the forking service's main process is the daemon the PIDFile names
+    assert.equal(u['forked.service'].pid, Number(readFileSync(join(dir, 'forked.pid'), 'utf8')));
+    assert.ok(log.indexOf('base.service: active') < log.indexOf('notified.service: starting'));
+    assert.ok(log.indexOf('notified.service: active') < log.indexOf('execd.service: starting'));
+    assert.match(log, /base\[\d+\]: base says hello/);
+    assert.match(log, /setup\[\d+\]: preparing\n(.|\n)*setup\[\d+\]: setup done/);
+    assert.match(log, /units\/strange\.service:3: unknown key 'Colour' in \[Unit\], ignored/);
+  });
+
+  test('a failed requirement fails its dependents; nothing else is touched', () => {
+    assert.equal(stateOf('broken.service')?.state, 'failed');
+    assert.deepEqual([stateOf('needy.service')?.state, stateOf('needy.service')?.result], ['failed', 'dependency failed: broken.service']);
+  });
+
+  test('orphans re-parented to dk init are reaped', async () => {
+    await until(() => (readFileSync(`/proc/${init!.pid}/task/${init!.pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/stat`, 'latin1').includes(') Z ');
+      } catch {
+        return false;
+      }
+    }).length === 0 && /orphans\.service: inactive \(finished\)/.test(log)), 'no zombies among dk init children');
+  });
+
+  test('a crashing service restarts with doubling delays, then is failed and tried again at the cap', async () => {
+    // a simple service is started once it runs; its crashes come after
+    assert.equal(ctl('start', 'crasher').code, 0);
+    await until(() => /crasher\.service: failed \(exited 3; 5 starts within 10 s, next try in 30 s\)/.test(log), 'the burst limit', 20000);
+    const delays = [...log.matchAll(/crasher\.service: auto-restart \(exited 3; restart in (\d+) ms\)/g)].map((m) => Number(m[1]));
+    assert.deepEqual(delays, [40, 80, 160, 320]);
+    const s = stateOf('crasher.service')!;
+    assert.equal(s.state, 'failed');
+    assert.ok(s.retryAt! - Date.now() > 20_000, 'the next try is scheduled at the cap');
+    assert.equal(ctl('stop', 'crasher').code, 0);
+    assert.equal(stateOf('crasher.service')?.retryAt, undefined);
+  });
+
+  test('an ordering cycle is refused with its path', () => {
+    const r = ctl('isolate', 'loop');
+    assert.equal(r.code, 1);
+    assert.equal(r.err, 'dk initctl: ordering cycle: x.service -> y.service -> x.service\n');
+  });
+
+  test('initctl: anyone may look, only root or the owner may change', (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to ask as nobody');
+    const asNobody = (...args: string[]) => run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, DK, 'initctl', '--control', control, ...args]);
+    assert.equal(asNobody('list').code, 0);
+    const r = asNobody('stop', 'base');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /permission denied/);
+    assert.equal(stateOf('base.service')?.state, 'active');
+  });
+
+  test('stop and start by hand; then TERM stops everything in reverse order, syncs, exits 0, leaves nothing', async () => {
+    assert.equal(ctl('stop', 'execd').code, 0);
+    assert.equal(stateOf('execd.service')?.state, 'inactive');
+    assert.equal(ctl('start', 'execd').code, 0);
+    const pids = list().units.filter((u) => u.pid).map((u) => u.pid!);
+    assert.ok(pids.length >= 4);
+    init!.kill('SIGTERM');
+    await until(() => init!.exitCode !== null, 'dk init to exit', 20000);
+    assert.equal(init!.exitCode, 0);
+    // dependents first: notified (after base) stops before base
+    assert.ok(log.indexOf('notified.service: inactive (stopped)') < log.indexOf('base.service: inactive (stopped)'), log);
+    assert.match(log, /file systems synced/);
+    for (const p of pids) assert.throws(() => process.kill(p, 0), `pid ${p} left behind`);
+  });
+});
+
+test('dk init as PID 1 of a PID namespace: boots, reaps orphans, powers off on request', (t) => {
+  if (!requirePeer(t, 'unshare', 'util-linux') || !requirePeer(t, 'python3', 'python3')) return;
+  const pdir = mkdtempSync(join(dir, 'pid1-'));
+  const units = join(pdir, 'units');
+  const ctlPath = join(pdir, 'state', 'control.sock');
+  const result = join(pdir, 'result.json');
+  mkdirSync(units);
+  writeFileSync(join(units, 'multi-user.target'), '[Unit]\nDescription=Multi-User\n');
+  // leaves an orphan behind every 20 ms: PID 1 must reap them all
+  writeFileSync(join(units, 'spawner.service'), "[Service]\nExecStart=/bin/sh -c 'while :; do (sleep 0.01 &); sleep 0.02; done'\n[Install]\nWantedBy=multi-user.target\n");
+  // the probe runs inside the namespace as a unit: it counts zombies whose parent is PID 1, then asks for poweroff
+  writeFileSync(join(pdir, 'probe.py'), [
+    'import json, os, socket, time',
+    'time.sleep(1.0)',
+    'zombies = 0',
+    'for pid in os.listdir("/proc"):',
+    '    if pid.isdigit():',
+    '        try:',
+    '            st = open(f"/proc/{pid}/stat").read().rsplit(") ", 1)[1].split()',
+    '            zombies += st[0] == "Z" and st[1] == "1"',
+    '        except OSError: pass',
+    'def ask(cmd):',
+    `    s = socket.socket(socket.AF_UNIX); s.connect(${JSON.stringify(ctlPath)})`,
+    '    s.sendall((json.dumps({"cmd": cmd}) + "\\n").encode()); return json.loads(s.makefile().readline())',
+    'units = {u["name"]: u["state"] for u in ask("list")["units"]}',
+    `open(${JSON.stringify(result)}, "w").write(json.dumps({"zombies": zombies, "units": units, "mypid": os.getpid()}))`,
+    'ask("poweroff")',
+    'time.sleep(30)',
+  ].join('\n'));
+  writeFileSync(join(units, 'probe.service'), `[Unit]\nAfter=spawner.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`);
+  // -r: in a user namespace, so no root is needed; -f: dk init is the namespace's PID 1
+  const r = spawnSync('unshare', ['-rpf', '--mount-proc', process.execPath, DK, 'init', '--units', units, '--state-dir', join(pdir, 'state'), '--syslog-socket', join(pdir, 'nolog')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /dk init: PID 1, 3 units/);
+  const got = JSON.parse(readFileSync(result, 'utf8')) as { zombies: number; units: Record<string, string> };
+  assert.equal(got.zombies, 0);
+  assert.deepEqual(got.units, { 'multi-user.target': 'active', 'probe.service': 'active', 'spawner.service': 'active' });
+  // poweroff stopped the units before PID 1 left
+  assert.match(r.stderr, /poweroff: stopping every unit(.|\n)*spawner\.service: inactive \(stopped\)(.|\n)*file systems synced/);
+});
