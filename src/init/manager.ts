@@ -7,6 +7,8 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { closeFd, rawListen } from '../sys/rawsocket.js';
+import { Readiness } from '../sys/readiness.js';
 import { findCycle, transaction } from './graph.js';
 import { UnitRunner, type RunnerHost, type UnitState } from './runner.js';
 import { lsbUnit, parseLsb } from './units/lsb.js';
@@ -29,8 +31,86 @@ export class Manager {
   readonly problems: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
   target: string | undefined;
+  /** socket activation: service -> the listening descriptors its .socket units hold */
+  private readonly sockets = new Map<string, number[]>();
+  private readonly ready = new Readiness();
 
-  constructor(private readonly host: RunnerHost) {}
+  constructor(private readonly host: RunnerHost) {
+    host.listenFds = (unit) => this.sockets.get(unit) ?? [];
+    const changed = host.changed;
+    // a socket-activated service that stopped is waited for on its sockets again
+    host.changed = (r) => {
+      changed(r);
+      if ((r.state === 'inactive' || r.state === 'failed') && this.sockets.has(r.unit.name)) this.arm(r.unit.name);
+    };
+  }
+
+  /** .socket: ListenStream/ListenDatagram ("PORT", "ADDR:PORT", "[V6]:PORT" or a path), held for the service. */
+  private listen(u: Unit): void {
+    const service = u.socket!.service ?? u.name.replace(/\.socket$/, '.service');
+    const fds: number[] = [];
+    try {
+      for (const [type, list] of [['stream', u.socket!.listenStream], ['dgram', u.socket!.listenDatagram]] as const)
+        for (const spec of list) {
+          if (spec.startsWith('/')) {
+            try {
+              if (fs.lstatSync(spec).isSocket()) fs.rmSync(spec);
+            } catch {
+              // nothing there
+            }
+            fds.push(rawListen({ type, host: spec, unix: true }).fd);
+            continue;
+          }
+          const m = /^(?:\[([^\]]+)\]:|([^:]+):)?(\d+)$/.exec(spec);
+          if (!m) throw new Error(`${u.name}: cannot listen on '${spec}'`);
+          fds.push(rawListen({ type, host: m[1] ?? m[2] ?? '::', port: Number(m[3]) }).fd);
+        }
+    } catch (e) {
+      for (const fd of fds) closeFd(fd);
+      throw e;
+    }
+    this.sockets.set(service, [...(this.sockets.get(service) ?? []), ...fds]);
+    this.arm(service);
+  }
+
+  /** Wait on the service's sockets; the first client starts it. */
+  private arm(service: string): void {
+    const r = this.runners.get(service);
+    const fds = this.sockets.get(service);
+    if (!r || !fds) return;
+    for (const fd of fds)
+      this.ready.watch(fd, () => {
+        for (const other of fds) this.ready.unwatch(other);
+        if (r.state === 'active' || r.state === 'starting') return;
+        this.host.log(`dk init: ${service}: activated by a client on its socket`);
+        void r.start();
+      });
+  }
+
+  private unlisten(u: Unit): void {
+    const service = u.socket!.service ?? u.name.replace(/\.socket$/, '.service');
+    for (const fd of this.sockets.get(service) ?? []) {
+      this.ready.unwatch(fd);
+      closeFd(fd);
+    }
+    this.sockets.delete(service);
+  }
+
+  /** Started by its socket rather than at boot: a .socket names it and nothing else pulls it in. */
+  private socketActivated(name: string, set: Set<string>): boolean {
+    let bySocket = false;
+    for (const n of set) {
+      const u = this.units.get(n)!;
+      if (u.kind === 'socket') bySocket ||= (u.socket?.service ?? n.replace(/\.socket$/, '.service')) === name;
+      else if (u.requires.includes(name) || u.wants.includes(name)) return false;
+    }
+    return bySocket && !this.units.get(name)!.wantedBy.some((w) => set.has(w));
+  }
+
+  close(): void {
+    for (const u of this.units.values()) if (u.kind === 'socket') this.unlisten(u);
+    this.ready.close();
+  }
 
   /** Unit directories first (the first definition of a name wins), then init.d scripts not already defined. */
   load(unitDirs: string[], sysvDirs: string[] = []): void {
@@ -108,7 +188,19 @@ export class Manager {
           return false;
         }
         // socket-activated services start on their first client, not at boot
-        if (u.kind === 'service' && [...set].some((n) => this.units.get(n)?.kind === 'socket' && (this.units.get(n)!.socket?.service ?? n.replace(/\.socket$/, '.service')) === name) && !u.wantedBy.some((w) => set.has(w)) && !this.requiredBySomeone(name, set)) return true;
+        if (u.kind === 'service' && this.socketActivated(name, set)) return true;
+        if (u.kind === 'socket' && !this.sockets.has(u.socket?.service ?? name.replace(/\.socket$/, '.service'))) {
+          try {
+            this.listen(u);
+          } catch (e) {
+            const r = this.runners.get(name)!;
+            r.result = (e as Error).message;
+            r.state = 'failed';
+            this.host.log(`dk init: ${name}: failed (${r.result})`);
+            failed.push(name);
+            return false;
+          }
+        }
         const ok = await this.runners.get(name)!.start();
         if (!ok) failed.push(name);
         return ok;
@@ -118,13 +210,6 @@ export class Manager {
     };
     await Promise.all([...set].map(go));
     return { failed };
-  }
-
-  private requiredBySomeone(name: string, set: Set<string>): boolean {
-    return [...set].some((n) => {
-      const u = this.units.get(n)!;
-      return u.kind !== 'socket' && (u.requires.includes(name) || u.wants.includes(name));
-    });
   }
 
   /** Reverse order: a unit stops after every unit ordered after it has stopped. */
@@ -141,6 +226,8 @@ export class Manager {
       p = (async () => {
         await Promise.all(dependents(n).map(go));
         await this.runners.get(n)!.stop();
+        const u = this.units.get(n)!;
+        if (u.kind === 'socket') this.unlisten(u);
       })();
       done.set(n, p);
       return p;

@@ -125,6 +125,7 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
       sync();
       log('dk init: stopped, file systems synced');
       server.close();
+      manager.close();
       await notify.close();
       reaper.close();
       fs.rmSync(control!, { force: true });

@@ -9,11 +9,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DK, dk, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-init-'));
 chmodSync(dir, 0o755);
@@ -29,7 +31,22 @@ const ctl = (...args: string[]) => dk(['initctl', '--control', control, ...args]
 const list = () => JSON.parse(ctl('--json', 'list').out) as { units: { name: string; state: string; pid?: number; result?: string; status?: string; retryAt?: number }[] };
 const stateOf = (name: string) => list().units.find((u) => u.name === name);
 
+let echoPort = 0;
+
 before(async () => {
+  echoPort = await freePort();
+  // socket activation: a server that accepts on the listening socket it is given as fd 3
+  writeFileSync(join(dir, 'activated.py'), [
+    'import os, socket',
+    's = socket.socket(fileno=3)',
+    'ok = os.environ.get("LISTEN_FDS") == "1" and os.environ.get("LISTEN_PID") == str(os.getpid())',
+    'while True:',
+    '    c, _ = s.accept()',
+    '    c.sendall(b"activated pid=%d listen_env=%s\\n" % (os.getpid(), str(ok).encode()))',
+    '    c.close()',
+  ].join('\n'));
+  unit('echo.socket', `[Unit]\nDescription=activation socket\n[Socket]\nListenStream=127.0.0.1:${echoPort}\n[Install]\nWantedBy=multi-user.target\n`);
+  unit('echo.service', `[Unit]\nDescription=socket-activated\n[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'activated.py')}\n`);
   // sd_notify(3) in a few lines: READY=1 and a status on $NOTIFY_SOCKET
   writeFileSync(join(dir, 'notify.py'), 'import os, socket, time\ntime.sleep(0.1)\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect(os.environ["NOTIFY_SOCKET"])\ns.send(b"STATUS=serving requests\\nREADY=1")\ntime.sleep(300)\n');
   unit('multi-user.target', '[Unit]\nDescription=Multi-User System\n');
@@ -75,6 +92,22 @@ describe('dk init as a subreaper', () => {
     assert.match(log, /base\[\d+\]: base says hello/);
     assert.match(log, /setup\[\d+\]: preparing\n(.|\n)*setup\[\d+\]: setup done/);
     assert.match(log, /units\/strange\.service:3: unknown key 'Colour' in \[Unit\], ignored/);
+  });
+
+  test('socket activation: the service starts on its first client and gets the socket as fd 3 with LISTEN_FDS/LISTEN_PID', async () => {
+    assert.equal(stateOf('echo.socket')?.state, 'active');
+    assert.equal(stateOf('echo.service')?.state, 'inactive');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(echoPort, '127.0.0.1');
+      let got = '';
+      c.on('data', (b) => (got += b));
+      c.on('close', () => resolve(got));
+      c.on('error', reject);
+    });
+    const pid = Number(/activated pid=(\d+) listen_env=True\n/.exec(answer)?.[1]);
+    assert.ok(pid > 0, answer);
+    assert.equal(stateOf('echo.service')?.pid, pid);
+    assert.match(log, /echo\.service: activated by a client on its socket/);
   });
 
   test('a failed requirement fails its dependents; nothing else is touched', () => {
