@@ -1,14 +1,109 @@
-// The main job until `dk init` exists: show this machine's daemons and the
-// process tree they hang in.
-import { spawnSync } from 'node:child_process';
+// npm start: boots daemonkit's userland (examples/userland) under dk init as
+// a child subreaper — dk syslogd, dk inetd, dk rpcbind, dk update — with
+// every socket and file in a state directory inside the repo (state/userland;
+// DK_USERLAND_STATE elsewhere) and only loopback high ports (DK_USERLAND_PORTS=auto:
+// any free ones). Prints what runs and how to try it, then runs until Ctrl-C,
+// which stops everything in order.
+import { spawn, spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const dk = new URL('../dist/dk.cjs', import.meta.url).pathname;
-let failed = false;
-for (const args of [['ps', '--daemons'], ['pstree']]) {
-  console.log(`$ dk ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [dk, ...args], { stdio: 'inherit' });
-  // like ps, `dk ps --daemons` exits 1 when nothing matched: not a failure here
-  if (r.status !== 0 && !(args[1] === '--daemons' && r.status === 1)) failed = true;
-  console.log();
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const DK = join(root, 'dist', 'dk.cjs');
+const STATE = process.env.DK_USERLAND_STATE ?? join(root, 'state', 'userland');
+const EXAMPLE = join(root, 'examples', 'userland');
+const DEFAULTS = { SYSLOG_PORT: 10514, RPCBIND_PORT: 10111, ECHO_PORT: 10007, DAYTIME_PORT: 10013, CHARGEN_PORT: 10019, TIME_PORT: 10037 };
+
+/** true when both TCP and UDP on 127.0.0.1:port are free */
+async function free(port) {
+  const tcp = await new Promise((r) => {
+    const s = net.createServer().once('error', () => r(false)).listen(port, '127.0.0.1', () => s.close(() => r(true)));
+  });
+  if (!tcp) return false;
+  return new Promise((r) => {
+    const s = dgram.createSocket('udp4').once('error', () => r(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => r(true)));
+  });
 }
-process.exit(failed ? 1 : 0);
+
+async function anyFree(taken) {
+  for (;;) {
+    const port = await new Promise((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => r(p));
+      });
+    });
+    if (!taken.has(port) && (await free(port))) return port;
+  }
+}
+
+async function ports() {
+  const out = {};
+  const taken = new Set();
+  for (const [k, p] of Object.entries(DEFAULTS)) {
+    out[k] = process.env.DK_USERLAND_PORTS !== 'auto' && (await free(p)) ? p : await anyFree(taken);
+    taken.add(out[k]);
+  }
+  return out;
+}
+
+function render(values) {
+  fs.rmSync(join(STATE, 'units'), { recursive: true, force: true });
+  fs.mkdirSync(join(STATE, 'units'), { recursive: true });
+  const fill = (text) => text.replace(/@([A-Z_]+)@/g, (m, k) => String(values[k] ?? m));
+  for (const f of fs.readdirSync(join(EXAMPLE, 'units'))) fs.writeFileSync(join(STATE, 'units', f), fill(fs.readFileSync(join(EXAMPLE, 'units', f), 'utf8')));
+  for (const f of ['syslog.conf', 'inetd.conf', 'services']) fs.writeFileSync(join(STATE, f), fill(fs.readFileSync(join(EXAMPLE, f), 'utf8')));
+}
+
+const p = await ports();
+render({ ...p, NODE: process.execPath, DK, STATE, USER: userInfo().username });
+const initDir = join(STATE, 'init');
+const control = join(initDir, 'control.sock');
+const init = spawn(process.execPath, [DK, 'init', '--units', join(STATE, 'units'), '--state-dir', initDir, '--syslog-socket', join(STATE, 'log.sock')], { stdio: ['ignore', 'inherit', 'pipe'] });
+let booted = false;
+let text = '';
+init.stderr.on('data', (b) => {
+  process.stderr.write(b);
+  text += b;
+  if (!booted && /multi-user\.target reached/.test(text)) {
+    booted = true;
+    show();
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => init.kill('SIGTERM'));
+init.on('exit', (code, signal) => {
+  console.log(`\ndk init ended (${signal ?? `status ${code}`}); the state stays in ${STATE}`);
+  process.exit(code ?? 1);
+});
+
+function show() {
+  const r = spawnSync(process.execPath, [DK, 'initctl', '--control', control, '--json', 'list'], { encoding: 'utf8' });
+  const units = JSON.parse(r.stdout).units;
+  const ends = {
+    'syslogd.service': [`unix ${STATE}/log.sock`, `udp 127.0.0.1:${p.SYSLOG_PORT}`, `tcp 127.0.0.1:${p.SYSLOG_PORT}`],
+    'inetd.service': [`echo tcp+udp 127.0.0.1:${p.ECHO_PORT}`, `daytime tcp 127.0.0.1:${p.DAYTIME_PORT}`, `chargen tcp 127.0.0.1:${p.CHARGEN_PORT}`, `time tcp 127.0.0.1:${p.TIME_PORT}`],
+    'rpcbind.service': [`udp+tcp 127.0.0.1:${p.RPCBIND_PORT}`, `unix ${STATE}/rpcbind.sock`],
+    'update.service': ['sync(2) every 30 s'],
+  };
+  const rows = units.filter((u) => u.kind === 'service').map((u) => [u.name, u.state, u.pid ? String(u.pid) : '-', (ends[u.name] ?? []).join(', ')]);
+  const w = [0, 1, 2].map((i) => Math.max(...[['SERVICE', 'STATE', 'PID'][i], ...rows.map((r) => r[i])].map((x) => x.length)));
+  console.log('\ndaemonkit userland is up:\n');
+  for (const r of [['SERVICE', 'STATE', 'PID', 'ENDPOINTS'], ...rows]) console.log(`  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`);
+  const dk = `node ${DK}`;
+  console.log(`
+Try:
+  ${dk} logger -u ${STATE}/log.sock -t demo "hello from the userland"
+  ${dk} logs --db ${STATE}/logs.db -f
+  nc 127.0.0.1 ${p.ECHO_PORT}            (echo; also: nc -u 127.0.0.1 ${p.ECHO_PORT})
+  nc 127.0.0.1 ${p.DAYTIME_PORT}            (daytime)
+  ${dk} rpcinfo --port ${p.RPCBIND_PORT} -p 127.0.0.1
+  ${dk} initctl --control ${control} list
+  ${dk} ps --daemons; ${dk} pstree -p ${init.pid}
+
+Ctrl-C stops everything.`);
+}

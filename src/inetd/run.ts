@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 
 import { closeOnExecInherited } from '../sys/cloexec.js';
+import { sdNotify } from '../sys/sdnotify.js';
 import { parseWrappers, type WrapperRule } from './access/tcpwrappers.js';
 import { parseInetdConf } from './config/inetdconf.js';
 import { formatProblem, type ConfigProblem, type ServiceConfig } from './config/service.js';
@@ -165,6 +166,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   const events = new ConnLogger({ syslogPath: syslogSocket, stderr: debug ? log : undefined });
   const d = new Inetd({ wrappers: first.wrappers, log, events, listenFds, identPort });
   await d.apply(first.services);
+  sdNotify(`READY=1\nSTATUS=${d.addresses().size} services`);
   if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
   return new Promise<number>((resolve) => {
     process.on('SIGHUP', () => {

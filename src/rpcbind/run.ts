@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { SyslogClient, LOG_DAEMON, LOG_PID, LOG_INFO } from '../syslog/client.js';
+import { sdNotify } from '../sys/sdnotify.js';
 import type { Rpcb } from '../rpc/pmap.js';
 import { PortMapper } from './procs.js';
 import { Registry } from './registry.js';
@@ -16,7 +17,7 @@ import { Stats } from './stats.js';
 
 export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR] [--rate N]
 
-  -h ADDR          answer UDP on this address (repeatable; 127.0.0.1 and ::1 are added)
+  -h ADDR          listen on this address only, UDP and TCP (repeatable; 127.0.0.1 and ::1 are added)
   -p PORT          port for UDP and TCP (default 111)
   -f               stay in the foreground;  -d  foreground, and log to stderr
   -i               accept SET/UNSET from other hosts (default: this host only)
@@ -112,6 +113,7 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
     }
   }
   log(`dk rpcbind: listening on port ${o.port}${socketPath ? ` and ${socketPath}` : ''}`);
+  sdNotify(`READY=1\nSTATUS=port ${o.port}`);
   return new Promise<number>((resolve) => {
     const stop = () => {
       try {

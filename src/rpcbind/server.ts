@@ -18,7 +18,7 @@ import { SUPERUSER } from './registry.js';
 
 export interface ServerOptions {
   port: number;
-  /** UDP addresses (rpcbind -h); loopback is added. Empty: the wildcards. */
+  /** addresses (rpcbind -h; here UDP and TCP); loopback is added. Empty: the wildcards. */
   udpHosts: string[];
   /** the local socket, or undefined for none */
   socketPath?: string;
@@ -75,14 +75,15 @@ export class RpcbindServer {
     const wild4 = this.o.udpHosts.length ? [...new Set(['127.0.0.1', ...this.o.udpHosts.filter((h) => !h.includes(':'))])] : ['0.0.0.0'];
     const wild6 = this.o.udpHosts.length ? [...new Set(['::1', ...this.o.udpHosts.filter((h) => h.includes(':'))])] : ['::'];
     const self: { netid: string; addr: string; v2: boolean }[] = [];
+    // with -h, TCP too stays on the given addresses (rpcbind 1.2.6 binds TCP to every address regardless)
     if (this.o.ipv6) {
-      await this.listenTcp('::', true);
-      self.push({ netid: 'tcp6', addr: toUaddr({ host: '::', port: this.o.port }), v2: false });
+      for (const h of wild6) await this.listenTcp(h, true);
+      self.push({ netid: 'tcp6', addr: toUaddr({ host: wild6.length === 1 ? wild6[0] : '::', port: this.o.port }), v2: false });
       for (const h of wild6) await this.listenUdp(h, true);
       self.push({ netid: 'udp6', addr: toUaddr({ host: wild6.length === 1 ? wild6[0] : '::', port: this.o.port }), v2: false });
     }
-    await this.listenTcp('0.0.0.0', false);
-    self.push({ netid: 'tcp', addr: toUaddr({ host: '0.0.0.0', port: this.o.port }), v2: true });
+    for (const h of wild4) await this.listenTcp(h, false);
+    self.push({ netid: 'tcp', addr: toUaddr({ host: wild4.length === 1 ? wild4[0] : '0.0.0.0', port: this.o.port }), v2: true });
     for (const h of wild4) await this.listenUdp(h, false);
     self.push({ netid: 'udp', addr: toUaddr({ host: wild4.length === 1 ? wild4[0] : '0.0.0.0', port: this.o.port }), v2: true });
     if (this.o.socketPath) {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { reexecWith } from '../sys/reexec.js';
+import { sdNotify } from '../sys/sdnotify.js';
 import { formatError, loadConfig, type Listener } from './config/conf.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/parse.js';
 import { Syslogd } from './daemon/syslogd.js';
@@ -203,6 +204,7 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     return 1;
   }
   if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
+  sdNotify('READY=1\nSTATUS=accepting messages');
   const controlServer = control ? serveStats(control, () => d.statistics(), io) : undefined;
   return new Promise<number>((resolve) => {
     process.on('SIGHUP', () => {

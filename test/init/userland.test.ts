@@ -1,0 +1,89 @@
+/**
+ * npm start's userland for real: scripts/start.mjs boots dk syslogd, dk
+ * inetd, dk rpcbind and dk update under dk init (subreaper, state in a temp
+ * dir, free loopback ports), every endpoint it prints answers, and Ctrl-C
+ * takes everything down with nothing left behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dk } from '../helpers/dk.js';
+import { until } from '../helpers/children.js';
+
+const START = fileURLToPath(new URL('../../../scripts/start.mjs', import.meta.url));
+
+test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothing behind', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'dk-userland-'));
+  const p = spawn(process.execPath, [START], { env: { ...process.env, DK_USERLAND_STATE: state, DK_USERLAND_PORTS: 'auto' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout!.on('data', (b) => (out += b));
+  p.stderr!.on('data', (b) => (out += b));
+  const pids: number[] = [];
+  try {
+    await until(() => /Ctrl-C stops everything/.test(out) || p.exitCode !== null, 'the userland to boot', 30_000);
+    for (const svc of ['syslogd', 'inetd', 'rpcbind', 'update']) {
+      const m = new RegExp(`${svc}\\.service\\s+active\\s+(\\d+)`).exec(out);
+      assert.ok(m, `${svc} active in\n${out}`);
+      pids.push(Number(m[1]));
+    }
+    const port = (re: RegExp) => Number(re.exec(out)![1]);
+    const [echo, daytime, rpc, syslogUdp] = [port(/echo tcp\+udp 127\.0\.0\.1:(\d+)/), port(/daytime tcp 127\.0\.0\.1:(\d+)/), port(/udp\+tcp 127\.0\.0\.1:(\d+)/), port(/udp 127\.0\.0\.1:(\d+), tcp/)];
+    // syslog: the local socket and UDP, into the file and the store
+    assert.equal(dk(['logger', '-u', join(state, 'log.sock'), '-t', 'demo', 'hello from the userland']).code, 0);
+    await new Promise<void>((r) => {
+      const s = dgram.createSocket('udp4');
+      s.send('<13>demo: over udp too', syslogUdp, '127.0.0.1', () => {
+        s.close();
+        r();
+      });
+    });
+    await until(() => /over udp too/.test(readFileSync(join(state, 'messages'), 'utf8')), 'both messages in the file');
+    assert.match(readFileSync(join(state, 'messages'), 'utf8'), /demo: hello from the userland/);
+    await until(() => /hello from the userland/.test(dk(['logs', '--db', join(state, 'logs.db'), '-t', 'demo', '--no-pager']).out), 'the message in the store');
+    // inetd: echo over TCP and UDP, daytime
+    const tcp = (portNo: number, send: string) =>
+      new Promise<string>((resolve, reject) => {
+        const c = net.connect(portNo, '127.0.0.1');
+        let got = '';
+        c.on('data', (b) => (got += b));
+        c.on('connect', () => c.end(send));
+        c.on('close', () => resolve(got));
+        c.on('error', reject);
+      });
+    assert.equal(await tcp(echo, 'ping\n'), 'ping\n');
+    assert.match(await tcp(daytime, ''), /\d\d:\d\d:\d\d \d{4}\r\n$/);
+    const udpEcho = await new Promise<string>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.on('message', (m) => {
+        s.close();
+        resolve(m.toString());
+      });
+      s.bind(0, '127.0.0.1', () => s.send('udp ping', echo, '127.0.0.1'));
+    });
+    assert.equal(udpEcho, 'udp ping');
+    // rpcbind
+    assert.match(dk(['rpcinfo', '--port', String(rpc), '-p', '127.0.0.1']).out, new RegExp(`100000\\s+2\\s+udp\\s+${rpc}\\s+portmapper`));
+    // Ctrl-C
+    p.kill('SIGINT');
+    await until(() => p.exitCode !== null, 'npm start to end', 30_000);
+    assert.equal(p.exitCode, 0, out);
+    assert.match(out, /stopped, file systems synced/);
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), `pid ${pid} left behind`);
+  } finally {
+    if (p.exitCode === null) p.kill('SIGKILL');
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    rmSync(state, { recursive: true, force: true });
+  }
+});
