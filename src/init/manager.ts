@@ -201,6 +201,7 @@ export class Manager {
             return false;
           }
         }
+        await this.stopConflicting(u);
         const ok = await this.runners.get(name)!.start();
         if (!ok) failed.push(name);
         return ok;
@@ -210,6 +211,25 @@ export class Manager {
     };
     await Promise.all([...set].map(go));
     return { failed };
+  }
+
+  /** Conflicts= (either side names the other): what runs is stopped before u starts. */
+  private async stopConflicting(u: Unit): Promise<void> {
+    const others = [...this.units.values()].filter((o) => o.name !== u.name && (u.conflicts.includes(o.name) || o.conflicts.includes(u.name)));
+    for (const o of others) {
+      const r = this.runners.get(o.name)!;
+      if (r.state === 'inactive' || r.state === 'failed') continue;
+      this.host.log(`dk init: ${o.name}: stopped, it conflicts with ${u.name}`);
+      await r.stop();
+    }
+  }
+
+  /** Starts one unit by hand (initctl start), after what conflicts with it has stopped. */
+  async startOne(name: string): Promise<boolean> {
+    const u = this.units.get(name);
+    if (!u) throw new Error(`unit ${name} does not exist`);
+    await this.stopConflicting(u);
+    return this.runners.get(name)!.start();
   }
 
   /** Reverse order: a unit stops after every unit ordered after it has stopped. */

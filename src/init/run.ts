@@ -144,13 +144,13 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
       case 'status':
         return { target: manager.target, units: unit ? manager.status(need().unit.name) : manager.status() };
       case 'start':
-        return { ok: await need().start(), units: manager.status(need().unit.name) };
+        return { ok: await manager.startOne(need().unit.name), units: manager.status(need().unit.name) };
       case 'stop':
         await need().stop();
         return { ok: true, units: manager.status(need().unit.name) };
       case 'restart':
         await need().stop();
-        return { ok: await need().start(), units: manager.status(need().unit.name) };
+        return { ok: await manager.startOne(need().unit.name), units: manager.status(need().unit.name) };
       case 'reload':
         await need().reload();
         return { ok: true };

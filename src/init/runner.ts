@@ -195,7 +195,7 @@ export class UnitRunner {
             void this.adoptForked(resolve, timer).then(done);
             return;
           }
-          this.exited(code, sig ? signalNumber(sig) : null);
+          this.exited(code, sig ? signalNumber(sig) : null, c.pid);
           done();
         });
       });
@@ -229,18 +229,17 @@ export class UnitRunner {
     this.mainPid = pid;
     this.main = undefined;
     this.mainExited = new Promise((done) => {
-      this.host.reaper.watch(pid!, (st) => {
-        this.exited(st.code, st.signal);
+      let reported = false;
+      const report = (code: number | null, signal: number | null) => {
+        if (reported) return;
+        reported = true;
+        clearInterval(t);
+        this.exited(code, signal, pid);
         done();
-      });
+      };
+      this.host.reaper.watch(pid!, (st) => report(st.code, st.signal));
       // not re-parented to us (we are not its subreaper): look now and then
-      const t = setInterval(() => {
-        if (!alive(pid!)) {
-          clearInterval(t);
-          this.exited(null, null);
-          done();
-        }
-      }, 500);
+      const t = setInterval(() => !alive(pid!) && report(null, null), 500);
     });
     resolve(true);
   }
@@ -259,7 +258,9 @@ export class UnitRunner {
     return true;
   }
 
-  private exited(code: number | null, signal: number | null): void {
+  /** The main process ended; pid: which one (a late report about an earlier one is ignored). */
+  private exited(code: number | null, signal: number | null, pid?: number): void {
+    if (pid !== undefined && pid !== this.mainPid) return;
     const what = signal !== null ? `killed by signal ${signal}` : code === null ? 'gone' : `exited ${code}`;
     this.main = undefined;
     const wasPid = this.mainPid;
