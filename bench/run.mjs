@@ -1,6 +1,6 @@
 // npm run bench [-- NAME...]: runs the named comparisons (default: all).
 // Every line printed is "name: ours X, peer Y, ratio Z", measured in this run.
-const ALL = ['ps', 'lsof', 'top', 'syslogd', 'store', 'logs', 'inetd', 'rpcbind'];
+const ALL = ['ps', 'lsof', 'top', 'syslogd', 'store', 'logs', 'inetd', 'rpcbind', 'boot'];
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 for (const name of chosen) {
   if (!ALL.includes(name)) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { UnixLogSocket, forEachDatagram } from '../syslog/daemon/unixsock.js';
 import { UnixDatagramClient } from '../sys/unixdgram.js';
 import { becomeSubreaper, sync } from '../sys/process.js';
+import { reexecWith } from '../sys/reexec.js';
 import { ask, serveControl, type Request } from './control.js';
 import { Manager, type UnitStatus } from './manager.js';
 import { Reaper } from './reaper.js';
@@ -81,6 +82,10 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     units.push('/etc/dk/system', '/etc/systemd/system', '/lib/systemd/system');
     if (!sysv.length) sysv.push('/etc/init.d');
   }
+  // a long-lived supervisor that mostly waits: a small young generation, no V8
+  // worker pool and V8's lite mode (no optimizing compiler) take its resident
+  // set with 50 services from 67 to 54 MiB without slowing the boot (bench boot)
+  reexecWith(['--max-semi-space-size=1', '--v8-pool-size=0', '--lite-mode']);
   const log = (line: string) => io.error(`${line}\n`);
   // never leave because of one mistake: as PID 1 that would take the system down
   process.on('uncaughtException', (e) => log(`dk init: internal error: ${e.stack ?? e.message}`));

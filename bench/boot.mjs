@@ -1,0 +1,87 @@
+// dk init booting a generated 50-service graph (fixed seed): each service is
+// a tiny C program that becomes ready (sd_notify) after a fixed 50-300 ms,
+// and requires up to three earlier ones. Boot time against the graph's
+// critical path (the physical limit: the longest chain of readiness delays)
+// and against a serial boot (their sum); then dk init's RSS and CPU while
+// idle with the 50 services running.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
+const SRC = fileURLToPath(new URL('./notify-after.c', import.meta.url));
+const N = 50;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function mulberry32(a) {
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function graph() {
+  const rnd = mulberry32(20261125);
+  return Array.from({ length: N }, (_, i) => {
+    const deps = new Set();
+    const k = i === 0 ? 0 : Math.floor(rnd() * 4);
+    for (let j = 0; j < k; j++) deps.add(Math.floor(rnd() * i));
+    return { name: `s${String(i).padStart(2, '0')}`, delay: 50 + Math.floor(rnd() * 251), deps: [...deps] };
+  });
+}
+
+export default async function () {
+  const dir = mkdtempSync(join(tmpdir(), 'dk-bench-boot-'));
+  try {
+    const bin = join(dir, 'notify-after');
+    execFileSync('cc', ['-O2', '-o', bin, SRC]);
+    const g = graph();
+    const finish = [];
+    const level = [];
+    g.forEach((s, i) => {
+      finish[i] = Math.max(0, ...s.deps.map((d) => finish[d])) + s.delay;
+      level[i] = Math.max(-1, ...s.deps.map((d) => level[d])) + 1;
+    });
+    const critical = Math.max(...finish);
+    const levels = Math.max(...level) + 1;
+    const serial = g.reduce((n, s) => n + s.delay, 0);
+    const units = join(dir, 'units');
+    mkdirSync(units);
+    writeFileSync(join(units, 'multi-user.target'), '[Unit]\nDescription=bench\n');
+    for (const s of g) {
+      const deps = s.deps.map((d) => `${g[d].name}.service`).join(' ');
+      writeFileSync(join(units, `${s.name}.service`), `[Unit]\n${deps ? `Requires=${deps}\nAfter=${deps}\n` : ''}[Service]\nType=notify\nExecStart=${bin} ${s.delay}\n[Install]\nWantedBy=multi-user.target\n`);
+    }
+    const runs = [];
+    let idle;
+    for (let round = 0; round < 3; round++) {
+      const init = spawn(process.execPath, [DK, 'init', '--units', units, '--state-dir', join(dir, `state${round}`), '--syslog-socket', join(dir, 'nolog')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      init.stderr.on('data', (b) => (log += b));
+      for (let i = 0; i < 400 && !/reached in/.test(log); i++) await sleep(25);
+      runs.push(Number(/reached in (\d+) ms/.exec(log)?.[1]));
+      if (round === 2) {
+        // idle: five seconds with the 50 services up
+        const ticks = () => readFileSync(`/proc/${init.pid}/stat`, 'latin1').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0);
+        const t0 = ticks();
+        await sleep(5000);
+        const hz = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+        const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${init.pid}/status`, 'latin1'))[1]);
+        idle = { cpu: ((ticks() - t0) / hz / 5) * 100, rssMiB: rss / 1024 };
+      }
+      init.kill('SIGTERM');
+      await new Promise((r) => init.once('exit', r));
+    }
+    runs.sort((a, b) => a - b);
+    const boot = runs[1];
+    const budget = critical + 5 * levels;
+    console.log(`boot ${N} services (${levels} levels): ours ${boot} ms (median of 3: ${runs.join(', ')}), peer critical path ${critical} ms, ratio ${(boot / critical).toFixed(3)}; target <= ${budget} ms: ${boot <= budget ? 'met' : 'missed'}; serial boot would take ${serial} ms`);
+    console.log(`boot idle with ${N} services: ours RSS ${idle.rssMiB.toFixed(1)} MiB, CPU ${idle.cpu.toFixed(2)}% (targets: < 60 MiB, < 1%)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,23 @@
+/* A service for the boot benchmark: becomes ready (sd_notify READY=1 on
+ * $NOTIFY_SOCKET) after the given milliseconds, then waits to be stopped. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+  long ms = argc > 1 ? atol(argv[1]) : 0;
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep(&ts, NULL);
+  const char *path = getenv("NOTIFY_SOCKET");
+  if (path) {
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+    sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&a, sizeof a);
+    close(fd);
+  }
+  for (;;) pause();
+}
