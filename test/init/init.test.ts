@@ -66,8 +66,14 @@ before(async () => {
   // single-user: only what it requires; a unit that conflicts with it
   unit('rescue.target', '[Unit]\nDescription=Rescue\nRequires=rescue-shell.service\n');
   unit('rescue-shell.service', '[Unit]\nDescription=rescue shell\nConflicts=base.service\n[Service]\nExecStart=/bin/sleep 307\n');
+  // ignores TERM: SIGKILL after TimeoutStopSec
+  unit('stubborn.service', "[Unit]\nDescription=ignores TERM\n[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.05; done'\nTimeoutStopSec=300ms\n[Install]\nWantedBy=multi-user.target\n");
+  // a SysV script with an LSB header: run with start at boot and stop at shutdown
+  mkdirSync(join(dir, 'init.d'));
+  writeFileSync(join(dir, 'init.d', 'legacy'), `#!/bin/sh\n### BEGIN INIT INFO\n# Provides: legacy\n# Required-Start: $local_fs\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n# Short-Description: an old-style service\n### END INIT INFO\necho "$1" >> ${join(dir, 'legacy.log')}\n`);
+  chmodSync(join(dir, 'init.d', 'legacy'), 0o755);
   unit('hup.service', "[Unit]\nDescription=reloads\n[Service]\nExecStart=/bin/sh -c 'trap \"echo reloaded\" HUP; echo armed; while :; do sleep 0.05; done'\n");
-  init = spawn(process.execPath, [DK, 'init', '--units', unitsDir, '--state-dir', state, '--syslog-socket', join(dir, 'nolog'), '--restart-cap', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  init = spawn(process.execPath, [DK, 'init', '--units', unitsDir, '--sysv', join(dir, 'init.d'), '--state-dir', state, '--syslog-socket', join(dir, 'nolog'), '--restart-cap', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
   init.stderr!.on('data', (b: Buffer) => (log += b.toString()));
   await until(() => /multi-user\.target reached/.test(log), 'multi-user.target', 20000);
 });
@@ -113,6 +119,9 @@ describe('dk init as a subreaper', () => {
     assert.match(log, /base\[\d+\]: base says hello/);
     assert.match(log, /setup\[\d+\]: preparing\n(.|\n)*setup\[\d+\]: setup done/);
     assert.match(log, /units\/strange\.service:3: unknown key 'Colour' in \[Unit\], ignored/);
+    // the SysV script ran with start, and its unit stays active
+    assert.equal(readFileSync(join(dir, 'legacy.log'), 'utf8'), 'start\n');
+    assert.equal(u['legacy.service'].state, 'active');
   });
 
   test('socket activation: the service starts on its first client and gets the socket as fd 3 with LISTEN_FDS/LISTEN_PID', async () => {
@@ -211,6 +220,9 @@ describe('dk init as a subreaper', () => {
     // dependents first: notified (after base) stops before base
     assert.ok(log.indexOf('notified.service: inactive (stopped)') < log.indexOf('base.service: inactive (stopped)'), log);
     assert.match(log, /file systems synced/);
+    assert.match(log, /stubborn\.service: still running after 0\.3 s, SIGKILL/);
+    // stopped and started again by the isolate round trip, then stopped at shutdown
+    assert.equal(readFileSync(join(dir, 'legacy.log'), 'utf8'), 'start\nstop\nstart\nstop\n');
     for (const p of pids) assert.throws(() => process.kill(p, 0), `pid ${p} left behind`);
   });
 });

@@ -45,6 +45,8 @@ test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothi
     });
     await until(() => /over udp too/.test(readFileSync(join(state, 'messages'), 'utf8')), 'both messages in the file');
     assert.match(readFileSync(join(state, 'messages'), 'utf8'), /demo: hello from the userland/);
+    // the services' own output went to syslog, tagged with their unit (dk syslogd was ready first: Type=notify)
+    assert.match(readFileSync(join(state, 'messages'), 'utf8'), /inetd\[\d+\]: dk inetd: echo\/tcp listening on tcp 127\.0\.0\.1:\d+/);
     await until(() => /hello from the userland/.test(dk(['logs', '--db', join(state, 'logs.db'), '-t', 'demo', '--no-pager']).out), 'the message in the store');
     // inetd: echo over TCP and UDP, daytime
     const tcp = (portNo: number, send: string) =>
