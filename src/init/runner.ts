@@ -108,7 +108,7 @@ export class UnitRunner {
     return { uid: a.uid, gid: a.gid };
   }
 
-  private spawnLine(line: ExecLine, extraFds: number[] = []): ChildProcess {
+  private spawnLine(line: ExecLine, extraFds: number[] = [], readinessFd?: number): ChildProcess {
     const s = this.unit.service!;
     const env = this.env();
     const fds = extraFds;
@@ -118,7 +118,13 @@ export class UnitRunner {
       // LISTEN_PID must be the server's own pid: a few lines of perl set it and exec in place
       [file, args] = ['perl', ['-e', '$ENV{LISTEN_PID} = $$; exec { $ARGV[0] } @ARGV or exit 127;', ...line.argv]];
     }
-    const c = spawn(file, args, { cwd: s.workingDirectory ?? '/', env, detached: true, stdio: ['ignore', 'pipe', 'pipe', ...fds], ...this.ids() });
+    const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe', ...fds];
+    if (readinessFd !== undefined) {
+      if (readinessFd < stdio.length) throw new Error(`ReadinessFd=${readinessFd} is taken by a socket (LISTEN_FDS from 3)`);
+      while (stdio.length < readinessFd) stdio.push('ignore');
+      stdio.push('pipe');
+    }
+    const c = spawn(file, args, { cwd: s.workingDirectory ?? '/', env, detached: true, stdio, ...this.ids() });
     if (c.pid) this.host.reaper.ownedByNode(c.pid);
     c.on('exit', () => c.pid && this.host.reaper.nodeDone(c.pid));
     for (const stream of [c.stdout, c.stderr]) if (stream) createInterface({ input: stream }).on('line', (l) => this.host.output(this.unit.name, c.pid ?? 0, l));
@@ -171,7 +177,7 @@ export class UnitRunner {
       this.ready = resolve;
       let c: ChildProcess;
       try {
-        c = this.spawnLine(s.execStart[0], this.host.listenFds?.(u.name) ?? []);
+        c = this.spawnLine(s.execStart[0], this.host.listenFds?.(u.name) ?? [], s.readinessFd);
       } catch (e) {
         return resolve(this.failedSync((e as Error).message));
       }
@@ -199,7 +205,16 @@ export class UnitRunner {
           done();
         });
       });
-      if (s.type === 'simple') resolve(true);
+      if (s.readinessFd !== undefined) {
+        // s6's notification-fd: a newline on the descriptor means ready, whatever the Type
+        let seen = '';
+        const pipe = c.stdio[s.readinessFd] as NodeJS.ReadableStream | null;
+        pipe?.on('data', (b: Buffer) => {
+          seen += b.toString('latin1');
+          if (seen.includes('\n') && this.state === 'starting') this.ready?.(true);
+        });
+        pipe?.on('error', () => {});
+      } else if (s.type === 'simple') resolve(true);
       else if (s.type === 'exec') c.once('spawn', () => resolve(true));
       // notify: READY=1 resolves; forking: the parent's exit and the PIDFile
     });

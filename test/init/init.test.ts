@@ -55,6 +55,9 @@ before(async () => {
   unit('setup.service', '[Unit]\nDescription=oneshot\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStartPre=/bin/echo preparing\nExecStart=/bin/echo setup done\n[Install]\nWantedBy=multi-user.target\n');
   unit('forked.service', `[Unit]\nDescription=forking\nAfter=setup.service\n[Service]\nType=forking\nPIDFile=${join(dir, 'forked.pid')}\nExecStart=${process.execPath} ${DK} daemonize --pidfile ${join(dir, 'forked.pid')} -- sleep 301\n[Install]\nWantedBy=multi-user.target\n`);
   unit('execd.service', '[Unit]\nDescription=exec\nAfter=notified.service\n[Service]\nType=exec\nExecStart=/bin/sleep 302\nEnvironment=GREETING=hi\n[Install]\nWantedBy=multi-user.target\n');
+  // s6-style readiness: a newline on fd 5 after a while
+  unit('s6ready.service', "[Unit]\nDescription=readiness fd\n[Service]\nReadinessFd=5\nExecStart=/bin/sh -c 'sleep 0.2; echo >&5; exec sleep 308'\n[Install]\nWantedBy=multi-user.target\n");
+  unit('after-s6.service', "[Unit]\nDescription=after the readiness fd\nAfter=s6ready.service\n[Service]\nExecStart=/bin/sleep 309\n[Install]\nWantedBy=multi-user.target\n");
   unit('broken.service', '[Unit]\nDescription=fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n');
   unit('needy.service', '[Unit]\nDescription=requires broken\nRequires=broken.service\nAfter=broken.service\n[Service]\nExecStart=/bin/sleep 303\n[Install]\nWantedBy=multi-user.target\n');
   unit('crasher.service', '[Unit]\nDescription=crashes\n[Service]\nExecStart=/bin/sh -c \'exit 3\'\nRestart=on-failure\nRestartSec=40ms\n');
@@ -110,7 +113,9 @@ after(async () => {
 describe('dk init as a subreaper', () => {
   test('every readiness type reaches active, in dependency order, with output tagged by unit', () => {
     const u = Object.fromEntries(list().units.map((x) => [x.name, x]));
-    for (const n of ['base.service', 'notified.service', 'setup.service', 'forked.service', 'execd.service', 'multi-user.target']) assert.equal(u[n].state, 'active', `${n}: ${JSON.stringify(u[n])}`);
+    for (const n of ['base.service', 'notified.service', 'setup.service', 'forked.service', 'execd.service', 's6ready.service', 'after-s6.service', 'multi-user.target']) assert.equal(u[n].state, 'active', `${n}: ${JSON.stringify(u[n])}`);
+    // ready only once the newline came on fd 5: what is ordered after it waited
+    assert.ok(log.indexOf('s6ready.service: active') < log.indexOf('after-s6.service: starting'));
     assert.equal(u['notified.service'].status, 'serving requests');
     // the forking service's main process is the daemon the PIDFile names
     assert.equal(u['forked.service'].pid, Number(readFileSync(join(dir, 'forked.pid'), 'utf8')));

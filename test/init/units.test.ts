@@ -61,6 +61,11 @@ describe('units', () => {
     ]);
   });
 
+  test('ReadinessFd (s6-style readiness, an extension): a descriptor from 3 to 63', () => {
+    assert.equal(loadUnit('r.service', '[Service]\nReadinessFd=4\nExecStart=/bin/true\n', '/u/r').unit?.service?.readinessFd, 4);
+    assert.deepEqual(loadUnit('r.service', '[Service]\nReadinessFd=2\nExecStart=/bin/true\n', '/u/r').problems.map((p) => p.reason), ['ReadinessFd=2: must be a descriptor number from 3 to 63']);
+  });
+
   test('sockets and targets', () => {
     const s = loadUnit('echo.socket', '[Socket]\nListenStream=127.0.0.1:7007\nListenDatagram=/run/x.sock\n', '/u/echo.socket');
     assert.deepEqual(s.unit?.socket, { listenStream: ['127.0.0.1:7007'], listenDatagram: ['/run/x.sock'], service: undefined });

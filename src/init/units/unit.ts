@@ -35,6 +35,8 @@ export interface ServiceSettings {
   killMode: 'control-group' | 'process' | 'mixed' | 'none';
   killSignal: string;
   remainAfterExit: boolean;
+  /** s6-style readiness (an extension): ready when the service writes a newline to this fd */
+  readinessFd?: number;
 }
 
 export interface SocketSettings {
@@ -75,7 +77,7 @@ const UNIT_KEYS = new Set(['Description', 'Documentation', 'Requires', 'Wants', 
 const SERVICE_KEYS = new Set([
   'Type', 'ExecStart', 'ExecStartPre', 'ExecStartPost', 'ExecStop', 'ExecReload', 'Restart', 'RestartSec', 'User', 'Group', 'WorkingDirectory',
   'Environment', 'EnvironmentFile', 'PIDFile', 'TimeoutStartSec', 'TimeoutStopSec', 'TimeoutSec', 'KillMode', 'KillSignal', 'RemainAfterExit',
-  'StandardOutput', 'StandardError', 'NotifyAccess',
+  'StandardOutput', 'StandardError', 'NotifyAccess', 'ReadinessFd',
 ]);
 const SOCKET_KEYS = new Set(['ListenStream', 'ListenDatagram', 'Service', 'Accept', 'SocketMode']);
 const INSTALL_KEYS = new Set(['WantedBy', 'RequiredBy', 'Alias', 'Also']);
@@ -191,6 +193,11 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
       killSignal: last('Service', 'KillSignal')?.value ?? 'SIGTERM',
       remainAfterExit: bool('RemainAfterExit'),
     };
+    const rfd = last('Service', 'ReadinessFd');
+    if (rfd) {
+      if (!/^\d+$/.test(rfd.value) || Number(rfd.value) < 3 || Number(rfd.value) > 63) bad(rfd, 'must be a descriptor number from 3 to 63');
+      else s.readinessFd = Number(rfd.value);
+    }
     if (!/^(SIG)?[A-Z0-9]+$/.test(s.killSignal)) bad(last('Service', 'KillSignal')!, 'not a signal name');
     if (!s.execStart.length && s.type !== 'oneshot') problems.push({ file, line: 1, reason: `${name}: no ExecStart= (only Type=oneshot may go without)` });
     if (s.execStart.length > 1 && s.type !== 'oneshot') problems.push({ file, line: entries('Service', 'ExecStart')[1].line, reason: `${name}: more than one ExecStart= is only for Type=oneshot` });
