@@ -114,38 +114,29 @@ export class Manager {
 
   /** Unit directories first (the first definition of a name wins), then init.d scripts not already defined. */
   load(unitDirs: string[], sysvDirs: string[] = []): void {
-    for (const dir of unitDirs) {
-      let names: string[] = [];
-      try {
-        names = fs.readdirSync(dir).sort();
-      } catch {
-        continue;
+    const each = (dirs: string[], fn: (name: string, file: string) => { unit?: Unit; problems: Diagnostic[]; warnings: Diagnostic[] } | undefined) => {
+      for (const dir of dirs) {
+        let names: string[] = [];
+        try {
+          names = fs.readdirSync(dir).sort();
+        } catch {
+          continue; // a default directory that this system does not have
+        }
+        for (const name of names) {
+          const r = fn(name, join(dir, name));
+          if (!r) continue;
+          this.problems.push(...r.problems);
+          this.warnings.push(...r.warnings);
+          if (r.unit) this.add(r.unit);
+        }
       }
-      for (const name of names) {
-        if (!/\.(service|target|socket)$/.test(name) || this.units.has(name)) continue;
-        const file = join(dir, name);
-        const r = loadUnit(name, fs.readFileSync(file, 'utf8'), file);
-        this.problems.push(...r.problems);
-        this.warnings.push(...r.warnings);
-        if (r.unit) this.add(r.unit);
-      }
-    }
-    for (const dir of sysvDirs) {
-      let names: string[] = [];
-      try {
-        names = fs.readdirSync(dir).sort();
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        const file = join(dir, name);
-        if (this.units.has(`${name}.service`) || name.startsWith('.') || !fs.statSync(file).isFile()) continue;
-        const r = parseLsb(fs.readFileSync(file, 'utf8'), file);
-        this.problems.push(...r.problems);
-        this.warnings.push(...r.warnings);
-        if (r.header) this.add(lsbUnit(file, r.header));
-      }
-    }
+    };
+    each(unitDirs, (name, file) => (/\.(service|target|socket)$/.test(name) && !this.units.has(name) ? loadUnit(name, fs.readFileSync(file, 'utf8'), file) : undefined));
+    each(sysvDirs, (name, file) => {
+      if (this.units.has(`${name}.service`) || name.startsWith('.') || !fs.statSync(file).isFile()) return undefined;
+      const r = parseLsb(fs.readFileSync(file, 'utf8'), file);
+      return { ...r, unit: r.header && lsbUnit(file, r.header) };
+    });
   }
 
   add(u: Unit): void {
