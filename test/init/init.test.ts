@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,9 +33,15 @@ const list = () => JSON.parse(ctl('--json', 'list').out) as { units: { name: str
 const stateOf = (name: string) => list().units.find((u) => u.name === name);
 
 let echoPort = 0;
+let dgramPort = 0;
 
 before(async () => {
   echoPort = await freePort();
+  dgramPort = await freePort();
+  // a datagram server activated by its first datagram, which it still finds on fd 3
+  writeFileSync(join(dir, 'dgram.py'), 'import socket\ns = socket.socket(fileno=3)\nwhile True:\n    data, addr = s.recvfrom(2048)\n    s.sendto(b"got " + data, addr)\n');
+  unit('answer.socket', `[Socket]\nListenDatagram=127.0.0.1:${dgramPort}\n[Install]\nWantedBy=multi-user.target\n`);
+  unit('answer.service', `[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'dgram.py')}\n`);
   // socket activation: a server that accepts on the listening socket it is given as fd 3
   writeFileSync(join(dir, 'activated.py'), [
     'import os, socket',
@@ -143,6 +150,20 @@ describe('dk init as a subreaper', () => {
     assert.ok(pid > 0, answer);
     assert.equal(stateOf('echo.service')?.pid, pid);
     assert.match(log, /echo\.service: activated by a client on its socket/);
+  });
+
+  test('socket activation by a datagram: the first one is not lost', async () => {
+    assert.equal(stateOf('answer.service')?.state, 'inactive');
+    const reply = await new Promise<string>((resolve) => {
+      const c = dgram.createSocket('udp4');
+      c.on('message', (m) => {
+        c.close();
+        resolve(m.toString());
+      });
+      c.bind(0, '127.0.0.1', () => c.send('first', dgramPort, '127.0.0.1'));
+    });
+    assert.equal(reply, 'got first');
+    assert.equal(stateOf('answer.service')?.state, 'active');
   });
 
   test('a failed requirement fails its dependents; nothing else is touched', () => {
