@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import { constants } from 'node:os';
 import { account } from '../inetd/server/launch.js';
+import { wrapExec } from '../sys/execwrap.js';
 import type { Reaper } from './reaper.js';
 import type { ExecLine, Unit } from './units/unit.js';
 
@@ -99,32 +100,31 @@ export class UnitRunner {
     return env;
   }
 
-  private ids(): { uid?: number; gid?: number } {
+  /** User=/Group= as systemd applies them: uid, gid and the groups initgroups(3) gives (only root can switch). */
+  private ids(): { uid: number; gid: number; groups: number[] } | undefined {
     const s = this.unit.service!;
-    if (!s.user && !s.group) return {};
-    if (process.getuid?.() !== 0) return {};
+    if ((!s.user && !s.group) || process.getuid?.() !== 0) return undefined;
     const a = account(s.user ?? 'root', s.group, readOr('/etc/passwd'), readOr('/etc/group'));
     if (typeof a === 'string') throw new Error(a);
-    return { uid: a.uid, gid: a.gid };
+    return a;
   }
 
   private spawnLine(line: ExecLine, extraFds: number[] = [], readinessFd?: number): ChildProcess {
     const s = this.unit.service!;
     const env = this.env();
     const fds = extraFds;
+    const ids = this.ids();
     let [file, args] = [line.argv[0], line.argv.slice(1)];
-    if (fds.length) {
-      Object.assign(env, { LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: fds.map(() => this.unit.name.replace(/\.service$/, '')).join(':') });
-      // LISTEN_PID must be the server's own pid: a few lines of perl set it and exec in place
-      [file, args] = ['perl', ['-e', '$ENV{LISTEN_PID} = $$; exec { $ARGV[0] } @ARGV or exit 127;', ...line.argv]];
-    }
+    if (fds.length) Object.assign(env, { LISTEN_FDS: String(fds.length), LISTEN_FDNAMES: fds.map(() => this.unit.name.replace(/\.service$/, '')).join(':') });
+    // LISTEN_PID (the server's own pid) and initgroups' groups need code between fork and exec
+    if (fds.length || ids) [file, args] = wrapExec({ ...ids, listenPid: fds.length > 0 }, line.argv[0], line.argv);
     const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe', ...fds];
     if (readinessFd !== undefined) {
       if (readinessFd < stdio.length) throw new Error(`ReadinessFd=${readinessFd} is taken by a socket (LISTEN_FDS from 3)`);
       while (stdio.length < readinessFd) stdio.push('ignore');
       stdio.push('pipe');
     }
-    const c = spawn(file, args, { cwd: s.workingDirectory ?? '/', env, detached: true, stdio, ...this.ids() });
+    const c = spawn(file, args, { cwd: s.workingDirectory ?? '/', env, detached: true, stdio });
     if (c.pid) this.host.reaper.ownedByNode(c.pid);
     c.on('exit', () => c.pid && this.host.reaper.nodeDone(c.pid));
     for (const stream of [c.stdout, c.stderr]) if (stream) createInterface({ input: stream }).on('line', (l) => this.host.output(this.unit.name, c.pid ?? 0, l));

@@ -65,6 +65,7 @@ before(async () => {
   // s6-style readiness: a newline on fd 5 after a while
   unit('s6ready.service', "[Unit]\nDescription=readiness fd\n[Service]\nReadinessFd=5\nExecStart=/bin/sh -c 'sleep 0.2; echo >&5; exec sleep 308'\n[Install]\nWantedBy=multi-user.target\n");
   unit('after-s6.service', "[Unit]\nDescription=after the readiness fd\nAfter=s6ready.service\n[Service]\nExecStart=/bin/sleep 309\n[Install]\nWantedBy=multi-user.target\n");
+  unit('who.service', "[Unit]\nDescription=as nobody\n[Service]\nType=oneshot\nUser=nobody\nExecStart=/bin/sh -c 'echo \"uid=$(id -u) groups=$(id -G)\"'\n[Install]\nWantedBy=multi-user.target\n");
   unit('broken.service', '[Unit]\nDescription=fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n');
   unit('needy.service', '[Unit]\nDescription=requires broken\nRequires=broken.service\nAfter=broken.service\n[Service]\nExecStart=/bin/sleep 303\n[Install]\nWantedBy=multi-user.target\n');
   unit('crasher.service', '[Unit]\nDescription=crashes\n[Service]\nExecStart=/bin/sh -c \'exit 3\'\nRestart=on-failure\nRestartSec=40ms\n');
@@ -131,6 +132,8 @@ describe('dk init as a subreaper', () => {
     assert.match(log, /base\[\d+\]: base says hello/);
     assert.match(log, /setup\[\d+\]: preparing\n(.|\n)*setup\[\d+\]: setup done/);
     assert.match(log, /units\/strange\.service:3: unknown key 'Colour' in \[Unit\], ignored/);
+    // User=: the uid and the groups initgroups gives (Node's spawn alone would leave none); unprivileged, ourselves
+    assert.match(log, process.getuid?.() === 0 ? /who\[\d+\]: uid=65534 groups=65534\n/ : new RegExp(`who\\[\\d+\\]: uid=${process.getuid?.()} `));
     // the SysV script ran with start, and its unit stays active
     assert.equal(readFileSync(join(dir, 'legacy.log'), 'utf8'), 'start\n');
     assert.equal(u['legacy.service'].state, 'active');

@@ -5,14 +5,14 @@
  * resource limits and the environment xinetd gives.
  *
  * Node's spawn sets uid and gid but clears the supplementary groups and has
- * no way to run code between fork and exec, so when groups, nice or
- * LISTEN_PID must be set in the child, a few lines of perl (perl-base is
- * part of every Debian system; 2 ms) do it and then exec the server with
- * its own argv[0] (tcpd depends on it).
+ * no way to run code between fork and exec, so when groups, nice, umask or
+ * LISTEN_PID must be set in the child, sys/execwrap does it and then execs
+ * the server with its own argv[0] (tcpd depends on it).
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as net from 'node:net';
+import { wrapExec } from '../../sys/execwrap.js';
 import { loadLibc } from '../../sys/libc.js';
 import type { Readiness } from '../../sys/readiness.js';
 import { onExit, posixSpawn } from '../../sys/spawn.js';
@@ -61,18 +61,6 @@ export function account(user: string, group: string | undefined, passwd: string,
   const groups = [gid, ...gr.filter((f) => name !== undefined && (f[3] ?? '').split(',').includes(name)).map((f) => Number(f[2]))];
   return { uid, gid, groups: [...new Set(groups)] };
 }
-
-// argv: uid gid "groups" nice umask listen_pid gate-fd prog argv0 args... ('' = leave as is)
-const WRAPPER = [
-  'my ($u, $g, $gs, $n, $m, $lp, $gate, $prog) = splice(@ARGV, 0, 8);',
-  'if ($gate ne "") { open(my $f, "<&=", $gate) or exit 126; sysread($f, my $b, 1); close $f; }',
-  'if ($n ne "") { setpriority(0, 0, $n) or exit 126; }',
-  'umask(oct($m)) if $m ne "";',
-  'if ($g ne "") { ($(, $)) = ($g, "$g $gs"); exit 126 if $( != $g; }',
-  'if ($u ne "") { ($<, $>) = ($u, $u); exit 126 if $< != $u || $> != $u; }',
-  '$ENV{LISTEN_PID} = $$ if $lp;',
-  'exec { $prog } @ARGV or exit 127;',
-].join(' ');
 
 // As xinetd does, users and groups are looked up when the configuration is
 // read (forgetAccounts on every load), not once per connection.
@@ -131,8 +119,11 @@ export async function launch(o: LaunchOptions, ready: Readiness, exited: ExitHan
   if (limits) stdio.push('pipe');
   const [file, args, argv0] = wrap
     ? [
-        'perl',
-        ['-e', WRAPPER, switching ? String(acct!.uid) : '', switching ? String(acct!.gid) : '', acct?.groups.join(' ') ?? '', svc.nice !== undefined ? String(svc.nice) : '', svc.umask !== undefined ? svc.umask.toString(8) : '', o.listenFds ? '1' : '', gate !== undefined ? String(gate) : '', svc.server!, ...svc.args],
+        ...wrapExec(
+          { uid: switching ? acct!.uid : undefined, gid: switching ? acct!.gid : undefined, groups: acct?.groups, nice: svc.nice, umask: svc.umask, listenPid: o.listenFds, gateFd: gate },
+          svc.server!,
+          svc.args,
+        ),
         'perl',
       ]
     : [svc.server!, svc.args.slice(1), svc.args[0]];
