@@ -262,17 +262,18 @@ test('banners, USERID from the identd, redirect, access_times and max_load', asy
         echo('echo', { id: 'now', access_times: `${hh(h - 1)}:00-${hh(h + 1)}:59` }),
         echo('echo', { id: 'later', access_times: `${hh(h + 3)}:00-${hh(h + 4)}:00`, banner_fail: f('banner-fail') }),
         echo('echo', { id: 'loaded', max_load: '0.001' }),
-        service('relay', { socket_type: 'stream', wait: 'no', redirect: `127.0.0.1 ${tport}` }),
+        service('relay', { socket_type: 'stream', wait: 'no', redirect: `127.0.0.1 ${tport}`, log_on_success: 'HOST TRAFFIC EXIT' }),
       ].join(''),
       ['--ident-port', String(identPort)],
       5,
     );
     assert.equal(await ask(d.port('bannered'), 'ping\n'), 'hello from the banner\nwelcome\nping\n');
-    await until(() => /USERID: bannered UNIX :alice/.test(d.err()), 'the user the identd named, logged');
+    await until(() => /USERID: bannered UNIX : alice\n/.test(d.err()), 'the user the identd named, logged');
     assert.equal(await ask(d.port('now'), 'in time\n'), 'in time\n');
     assert.equal(await ask(d.port('later'), 'too early\n'), 'go away\n');
     await until(() => /FAIL: later outside access_times/.test(d.err()), 'the refusal logged');
     assert.equal(await ask(d.port('relay')), 'from the target\n');
+    await until(() => /TRAFFIC: relay in=0\(bytes\) out=16\(bytes\)\n(dk inetd: )?EXIT: relay status=0/.test(d.err()), 'the traffic logged before the exit');
     if (highLoad) {
       assert.equal(await ask(d.port('loaded'), 'x\n'), '');
       await until(() => /FAIL: loaded load [\d.]+ over max_load 0.001/.test(d.err()), 'the load refusal logged');

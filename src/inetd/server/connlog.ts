@@ -11,8 +11,8 @@ import { facilityCode, severityCode } from '../../syslog/protocol/pri.js';
 import type { ServiceConfig } from '../config/service.js';
 
 export interface ConnEvent {
-  /** userid: the RFC 1413 answer, logged on a line of its own */
-  kind: 'start' | 'exit' | 'fail' | 'userid';
+  /** userid: the RFC 1413 answer; traffic: a redirect's bytes (log_on_success TRAFFIC); each a line of its own */
+  kind: 'start' | 'exit' | 'fail' | 'userid' | 'traffic';
   svc: ServiceConfig;
   pid?: number;
   host?: string;
@@ -20,8 +20,11 @@ export interface ConnEvent {
   signal?: string | null;
   durationMs?: number;
   reason?: string;
-  /** userid: "OPSYS :user" or the identd's error */
+  /** userid: "OPSYS : user" (as xinetd 2.3.15 writes it) or the identd's error */
   userid?: string;
+  /** traffic: bytes from and to the client */
+  inBytes?: number;
+  outBytes?: number;
 }
 
 /** inetd.conf services, which have no log_on_* lines, log everything */
@@ -41,6 +44,8 @@ export function formatEvent(e: ConnEvent): string {
     if (ok.includes('EXIT')) parts.push(e.signal ? `signal=${e.signal}` : `status=${e.status ?? 0}`);
     if (ok.includes('PID') && e.pid !== undefined) parts.push(`pid=${e.pid}`);
     if (ok.includes('DURATION') && e.durationMs !== undefined) parts.push(`duration=${Math.round(e.durationMs / 1000)}(sec)`);
+  } else if (e.kind === 'traffic') {
+    parts.push(`TRAFFIC: ${e.svc.id} in=${e.inBytes ?? 0}(bytes) out=${e.outBytes ?? 0}(bytes)`);
   } else if (e.kind === 'userid') {
     parts.push(`USERID: ${e.svc.id} ${e.userid ?? ''}`.trimEnd());
   } else {

@@ -263,7 +263,7 @@ export class Inetd {
     const [rp, lp] = [c.remotePort, c.localPort];
     if (rp === undefined || lp === undefined) return;
     void ident(addr, rp, lp, { port: this.o.identPort }).then((a) =>
-      this.o.events.log({ kind: 'userid', svc, host: addr, userid: !a ? 'no answer' : 'error' in a ? `ERROR ${a.error}` : `${a.os} :${a.user}` }),
+      this.o.events.log({ kind: 'userid', svc, host: addr, userid: !a ? 'no answer' : 'error' in a ? `ERROR : ${a.error}` : `${a.os} : ${a.user}` }),
     );
   }
 
@@ -287,6 +287,8 @@ export class Inetd {
     const close = () => {
       if (++closed < 2) return;
       done();
+      // as xinetd 2.3.15 logs it: TRAFFIC: id in=N(bytes) out=N(bytes), before the EXIT line
+      if (svc.logOnSuccess?.includes('TRAFFIC')) this.o.events.log({ kind: 'traffic', svc, inBytes: c.bytesRead, outBytes: c.bytesWritten });
       this.o.events.log({ kind: 'exit', svc, status: 0, durationMs: Date.now() - started });
     };
     c.on('close', () => {
