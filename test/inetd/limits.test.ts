@@ -7,9 +7,9 @@ import { Limits } from '../../src/inetd/server/limits.js';
 test('per_source and instances', () => {
   const l = new Limits({ perSource: 2, instances: 3 });
   assert.ok(l.begin('a').ok && l.begin('a').ok);
-  assert.deepEqual(l.begin('a'), { ok: false, reason: 'per_source limit (2) for a' });
+  assert.deepEqual(l.begin('a'), { ok: false, code: 'per_source_limit', reason: 'per_source limit (2) for a' });
   assert.ok(l.begin('b').ok);
-  assert.deepEqual(l.begin('c'), { ok: false, reason: 'instances limit (3)' });
+  assert.deepEqual(l.begin('c'), { ok: false, code: 'service_limit', reason: 'instances limit (3)' });
   l.end('a');
   assert.ok(l.begin('c').ok);
 });

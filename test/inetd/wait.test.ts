@@ -271,12 +271,12 @@ test('banners, USERID from the identd, redirect, access_times and max_load', asy
     await until(() => /USERID: bannered UNIX : alice\n/.test(d.err()), 'the user the identd named, logged');
     assert.equal(await ask(d.port('now'), 'in time\n'), 'in time\n');
     assert.equal(await ask(d.port('later'), 'too early\n'), 'go away\n');
-    await until(() => /FAIL: later outside access_times/.test(d.err()), 'the refusal logged');
+    await until(() => /FAIL: later time from=127\.0\.0\.1\n(dk inetd: )?later: outside access_times/.test(d.err()), 'the refusal logged');
     assert.equal(await ask(d.port('relay')), 'from the target\n');
     await until(() => /TRAFFIC: relay in=0\(bytes\) out=16\(bytes\)\n(dk inetd: )?EXIT: relay status=0/.test(d.err()), 'the traffic logged before the exit');
     if (highLoad) {
       assert.equal(await ask(d.port('loaded'), 'x\n'), '');
-      await until(() => /FAIL: loaded load [\d.]+ over max_load 0.001/.test(d.err()), 'the load refusal logged');
+      await until(() => /FAIL: loaded load from=127\.0\.0\.1\n(dk inetd: )?loaded: load [\d.]+ over max_load 0\.001/.test(d.err()), 'the load refusal logged');
     }
     await stopInetd(d);
   } finally {

@@ -20,6 +20,8 @@ export interface ConnEvent {
   signal?: string | null;
   durationMs?: number;
   reason?: string;
+  /** fail: xinetd's word for a refusal (address, libwrap, time, load, service_limit, per_source_limit, connections per second) */
+  code?: string;
   /** userid: "OPSYS : user" (as xinetd 2.3.15 writes it) or the identd's error */
   userid?: string;
   /** traffic: bytes from and to the client */
@@ -49,7 +51,7 @@ export function formatEvent(e: ConnEvent): string {
   } else if (e.kind === 'userid') {
     parts.push(`USERID: ${e.svc.id} ${e.userid ?? ''}`.trimEnd());
   } else {
-    parts.push(`FAIL: ${e.svc.id} ${e.reason ?? ''}`.trimEnd());
+    parts.push(`FAIL: ${e.svc.id} ${e.code ?? e.reason ?? ''}`.trimEnd());
     if (fail.includes('HOST') && e.host) parts.push(`from=${e.host}`);
   }
   return parts.join(' ');
@@ -59,13 +61,24 @@ const p2 = (n: number) => String(n).padStart(2, '0');
 /** xinetd's file log stamp: 26/11/25@15:33:41 */
 const fileStamp = (d: Date) => `${p2(d.getFullYear() % 100)}/${d.getMonth() + 1}/${d.getDate()}@${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
 
+/** Ours in full, for a refusal whose FAIL line has only xinetd's word: "id: reason (from=ADDR)". */
+export function formatDetail(e: ConnEvent): string | undefined {
+  if (e.kind !== 'fail' || !e.code || !e.reason) return undefined;
+  return `${e.svc.id}: ${e.reason}${e.host ? ` (from=${e.host})` : ''}`;
+}
+
 export class ConnLogger {
   private readonly clients = new Map<string, SyslogClient>();
 
   constructor(private readonly o: { syslogPath: string; stderr?: (line: string) => void }) {}
 
   log(e: ConnEvent): void {
-    const line = formatEvent(e);
+    this.write(e, formatEvent(e));
+    const detail = formatDetail(e);
+    if (detail) this.write(e, detail);
+  }
+
+  private write(e: ConnEvent, line: string): void {
     this.o.stderr?.(`dk inetd: ${line}`);
     const dest = e.svc.log;
     if (dest?.type === 'file') {

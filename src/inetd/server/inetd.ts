@@ -54,6 +54,12 @@ interface Listener {
   address?: string;
 }
 
+/** why a client is turned away: xinetd's word for it, and ours in full */
+interface Refusal {
+  code: string;
+  reason: string;
+}
+
 /** a wait-mode server that is being started */
 const PENDING: Server = { pid: 0, kill: () => {} };
 
@@ -162,22 +168,22 @@ export class Inetd {
   }
 
   /** Access: TCP wrappers under the server's name (or the service's), then xinetd's lists. */
-  private refused(svc: ServiceConfig, addr: string): string | undefined {
+  private refused(svc: ServiceConfig, addr: string): Refusal | undefined {
     const daemon = svc.server ? basename(svc.args[0] ?? svc.server) : svc.name;
     const w = hostsAccess(this.o.wrappers.allow, this.o.wrappers.deny, daemon, { addr });
-    if (!w.allowed) return `denied by ${w.rule ? `${w.rule.file}:${w.rule.line}` : 'TCP wrappers'}`;
-    if (svc.onlyFrom?.length && !svc.onlyFrom.some((p) => matchClient(xinetdPattern(p), { addr }))) return 'not in only_from';
-    if (svc.noAccess?.some((p) => matchClient(xinetdPattern(p), { addr }))) return 'in no_access';
+    if (!w.allowed) return { code: 'libwrap', reason: `denied by ${w.rule ? `${w.rule.file}:${w.rule.line}` : 'TCP wrappers'}` };
+    if (svc.onlyFrom?.length && !svc.onlyFrom.some((p) => matchClient(xinetdPattern(p), { addr }))) return { code: 'address', reason: 'not in only_from' };
+    if (svc.noAccess?.some((p) => matchClient(xinetdPattern(p), { addr }))) return { code: 'address', reason: 'in no_access' };
     return this.unavailable(svc);
   }
 
   /** access_times and max_load: reasons that do not depend on the client */
-  private unavailable(svc: ServiceConfig): string | undefined {
+  private unavailable(svc: ServiceConfig): Refusal | undefined {
     if (svc.accessTimes?.length) {
       const t = parseAccessTimes(svc.accessTimes);
-      if (!('bad' in t) && !withinAccessTimes(t, new Date())) return 'outside access_times';
+      if (!('bad' in t) && !withinAccessTimes(t, new Date())) return { code: 'time', reason: 'outside access_times' };
     }
-    if (svc.maxLoad !== undefined && loadavg()[0] >= svc.maxLoad) return `load ${loadavg()[0].toFixed(2)} over max_load ${svc.maxLoad}`;
+    if (svc.maxLoad !== undefined && loadavg()[0] >= svc.maxLoad) return { code: 'load', reason: `load ${loadavg()[0].toFixed(2)} over max_load ${svc.maxLoad}` };
     return undefined;
   }
 
@@ -193,13 +199,13 @@ export class Inetd {
       const why = host ? this.refused(svc, host) : this.unavailable(svc);
       if (why) {
         dropDatagram(raw.fd);
-        this.o.events.log({ kind: 'fail', svc, reason: why, host });
+        this.o.events.log({ kind: 'fail', svc, ...why, host });
         return this.arm(l);
       }
     } else {
       // the server accepts, so the client is unknown here (tcpd in the server line checks it, as with inetd)
       const why = this.unavailable(svc);
-      if (why) this.o.events.log({ kind: 'fail', svc, reason: why });
+      if (why) this.o.events.log({ kind: 'fail', svc, ...why });
       if (why) return void setTimeout(() => this.arm(l), 1000).unref();
     }
     const now = Date.now();
@@ -234,8 +240,8 @@ export class Inetd {
     const addr = (c.remoteAddress ?? 'local').replace(/^::ffff:/, '');
     c.on('error', () => {});
     const banner = readBanner(svc.banner);
-    const refuse = (reason: string) => {
-      this.o.events.log({ kind: 'fail', svc, reason, host: addr });
+    const refuse = (r: Refusal) => {
+      this.o.events.log({ kind: 'fail', svc, ...r, host: addr });
       if (svc.logOnFailure?.includes('USERID')) this.logUserid(svc, c, addr);
       const text = Buffer.concat([banner, readBanner(svc.bannerFail)]);
       if (text.length) c.end(text, () => c.destroy());
@@ -244,7 +250,7 @@ export class Inetd {
     const why = this.refused(svc, addr);
     if (why) return refuse(why);
     const v = l.limits.begin(addr);
-    if (!v.ok) return refuse(v.reason);
+    if (!v.ok) return refuse(v);
     const done = once(() => l.limits.end(addr));
     if (svc.logOnSuccess?.includes('USERID')) this.logUserid(svc, c, addr);
     const go = () => {

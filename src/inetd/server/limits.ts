@@ -13,7 +13,8 @@ export interface LimitConfig {
   cps?: [number, number];
 }
 
-export type Verdict = { ok: true } | { ok: false; reason: string };
+/** code: xinetd's word for the refusal (its FAIL lines are parsed by tools such as fail2ban); reason: ours, in full */
+export type Verdict = { ok: true } | { ok: false; code: string; reason: string };
 
 export class Limits {
   private active = 0;
@@ -32,7 +33,7 @@ export class Limits {
     const c = this.cfg;
     if (c.cps) {
       const r = this.rate.get(source) ?? { second: 0, count: 0, until: 0 };
-      if (now < r.until) return { ok: false, reason: `rate limit for ${source}` };
+      if (now < r.until) return { ok: false, code: 'connections per second', reason: `${source} paused after going over ${c.cps[0]} connections per second` };
       const second = Math.floor(now / 1000);
       if (r.second !== second) {
         r.second = second;
@@ -41,7 +42,7 @@ export class Limits {
       if (++r.count > c.cps[0]) {
         r.until = now + c.cps[1] * 1000;
         this.rate.set(source, r);
-        return { ok: false, reason: `more than ${c.cps[0]} connections per second from ${source}` };
+        return { ok: false, code: 'connections per second', reason: `more than ${c.cps[0]} connections per second from ${source}` };
       }
       this.rate.set(source, r);
     }
@@ -49,12 +50,12 @@ export class Limits {
       const m = Math.floor(now / 60_000);
       const r = this.minute.get(source);
       const count = r && r.minute === m ? r.count + 1 : 1;
-      if (count > c.maxPerMinute) return { ok: false, reason: `more than ${c.maxPerMinute} a minute from ${source}` };
+      if (count > c.maxPerMinute) return { ok: false, code: 'connections per minute', reason: `more than ${c.maxPerMinute} a minute from ${source}` };
       this.minute.set(source, { minute: m, count });
     }
-    if (c.instances !== undefined && this.active >= c.instances) return { ok: false, reason: `instances limit (${c.instances})` };
+    if (c.instances !== undefined && this.active >= c.instances) return { ok: false, code: 'service_limit', reason: `instances limit (${c.instances})` };
     const n = this.bySource.get(source) ?? 0;
-    if (c.perSource !== undefined && n >= c.perSource) return { ok: false, reason: `per_source limit (${c.perSource}) for ${source}` };
+    if (c.perSource !== undefined && n >= c.perSource) return { ok: false, code: 'per_source_limit', reason: `per_source limit (${c.perSource}) for ${source}` };
     this.active++;
     this.bySource.set(source, n + 1);
     return { ok: true };
