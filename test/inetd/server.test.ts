@@ -106,6 +106,8 @@ test('internal services: echo, daytime, chargen, time over TCP; echo over UDP', 
   const cg = await ask(portOf('chargen/tcp'), '', { keepOpen: true });
   assert.ok(cg.startsWith(' !"#$%&'), cg.slice(0, 20));
   assert.equal(await udpAsk(portOf('echo/udp'), 'udp hello'), 'udp hello');
+  // answered in-process, logged as xinetd logs its in-process services
+  await until(() => /START: echo\/tcp pid=0 from=127\.0\.0\.1/.test(err), 'the internal service logged');
 });
 
 test('nc, the tool admins reach for, against the internal services over TCP and UDP', (t) => {

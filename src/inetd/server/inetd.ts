@@ -255,7 +255,11 @@ export class Inetd {
     if (svc.logOnSuccess?.includes('USERID')) this.logUserid(svc, c, addr);
     const go = () => {
       if (svc.redirect) return this.redirect(svc, c, addr, done);
-      if (svc.internal) return this.internalStream(svc.internal, c, done);
+      if (svc.internal) {
+        // answered in this process: START with pid=0, as xinetd logs its in-process services
+        this.o.events.log({ kind: 'start', svc, pid: 0, host: addr });
+        return this.internalStream(svc.internal, c, done);
+      }
       this.spawnServer(svc, c, addr, done);
     };
     const text = Buffer.concat([banner, readBanner(svc.bannerSuccess)]);
