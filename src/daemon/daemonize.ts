@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import { SyslogClient, LOG_DAEMON, LOG_INFO, LOG_PID } from '../syslog/client.js';
 import { closeOnExecInherited } from '../sys/cloexec.js';
 import { becomeUser, execInPlace, keepOnExec, lockFile } from '../sys/process.js';
-import { account } from '../inetd/server/launch.js';
+import { nameCache, systemAccount } from '../proc/users.js';
 
 export interface DaemonizeOptions {
   command: string[];
@@ -125,13 +125,13 @@ export function stage2(o: DaemonizeOptions): void {
     fs.writeSync(pidfd, `${process.pid}\n`, 0);
   }
   if (o.user) {
-    const a = account(o.user, undefined, readOr('/etc/passwd'), readOr('/etc/group'));
+    const a = systemAccount(o.user);
     if (typeof a === 'string') fail(a);
     const acct = a as Exclude<typeof a, string>;
     if (process.getuid?.() !== 0 && process.getuid?.() !== acct.uid) fail(`only root can run a daemon as ${o.user}`);
     try {
       // initgroups wants the name, also when the user was given as a number
-      const name = readOr('/etc/passwd').split('\n').find((l) => l.split(':')[2] === String(acct.uid))?.split(':')[0] ?? o.user;
+      const name = nameCache().user(acct.uid) ?? o.user;
       if (process.getuid?.() === 0) becomeUser(name, acct.uid, acct.gid);
     } catch (e) {
       fail((e as Error).message);
@@ -155,10 +155,3 @@ export function logRelay(tag: string, socket: string): void {
   rl.on('close', () => c.closelog());
 }
 
-function readOr(p: string): string {
-  try {
-    return fs.readFileSync(p, 'latin1');
-  } catch {
-    return '';
-  }
-}

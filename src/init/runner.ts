@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import { constants } from 'node:os';
-import { account } from '../inetd/server/launch.js';
+import { systemAccount } from '../proc/users.js';
 import { wrapExec } from '../sys/execwrap.js';
 import type { Reaper } from './reaper.js';
 import type { ExecLine, Unit } from './units/unit.js';
@@ -104,7 +104,7 @@ export class UnitRunner {
   private ids(): { uid: number; gid: number; groups: number[] } | undefined {
     const s = this.unit.service!;
     if ((!s.user && !s.group) || process.getuid?.() !== 0) return undefined;
-    const a = account(s.user ?? 'root', s.group, readOr('/etc/passwd'), readOr('/etc/group'));
+    const a = systemAccount(s.user ?? 'root', s.group);
     if (typeof a === 'string') throw new Error(a);
     return a;
   }
@@ -418,10 +418,3 @@ function killPid(pid: number, sig: string): void {
   }
 }
 
-function readOr(p: string): string {
-  try {
-    return fs.readFileSync(p, 'latin1');
-  } catch {
-    return '';
-  }
-}

@@ -63,3 +63,33 @@ export function nameCache(etcRoot = '/etc'): NameCache {
   if (!c) caches.set(etcRoot, (c = new NameCache(etcRoot)));
   return c;
 }
+
+export interface Account {
+  uid: number;
+  gid: number;
+  /** supplementary groups, as initgroups(3) sets them */
+  groups: number[];
+}
+
+/** uid, gid and groups of a user (name or number) from passwd and group files' text. */
+export function account(user: string, group: string | undefined, passwd: string, groupText: string): Account | string {
+  const pw = passwd.split('\n').map((l) => l.split(':'));
+  const gr = groupText.split('\n').map((l) => l.split(':'));
+  const entry = /^\d+$/.test(user) ? pw.find((f) => f[2] === user) : pw.find((f) => f[0] === user);
+  if (!entry && !/^\d+$/.test(user)) return `unknown user '${user}'`;
+  const uid = entry ? Number(entry[2]) : Number(user);
+  let gid = entry ? Number(entry[3]) : uid;
+  if (group !== undefined) {
+    const g = /^\d+$/.test(group) ? Number(group) : gr.find((f) => f[0] === group)?.[2];
+    if (g === undefined) return `unknown group '${group}'`;
+    gid = Number(g);
+  }
+  const name = entry?.[0];
+  const groups = [gid, ...gr.filter((f) => name !== undefined && (f[3] ?? '').split(',').includes(name)).map((f) => Number(f[2]))];
+  return { uid, gid, groups: [...new Set(groups)] };
+}
+
+/** account() over this system's /etc/passwd and /etc/group (read now: callers cache what they need). */
+export function systemAccount(user: string, group?: string, etcRoot = '/etc'): Account | string {
+  return account(user, group, readText(`${etcRoot}/passwd`) ?? '', readText(`${etcRoot}/group`) ?? '');
+}

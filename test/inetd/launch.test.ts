@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { account } from '../../src/inetd/server/launch.js';
+import { account } from '../../src/proc/users.js';
 import { parseSockaddr, sockaddr } from '../../src/sys/rawsocket.js';
 
 describe('accounts', () => {

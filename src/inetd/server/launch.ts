@@ -12,6 +12,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as net from 'node:net';
+import { systemAccount, type Account } from '../../proc/users.js';
 import { wrapExec } from '../../sys/execwrap.js';
 import { loadLibc } from '../../sys/libc.js';
 import type { Readiness } from '../../sys/readiness.js';
@@ -37,31 +38,6 @@ export interface Server {
 export type Launched = { server: Server } | { error: string };
 export type ExitHandler = (code: number | null, signal: NodeJS.Signals | null) => void;
 
-export interface Account {
-  uid: number;
-  gid: number;
-  /** supplementary groups, as initgroups(3) sets them */
-  groups: number[];
-}
-
-/** uid, gid and groups of a user (name or number) from passwd and group files' text. */
-export function account(user: string, group: string | undefined, passwd: string, groupText: string): Account | string {
-  const pw = passwd.split('\n').map((l) => l.split(':'));
-  const gr = groupText.split('\n').map((l) => l.split(':'));
-  const entry = /^\d+$/.test(user) ? pw.find((f) => f[2] === user) : pw.find((f) => f[0] === user);
-  if (!entry && !/^\d+$/.test(user)) return `unknown user '${user}'`;
-  const uid = entry ? Number(entry[2]) : Number(user);
-  let gid = entry ? Number(entry[3]) : uid;
-  if (group !== undefined) {
-    const g = /^\d+$/.test(group) ? Number(group) : gr.find((f) => f[0] === group)?.[2];
-    if (g === undefined) return `unknown group '${group}'`;
-    gid = Number(g);
-  }
-  const name = entry?.[0];
-  const groups = [gid, ...gr.filter((f) => name !== undefined && (f[3] ?? '').split(',').includes(name)).map((f) => Number(f[2]))];
-  return { uid, gid, groups: [...new Set(groups)] };
-}
-
 // As xinetd does, users and groups are looked up when the configuration is
 // read (forgetAccounts on every load), not once per connection.
 const accounts = new Map<string, Account | string>();
@@ -73,10 +49,7 @@ export function forgetAccounts(): void {
 function cachedAccount(user: string, group: string | undefined): Account | string {
   const key = `${user}:${group ?? ''}`;
   let a = accounts.get(key);
-  if (a === undefined) {
-    a = account(user, group, readOr('/etc/passwd'), readOr('/etc/group'));
-    accounts.set(key, a);
-  }
+  if (a === undefined) accounts.set(key, (a = systemAccount(user, group)));
   return a;
 }
 
@@ -179,10 +152,3 @@ function blocking(fd: number): void {
   if (fl >= 0 && fl & O_NONBLOCK) c.fcntl(fd, F_SETFL, 'int', fl & ~O_NONBLOCK);
 }
 
-function readOr(path: string): string {
-  try {
-    return fs.readFileSync(path, 'latin1');
-  } catch {
-    return '';
-  }
-}
