@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import { peerCred } from '../sys/peercred.js';
+import { removeStaleSocket } from '../sys/stalesocket.js';
 
 export interface Request {
   cmd: string;
@@ -19,11 +20,7 @@ export type Handler = (req: Request) => Promise<unknown>;
 const READ_ONLY = new Set(['status', 'list']);
 
 export function serveControl(path: string, handle: Handler, log: (line: string) => void): net.Server {
-  try {
-    if (fs.lstatSync(path).isSocket()) fs.rmSync(path);
-  } catch {
-    // nothing there
-  }
+  removeStaleSocket(path);
   const srv = net.createServer((c) => {
     const uid = peerCred(c)?.uid;
     c.on('error', () => {});

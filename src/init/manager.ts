@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { closeFd, rawListen } from '../sys/rawsocket.js';
 import { Readiness } from '../sys/readiness.js';
+import { removeStaleSocket } from '../sys/stalesocket.js';
 import { findCycle, transaction } from './graph.js';
 import { UnitRunner, type RunnerHost, type UnitState } from './runner.js';
 import { lsbUnit, parseLsb } from './units/lsb.js';
@@ -53,11 +54,7 @@ export class Manager {
       for (const [type, list] of [['stream', u.socket!.listenStream], ['dgram', u.socket!.listenDatagram]] as const)
         for (const spec of list) {
           if (spec.startsWith('/')) {
-            try {
-              if (fs.lstatSync(spec).isSocket()) fs.rmSync(spec);
-            } catch {
-              // nothing there
-            }
+            removeStaleSocket(spec);
             fds.push(rawListen({ type, host: spec, unix: true }).fd);
             continue;
           }

@@ -13,6 +13,7 @@ import { rpcCall } from '../rpc/client.js';
 import { encodeRecord, RecordDecoder } from '../rpc/record.js';
 import { fromUaddr, toUaddr } from '../rpc/uaddr.js';
 import { peerCred } from '../sys/peercred.js';
+import { removeStaleSocket } from '../sys/stalesocket.js';
 import type { CallContext, PortMapper } from './procs.js';
 import { SUPERUSER } from './registry.js';
 
@@ -126,11 +127,7 @@ export class RpcbindServer {
   }
 
   private listenUnix(path: string): Promise<void> {
-    try {
-      if (fs.lstatSync(path).isSocket()) fs.rmSync(path);
-    } catch {
-      // nothing there
-    }
+    removeStaleSocket(path);
     const srv = net.createServer((c) => this.stream(c, 'local'));
     srv.maxConnections = this.o.maxConnections ?? 1024;
     this.unix = srv;

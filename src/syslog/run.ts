@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { reexecWith } from '../sys/reexec.js';
 import { sdNotify } from '../sys/sdnotify.js';
+import { removeStaleSocket } from '../sys/stalesocket.js';
 import { formatError, loadConfig, type Listener } from './config/conf.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/parse.js';
 import { Syslogd } from './daemon/syslogd.js';
@@ -45,11 +46,7 @@ class UsageError extends Error {}
 
 /** The control socket: whoever connects gets the statistics, then end of file. */
 function serveStats(file: string, stats: () => string, io: SyslogdIO): net.Server | undefined {
-  try {
-    if (fs.lstatSync(file).isSocket()) fs.rmSync(file);
-  } catch {
-    // nothing there
-  }
+  removeStaleSocket(file);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const server = net.createServer((c) => c.end(`${stats()}\n`));
   server.on('error', (e) => io.error(`dk syslogd: control socket ${file}: ${e.message}\n`));

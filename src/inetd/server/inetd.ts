@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { closeFd, dropDatagram, peekSender, rawListen, type RawSocket } from '../../sys/rawsocket.js';
 import { Readiness } from '../../sys/readiness.js';
+import { removeStaleSocket } from '../../sys/stalesocket.js';
 import { ident } from '../access/ident.js';
 import { hostsAccess, matchClient, type WrapperRule } from '../access/tcpwrappers.js';
 import { parseAccessTimes, withinAccessTimes } from '../access/times.js';
@@ -418,14 +419,6 @@ function xinetdPattern(p: string): string {
   if (/^[0-9a-f:]+(\/\d+)?$/i.test(p) && p.includes(':')) return `[${p.replace(/\/.*/, '')}]${p.includes('/') ? p.slice(p.indexOf('/')) : ''}`;
   if (p.toLowerCase() === 'localhost') return '127.0.0.1';
   return p;
-}
-
-function removeStaleSocket(path: string): void {
-  try {
-    if (fs.lstatSync(path).isSocket()) fs.rmSync(path);
-  } catch {
-    // nothing there
-  }
 }
 
 /** A banner file's bytes; a missing one is no banner (xinetd goes on too). */

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { removeStaleSocket } from '../../sys/stalesocket.js';
 
 declare const require: NodeJS.Require | undefined;
 
@@ -123,11 +124,7 @@ export class UnixLogSocket {
   /** Binds path (replacing a stale socket file, never anything else) and starts receiving. */
   static open(path: string, max: number, onBatch: (batch: Buffer, count: number) => void): UnixLogSocket {
     const s = sockLib();
-    try {
-      if (fs.lstatSync(path).isSocket()) fs.unlinkSync(path);
-    } catch {
-      // nothing there
-    }
+    removeStaleSocket(path);
     const AF_UNIX = 1;
     const SOCK_DGRAM = 2;
     const SOCK_CLOEXEC = 0o2000000;
