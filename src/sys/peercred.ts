@@ -5,9 +5,15 @@ import { loadLibc } from './libc.js';
 const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
 
-export function peerCred(s: net.Socket): { pid: number; uid: number; gid: number } | undefined {
+/** The descriptor under a Node socket (libuv's handle keeps it; on Linux there always is one while it is open). */
+export function socketFd(s: net.Socket): number | undefined {
   const fd = (s as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return undefined;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+export function peerCred(s: net.Socket): { pid: number; uid: number; gid: number } | undefined {
+  const fd = socketFd(s);
+  if (fd === undefined) return undefined;
   const cred = Buffer.alloc(12);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(12);

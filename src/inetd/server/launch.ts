@@ -10,10 +10,10 @@
  * the server with its own argv[0] (tcpd depends on it).
  */
 import { spawn, type StdioOptions } from 'node:child_process';
-import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import { systemAccount, type Account } from '../../proc/users.js';
 import { wrapExec } from '../../sys/execwrap.js';
+import { socketFd } from '../../sys/peercred.js';
 import { loadLibc } from '../../sys/libc.js';
 import type { Readiness } from '../../sys/readiness.js';
 import { onExit, posixSpawn } from '../../sys/spawn.js';
@@ -56,11 +56,10 @@ function cachedAccount(user: string, group: string | undefined): Account | strin
 const RLIMIT_CPU = 0;
 const RLIMIT_AS = 9;
 
-/** The descriptor under a Node socket (libuv's handle keeps it; Linux always has one). */
+/** The descriptor to hand over: the wait-mode socket's, or the accepted connection's (never one of our 0-2). */
 function fdOf(io: net.Socket | number): number | undefined {
-  if (typeof io === 'number') return io;
-  const fd = (io as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  return typeof fd === 'number' && fd > 2 ? fd : undefined;
+  const fd = typeof io === 'number' ? io : socketFd(io);
+  return fd !== undefined && fd > 2 ? fd : undefined;
 }
 
 /** Starts the server; exited runs once, when it has ended (or could not start after all). */
