@@ -23,8 +23,31 @@ export interface Libc {
   poll: Fn<[Buffer, number, number], number>;
   eventfd: Fn<[number, number], number>;
   prlimit: Fn<[number, number, Buffer, null], number>;
-  fcntl: Fn<[number, number, string, number], number>;
+  fcntl: Fn<[number, number, string, number | Buffer], number>;
   close: Fn<[number], number>;
+  connect: Fn<[number, Buffer, number], number>;
+  kill: Fn<[number, number], number>;
+  initgroups: Fn<[string, number], number>;
+  setgid: Fn<[number], number>;
+  setuid: Fn<[number], number>;
+  sync: Fn<[], void>;
+  syncfs: Fn<[number], number>;
+  signal: Fn<[number, null], unknown>;
+  sigprocmask: Fn<[number, Buffer, null], number>;
+  sigfillset: Fn<[Buffer], number>;
+  sigemptyset: Fn<[Buffer], number>;
+  execve: Fn<[string, (string | null)[], (string | null)[]], number>;
+  prctl: Fn<[number, number, number, number, number], number>;
+  waitpid: Fn<[number, number[], number], number>;
+  pidfd_open: Fn<[number, number], number>;
+  posix_spawn: Fn<[number[], string, Buffer, Buffer, (string | null)[], (string | null)[]], number>;
+  posix_spawn_file_actions_init: Fn<[Buffer], number>;
+  posix_spawn_file_actions_adddup2: Fn<[Buffer, number, number], number>;
+  posix_spawn_file_actions_destroy: Fn<[Buffer], number>;
+  posix_spawnattr_init: Fn<[Buffer], number>;
+  posix_spawnattr_setflags: Fn<[Buffer, number], number>;
+  posix_spawnattr_setsigdefault: Fn<[Buffer, Buffer], number>;
+  posix_spawnattr_setsigmask: Fn<[Buffer, Buffer], number>;
 }
 
 let libc: Libc | undefined;
@@ -56,6 +79,29 @@ export function loadLibc(): Libc {
     // variadic: the third argument's type is given with it ('int')
     fcntl: f('int fcntl(int fd, int cmd, ...)'),
     close: f('int close(int fd)'),
+    connect: f('int connect(int fd, void *addr, uint32_t len)'),
+    kill: f('int kill(int pid, int sig)'),
+    initgroups: f('int initgroups(const char *user, unsigned int gid)'),
+    setgid: f('int setgid(unsigned int gid)'),
+    setuid: f('int setuid(unsigned int uid)'),
+    sync: f('void sync(void)'),
+    syncfs: f('int syncfs(int fd)'),
+    signal: f('void *signal(int sig, void *handler)'),
+    sigprocmask: f('int sigprocmask(int how, void *set, void *old)'),
+    sigfillset: f('int sigfillset(void *set)'),
+    sigemptyset: f('int sigemptyset(void *set)'),
+    execve: f('int execve(const char *path, const char **argv, const char **envp)'),
+    prctl: f('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    waitpid: f('int waitpid(int pid, _Out_ int *status, int options)'),
+    pidfd_open: f('int pidfd_open(int pid, unsigned int flags)'),
+    posix_spawn: f('int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)'),
+    posix_spawn_file_actions_init: f('int posix_spawn_file_actions_init(void *fa)'),
+    posix_spawn_file_actions_adddup2: f('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)'),
+    posix_spawn_file_actions_destroy: f('int posix_spawn_file_actions_destroy(void *fa)'),
+    posix_spawnattr_init: f('int posix_spawnattr_init(void *attr)'),
+    posix_spawnattr_setflags: f('int posix_spawnattr_setflags(void *attr, short flags)'),
+    posix_spawnattr_setsigdefault: f('int posix_spawnattr_setsigdefault(void *attr, void *set)'),
+    posix_spawnattr_setsigmask: f('int posix_spawnattr_setsigmask(void *attr, void *set)'),
   };
   return libc;
 }

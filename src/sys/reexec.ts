@@ -5,23 +5,17 @@
  * Returns if the options are already there, if DK_NO_REEXEC is set, or if
  * execve fails (the daemon then runs as it is).
  */
-import { createRequire } from 'node:module';
-
-declare const require: NodeJS.Require | undefined;
+import { loadLibc } from './libc.js';
 
 const F_SETFD = 2;
 
 export function reexecWith(flags: string[]): void {
   if (process.env.DK_NO_REEXEC || flags.every((f) => process.execArgv.includes(f))) return;
   try {
-    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-    const koffi = req('koffi') as { load(n: string): { func(s: string): (...a: unknown[]) => number } };
-    const libc = koffi.load('libc.so.6');
-    const fcntl = libc.func('int fcntl(int fd, int cmd, int arg)');
-    const execve = libc.func('int execve(const char *path, const char **argv, const char **envp)');
+    const { fcntl, execve } = loadLibc();
     const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`);
     // libuv marks stdin/stdout/stderr close-on-exec; the new image must keep them
-    for (const fd of [0, 1, 2]) fcntl(fd, F_SETFD, 0);
+    for (const fd of [0, 1, 2]) fcntl(fd, F_SETFD, 'int', 0);
     execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, ...process.argv.slice(1), null], [...env, null]);
   } catch {
     // koffi unavailable: run without the options

@@ -7,68 +7,39 @@
  * process. Under load the call runs on a libuv pool thread (the clone
  * waits for the exec, which takes a while), so the main thread keeps
  * accepting meanwhile; when little else runs it is made here, which saves
- * the round trip through the pool (sequential clients: +30% connections/s). Children started here are not Node's: libuv
- * never waits for them, and we wait only for these pids (never waitpid(-1)).
+ * the round trip through the pool (sequential clients: +30% connections/s).
+ * Children started here are not Node's: libuv never waits for them, and we
+ * wait only for these pids (never waitpid(-1)).
  */
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { loadLibc } from './libc.js';
 import type { Readiness } from './readiness.js';
-
-declare const require: NodeJS.Require | undefined;
-
-type KFn = ((...a: unknown[]) => number) & { async(...a: unknown[]): void };
-interface SpawnLib {
-  posixSpawn: KFn;
-  faInit: KFn;
-  faDup2: KFn;
-  faDestroy: KFn;
-  attr: Buffer;
-  pidfdOpen: KFn;
-  waitpid: KFn;
-  kill: KFn;
-  close: KFn;
-}
-let lib: SpawnLib | undefined;
 
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const WNOHANG = 1;
 
-function load(): SpawnLib {
-  if (lib) return lib;
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-  const koffi = req('koffi') as { load(n: string): { func(s: string): KFn } };
-  const c = koffi.load('libc.so.6');
-  const attrInit = c.func('int posix_spawnattr_init(void *attr)');
-  const setFlags = c.func('int posix_spawnattr_setflags(void *attr, short flags)');
-  const setSigDefault = c.func('int posix_spawnattr_setsigdefault(void *attr, void *set)');
-  const setSigMask = c.func('int posix_spawnattr_setsigmask(void *attr, void *set)');
-  const sigfillset = c.func('int sigfillset(void *set)');
-  const sigemptyset = c.func('int sigemptyset(void *set)');
-  // Node ignores SIGPIPE, and ignored signals survive exec: the server gets
-  // every signal at its default and none blocked, as after libuv's fork.
-  // (glibc's posix_spawnattr_t is 336 bytes, sigset_t 128; sized generously.)
-  const attr = Buffer.alloc(1024);
-  attrInit(attr);
+let attr: Buffer | undefined;
+
+/**
+ * The attributes every start uses: Node ignores SIGPIPE, and ignored signals
+ * survive exec, so the server gets every signal at its default and none
+ * blocked, as after libuv's fork. (glibc's posix_spawnattr_t is 336 bytes,
+ * sigset_t 128; sized generously.)
+ */
+function spawnAttr(): Buffer {
+  if (attr) return attr;
+  const c = loadLibc();
+  const a = Buffer.alloc(1024);
+  c.posix_spawnattr_init(a);
   const all = Buffer.alloc(256);
-  sigfillset(all);
+  c.sigfillset(all);
   const none = Buffer.alloc(256);
-  sigemptyset(none);
-  setSigDefault(attr, all);
-  setSigMask(attr, none);
-  setFlags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  lib = {
-    posixSpawn: c.func('int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)'),
-    faInit: c.func('int posix_spawn_file_actions_init(void *fa)'),
-    faDup2: c.func('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)'),
-    faDestroy: c.func('int posix_spawn_file_actions_destroy(void *fa)'),
-    attr,
-    pidfdOpen: c.func('int pidfd_open(int pid, unsigned int flags)'),
-    waitpid: c.func('int waitpid(int pid, _Out_ int *status, int options)'),
-    kill: c.func('int kill(int pid, int sig)'),
-    close: c.func('int close(int fd)'),
-  };
-  return lib;
+  c.sigemptyset(none);
+  c.posix_spawnattr_setsigdefault(a, all);
+  c.posix_spawnattr_setsigmask(a, none);
+  c.posix_spawnattr_setflags(a, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  return (attr = a);
 }
 
 const signalName = new Map(Object.entries(constants.signals).map(([k, v]) => [v, k]));
@@ -78,7 +49,7 @@ export class SpawnedProcess {
   constructor(readonly pid: number) {}
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
-    load().kill(this.pid, constants.signals[signal]);
+    loadLibc().kill(this.pid, constants.signals[signal]);
   }
 }
 
@@ -88,22 +59,22 @@ export class SpawnedProcess {
  * settles. Rejects with the errno's name.
  */
 export function posixSpawn(path: string, argv: string[], env: string[], stdio: [number, number, number]): Promise<SpawnedProcess> {
-  const l = load();
+  const l = loadLibc();
   const fa = Buffer.alloc(256);
-  l.faInit(fa);
-  stdio.forEach((fd, i) => l.faDup2(fa, fd, i));
+  l.posix_spawn_file_actions_init(fa);
+  stdio.forEach((fd, i) => l.posix_spawn_file_actions_adddup2(fa, fd, i));
   const pid = [0];
-  const args = [pid, path, fa, l.attr, [...argv, null], [...env, null]];
+  const args: [number[], string, Buffer, Buffer, (string | null)[], (string | null)[]] = [pid, path, fa, spawnAttr(), [...argv, null], [...env, null]];
   const settle = (err: number): SpawnedProcess => {
-    l.faDestroy(fa);
+    l.posix_spawn_file_actions_destroy(fa);
     if (err !== 0) throw new Error(`${path}: ${errnoName(err)}`);
     alive++;
     return new SpawnedProcess(pid[0]);
   };
-  if (inflight === 0 && alive <= 1) return Promise.resolve().then(() => settle(l.posixSpawn(...args)));
+  if (inflight === 0 && alive <= 1) return Promise.resolve().then(() => settle(l.posix_spawn(...args)));
   inflight++;
   return new Promise((resolve, reject) => {
-    l.posixSpawn.async(...args, (e: unknown, err: number) => {
+    l.posix_spawn.async(...args, (e: unknown, err: number) => {
       inflight--;
       try {
         if (e) throw e;
@@ -120,7 +91,7 @@ let alive = 0;
 
 /** Calls back once with the exit status or signal, and reaps the process. */
 export function onExit(p: SpawnedProcess, ready: Readiness, cb: (code: number | null, signal: NodeJS.Signals | null) => void): void {
-  const l = load();
+  const l = loadLibc();
   const reap = (): boolean => {
     const st = [0];
     if (l.waitpid(p.pid, st, WNOHANG) !== p.pid) return false;
@@ -130,7 +101,7 @@ export function onExit(p: SpawnedProcess, ready: Readiness, cb: (code: number | 
     else cb(null, (signalName.get(s & 0x7f) ?? null) as NodeJS.Signals | null);
     return true;
   };
-  const fd = l.pidfdOpen(p.pid, 0);
+  const fd = l.pidfd_open(p.pid, 0);
   if (fd < 0) {
     // no pidfd (an old kernel): look again now and then
     const t = setInterval(() => reap() && clearInterval(t), 50);
