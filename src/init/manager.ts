@@ -162,8 +162,7 @@ export class Manager {
       let p = done.get(name);
       if (p) return p;
       p = (async () => {
-        const results = await Promise.all([...(after.get(name) ?? [])].map(go));
-        void results;
+        await Promise.all([...(after.get(name) ?? [])].map(go));
         const u = this.units.get(name)!;
         const hardFailed = u.requires.filter((d) => set.has(d) && this.runners.get(d)?.state === 'failed');
         if (hardFailed.length || broken.has(name)) {

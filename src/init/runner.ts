@@ -162,12 +162,12 @@ export class UnitRunner {
     this.set('starting');
     for (const pre of s.execStartPre) {
       const bad = await this.runToEnd(pre, s.timeoutStartMs);
-      if (bad) return this.failed(`ExecStartPre: ${bad}`);
+      if (bad) return this.fail(`ExecStartPre: ${bad}`);
     }
     if (s.type === 'oneshot') {
       for (const line of s.execStart) {
         const bad = await this.runToEnd(line, s.timeoutStartMs);
-        if (bad) return this.failed(bad);
+        if (bad) return this.fail(bad);
       }
       for (const post of s.execStartPost) await this.runToEnd(post, s.timeoutStartMs);
       this.set(s.remainAfterExit ? 'active' : 'inactive', 'finished');
@@ -179,20 +179,20 @@ export class UnitRunner {
       try {
         c = this.spawnLine(s.execStart[0], this.host.listenFds?.(u.name) ?? [], s.readinessFd);
       } catch (e) {
-        return resolve(this.failedSync((e as Error).message));
+        return resolve(this.fail((e as Error).message));
       }
       this.main = c;
       this.mainPid = c.pid;
       const timer = Number.isFinite(s.timeoutStartMs) ? setTimeout(() => {
         if (this.state === 'starting') {
           killGroup(this.mainPid, 'SIGKILL');
-          this.ready?.(this.failedSync(`not ready within ${s.timeoutStartMs / 1000} s`));
+          this.ready?.(this.fail(`not ready within ${s.timeoutStartMs / 1000} s`));
         }
       }, s.timeoutStartMs) : undefined;
       this.mainExited = new Promise((done) => {
         c.on('error', (e) => {
           clearTimeout(timer);
-          this.ready?.(this.failedSync(`${s.execStart[0].argv[0]}: ${e.message}`));
+          this.ready?.(this.fail(`${s.execStart[0].argv[0]}: ${e.message}`));
           done();
         });
         c.on('exit', (code, sig) => {
@@ -240,7 +240,7 @@ export class UnitRunner {
       await new Promise((r) => setTimeout(r, 20));
     }
     clearTimeout(timer);
-    if (!pid || !alive(pid)) return resolve(this.failedSync(s.pidFile ? `${s.pidFile} names no running process` : 'no PIDFile= to find the daemon by'));
+    if (!pid || !alive(pid)) return resolve(this.fail(s.pidFile ? `${s.pidFile} names no running process` : 'no PIDFile= to find the daemon by'));
     this.mainPid = pid;
     this.main = undefined;
     this.mainExited = new Promise((done) => {
@@ -282,7 +282,7 @@ export class UnitRunner {
     this.mainPid = undefined;
     if (this.stopping) return;
     if (this.state === 'starting') {
-      this.ready?.(this.failedSync(`main process ${what} before it was ready`));
+      this.ready?.(this.fail(`main process ${what} before it was ready`));
       return;
     }
     const s = this.unit.service!;
@@ -312,14 +312,11 @@ export class UnitRunner {
     this.restartTimer = setTimeout(() => void this.start(), delay);
   }
 
-  private failedSync(why: string): boolean {
+  private fail(why: string): boolean {
     this.set('failed', why);
     return false;
   }
 
-  private failed(why: string): boolean {
-    return this.failedSync(why);
-  }
 
   /** A start that reached active and stayed up for the window resets the backoff. */
   settle(): void {

@@ -159,7 +159,7 @@ export async function runRpcinfo(argv: string[], io: RpcinfoIO): Promise<number>
         return await broadcast(rest, prognum, versnum, io);
       case 'u':
       case 't':
-        return await ping(mode === 'u' ? 'udp' : 'tcp', rest, { port, pmPort, prognum, versnum, io });
+        return await ping(mode === 'u' ? 'udp' : 'tcp', rest);
       default:
         throw new Fail('');
     }
@@ -201,21 +201,21 @@ export async function runRpcinfo(argv: string[], io: RpcinfoIO): Promise<number>
     return pingVersions(t, prognum(rest[0]), rest[1] ? versnum(rest[1]) : undefined);
   }
 
-  async function ping(kind: 'udp' | 'tcp', args: string[], o: { port?: number; pmPort: number; prognum: (s: string) => number; versnum: (s: string) => number; io: RpcinfoIO }): Promise<number> {
+  async function ping(kind: 'udp' | 'tcp', args: string[]): Promise<number> {
     if (args.length < 2 || args.length > 3) throw new Fail('');
     const host = args[0];
-    const p = o.prognum(args[1]);
-    let target = o.port;
+    const p = prognum(args[1]);
+    let target = port;
     if (target === undefined) {
       const w = new XdrWriter();
-      writeMapping(w, { prog: p, vers: args[2] ? o.versnum(args[2]) : 0, prot: kind === 'tcp' ? 6 : 17, port: 0 });
-      const r = await rpcCall({ kind, host, port: o.pmPort }, { prog: PMAP_PROG, vers: 2, proc: PMAPPROC.GETPORT, args: w.toBuffer() });
+      writeMapping(w, { prog: p, vers: args[2] ? versnum(args[2]) : 0, prot: kind === 'tcp' ? 6 : 17, port: 0 });
+      const r = await rpcCall({ kind, host, port: pmPort }, { prog: PMAP_PROG, vers: 2, proc: PMAPPROC.GETPORT, args: w.toBuffer() });
       const b = results(r);
       if (!b) throw new Fail(`\0${host}: ${rpcError(r)}`);
       target = new XdrReader(b).uint();
       if (!target) throw new Fail(`\0${host}: RPC: Program not registered`);
     }
-    return pingVersions({ kind, host, port: target }, p, args[2] ? o.versnum(args[2]) : undefined);
+    return pingVersions({ kind, host, port: target }, p, args[2] ? versnum(args[2]) : undefined);
   }
 
   /** NULLPROC on one version, or on every version the server names when asked for one it lacks */

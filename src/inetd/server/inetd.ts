@@ -17,7 +17,7 @@ import { Readiness } from '../../sys/readiness.js';
 import { removeStaleSocket } from '../../sys/stalesocket.js';
 import { ident } from '../access/ident.js';
 import { hostsAccess, matchClient, type WrapperRule } from '../access/tcpwrappers.js';
-import { parseAccessTimes, withinAccessTimes } from '../access/times.js';
+import { parseAccessTimes, withinAccessTimes, type Interval } from '../access/times.js';
 import type { ServiceConfig } from '../config/service.js';
 import { chargenBlock, chargenLine, daytime, timeBytes, udpReplyAllowed } from '../internal/protocols.js';
 import { Limits } from './limits.js';
@@ -54,6 +54,8 @@ interface Listener {
   limits: Limits;
   address?: string;
 }
+
+const accessIntervals = new WeakMap<ServiceConfig, Interval[]>();
 
 /** why a client is turned away: xinetd's word for it, and ours in full */
 interface Refusal {
@@ -181,8 +183,13 @@ export class Inetd {
   /** access_times and max_load: reasons that do not depend on the client */
   private unavailable(svc: ServiceConfig): Refusal | undefined {
     if (svc.accessTimes?.length) {
-      const t = parseAccessTimes(svc.accessTimes);
-      if (!('bad' in t) && !withinAccessTimes(t, new Date())) return { code: 'time', reason: 'outside access_times' };
+      // parsed once per configuration, not per connection (the parser already refused bad ones)
+      let t = accessIntervals.get(svc);
+      if (!t) {
+        const parsed = parseAccessTimes(svc.accessTimes);
+        accessIntervals.set(svc, (t = 'bad' in parsed ? [] : parsed));
+      }
+      if (!withinAccessTimes(t, new Date())) return { code: 'time', reason: 'outside access_times' };
     }
     if (svc.maxLoad !== undefined && loadavg()[0] >= svc.maxLoad) return { code: 'load', reason: `load ${loadavg()[0].toFixed(2)} over max_load ${svc.maxLoad}` };
     return undefined;
