@@ -7,11 +7,13 @@
 // unpacked the same way. For internal echo and a spawned cat: connections per
 // second, sequential and 50 at a time.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unpackedLibPath } from '../dist/test/helpers/peers.js';
+import { unpackDebs } from './lib.mjs';
 
 const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -89,7 +91,7 @@ async function inside(dir) {
   const results = {};
   results.ours = await measure('dk inetd', (d) => spawn(process.execPath, [DK, 'inetd', '-f', '--syslog-socket', join(d, 'nolog'), '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', join(d, 'inetd.conf')], { stdio: 'ignore' }), dir);
   // both peers link libwrap, unpacked next to them
-  const env = { ...process.env, LD_LIBRARY_PATH: [join(dir, 'x/lib/x86_64-linux-gnu'), join(dir, 'x/usr/lib/x86_64-linux-gnu')].join(':') };
+  const env = { ...process.env, LD_LIBRARY_PATH: unpackedLibPath(join(dir, 'x')) };
   results.xinetd = await measure('xinetd', (d) => spawn(join(d, 'x/usr/sbin/xinetd'), ['-dontfork', '-filelog', join(d, 'xinetd.log'), '-f', join(d, 'xinetd.conf'), '-pidfile', join(d, 'x.pid')], { stdio: 'ignore', env }), dir);
   results.openbsd = await measure('openbsd-inetd', (d) => spawn(join(d, 'x/usr/sbin/inetd'), ['-i', '-R', '1000000', join(d, 'inetd.conf')], { stdio: ['ignore', 'ignore', process.env.INETD_BENCH_DEBUG ? 'inherit' : 'ignore'], env }), dir);
   process.stdout.write(`${JSON.stringify(results)}\n`);
@@ -98,8 +100,7 @@ async function inside(dir) {
 export default async function () {
   const dir = mkdtempSync(join(tmpdir(), 'dk-bench-inetd-'));
   try {
-    const got = spawnSync('sh', ['-c', `cd "${dir}" && apt-get download xinetd openbsd-inetd libwrap0 >/dev/null 2>&1 && for f in *.deb; do dpkg -x "$f" x; done`]);
-    if (got.status !== 0 || !existsSync(join(dir, 'x/usr/sbin/xinetd'))) throw new Error('cannot fetch xinetd and openbsd-inetd with apt-get download');
+    unpackDebs(dir, ['xinetd', 'openbsd-inetd', 'libwrap0'], 'usr/sbin/xinetd');
     if (process.getuid() !== 0) throw new Error('the inetd bench needs root: xinetd cannot start a service in an unprivileged user namespace');
     const r = spawnSync('unshare', ['-n', process.execPath, SELF, 'inside', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const res = JSON.parse(r.stdout.trim().split('\n').pop());

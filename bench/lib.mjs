@@ -1,5 +1,6 @@
 // Shared bench helpers: wall-clock timing of whole commands and the report line.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** allowFail: lsof exits 1 when it met unreadable files, which is not a failed run */
 export function timeCommand(cmd, args, env = process.env, allowFail = false) {
@@ -19,4 +20,16 @@ const f = (ms) => `${ms.toFixed(1)} ms`;
 
 export function report(name, ours, peer) {
   console.log(`${name}: ours ${f(ours.median)} (min ${f(ours.min)}), peer ${f(peer.median)} (min ${f(peer.min)}), ratio ${(ours.median / peer.median).toFixed(2)} (min ${(ours.min / peer.min).toFixed(2)})`);
+}
+
+/**
+ * Debian packages unpacked under dir/x, never installed (apt-get download +
+ * dpkg -x): peers that conflict with each other or must not start on the
+ * host. Returns dir/x; throws unless `expect` (a path inside it) exists.
+ */
+export function unpackDebs(dir, pkgs, expect) {
+  const got = spawnSync('sh', ['-c', `cd "${dir}" && apt-get download ${pkgs.join(' ')} >/dev/null 2>&1 && for f in *.deb; do dpkg -x "$f" x || exit 1; done`]);
+  const x = `${dir}/x`;
+  if (got.status !== 0 || !existsSync(`${x}/${expect}`)) throw new Error(`cannot fetch ${pkgs.join(', ')} with apt-get download`);
+  return x;
 }

@@ -6,11 +6,13 @@
 // pipelined (32 outstanding on one connection). Same client for both.
 import { spawn, spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { passwdWithRpcUser, unpackedLibPath } from '../dist/test/helpers/peers.js';
+import { unpackDebs } from './lib.mjs';
 
 const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -124,7 +126,7 @@ async function inside(which, x) {
   const child =
     which === 'ours'
       ? spawn(process.execPath, [DK, 'rpcbind', '-f'], { stdio: 'ignore' })
-      : spawn(join(x, 'sbin/rpcbind'), ['-f'], { stdio: 'ignore', env: { ...process.env, LD_LIBRARY_PATH: [join(x, 'lib/x86_64-linux-gnu'), join(x, 'usr/lib/x86_64-linux-gnu')].join(':') } });
+      : spawn(join(x, 'sbin/rpcbind'), ['-f'], { stdio: 'ignore', env: { ...process.env, LD_LIBRARY_PATH: unpackedLibPath(x) } });
   try {
     await waitFor111();
     process.stdout.write(`${JSON.stringify(await measure())}\n`);
@@ -137,12 +139,8 @@ export default async function () {
   if (process.getuid() !== 0) throw new Error("the rpcbind bench needs root: Debian's rpcbind calls setgroups, which a user namespace forbids");
   const dir = mkdtempSync(join(tmpdir(), 'dk-bench-rpcbind-'));
   try {
-    const got = spawnSync('sh', ['-c', `cd "${dir}" && apt-get download rpcbind libwrap0 >/dev/null 2>&1 && for f in *.deb; do dpkg -x "$f" x; done`]);
-    const x = join(dir, 'x');
-    if (got.status !== 0 || !existsSync(join(x, 'sbin/rpcbind'))) throw new Error('cannot fetch rpcbind with apt-get download');
-    const passwd = join(dir, 'passwd');
-    const base = readFileSync('/etc/passwd', 'utf8');
-    writeFileSync(passwd, /^_rpc:/m.test(base) ? base : `${base}_rpc:x:0:0::/run/rpcbind:/usr/sbin/nologin\n`);
+    const x = unpackDebs(dir, ['rpcbind', 'libwrap0'], 'sbin/rpcbind');
+    const passwd = passwdWithRpcUser(dir);
     // alternate the two, three rounds each, and keep each figure's median: a busy
     // moment of the machine then cannot decide a ratio
     const runs = { ours: [], peer: [] };

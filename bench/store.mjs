@@ -5,12 +5,13 @@
 // the same run, rsyslogd's ompgsql into the same server and table shape
 // (ompgsql.so taken from Debian's rsyslog-pgsql with apt-get download +
 // dpkg -x, so nothing is installed or started on the host).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unpackDebs } from './lib.mjs';
 
 const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
 const SRC = fileURLToPath(new URL('./syslog-blaster.c', import.meta.url));
@@ -58,9 +59,11 @@ async function run(blaster, port, count) {
 function ompgsql(dir) {
   const so = '/usr/lib/x86_64-linux-gnu/rsyslog/ompgsql.so';
   if (existsSync(so)) return so;
-  const r = spawnSync('sh', ['-c', `cd "${dir}" && apt-get download rsyslog-pgsql >/dev/null 2>&1 && dpkg -x rsyslog-pgsql_*.deb x`]);
-  const found = join(dir, 'x', so);
-  return r.status === 0 && existsSync(found) ? found : undefined;
+  try {
+    return join(unpackDebs(dir, ['rsyslog-pgsql'], so.slice(1)), so);
+  } catch {
+    return undefined;
+  }
 }
 
 const k = (n) => `${(n / 1000).toFixed(1)}k msg/s`;

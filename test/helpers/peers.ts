@@ -4,6 +4,7 @@
  * CI can never pass by not comparing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,4 +52,19 @@ export function unpackDebs(t: TestContext, dir: string, pkgs: string[]): string 
   if (process.env.CI === 'true') assert.fail(msg);
   t.skip(msg);
   return undefined;
+}
+
+/** LD_LIBRARY_PATH for programs unpacked by unpackDebs whose libraries came along (libwrap0, libtirpc). */
+export const unpackedLibPath = (x: string): string => [join(x, 'lib/x86_64-linux-gnu'), join(x, 'usr/lib/x86_64-linux-gnu')].join(':');
+
+/**
+ * Debian's rpcbind runs as _rpc, which its package would have created: a
+ * copy of /etc/passwd with that user, for a mount namespace to bind over
+ * /etc/passwd (the real file is never touched). Returns its path.
+ */
+export function passwdWithRpcUser(dir: string): string {
+  const passwd = join(dir, 'passwd');
+  const base = readFileSync('/etc/passwd', 'utf8');
+  writeFileSync(passwd, /^_rpc:/m.test(base) ? base : `${base}_rpc:x:0:0::/run/rpcbind:/usr/sbin/nologin\n`);
+  return passwd;
 }

@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DK, ENV } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
-import { requirePeer, unpackDebs } from '../helpers/peers.js';
+import { requirePeer, unpackDebs, unpackedLibPath } from '../helpers/peers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-inetd-wait-'));
 const f = (n: string) => join(dir, n);
@@ -174,7 +174,7 @@ test("wait mode over UDP: Debian's in.tftpd gets the socket, serves, exits when 
     server: join(x, 'usr/sbin/in.tftpd'),
     // -t 1: leave after a second without requests, so inetd has to start it again
     server_args: `-t 1 -u nobody -s ${f('tftp')}`,
-    env: `LD_LIBRARY_PATH=${join(x, 'lib/x86_64-linux-gnu')}:${join(x, 'usr/lib/x86_64-linux-gnu')}`,
+    env: `LD_LIBRARY_PATH=${unpackedLibPath(x)}`,
   }));
   const port = d.port('tftp');
   assert.deepEqual(await tftpGet(port, 'boot.img'), content);

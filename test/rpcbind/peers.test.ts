@@ -9,12 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DK } from '../helpers/dk.js';
-import { requirePeer, unpackDebs } from '../helpers/peers.js';
+import { passwdWithRpcUser, requirePeer, unpackDebs, unpackedLibPath } from '../helpers/peers.js';
 
 const REGISTER = fileURLToPath(new URL('./register.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/rpcinfo/debian-session.txt', import.meta.url));
@@ -81,11 +81,8 @@ test("dk rpcinfo against Debian's rpcbind prints what Debian's rpcinfo prints", 
   try {
     const x = unpackDebs(t, dir, ['rpcbind', 'libwrap0']);
     if (!x) return;
-    // rpcbind runs as _rpc, which the package would have created: a passwd with it, mounted in the namespace only
-    const passwd = join(dir, 'passwd');
-    const base = readFileSync('/etc/passwd', 'utf8');
-    writeFileSync(passwd, /^_rpc:/m.test(base) ? base : `${base}_rpc:x:0:0::/run/rpcbind:/usr/sbin/nologin\n`);
-    const libs = [join(x, 'lib/x86_64-linux-gnu'), join(x, 'usr/lib/x86_64-linux-gnu')].join(':');
+    const passwd = passwdWithRpcUser(dir);
+    const libs = unpackedLibPath(x);
     const compared = SESSION.filter(([label]) => !label.startsWith('-m') && !label.startsWith('-d') && label !== '-p after -d');
     const both = compared.map(([label, args, wait]) => {
       const w = wait ? `timeout ${wait} ` : '';
