@@ -32,8 +32,9 @@ const exitStatus = () => {
 
 function start(args: string): void {
   tmux('kill-session', '-t', session);
-  // the shell records dk top's exit status, then keeps the pane open
-  const r = tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '35', `${process.execPath} ${DK} top ${args}; echo EXIT=$? > ${exitFile}; sleep 60`);
+  // the shell records dk top's exit status, then keeps the pane open by waiting on the terminal
+  // (no child process of its own that could outlive the session)
+  const r = tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '35', `${process.execPath} ${DK} top ${args}; echo EXIT=$? > ${exitFile}; read keep_the_pane_open`);
   assert.equal(r.status, 0, r.stderr);
 }
 
