@@ -85,7 +85,8 @@ describe('dk lsof matches lsof 4.95', () => {
   test('lock letters: a whole-file flock shows as W', async (t) => {
     if (!requirePeer(t, 'lsof', 'lsof') || !requirePeer(t, 'flock', 'util-linux')) return;
     const file = join(dir, 'locked');
-    const locker = spawn('flock', ['-x', file, 'sleep', '60'], { stdio: 'ignore' });
+    // --no-fork: flock execs sleep in its own place, so killing that one pid leaves no orphan holding the lock
+    const locker = spawn('flock', ['--no-fork', '-x', file, 'sleep', '60'], { stdio: 'ignore' });
     try {
       await until(() => readFileSync('/proc/locks', 'latin1').includes(` ${locker.pid} `), 'the lock to be taken');
       same(['-n', '-P', '-a', '-p', String(locker.pid), '-d', '3']);
