@@ -1,8 +1,9 @@
 /**
- * The dk executable. `dk ps ...` and `dk pstree ...` (or a symlink named ps
- * or pstree) go straight to the tool with the raw arguments: ps has its own
- * three-syntax parser that a generic option library must not touch. Every
- * other command goes through commander.
+ * The dk executable. `dk TOOL ...` (or a symlink named after the tool) goes
+ * straight to the tool with the raw arguments: each parses its own, as the
+ * program it replaces does (ps has three syntaxes a generic option library
+ * must not touch). Only `dk`, `dk --help`, `dk --version` and `dk links`
+ * load commander.
  */
 import * as fs from 'node:fs';
 import { basename } from 'node:path';
@@ -20,6 +21,7 @@ import { runDaemonize, runUpdate } from '../daemon/run.js';
 import { runInit, runInitctl } from '../init/run.js';
 import { runRpcbind } from '../rpcbind/run.js';
 import { runRpcinfo } from '../rpcinfo/run.js';
+import { runStatus } from '../status/run.js';
 
 type Tool = (argv: string[]) => number | Promise<number>;
 
@@ -67,6 +69,7 @@ export const TOOLS: Record<string, Tool> = {
   initctl: (argv) => runInitctl(argv, { write, error }),
   rpcbind: (argv) => runRpcbind(argv, { write, error }),
   rpcinfo: (argv) => runRpcinfo(argv, { write, error }),
+  status: (argv) => runStatus(argv, { write, error }),
   logger: (argv) => runLogger(argv, { write, error, stdin: () => new Promise((res) => { let s = ''; process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => (s += d)); process.stdin.on('end', () => res(s)); }) }),
 };
 

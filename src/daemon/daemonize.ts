@@ -21,6 +21,7 @@ import { SyslogClient, LOG_DAEMON, LOG_INFO, LOG_PID } from '../syslog/client.js
 import { closeOnExecInherited } from '../sys/cloexec.js';
 import { becomeUser, execInPlace, keepOnExec, lockFile } from '../sys/process.js';
 import { nameCache, systemAccount } from '../proc/users.js';
+import { PIDFILE_FD_ENV } from './pidfile.js';
 
 export interface DaemonizeOptions {
   command: string[];
@@ -36,7 +37,16 @@ export interface DaemonizeOptions {
   tag?: string;
   syslogSocket?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The command is a dk daemon that says when it is ready: the status pipe
+   * stays open across exec (fd DK_READY_FD) and the caller waits for its
+   * READY, or for the reason it could not start.
+   */
+  ready?: boolean;
 }
+
+/** the descriptor a daemon started with ready: true reports READY or ERR on */
+export const READY_FD_ENV = 'DK_READY_FD';
 
 /** The executable a command name means, as execvp would find it. */
 export function resolveCommand(cmd: string, path = process.env.PATH ?? '/usr/bin:/bin'): string | undefined {
@@ -64,9 +74,13 @@ export function daemonize(o: DaemonizeOptions, dk = process.argv[1]): Promise<nu
     const status = child.stdio[3] as NodeJS.ReadableStream;
     status.on('data', (b: Buffer) => (got += b.toString()));
     status.on('end', () => {
-      const line = got.split('\n')[0];
-      if (line.startsWith('OK ')) resolve(Number(line.slice(3)));
-      else reject(new Error(line.startsWith('ERR ') ? line.slice(4) : 'the daemon did not start'));
+      const lines = got.split('\n');
+      const ok = lines.find((l) => l.startsWith('OK '));
+      const err = lines.find((l) => l.startsWith('ERR '));
+      if (err) reject(new Error(err.slice(4)));
+      else if (!ok) reject(new Error('the daemon did not start'));
+      else if (o.ready && !lines.includes('READY')) reject(new Error(`pid ${ok.slice(3)} exited before it was ready`));
+      else resolve(Number(ok.slice(3)));
     });
     child.unref();
   });
@@ -139,10 +153,17 @@ export function stage2(o: DaemonizeOptions): void {
   }
   // nothing inherited goes through but 0-2 and the pidfile (its lock lives in it)
   closeOnExecInherited();
-  if (pidfd >= 0) keepOnExec(pidfd);
+  const env = { ...(o.env ?? process.env) };
+  if (pidfd >= 0) {
+    keepOnExec(pidfd);
+    env[PIDFILE_FD_ENV] = String(pidfd);
+  }
   fs.writeSync(3, `OK ${process.pid}\n`);
-  fs.closeSync(3);
-  execInPlace(path!, o.command, o.env ?? process.env);
+  if (o.ready) {
+    keepOnExec(3);
+    env[READY_FD_ENV] = '3';
+  } else fs.closeSync(3);
+  execInPlace(path!, o.command, env);
   process.stderr.write(`dk daemonize: cannot execute ${path}\n`);
   process.exit(127);
 }

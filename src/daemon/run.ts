@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { daemonize, logRelay, stage1, stage2, type DaemonizeOptions } from './daemonize.js';
-import { runUpdate } from './update.js';
+import { runUpdate, UPDATE_HELP } from './update.js';
 
 export const DAEMONIZE_HELP = `Usage: dk daemonize [--pidfile F] [--user U] [--chdir DIR] [--umask M]
                     [--stdout syslog|FILE] [--tag T] [--syslog-socket P] [-v] -- CMD [ARGS...]
@@ -18,13 +18,6 @@ export const DAEMONIZE_HELP = `Usage: dk daemonize [--pidfile F] [--user U] [--c
   -v prints the daemon's PID.
 `;
 
-export const UPDATE_HELP = `Usage: dk update [-i SECONDS] [-v] [-n COUNT] [PATH...]
-
-  Flushes dirty pages to disk every SECONDS (default 30, as the classic
-  update daemon): sync(2), or syncfs(2) on the file systems of the given
-  PATHs. -v reports Dirty and Writeback from /proc/meminfo before and after
-  each flush. -n stops after COUNT flushes.
-`;
 
 export interface DaemonIO {
   write(s: string): void;
@@ -100,4 +93,4 @@ export async function runDaemonize(argv: string[], io: DaemonIO): Promise<number
   }
 }
 
-export { runUpdate };
+export { runUpdate, UPDATE_HELP };

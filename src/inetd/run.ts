@@ -6,11 +6,9 @@
  * SIGHUP reloads (a config that cannot be read keeps the old one running),
  * SIGTERM stops.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-
-import { closeOnExecInherited } from '../sys/cloexec.js';
-import { sdNotify } from '../sys/sdnotify.js';
+import { resolve } from 'node:path';
+import { absolutePaths, runDaemon, type DaemonCore } from '../daemon/runtime.js';
 import { parseWrappers, type WrapperRule } from './access/tcpwrappers.js';
 import { parseInetdConf } from './config/inetdconf.js';
 import { formatProblem, type ConfigProblem, type ServiceConfig } from './config/service.js';
@@ -18,9 +16,11 @@ import { parseServices } from './config/services.js';
 import { parseXinetd } from './config/xinetd.js';
 import { Inetd } from './server/inetd.js';
 import { ConnLogger } from './server/connlog.js';
+import { renderInetdStatus, summarizeInetd, type InetdStatus } from './server/status.js';
 
 export const INETD_HELP = `Usage: dk inetd [-d] [-f] [-p PIDFILE] [--xinetd] [--services FILE] [--hosts-allow FILE]
-                [--hosts-deny FILE] [--listen-fds] [--grace SECS] [--check] [CONFIG]
+                [--hosts-deny FILE] [--listen-fds] [--grace SECS] [--control SOCK] [--state-dir DIR]
+                [--check] [CONFIG]
 
   CONFIG           inetd.conf (default /etc/inetd.conf), or xinetd.conf with --xinetd
   -f, -d           stay in the foreground (-d: connections logged to stderr too)
@@ -31,8 +31,10 @@ export const INETD_HELP = `Usage: dk inetd [-d] [-f] [-p PIDFILE] [--xinetd] [--
                    (xinetd: flags = LISTEN_FDS per service)
   --ident-port N   where clients' identd is asked for USERID logging (default 113)
   --grace SECS     on TERM, how long running servers may finish before they get TERM (default 5)
+  --control SOCK   the control socket (default STATE-DIR/control.sock, else /run/dk/inetd.sock as root)
   --check          report each problem as file:line: reason; exit 1 if any
-Signals: HUP reloads (unchanged services keep their sockets), TERM stops.
+Signals: HUP reloads (unchanged services keep their sockets; a configuration with problems
+is refused and the running one stays), TERM stops, USR1 writes the status to stderr.
 `;
 
 export interface InetdIO {
@@ -41,6 +43,7 @@ export interface InetdIO {
 }
 
 interface Loaded {
+  xinetd: boolean;
   services: ServiceConfig[];
   problems: ConfigProblem[];
   wrappers: { allow: WrapperRule[]; deny: WrapperRule[] };
@@ -70,7 +73,7 @@ function load(config: string, xinetd: boolean | undefined, servicesFile: string,
   };
   const allow = wrap(allowFile);
   const deny = wrap(denyFile);
-  return { services: parsed.services, problems: [...parsed.problems, ...allow.problems, ...deny.problems], wrappers: { allow: allow.rules, deny: deny.rules } };
+  return { xinetd: isX, services: parsed.services, problems: [...parsed.problems, ...allow.problems, ...deny.problems], wrappers: { allow: allow.rules, deny: deny.rules } };
 }
 
 function readOrUndefined(p: string): string | undefined {
@@ -103,6 +106,9 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   let listenFds = false;
   let graceMs = 5000;
   let identPort: number | undefined;
+  let control: string | undefined;
+  let stateDir: string | undefined;
+  let configAt = -1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string | undefined => argv[++i];
@@ -135,6 +141,8 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
         break;
       }
       case '-p': pidfile = v(); break;
+      case '--control': control = v(); break;
+      case '--state-dir': stateDir = v(); break;
       case '-h': case '--help': io.write(INETD_HELP); return 0;
       default:
         if (a.startsWith('-')) {
@@ -142,6 +150,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
           return 1;
         }
         config = a;
+        configAt = i;
     }
   }
   const first = load(config, xinetd, servicesFile, allowFile, denyFile);
@@ -154,37 +163,47 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
     if (!first.problems.length) io.write(`${config}: ${first.services.length} services, OK\n`);
     return first.problems.length ? 1 : 0;
   }
-  if (!foreground) {
-    const child = spawn(process.execPath, [process.argv[1], 'inetd', ...argv, '-f'], { detached: true, stdio: 'ignore' });
-    child.unref();
-    if (pidfile) fs.writeFileSync(pidfile, `${child.pid}\n`);
-    return 0;
-  }
   const log = (line: string) => io.error(`${line}\n`);
-  closeOnExecInherited();
+  let running = first;
   // connections go to syslog (or the services' log files); -d also shows them here
   const events = new ConnLogger({ syslogPath: syslogSocket, stderr: debug ? log : undefined });
   const d = new Inetd({ wrappers: first.wrappers, log, events, listenFds, identPort });
-  await d.apply(first.services);
-  sdNotify(`READY=1\nSTATUS=${d.addresses().size} services`);
-  if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
-  return new Promise<number>((resolve) => {
-    process.on('SIGHUP', () => {
+  const core: DaemonCore<InetdStatus> = {
+    name: 'inetd',
+    configPath: config,
+    check: () => {
       const next = load(config, xinetd, servicesFile, allowFile, denyFile);
-      if (!next) return log(`dk inetd: ${config} cannot be read; keeping the running configuration`);
-      for (const p of next.problems) log(`dk inetd: ${formatProblem(p)}`);
-      void d.apply(next.services, next.wrappers).then(() => log('dk inetd: reloaded'));
-    });
-    const stop = () => {
-      void d.stop(graceMs).then(() => {
-        events.close();
-        if (pidfile) fs.rmSync(pidfile, { force: true });
-        resolve(0);
-        setImmediate(() => process.exit(0));
-      });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+      return next ? next.problems.map(formatProblem) : [`cannot read ${config}`];
+    },
+    start: () => d.apply(first.services),
+    async reload() {
+      const next = load(config, xinetd, servicesFile, allowFile, denyFile);
+      if (!next) return { ok: false, problems: [`cannot read ${config}`] };
+      if (next.problems.length) return { ok: false, problems: next.problems.map(formatProblem) };
+      await d.apply(next.services, next.wrappers);
+      running = next;
+      return { ok: true, problems: [] };
+    },
+    async stop(graceMs) {
+      await d.stop(graceMs);
+      events.close();
+    },
+    status: () => ({ config, format: running.xinetd ? 'xinetd' : 'inetd', ...d.status(), problems: running.problems.map(formatProblem) }),
+    summary: summarizeInetd,
+    render: renderInetdStatus,
+  };
+  const fg = absolutePaths(argv, PATH_OPTIONS).map((x, i) => (i === configAt ? resolve(x) : x));
+  return runDaemon(core, {
+    foreground,
+    foregroundArgv: ['inetd', ...fg, ...(foreground ? [] : ['-f'])],
+    pidfile: pidfile && resolve(pidfile),
+    control,
+    stateDir,
+    graceMs,
+    log,
+    error: io.error,
   });
 }
 
+/** Options of dk inetd whose value is a path: made absolute before a detached daemon changes to /. */
+const PATH_OPTIONS = new Set(['-p', '--syslog-socket', '--services', '--hosts-allow', '--hosts-deny', '--control', '--state-dir']);

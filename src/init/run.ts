@@ -4,13 +4,14 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { UnixLogSocket, forEachDatagram } from '../syslog/daemon/unixsock.js';
+import { UnixLogSocket, forEachDatagram } from '../sys/unixsock.js';
 import { UnixDatagramClient } from '../sys/unixdgram.js';
 import { becomeSubreaper, sync } from '../sys/process.js';
-import { reexecWith } from '../sys/reexec.js';
-import { ask, serveControl, type Request } from './control.js';
+import { ask, type Request, type Verb } from '../daemon/control.js';
+import { DAEMON_NODE_FLAGS, runDaemon, type DaemonCore, type Runtime } from '../daemon/runtime.js';
 import { Manager, type UnitStatus } from './manager.js';
 import { Reaper } from './reaper.js';
+import { renderInitStatus, summarizeInit, unitTable, type InitStatus } from './status.js';
 import type { RunnerHost, UnitRunner } from './runner.js';
 
 export const INIT_HELP = `Usage: dk init [--units DIR]... [--sysv DIR]... [--target NAME] [--control SOCKET]
@@ -82,10 +83,6 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     units.push('/etc/dk/system', '/etc/systemd/system', '/lib/systemd/system');
     if (!sysv.length) sysv.push('/etc/init.d');
   }
-  // a long-lived supervisor that mostly waits: a small young generation, no V8
-  // worker pool and V8's lite mode (no optimizing compiler) take its resident
-  // set with 50 services from 67 to 54 MiB without slowing the boot (bench boot)
-  reexecWith(['--max-semi-space-size=1', '--v8-pool-size=0', '--lite-mode']);
   const log = (line: string) => io.error(`${line}\n`);
   // never leave because of one mistake: as PID 1 that would take the system down
   process.on('uncaughtException', (e) => log(`dk init: internal error: ${e.stack ?? e.message}`));
@@ -96,7 +93,6 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
   const reaper = new Reaper();
   const syslog = new UnixDatagramClient(syslogSocket);
   const notifyPath = join(stateDir, 'notify.sock');
-  let manager: Manager;
   const host: RunnerHost = {
     reaper,
     notifyPath,
@@ -110,94 +106,110 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
       if (!syslog.send(Buffer.from(`<30>${tag}[${pid}]: ${line}`))) io.error(`${tag}[${pid}]: ${line}\n`);
     },
   };
-  manager = new Manager(host);
-  manager.load(units, sysv);
-  for (const w of manager.warnings) log(`dk init: ${w.file}:${w.line}: ${w.reason}`);
-  for (const p of manager.problems) log(`dk init: ${p.file}:${p.line}: ${p.reason} (unit not loaded)`);
-  const notify = UnixLogSocket.open(notifyPath, 4096, (batch, count) =>
-    forEachDatagram(batch, count, (b, start, end, pid) => {
-      const text = b.toString('utf8', start, end);
-      for (const r of manager.runners.values()) if (r.notify(pid, text)) break;
-    }),
-  );
-  const settle = setInterval(() => manager.runners.forEach((r: UnitRunner) => r.settle()), 5000);
-  settle.unref();
-  let stopping: Promise<number> | undefined;
-  const shutdown = (why: string): Promise<number> =>
-    (stopping ??= (async () => {
-      log(`dk init: ${why}: stopping every unit`);
+  const manager = new Manager(host);
+  let notify: UnixLogSocket | undefined;
+  let settle: NodeJS.Timeout | undefined;
+  const core: DaemonCore<InitStatus> = {
+    name: 'init',
+    check: () => [...manager.problems.map((p) => `${p.file}:${p.line}: ${p.reason}`)],
+    async start() {
+      manager.load(units, sysv);
+      for (const w of manager.warnings) log(`dk init: ${w.file}:${w.line}: ${w.reason}`);
+      for (const p of manager.problems) log(`dk init: ${p.file}:${p.line}: ${p.reason} (unit not loaded)`);
+      notify = UnixLogSocket.open(notifyPath, 4096, (batch, count) =>
+        forEachDatagram(batch, count, (b, start, end, pid) => {
+          const text = b.toString('utf8', start, end);
+          for (const r of manager.runners.values()) if (r.notify(pid, text)) break;
+        }),
+      );
+      settle = setInterval(() => manager.runners.forEach((r: UnitRunner) => r.settle()), 5000);
+      settle.unref();
+      log(`dk init: ${pid1 ? 'PID 1' : `subreaper (pid ${process.pid})`}, ${manager.units.size} units, control ${control}`);
+      // the boot goes on while initctl can already ask and act
+      const t0 = performance.now();
+      manager.isolate(target).then(
+        (r) => log(`dk init: ${target} reached in ${(performance.now() - t0).toFixed(0)} ms${r.failed.length ? `; failed: ${r.failed.join(', ')}` : ''}`),
+        (e: Error) => log(`dk init: cannot boot ${target}: ${e.message}`),
+      );
+    },
+    // unit files are read at start only (daemon-reload comes with the PID 1 work)
+    reload: async () => ({ ok: false, problems: ['dk init reads its unit files only at start'] }),
+    async stop() {
       await manager.stopAll();
       sync();
       log('dk init: stopped, file systems synced');
-      server.close();
+      if (settle) clearInterval(settle);
       manager.close();
-      await notify.close();
+      await notify?.close();
       reaper.close();
-      fs.rmSync(control!, { force: true });
-      return 0;
-    })());
-  const handle = async (req: Request): Promise<unknown> => {
-    const unit = req.unit && !req.unit.includes('.') ? `${req.unit}.service` : req.unit;
-    const runner = unit ? manager.runners.get(unit) : undefined;
-    const need = () => {
-      if (!runner) throw new Error(`unit ${req.unit ?? '(none)'} does not exist`);
-      return runner;
-    };
-    switch (req.cmd) {
-      case 'list':
-        return { target: manager.target, units: manager.status() };
-      case 'status':
-        return { target: manager.target, units: unit ? manager.status(need().unit.name) : manager.status() };
-      case 'start':
-        return { ok: await manager.startOne(need().unit.name), units: manager.status(need().unit.name) };
-      case 'stop':
-        await need().stop();
-        return { ok: true, units: manager.status(need().unit.name) };
-      case 'restart':
-        await need().stop();
-        return { ok: await manager.startOne(need().unit.name), units: manager.status(need().unit.name) };
-      case 'reload':
-        await need().reload();
-        return { ok: true };
-      case 'isolate': {
-        const t = TARGET_ALIASES[req.unit ?? ''] ?? (req.unit?.includes('.') ? req.unit : `${req.unit}.target`);
-        const r = await manager.isolate(t);
-        return { ok: r.failed.length === 0, failed: r.failed, target: t };
-      }
-      case 'poweroff':
-      case 'reboot':
-        setImmediate(() => void shutdown(req.cmd).then((c) => process.exit(c)));
-        return { ok: true };
-      default:
-        throw new Error(`unknown command '${req.cmd}'`);
-    }
+    },
+    status: () => ({ pid1, target: manager.target, units: manager.status() }),
+    summary: summarizeInit,
+    render: renderInitStatus,
+    verbs: (rt) => initVerbs(manager, rt),
   };
-  const server = serveControl(control, handle, log);
-  log(`dk init: ${pid1 ? 'PID 1' : `subreaper (pid ${process.pid})`}, ${manager.units.size} units, control ${control}`);
-  try {
-    const t0 = performance.now();
-    const r = await manager.isolate(target);
-    log(`dk init: ${target} reached in ${(performance.now() - t0).toFixed(0)} ms${r.failed.length ? `; failed: ${r.failed.join(', ')}` : ''}`);
-  } catch (e) {
-    log(`dk init: cannot boot ${target}: ${(e as Error).message}`);
-  }
-  return new Promise<number>((resolve) => {
-    // handles of stopped services and sockets may linger in libuv: leave once everything is down
-    const stop = (sig: string) =>
-      void shutdown(sig).then((code) => {
-        resolve(code);
-        setImmediate(() => process.exit(code));
-      });
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+  return runDaemon(core, {
+    foreground: true,
+    foregroundArgv: ['init', ...argv],
+    control,
+    // a long-lived supervisor that mostly waits: V8's lite mode (no optimizing compiler) on top
+    // takes its resident set with 50 services from 67 to 54 MiB without slowing the boot (bench
+    // boot); --no-expose-wasm, which lite mode needs, said aloud, or Node warns at every start
+    nodeFlags: [...DAEMON_NODE_FLAGS, '--no-expose-wasm', '--lite-mode'],
+    log,
+    error: io.error,
   });
 }
 
-function table(units: UnitStatus[]): string {
-  const rows = units.map((u) => [u.name, u.state, u.pid ? String(u.pid) : '-', u.description ?? '']);
-  const w = [0, 1, 2].map((i) => Math.max(...[['UNIT', 'STATE', 'PID'][i], ...rows.map((r) => r[i])].map((x) => x.length)));
-  return [['UNIT', 'STATE', 'PID', 'DESCRIPTION'], ...rows].map((r) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`.trimEnd()).join('\n') + '\n';
+
+/** initctl's verbs; status, stop and reload without a unit are the runtime's (dk init itself). */
+function initVerbs(manager: Manager, rt: Runtime<InitStatus>): Record<string, Verb> {
+  const unitOf = (req: Request) => {
+    const u = typeof req.unit === 'string' ? req.unit : undefined;
+    return u && !u.includes('.') ? `${u}.service` : u;
+  };
+  const need = (req: Request) => {
+    const r = manager.runners.get(unitOf(req) ?? '');
+    if (!r) throw new Error(`unit ${typeof req.unit === 'string' ? req.unit : '(none)'} does not exist`);
+    return r;
+  };
+  const shutdown = (why: string) => {
+    setImmediate(() => void rt.stop(why).then((c) => process.exit(c)));
+    return { ok: true };
+  };
+  const change = (run: (req: Request) => Promise<unknown> | unknown): Verb => ({ changes: true, run });
+  return {
+    list: { changes: false, run: () => ({ target: manager.target, units: manager.status() }) },
+    status: {
+      changes: false,
+      run: (req) => (req.unit === undefined ? rt.status() : { target: manager.target, units: manager.status(need(req).unit.name) }),
+    },
+    start: change(async (req) => ({ ok: await manager.startOne(need(req).unit.name), units: manager.status(need(req).unit.name) })),
+    stop: change(async (req) => {
+      if (req.unit === undefined) return shutdown('stop');
+      await need(req).stop();
+      return { ok: true, units: manager.status(need(req).unit.name) };
+    }),
+    restart: change(async (req) => {
+      await need(req).stop();
+      return { ok: await manager.startOne(need(req).unit.name), units: manager.status(need(req).unit.name) };
+    }),
+    reload: change(async (req) => {
+      if (req.unit === undefined) return rt.reload();
+      await need(req).reload();
+      return { ok: true };
+    }),
+    isolate: change(async (req) => {
+      const name = typeof req.unit === 'string' ? req.unit : '';
+      const t = TARGET_ALIASES[name] ?? (name.includes('.') ? name : `${name}.target`);
+      const r = await manager.isolate(t);
+      return { ok: r.failed.length === 0, failed: r.failed, target: t };
+    }),
+    poweroff: change(() => shutdown('poweroff')),
+    reboot: change(() => shutdown('reboot')),
+  };
 }
+
 
 export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
   let control = join(defaultStateDir(), 'control.sock');
@@ -228,12 +240,14 @@ export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
     if (!json) io.error(`dk initctl: ${String(r.error)}\n`);
     return 1;
   }
-  if (!json && Array.isArray(r.units)) {
-    const list = r.units as UnitStatus[];
+  // status without a unit is dk init's own status, whose detail lists the units
+  const units = r.units ?? (r.detail as InitStatus | undefined)?.units;
+  if (!json && Array.isArray(units)) {
+    const list = units as UnitStatus[];
     if (cmd === 'status' && unit && list[0]) {
       const u = list[0];
       io.write(`${u.name} - ${u.description ?? ''}\n   State: ${u.state}${u.result ? ` (${u.result})` : ''}\n${u.pid ? `    Main PID: ${u.pid}\n` : ''}${u.status ? `    Status: ${u.status}\n` : ''}${u.retryAt ? `    Next try: in ${Math.max(0, Math.round((u.retryAt - Date.now()) / 1000))} s\n` : ''}`);
-    } else io.write(table(list));
+    } else io.write(unitTable(list));
   }
   if (!json && cmd === 'isolate') io.write(`${String(r.target)}${(r.failed as string[])?.length ? `: failed ${(r.failed as string[]).join(', ')}` : ' reached'}\n`);
   return r.ok === false ? 1 : 0;

@@ -1,5 +1,5 @@
 /** One stored message as `dk logs` prints it, in journalctl's output modes. */
-import { stamp3164 } from '../syslog/daemon/lines.js';
+import { stamp3164 } from '../syslog/server/lines.js';
 import { FACILITIES, SEVERITIES } from '../syslog/protocol/pri.js';
 import { formatRfc5424 } from '../syslog/protocol/rfc5424.js';
 import type { LogRecord } from '../logstore/record.js';

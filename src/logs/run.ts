@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { isatty } from 'node:tty';
-import { collect, openReader, type LogReader } from './reader.js';
+import { collect, follow, openReader, type LogReader } from '../logstore/reader.js';
 import type { LogRecord } from '../logstore/record.js';
 import { LogsUsageError, parseLogsArgs, type LogsOptions } from './args.js';
 import { formatRecord } from './format.js';
@@ -63,24 +63,11 @@ export async function runLogs(argv: string[], io: LogsIO, now = Date.now()): Pro
     return 0;
   }
   io.write(text);
-  let last = rows.reduce((m, r) => Math.max(m, r.id ?? 0), 0) || (await store.maxId());
+  const last = rows.reduce((m, r) => Math.max(m, r.id ?? 0), 0) || (await store.maxId());
   return new Promise<number>((resolve) => {
-    let busy = false;
-    let stopped = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void collect(store.select({ ...o.filter, until: undefined, afterId: last }, keep))
-        .then((fresh) => {
-          for (const r of fresh) last = Math.max(last, r.id ?? 0);
-          if (fresh.length && !stopped) io.write(fresh.map((r) => `${formatRecord(r, o.output)}\n`).join(''));
-        })
-        .catch(() => {})
-        .finally(() => (busy = false));
-    }, 250);
+    const stopFollowing = follow(store, o.filter, last, (fresh) => io.write(fresh.map((r) => `${formatRecord(r, o.output)}\n`).join('')), keep);
     const stop = () => {
-      stopped = true;
-      clearInterval(timer);
+      stopFollowing();
       void Promise.resolve(store.close()).then(() => resolve(0));
     };
     process.once('SIGINT', stop);

@@ -1,5 +1,18 @@
 /** One stored message: what every store keeps and `dk logs` shows. */
-import type { Received } from '../syslog/daemon/lines.js';
+import type { SyslogMessage } from '../syslog/protocol/message.js';
+
+/** A message as the daemon received it, before a store makes a record of it. */
+export interface Received {
+  msg: SyslogMessage;
+  /** when we got it: the stamp used when the sender gave none, and for files as syslogd does */
+  at: Date;
+  /** hostname of the sender (ours for local input) */
+  host: string;
+  /** credentials from the unix socket */
+  pid?: number;
+  uid?: number;
+  input: string;
+}
 
 export interface LogRecord {
   /** store's own increasing id (absent before insertion) */

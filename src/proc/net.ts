@@ -13,6 +13,8 @@ export interface InetSocket {
   /** kernel state number (TCP_ESTABLISHED = 1 ...) */
   state: number;
   inode: number;
+  /** datagrams the kernel dropped for want of buffer space (UDP tables only) */
+  drops?: number;
 }
 
 export interface UnixSocket {
@@ -62,7 +64,19 @@ export function parseInetTable(text: string, protocol: InetSocket['protocol'], f
     const remote = parseHexEndpoint(f[2]);
     const inode = Number(f[9]);
     if (!local || !remote || !Number.isInteger(inode)) continue;
-    out.push({ kind: 'inet', family, protocol, local, remote, state: parseInt(f[3], 16), inode });
+    const drops = protocol === 'UDP' && f.length >= 13 ? Number(f[12]) : undefined;
+    out.push({ kind: 'inet', family, protocol, local, remote, state: parseInt(f[3], 16), inode, ...(drops !== undefined && Number.isInteger(drops) ? { drops } : {}) });
+  }
+  return out;
+}
+
+/** Kernel drop counters of this host's UDP sockets, summed by local port (IPv4 and IPv6). */
+export function udpDropsByPort(procRoot = '/proc'): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [file, family] of [['udp', 4], ['udp6', 6]] as const) {
+    const text = readText(`${procRoot}/net/${file}`);
+    if (text === undefined) continue;
+    for (const s of parseInetTable(text, 'UDP', family)) out.set(s.local.port, (out.get(s.local.port) ?? 0) + (s.drops ?? 0));
   }
   return out;
 }

@@ -4,18 +4,19 @@
  * them. Options as Debian's rpcbind 1.2.6 (where -h works), plus -p for a
  * port other than 111 and -r to allow remote calls, which are off.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { absolutePaths, runDaemon, type DaemonCore } from '../daemon/runtime.js';
 import { SyslogClient, LOG_DAEMON, LOG_PID, LOG_INFO } from '../syslog/client.js';
-import { sdNotify } from '../sys/sdnotify.js';
 import type { Rpcb } from '../rpc/pmap.js';
+import { renderRpcbindStatus, summarizeRpcbind, type RpcbindStatus } from './status.js';
 import { PortMapper } from './procs.js';
 import { Registry } from './registry.js';
 import { forwardToLocal, RpcbindServer } from './server.js';
 import { Stats } from './stats.js';
 
 export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR] [--rate N]
+                  [--control SOCK]
 
   -h ADDR          listen on this address only, UDP and TCP (repeatable; 127.0.0.1 and ::1 are added)
   -p PORT          port for UDP and TCP (default 111)
@@ -27,7 +28,9 @@ export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] 
   --socket PATH    the local socket (default /run/rpcbind.sock; "none" for none)
   --state-dir DIR  where -w state lives (default /run/rpcbind)
   --rate N         calls per second answered per remote address (default 2000; this host: no limit)
-Signals: TERM and INT save the registrations and stop.
+  --control SOCK   the control socket (default STATE-DIR/control.sock with --state-dir, else
+                   /run/dk/rpcbind.sock as root)
+Signals: TERM and INT save the registrations and stop; USR1 writes the status to stderr.
 `;
 
 export interface RpcbindIO {
@@ -37,8 +40,9 @@ export interface RpcbindIO {
 
 const STATE_FILE = 'dk-rpcbind.json';
 
+
 export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number> {
-  const o = { hosts: [] as string[], port: 111, foreground: false, debug: false, insecure: false, logCalls: false, remote: false, warm: false, socket: '/run/rpcbind.sock', stateDir: '/run/rpcbind', rate: 2000 };
+  const o = { control: undefined as string | undefined, explicitState: false, hosts: [] as string[], port: 111, foreground: false, debug: false, insecure: false, logCalls: false, remote: false, warm: false, socket: '/run/rpcbind.sock', stateDir: '/run/rpcbind', rate: 2000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -52,7 +56,10 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
         o.port = Number(v());
         if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`bad port '${argv[i]}'`);
       } else if (a === '--socket') o.socket = v();
-      else if (a === '--state-dir') o.stateDir = v();
+      else if (a === '--state-dir') {
+        o.stateDir = v();
+        o.explicitState = true;
+      } else if (a === '--control') o.control = v();
       else if (a === '--rate') {
         o.rate = Number(v());
         if (!Number.isInteger(o.rate) || o.rate < 1) throw new Error(`bad rate '${argv[i]}'`);
@@ -75,60 +82,81 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
       return 1;
     }
   }
-  if (!o.foreground) {
-    const child = spawn(process.execPath, [process.argv[1], 'rpcbind', ...argv, '-f'], { detached: true, stdio: 'ignore' });
-    child.unref();
-    return 0;
-  }
   const syslog = o.debug ? undefined : new SyslogClient({ ident: 'dk-rpcbind', option: LOG_PID, facility: LOG_DAEMON });
   const log = (line: string) => (o.debug ? io.error(`${line}\n`) : syslog?.syslog(LOG_DAEMON | LOG_INFO, line));
   const registry = new Registry();
-  const pm = new PortMapper(registry, new Stats(), { insecure: o.insecure, remoteCalls: o.remote, forward: forwardToLocal, log: o.logCalls || o.debug ? log : undefined });
+  const stats = new Stats();
+  const pm = new PortMapper(registry, stats, { insecure: o.insecure, remoteCalls: o.remote, forward: forwardToLocal, log: o.logCalls || o.debug ? log : undefined });
   const socketPath = o.socket === 'none' ? undefined : o.socket;
-  const start = async (ipv6: boolean) => {
+  const state = join(o.stateDir, STATE_FILE);
+  let server: RpcbindServer | undefined;
+  const listen = async (ipv6: boolean) => {
     const srv = new RpcbindServer(pm, { port: o.port, udpHosts: o.hosts, socketPath, ipv6, log, rate: o.rate });
     await srv.start();
     return srv;
   };
-  let server: RpcbindServer;
-  try {
-    server = await start(true);
-  } catch (e) {
-    // a host without IPv6 still gets IPv4 and the local socket
-    if (!/EAFNOSUPPORT|EADDRNOTAVAIL/.test((e as Error).message)) {
-      io.error(`dk rpcbind: cannot listen: ${(e as Error).message}\n`);
-      return 1;
-    }
-    server = await start(false);
-  }
-  const state = join(o.stateDir, STATE_FILE);
-  if (o.warm) {
-    try {
-      const saved = JSON.parse(fs.readFileSync(state, 'utf8')) as Rpcb[];
-      let n = 0;
-      for (const b of saved) if (b.prog !== 100000 && registry.set(b)) n++;
-      log(`dk rpcbind: warm start: ${n} registrations from ${state}`);
-    } catch (e) {
-      log(`dk rpcbind: warm start: nothing usable in ${state} (${(e as Error).message})`);
-    }
-  }
-  log(`dk rpcbind: listening on port ${o.port}${socketPath ? ` and ${socketPath}` : ''}`);
-  sdNotify(`READY=1\nSTATUS=port ${o.port}`);
-  return new Promise<number>((resolve) => {
-    const stop = () => {
+  const core: DaemonCore<RpcbindStatus> = {
+    name: 'rpcbind',
+    check: () => [],
+    async start() {
       try {
-        fs.mkdirSync(o.stateDir, { recursive: true });
-        fs.writeFileSync(state, JSON.stringify(registry.all().filter((b) => b.prog !== 100000)));
+        server = await listen(true);
       } catch (e) {
-        log(`dk rpcbind: cannot save ${state}: ${(e as Error).message}`);
+        // a host without IPv6 still gets IPv4 and the local socket
+        if (!/EAFNOSUPPORT|EADDRNOTAVAIL/.test((e as Error).message)) throw new Error(`cannot listen: ${(e as Error).message}`);
+        server = await listen(false);
       }
-      void server.stop().then(() => {
-        syslog?.closelog();
-        resolve(0);
-        setImmediate(() => process.exit(0));
-      });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+      if (o.warm) warmStart(registry, state, log);
+      log(`dk rpcbind: listening on port ${o.port}${socketPath ? ` and ${socketPath}` : ''}`);
+    },
+    // nothing to re-read: registrations live in memory
+    reload: async () => ({ ok: true, problems: [] }),
+    async stop() {
+      if (server) {
+        try {
+          fs.mkdirSync(o.stateDir, { recursive: true });
+          fs.writeFileSync(state, JSON.stringify(registry.all().filter((b) => b.prog !== 100000)));
+        } catch (e) {
+          log(`dk rpcbind: cannot save ${state}: ${(e as Error).message}`);
+        }
+        await server.stop();
+      }
+      syslog?.closelog();
+    },
+    status: () => ({
+      port: o.port,
+      socket: socketPath,
+      hosts: o.hosts,
+      insecure: o.insecure,
+      remoteCalls: o.remote,
+      registrations: registry.all().map((b) => ({ program: b.prog, version: b.vers, netid: b.netid, address: b.addr, owner: b.owner })),
+      stats: stats.snapshot().map((st, i) => ({ version: i + 2, ...st })),
+    }),
+    summary: summarizeRpcbind,
+    render: renderRpcbindStatus,
+  };
+  return runDaemon(core, {
+    foreground: o.foreground,
+    // "--socket none" is a word, not a path
+    foregroundArgv: ['rpcbind', ...absolutePaths(argv, PATH_OPTIONS).map((x, i) => (argv[i] === 'none' ? 'none' : x)), ...(o.foreground ? [] : ['-f'])],
+    control: o.control,
+    stateDir: o.explicitState ? resolve(o.stateDir) : undefined,
+    log: (line) => log(line),
+    error: io.error,
   });
+}
+
+/** Options of dk rpcbind whose value is a path: made absolute before a detached daemon changes to /. */
+const PATH_OPTIONS = new Set(['--socket', '--state-dir', '--control']);
+
+/** -w: the registrations saved at the last exit come back. */
+function warmStart(registry: Registry, state: string, log: (line: string) => void): void {
+  try {
+    const saved = JSON.parse(fs.readFileSync(state, 'utf8')) as Rpcb[];
+    let n = 0;
+    for (const b of saved) if (b.prog !== 100000 && registry.set(b)) n++;
+    log(`dk rpcbind: warm start: ${n} registrations from ${state}`);
+  } catch (e) {
+    log(`dk rpcbind: warm start: nothing usable in ${state} (${(e as Error).message})`);
+  }
 }

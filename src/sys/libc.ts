@@ -38,6 +38,8 @@ export interface Libc {
   sigemptyset: Fn<[Buffer], number>;
   execve: Fn<[string, (string | null)[], (string | null)[]], number>;
   prctl: Fn<[number, number, number, number, number], number>;
+  /** prctl with a string argument (PR_SET_NAME) */
+  prctlName: Fn<[number, string, number, number, number], number>;
   waitpid: Fn<[number, number[], number], number>;
   pidfd_open: Fn<[number, number], number>;
   posix_spawn: Fn<[number[], string, Buffer, Buffer, (string | null)[], (string | null)[]], number>;
@@ -92,6 +94,7 @@ export function loadLibc(): Libc {
     sigemptyset: f('int sigemptyset(void *set)'),
     execve: f('int execve(const char *path, const char **argv, const char **envp)'),
     prctl: f('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    prctlName: f('int prctl(int option, const char *name, unsigned long a3, unsigned long a4, unsigned long a5)'),
     waitpid: f('int waitpid(int pid, _Out_ int *status, int options)'),
     pidfd_open: f('int pidfd_open(int pid, unsigned int flags)'),
     posix_spawn: f('int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)'),

@@ -1,16 +1,16 @@
 /**
  * dk syslogd: options as sysklogd/rsyslogd users know them, --check, signals.
  */
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { reexecWith } from '../sys/reexec.js';
-import { sdNotify } from '../sys/sdnotify.js';
-import { removeStaleSocket } from '../sys/stalesocket.js';
+import { ask } from '../daemon/control.js';
+import { defaultControl } from '../daemon/paths.js';
+import { absolutePaths, runDaemon, type DaemonCore, type DaemonStatus } from '../daemon/runtime.js';
 import { formatError, loadConfig, type Listener } from './config/conf.js';
+import { formatRoute, parsePriority, route } from './config/route.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/parse.js';
-import { Syslogd } from './daemon/syslogd.js';
+import { FACILITIES, SEVERITIES } from './protocol/pri.js';
+import { Syslogd } from './server/syslogd.js';
+import { renderSyslogdStatus, summarizeSyslogd, type SyslogdStatus } from './server/status.js';
 
 export interface SyslogdIO {
   write(s: string): void;
@@ -21,6 +21,7 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
                   [-r] [-m MINUTES] [--kernel] [--max-size BYTES] [--pidfile FILE] [--no-local] [--check]
                   [--db FILE] [--state-dir DIR] [--db-keep-days N] [--db-max-size SIZE]
                   [--tls [ADDR:]PORT] [--tls-cert FILE] [--tls-key FILE] [--tls-ca FILE] [--control SOCK] [--stats]
+                  [--route FACILITY.LEVEL [-v]]
 
   -f FILE        configuration (default /etc/syslog.conf)
   -p SOCKET      the local log socket (default /dev/log);  -a SOCKET  one more
@@ -37,38 +38,29 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
                  against --tls-ca (or the system CAs) and show --tls-cert/--tls-key if asked
   --queue-mem SIZE, --queue-max SIZE   forwarding queues: memory before spilling to STATE-DIR
                  (8M), total bound (1G; 16M without --state-dir)
-  --control SOCK the control socket (default STATE-DIR/control.sock); --stats asks it
-Signals: HUP re-reads the configuration and reopens files, TERM writes everything
-accepted and exits, USR1 prints statistics to stderr.
+  --control SOCK the control socket (default STATE-DIR/control.sock, else /run/dk/syslogd.sock
+                 as root); --stats asks it (dk status syslogd shows more)
+  --route FACILITY.LEVEL [-v]   which actions of -f FILE take such a message, in order, and
+                 the rule that stops it (-v: every rule); --tag T is accepted, but selectors
+                 do not look at tags
+Signals: HUP re-reads the configuration (one with errors is refused: the running one
+stays) and reopens files, TERM writes everything accepted and exits, USR1 writes the
+status to stderr.
 `;
 
 class UsageError extends Error {}
 
-/** The control socket: whoever connects gets the statistics, then end of file. */
-function serveStats(file: string, stats: () => string, io: SyslogdIO): net.Server | undefined {
-  removeStaleSocket(file);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const server = net.createServer((c) => c.end(`${stats()}\n`));
-  server.on('error', (e) => io.error(`dk syslogd: control socket ${file}: ${e.message}\n`));
-  server.listen(file, () => fs.chmodSync(file, 0o600));
-  return server;
-}
-
 /** dk syslogd --stats: asks a running daemon through its control socket. */
-function queryStats(file: string, io: SyslogdIO): Promise<number> {
-  return new Promise((resolve) => {
-    let text = '';
-    const c = net.connect(file);
-    c.on('data', (d) => (text += d.toString()));
-    c.on('end', () => {
-      io.write(text);
-      resolve(0);
-    });
-    c.on('error', (e) => {
-      io.error(`dk syslogd: --stats: no daemon answers on ${file}: ${e.message}\n`);
-      resolve(1);
-    });
-  });
+async function queryStats(file: string, io: SyslogdIO): Promise<number> {
+  try {
+    const r = await ask(file, { cmd: 'status' });
+    if (typeof r.error === 'string') throw new Error(r.error);
+    io.write(`${renderSyslogdStatus((r as unknown as DaemonStatus<SyslogdStatus>).detail)}\n`);
+    return 0;
+  } catch (e) {
+    io.error(`dk syslogd: --stats: ${(e as Error).message}\n`);
+    return 1;
+  }
 }
 
 /** "500M", "2G", "1048576": bytes */
@@ -109,6 +101,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let queueMax: number | undefined;
   let control: string | undefined;
   let statsOnly = false;
+  let routeOf: string | undefined;
+  let verbose = false;
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
@@ -129,6 +123,9 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         case '--tls-ca': tlsFiles.ca = path.resolve(v()); break;
         case '--control': control = path.resolve(v()); break;
         case '--stats': statsOnly = true; break;
+        case '--route': routeOf = v(); break;
+        case '--tag': v(); break;
+        case '-v': verbose = true; break;
         case '-r': listeners.push({ proto: 'udp', port: 514 }); break;
         case '-n': foreground = true; break;
         case '--check': check = true; break;
@@ -156,33 +153,9 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     return 1;
   }
 
-  control ??= stateDir ? path.join(stateDir, 'control.sock') : undefined;
-  if (statsOnly) {
-    if (!control) {
-      io.error('dk syslogd: --stats needs --control SOCKET (or --state-dir DIR) to find the daemon\n');
-      return 1;
-    }
-    return queryStats(control, io);
-  }
+  if (routeOf !== undefined) return routeOffline(config, routeOf, verbose, io);
+  if (statsOnly) return queryStats(control ?? defaultControl('syslogd', stateDir), io);
 
-  if (check) {
-    const cfg = loadConfig(config);
-    for (const e of cfg.errors) io.error(`${formatError(e)}\n`);
-    if (!cfg.errors.length) io.write(`${config}: ${cfg.rules.length} rules, ${cfg.files.length} files, OK\n`);
-    return cfg.errors.length ? 1 : 0;
-  }
-
-  if (!foreground) {
-    // detach: a new session, no terminal, the parent returns at once
-    const child = spawn(process.execPath, [process.argv[1], 'syslogd', ...argv, '-n'], { detached: true, stdio: 'ignore' });
-    child.unref();
-    if (pidfile) fs.writeFileSync(pidfile, `${child.pid}\n`);
-    return 0;
-  }
-
-  // a long-lived daemon: a 1 MB young generation and no V8 worker pool keep the
-  // resident set ~5 MB lower at the same speed (bench/syslogd.mjs, peak RSS)
-  reexecWith(['--max-semi-space-size=1', '--v8-pool-size=0']);
   const store = {
     defaultPath: path.join(stateDir ?? '/var/lib/dk-syslogd', 'logs.db'),
     stateDir,
@@ -192,33 +165,69 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     delayMs: dbDelay,
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
   };
-  const d = new Syslogd({ tls: tlsFiles, db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log: (l) => io.error(`${l}\n`) });
-  try {
-    await d.start();
-  } catch (e) {
-    io.error(`dk syslogd: ${(e as Error).message}\n`);
-    await d.stop();
+  const log = (l: string) => io.error(`${l}\n`);
+  const d = new Syslogd({ tls: tlsFiles, db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log });
+  if (check) {
+    const problems = d.check();
+    for (const p of problems) io.error(`${p}\n`);
+    if (!problems.length) {
+      const cfg = loadConfig(config);
+      io.write(`${config}: ${cfg.rules.length} rules, ${cfg.files.length} files, OK\n`);
+    }
+    return problems.length ? 1 : 0;
+  }
+  return runDaemon(syslogdCore(d, config), {
+    foreground,
+    foregroundArgv: ['syslogd', ...absolutePaths(argv, PATH_OPTIONS), ...(foreground ? [] : ['-n'])],
+    pidfile: pidfile && path.resolve(pidfile),
+    control,
+    stateDir,
+    log,
+    error: io.error,
+  });
+}
+
+/** Options of dk syslogd whose value is a path: made absolute before a detached daemon changes to /. */
+const PATH_OPTIONS = new Set(['-f', '-p', '-a', '--pidfile', '--db', '--state-dir', '--tls-cert', '--tls-key', '--tls-ca', '--control']);
+
+/** The daemon as the runtime sees it. */
+export function syslogdCore(d: Syslogd, config: string): DaemonCore<SyslogdStatus> {
+  return {
+    name: 'syslogd',
+    configPath: config,
+    check: () => d.check(),
+    start: () => d.start(),
+    reload: async () => d.load(true),
+    stop: () => d.stop(),
+    status: () => d.status(),
+    summary: summarizeSyslogd,
+    render: renderSyslogdStatus,
+    verbs: () => ({
+      route: {
+        changes: false,
+        run: (req) => {
+          const p = parsePriority(String(req.priority ?? ''));
+          if (typeof p === 'string') throw new Error(p);
+          return d.route(p.facility, p.severity);
+        },
+      },
+    }),
+  };
+}
+
+/** dk syslogd --route FACILITY.LEVEL -f CONF: the same answer without a running daemon. */
+function routeOffline(config: string, priority: string, verbose: boolean, io: SyslogdIO): number {
+  const p = parsePriority(priority);
+  if (typeof p === 'string') {
+    io.error(`dk syslogd: --route: ${p}\n`);
     return 1;
   }
-  if (pidfile) fs.writeFileSync(pidfile, `${process.pid}\n`);
-  sdNotify('READY=1\nSTATUS=accepting messages');
-  const controlServer = control ? serveStats(control, () => d.statistics(), io) : undefined;
-  return new Promise<number>((resolve) => {
-    process.on('SIGHUP', () => {
-      if (!d.load()) io.error(`dk syslogd: ${config} cannot be read; keeping the previous configuration\n`);
-    });
-    process.on('SIGUSR1', () => io.error(`${d.statistics()}\n`));
-    const stop = () => {
-      controlServer?.close();
-      if (control) fs.rmSync(control, { force: true });
-      void d.stop().then(() => {
-        if (pidfile) fs.rmSync(pidfile, { force: true });
-        resolve(0);
-        // worker threads and sockets are closed; nothing else keeps us
-        setImmediate(() => process.exit(0));
-      });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  const cfg = loadConfig(config);
+  if (!cfg.files.length) {
+    io.error(`dk syslogd: cannot read ${config}\n`);
+    return 1;
+  }
+  for (const e of cfg.errors) io.error(`${formatError(e)}\n`);
+  io.write(formatRoute(route(cfg.rules, p.facility, p.severity, { facility: FACILITIES[p.facility], level: SEVERITIES[p.severity] }), verbose));
+  return 0;
 }

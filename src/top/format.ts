@@ -3,7 +3,7 @@
  * procps-ng 4 top's widths and number scaling.
  */
 import type { ProcessInfo } from '../proc/types.js';
-import { cpuPercents, type CpuTicks, type MemInfo } from './system.js';
+import { cpuPercents, type CpuTicks, type MemInfo } from '../proc/system.js';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 const f1 = (n: number, w: number): string => n.toFixed(1).padStart(w);

@@ -6,7 +6,7 @@
 import { snapshot } from '../proc/snapshot.js';
 import type { FieldName, ProcessInfo } from '../proc/types.js';
 import { countStates, cpuLine, memLines, taskHeader, taskRow, tasksLine, topLine, type TaskCounts, type TaskView } from './format.js';
-import { sampleSystem, type SystemSample } from './system.js';
+import { sampleSystem, type SystemSample } from '../proc/system.js';
 
 export interface SessionOptions {
   pids?: number[];

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { daemonize } from '../../src/daemon/daemonize.js';
-import { dirtyFigures } from '../../src/daemon/update.js';
+import { parseMeminfo } from '../../src/proc/system.js';
 import { DK, dk } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { startSyslogd } from '../helpers/syslogd.js';
@@ -113,7 +113,8 @@ test('dk update: flushes, with the dirty figures before and after', () => {
   assert.deepEqual([dk(['update', '-i', '0']).code, dk(['update', '/no/such/path']).code], [1, 1]);
 });
 
-test('dirty figures from /proc/meminfo text; anything else gives numbers or NaN, never a throw', () => {
-  assert.deepEqual(dirtyFigures('MemTotal: 100 kB\nDirty:             1234 kB\nWriteback:           56 kB\n'), { dirty: 1234, writeback: 56 });
-  fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => void dirtyFigures(t)));
+test('dirty figures from /proc/meminfo text; anything else gives numbers, never a throw', () => {
+  const m = parseMeminfo('MemTotal: 100 kB\nDirty:             1234 kB\nWriteback:           56 kB\n');
+  assert.deepEqual([m.total, m.dirty, m.writeback], [100, 1234, 56]);
+  fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => Object.values(parseMeminfo(t)).every((v) => Number.isFinite(v))));
 });

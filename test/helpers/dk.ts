@@ -1,5 +1,8 @@
 /** Runs the built dk executable (dist/dk.cjs) and peers as real processes. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const DK = fileURLToPath(new URL('../../dk.cjs', import.meta.url));
@@ -10,8 +13,17 @@ export interface Result {
   err: string;
 }
 
+/**
+ * Daemons started without --control put their control socket in the run
+ * directory (/run/dk as root): tests give every test process one of its own,
+ * so nothing is written outside temp dirs and parallel files never meet.
+ */
+export const RUN_DIR = mkdtempSync(join(tmpdir(), 'dk-run-'));
+process.env.DK_RUN_DIR = RUN_DIR;
+process.once('exit', () => rmSync(RUN_DIR, { recursive: true, force: true }));
+
 /** A fixed, comparable environment: same locale and time zone for both sides. */
-export const ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', TZ: 'UTC', HOME: process.env.HOME };
+export const ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', TZ: 'UTC', HOME: process.env.HOME, DK_RUN_DIR: RUN_DIR };
 
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = ENV, argv0?: string): Result {
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', argv0, maxBuffer: 64 << 20 });

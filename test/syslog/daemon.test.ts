@@ -124,11 +124,19 @@ describe('dk syslogd', () => {
     assert.match(text, /last message repeated 3 times/);
   });
 
-  test('SIGHUP re-reads the config and reopens rotated files; SIGUSR1 prints statistics', async () => {
+  test('SIGHUP reopens rotated files; a config with an error is refused whole, a good one applied; SIGUSR1 prints statistics', async () => {
     renameSync(f('messages'), f('messages.1'));
-    writeFileSync(conf, `${readFileSync(conf, 'utf8')}local3.* ${f('local3')}\nthis line is wrong\n`);
+    const good = readFileSync(conf, 'utf8');
+    writeFileSync(conf, `${good}local3.* ${f('local3')}\nthis line is wrong\n`);
     daemon.kill('SIGHUP');
-    await until(() => /syslog\.conf:\d+:1: selector 'this' has no '\.'/.test(stderr), 'the bad line reported as file:line:col');
+    await until(() => /syslog\.conf:\d+:1: selector 'this' has no '\.'/.test(stderr) && /reload refused/.test(stderr), 'the bad line reported as file:line:col, the reload refused');
+    dk(['logger', '-u', sock, '-p', 'local3.info', '-t', 'l3', 'before the fix']);
+    // the rotated file was reopened all the same; the new rule did not come in
+    await until(() => !!lineOf('messages', 'before the fix'), 'the message in the new messages file');
+    assert.ok(!existsSync(f('local3')));
+    writeFileSync(conf, `${good}local3.* ${f('local3')}\n`);
+    daemon.kill('SIGHUP');
+    await until(() => /dk syslogd: reloaded/.test(stderr), 'the good configuration applied');
     dk(['logger', '-u', sock, '-p', 'local3.info', '-t', 'l3', 'after reload']);
     await until(() => !!lineOf('local3', 'after reload') && !!lineOf('messages', 'after reload'), 'new rule and new messages file');
     daemon.kill('SIGUSR1');

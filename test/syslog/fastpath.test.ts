@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { scan3164, type Scan } from '../../src/syslog/protocol/fast3164.js';
 import { parseMessage } from '../../src/syslog/protocol/parse.js';
-import { stamp3164, traditionalLine } from '../../src/syslog/daemon/lines.js';
+import { stamp3164, traditionalLine } from '../../src/syslog/server/lines.js';
 
 const OURS = 'ourhost';
 const AT = new Date(2026, 10, 25, 14, 3, 9);

@@ -181,7 +181,7 @@ test('a LOGHOST acknowledges only what its store committed: killed before the co
   try {
     const r = run('sh', ['-c', `seq 1 50 | "${process.execPath}" "${DK}" logger -u "${sender.sock}" -t stream`]);
     assert.equal(r.code, 0, r.err);
-    await loghost.statsUntil((st) => /received 50\n/.test(st), 'the 50 at the LOGHOST, not yet committed');
+    await loghost.statsUntil((st) => /: received 50,/.test(st), 'the 50 at the LOGHOST, not yet committed');
     assert.match(await sender.stats(), /queued 50,/);
     loghost.child.kill('SIGKILL');
     await new Promise((res) => loghost.child.once('exit', res));

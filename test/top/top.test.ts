@@ -5,7 +5,7 @@ import { startFamily, type Family } from '../helpers/children.js';
 import { linesMatch } from '../helpers/compare.js';
 import { dk, run } from '../helpers/dk.js';
 import { requirePeer } from '../helpers/peers.js';
-import { cpuPercents, countUsers, parseCpuStat, parseMeminfo } from '../../src/top/system.js';
+import { cpuPercents, countUsers, parseCpuStat, parseMeminfo } from '../../src/proc/system.js';
 import { scaleMem, timePlus, uptimeText } from '../../src/top/format.js';
 
 let fam: Family;

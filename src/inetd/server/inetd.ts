@@ -22,7 +22,8 @@ import type { ServiceConfig } from '../config/service.js';
 import { chargenBlock, chargenLine, daytime, timeBytes, udpReplyAllowed } from '../internal/protocols.js';
 import { Limits } from './limits.js';
 import { forgetAccounts, launch, type Server } from './launch.js';
-import type { ConnLogger } from './connlog.js';
+import type { ConnEvent, ConnLogger } from './connlog.js';
+import type { ActiveConnection, InetdServiceStatus } from './status.js';
 
 export interface InetdOptions {
   wrappers: { allow: WrapperRule[]; deny: WrapperRule[] };
@@ -72,14 +73,51 @@ const waitMode = (s: ServiceConfig): boolean => s.wait && !s.internal && !s.redi
 const listenKey = (s: ServiceConfig): string =>
   `${s.protocol} ${s.socketType} ${s.bind ?? '*'} ${s.port === 0 ? `0 ${s.id}` : (s.port ?? s.path)}${waitMode(s) ? ' wait' : ''}`;
 
+/** What a service did since the daemon started (kept across reloads, by service id). */
+interface Counters {
+  started: number;
+  refused: Record<string, number>;
+  failed: number;
+  active: Set<ActiveConnection>;
+}
+
 export class Inetd {
   private listeners = new Map<string, Listener>();
+  private readonly counters = new Map<string, Counters>();
   private readonly children = new Set<Server>();
   private readonly internalPorts = new Set<number>([7, 9, 13, 19, 37]);
   private sweeper: NodeJS.Timeout | undefined;
   private readonly ready = new Readiness();
 
   constructor(private o: InetdOptions) {}
+
+  /** Every connection event is counted for status, then logged. */
+  private event(e: ConnEvent): void {
+    const c = this.countersOf(e.svc.id);
+    if (e.kind === 'start') c.started++;
+    else if (e.kind === 'fail') {
+      if (e.code) c.refused[e.code] = (c.refused[e.code] ?? 0) + 1;
+      else c.failed++;
+    }
+    this.o.events.log(e);
+  }
+
+  private countersOf(id: string): Counters {
+    let c = this.counters.get(id);
+    if (!c) this.counters.set(id, (c = { started: 0, refused: {}, failed: 0, active: new Set() }));
+    return c;
+  }
+
+  /** A connection (or a wait-mode server) being served: listed in status until closed() */
+  private opened(svc: ServiceConfig, client: string | undefined): ActiveConnection {
+    const a: ActiveConnection = { pid: 0, client, since: new Date().toISOString() };
+    this.countersOf(svc.id).active.add(a);
+    return a;
+  }
+
+  private closed(svc: ServiceConfig, a: ActiveConnection): void {
+    this.counters.get(svc.id)?.active.delete(a);
+  }
 
   /** Opens what is new, closes what is gone, keeps (and updates) what stays. */
   async apply(services: ServiceConfig[], wrappers = this.o.wrappers): Promise<void> {
@@ -207,13 +245,13 @@ export class Inetd {
       const why = host ? this.refused(svc, host) : this.unavailable(svc);
       if (why) {
         dropDatagram(raw.fd);
-        this.o.events.log({ kind: 'fail', svc, ...why, host });
+        this.event({ kind: 'fail', svc, ...why, host });
         return this.arm(l);
       }
     } else {
       // the server accepts, so the client is unknown here (tcpd in the server line checks it, as with inetd)
       const why = this.unavailable(svc);
-      if (why) this.o.events.log({ kind: 'fail', svc, ...why });
+      if (why) this.event({ kind: 'fail', svc, ...why });
       if (why) return void setTimeout(() => this.arm(l), 1000).unref();
     }
     const now = Date.now();
@@ -226,10 +264,14 @@ export class Inetd {
     l.starts.push(now);
     // not watched while the server starts or runs: arm() waits for busy to clear
     l.busy = PENDING;
+    const active = this.opened(svc, host);
     void this.start(svc, raw.fd, host, () => {
+      this.closed(svc, active);
       l.busy = undefined;
       this.arm(l);
     }).then((child) => {
+      if (child) active.pid = child.pid;
+      else this.closed(svc, active);
       if (child && l.busy === PENDING) l.busy = child;
       else if (!child) {
         l.busy = undefined;
@@ -249,7 +291,7 @@ export class Inetd {
     c.on('error', () => {});
     const banner = readBanner(svc.banner);
     const refuse = (r: Refusal) => {
-      this.o.events.log({ kind: 'fail', svc, ...r, host: addr });
+      this.event({ kind: 'fail', svc, ...r, host: addr });
       if (svc.logOnFailure?.includes('USERID')) this.logUserid(svc, c, addr);
       const text = Buffer.concat([banner, readBanner(svc.bannerFail)]);
       if (text.length) c.end(text, () => c.destroy());
@@ -259,16 +301,20 @@ export class Inetd {
     if (why) return refuse(why);
     const v = l.limits.begin(addr);
     if (!v.ok) return refuse(v);
-    const done = once(() => l.limits.end(addr));
+    const active = this.opened(svc, addr);
+    const done = once(() => {
+      l.limits.end(addr);
+      this.closed(svc, active);
+    });
     if (svc.logOnSuccess?.includes('USERID')) this.logUserid(svc, c, addr);
     const go = () => {
       if (svc.redirect) return this.redirect(svc, c, addr, done);
       if (svc.internal) {
         // answered in this process: START with pid=0, as xinetd logs its in-process services
-        this.o.events.log({ kind: 'start', svc, pid: 0, host: addr });
+        this.event({ kind: 'start', svc, pid: 0, host: addr });
         return this.internalStream(svc.internal, c, done);
       }
-      this.spawnServer(svc, c, addr, done);
+      this.spawnServer(svc, c, addr, done, active);
     };
     const text = Buffer.concat([banner, readBanner(svc.bannerSuccess)]);
     // the banner must be on the wire before the connection changes hands
@@ -281,7 +327,7 @@ export class Inetd {
     const [rp, lp] = [c.remotePort, c.localPort];
     if (rp === undefined || lp === undefined) return;
     void ident(addr, rp, lp, { port: this.o.identPort }).then((a) =>
-      this.o.events.log({ kind: 'userid', svc, host: addr, userid: !a ? 'no answer' : 'error' in a ? `ERROR : ${a.error}` : `${a.os} : ${a.user}` }),
+      this.event({ kind: 'userid', svc, host: addr, userid: !a ? 'no answer' : 'error' in a ? `ERROR : ${a.error}` : `${a.os} : ${a.user}` }),
     );
   }
 
@@ -291,9 +337,9 @@ export class Inetd {
     // a client that has said all it will say still waits for the answer
     c.allowHalfOpen = true;
     const up = net.connect({ port: svc.redirect!.port, host: svc.redirect!.host, allowHalfOpen: true });
-    this.o.events.log({ kind: 'start', svc, host: addr });
+    this.event({ kind: 'start', svc, host: addr });
     up.on('error', (e) => {
-      this.o.events.log({ kind: 'fail', svc, reason: `redirect to ${svc.redirect!.host}:${svc.redirect!.port}: ${e.message}`, host: addr });
+      this.event({ kind: 'fail', svc, reason: `redirect to ${svc.redirect!.host}:${svc.redirect!.port}: ${e.message}`, host: addr });
       c.destroy();
     });
     up.on('connect', () => {
@@ -306,8 +352,8 @@ export class Inetd {
       if (++closed < 2) return;
       done();
       // as xinetd 2.3.15 logs it: TRAFFIC: id in=N(bytes) out=N(bytes), before the EXIT line
-      if (svc.logOnSuccess?.includes('TRAFFIC')) this.o.events.log({ kind: 'traffic', svc, inBytes: c.bytesRead, outBytes: c.bytesWritten });
-      this.o.events.log({ kind: 'exit', svc, status: 0, durationMs: Date.now() - started });
+      if (svc.logOnSuccess?.includes('TRAFFIC')) this.event({ kind: 'traffic', svc, inBytes: c.bytesRead, outBytes: c.bytesWritten });
+      this.event({ kind: 'exit', svc, status: 0, durationMs: Date.now() - started });
     };
     c.on('close', () => {
       up.destroy();
@@ -370,8 +416,9 @@ export class Inetd {
     }
   }
 
-  private spawnServer(svc: ServiceConfig, c: net.Socket, addr: string, done: () => void): void {
+  private spawnServer(svc: ServiceConfig, c: net.Socket, addr: string, done: () => void, active: ActiveConnection): void {
     void this.start(svc, c, addr, done).then((server) => {
+      if (server) active.pid = server.pid;
       // the server has its own copy of the connection now (or nobody does)
       c.destroy();
       if (!server) done();
@@ -385,16 +432,46 @@ export class Inetd {
     const got = await launch({ svc, io, remote: host, listenFds: !!this.o.listenFds || !!svc.flags?.includes('LISTEN_FDS') }, this.ready, (status, signal) => {
       if (server) this.children.delete(server);
       onExit();
-      this.o.events.log({ kind: 'exit', svc, pid: server?.pid, status, signal, durationMs: Date.now() - started });
+      this.event({ kind: 'exit', svc, pid: server?.pid, status, signal, durationMs: Date.now() - started });
     });
     if ('error' in got) {
-      this.o.events.log({ kind: 'fail', svc, reason: got.error, host });
+      this.event({ kind: 'fail', svc, reason: got.error, host });
       return undefined;
     }
     server = got.server;
     this.children.add(server);
-    this.o.events.log({ kind: 'start', svc, pid: server.pid, host });
+    this.event({ kind: 'start', svc, pid: server.pid, host });
     return server;
+  }
+
+  status(): { services: InetdServiceStatus[]; active: number } {
+    const byId = new Map<string, InetdServiceStatus>();
+    for (const l of this.listeners.values()) {
+      const svc = l.svc;
+      let st = byId.get(svc.id);
+      if (!st) {
+        const c = this.countersOf(svc.id);
+        st = {
+          id: svc.id,
+          protocol: svc.protocol,
+          socketType: svc.socketType,
+          wait: svc.wait,
+          user: svc.user,
+          server: svc.internal ? `internal ${svc.internal}` : svc.redirect ? `redirect ${svc.redirect.host}:${svc.redirect.port}` : [svc.server ?? '', ...svc.args.slice(1)].join(' '),
+          listeners: [],
+          active: [...c.active].map((a) => ({ ...a })),
+          started: c.started,
+          refused: { ...c.refused },
+          failed: c.failed,
+          limits: limitsOf(svc),
+          defined: `${svc.file}:${svc.line}`,
+        };
+        byId.set(svc.id, st);
+      }
+      st.listeners.push(l.address ?? '');
+    }
+    const services = [...byId.values()];
+    return { services, active: services.reduce((n, s) => n + s.active.length, 0) };
   }
 
   /** Listening addresses, for tests and the "services" internal service. */
@@ -436,6 +513,20 @@ function readBanner(path: string | undefined): Buffer {
   } catch {
     return Buffer.alloc(0);
   }
+}
+
+/** The limits a service runs under, as its configuration gave them. */
+function limitsOf(svc: ServiceConfig): InetdServiceStatus['limits'] {
+  const out: InetdServiceStatus['limits'] = {};
+  if (svc.instances !== undefined) out.instances = svc.instances;
+  if (svc.perSource !== undefined) out.perSource = svc.perSource;
+  if (svc.cps) out.cps = { perSecond: svc.cps[0], pauseSeconds: svc.cps[1] };
+  if (svc.maxPerMinute !== undefined) out.perMinute = svc.maxPerMinute;
+  if (svc.maxLoad !== undefined) out.maxLoad = svc.maxLoad;
+  if (svc.accessTimes?.length) out.accessTimes = svc.accessTimes;
+  if (svc.onlyFrom?.length) out.onlyFrom = svc.onlyFrom;
+  if (svc.noAccess?.length) out.noAccess = svc.noAccess;
+  return out;
 }
 
 function once(fn: () => void): () => void {

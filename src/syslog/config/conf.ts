@@ -33,6 +33,9 @@ export interface Rule {
   masks: Uint8Array;
   action: Action;
   format: OutputFormat;
+  /** the selector and the action as the file writes them */
+  selector?: string;
+  actionText?: string;
   file: string;
   line: number;
 }
@@ -287,7 +290,7 @@ export function parseConfigText(text: string, file: string, cfg: Config, depth =
       err(actionCol, a.error ?? 'bad action');
       continue;
     }
-    cfg.rules.push({ masks, action: a.action, format: a.format ?? 'traditional', file, line: lineNo });
+    cfg.rules.push({ masks, action: a.action, format: a.format ?? 'traditional', selector: m[1], actionText: m[2], file, line: lineNo });
   }
 }
 

@@ -12,6 +12,7 @@ import * as tls from 'node:tls';
 import { octetFrame } from '../protocol/framing.js';
 import { ACK_REQUEST, parseAcks } from './ack.js';
 import { FrameQueue } from './queue.js';
+import { failure, type Failure } from '../server/failure.js';
 
 export interface TlsFiles {
   /** CA certificates to trust (default: the system's) */
@@ -40,6 +41,9 @@ const WINDOW = 8 << 20;
 export class TcpForward {
   written = 0;
   retries = 0;
+  /** messages the peer acknowledged as written, over every connection */
+  acknowledged = 0;
+  lastError: Failure | undefined;
   onRelief?: () => void;
   private readonly queue: FrameQueue;
   private sock: net.Socket | undefined;
@@ -53,7 +57,8 @@ export class TcpForward {
   private ackTimer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private closing = false;
-  private lastError: string | undefined;
+  /** logged once per distinct message */
+  private lastTlsError: string | undefined;
 
   constructor(
     readonly name: string,
@@ -87,14 +92,14 @@ export class TcpForward {
       // certificate checking stays on: a peer that cannot prove who it is gets nothing
       s = tls.connect({ host: this.host, port: this.port, servername: net.isIP(this.host) ? undefined : this.host, ca: read(t.ca), cert: read(t.cert), key: read(t.key), minVersion: 'TLSv1.2' });
       s.on('error', (e: Error) => {
-        if (e.message !== this.lastError) this.o.log?.(`dk syslogd: ${this.name}: ${e.message}`);
-        this.lastError = e.message;
+        if (e.message !== this.lastTlsError) this.o.log?.(`dk syslogd: ${this.name}: ${e.message}`);
+        this.lastTlsError = e.message;
       });
     } else s = net.connect(this.port, this.host);
     this.sock = s;
     s.setNoDelay(true);
     s.on(t ? 'secureConnect' : 'connect', () => {
-      this.lastError = undefined;
+      this.lastTlsError = undefined;
       this.connected = true;
       this.ackMode = 'waiting';
       this.acked = 0;
@@ -109,7 +114,7 @@ export class TcpForward {
       this.drain();
       this.onRelief?.();
     });
-    s.on('error', () => {});
+    s.on('error', (e) => (this.lastError = failure(e)));
     s.on('close', () => {
       this.connected = false;
       if (this.ackTimer) clearTimeout(this.ackTimer);
@@ -147,6 +152,7 @@ export class TcpForward {
     let k = Math.min(last - this.acked, this.unacked.length - this.unackedHead);
     this.acked = last;
     this.written += Math.max(k, 0);
+    this.acknowledged += Math.max(k, 0);
     while (k-- > 0) this.unackedBytes -= this.unacked[this.unackedHead++].length;
     if (this.unackedHead > 4096 && this.unackedHead * 2 > this.unacked.length) {
       this.unacked = this.unacked.slice(this.unackedHead);

@@ -11,12 +11,14 @@ import { recordOf, type LogRecord } from '../../logstore/record.js';
 import { FrameQueue } from '../forward/queue.js';
 import { octetFrame } from '../protocol/framing.js';
 import type { Received } from './lines.js';
+import { failure, type Failure } from './failure.js';
 
 const BATCH = 1000;
 
 export class PgOutput {
   written = 0;
   retries = 0;
+  lastError: Failure | undefined;
   onRelief?: () => void;
   private readonly store: PgStore;
   /** records as JSON in octet frames: the forwarding queue, memory then disk */
@@ -83,6 +85,7 @@ export class PgOutput {
         this.inflight = undefined;
         if (this.connected || this.retries === 0) this.log(`dk syslogd: store ${redact(this.url)}: ${e.message}; retrying with backoff, ${this.queued} queued`);
         this.connected = false;
+        this.lastError = failure(e);
         this.retries++;
         this.onRelief?.();
         if (this.closing) return this.settle();

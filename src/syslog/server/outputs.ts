@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { TcpForward } from '../forward/tcpforward.js';
 import { PgOutput } from './pgoutput.js';
 import { StoreOutput, type StoreOptions } from './storeoutput.js';
+import { failure, type Failure } from './failure.js';
 
 export interface Output {
   readonly name: string;
@@ -24,6 +25,10 @@ export interface Output {
   readonly diskBytes?: number;
   /** failed deliveries retried, for outputs that retry */
   retries?: number;
+  /** the last failure (open, write, connect, insert), for status */
+  readonly lastError?: Failure;
+  /** messages the peer said it has written, for forwarders to a dk syslogd (acknowledgements) */
+  readonly acknowledged?: number;
   write(lines: string[], raw: string[]): void;
   /** reopen files (SIGHUP, logrotate) */
   reopen(): void;
@@ -47,6 +52,7 @@ export interface Output {
 export class FileOutput implements Output {
   written = 0;
   dropped = 0;
+  lastError: Failure | undefined;
   private fd: number | undefined;
   constructor(
     readonly name: string,
@@ -62,9 +68,10 @@ export class FileOutput implements Output {
     const fresh = !fs.existsSync(this.path);
     try {
       this.fd = fs.openSync(this.path, 'a', this.mode);
-    } catch {
+    } catch (e) {
       // unwritable: counted as dropped until a reopen works
       this.fd = undefined;
+      this.lastError = failure(e);
       return;
     }
     // as rsyslog: owner and group are given to files we create, existing ones are left alone
@@ -90,8 +97,9 @@ export class FileOutput implements Output {
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
       if (this.sync) fs.fdatasyncSync(this.fd);
       this.written += count;
-    } catch {
+    } catch (e) {
       this.dropped += count;
+      this.lastError = failure(e);
     }
   }
   reopen(): void {

@@ -19,7 +19,13 @@ import { formatLine, stamp3164, type Received } from './lines.js';
 import { makeOutput, type Output } from './outputs.js';
 import { StoreOutput, type StoreOptions } from './storeoutput.js';
 import type { TlsFiles } from '../forward/tcpforward.js';
-import { forEachDatagram, UnixLogSocket } from './unixsock.js';
+import { forEachDatagram, UnixLogSocket } from '../../sys/unixsock.js';
+import { udpDropsByPort } from '../../proc/net.js';
+import { RateMeter } from '../../daemon/rate.js';
+import type { ReloadResult } from '../../daemon/runtime.js';
+import { route, type Route as MessageRoute } from '../config/route.js';
+import { FACILITIES, SEVERITIES } from '../protocol/pri.js';
+import type { ActionStatus, InputStatus, SyslogdStatus } from './status.js';
 
 export interface SyslogdOptions {
   configPath: string;
@@ -82,10 +88,19 @@ interface Acker {
 }
 
 interface InputStats {
+  /** kind:address, unique per daemon */
   name: string;
+  kind: InputStatus['kind'];
+  address: string;
   received: number;
-  udpInode?: number;
+  bytes: number;
+  errors: number;
+  udp?: dgram.Socket;
+  /** TCP/TLS connections open now */
+  open: number;
 }
+
+const input = (kind: InputStatus['kind'], address: string): InputStats => ({ name: `${kind}:${address}`, kind, address, received: 0, bytes: 0, errors: 0, open: 0 });
 
 export class Syslogd {
   private routes: Route[] = [];
@@ -109,16 +124,34 @@ export class Syslogd {
   private paused = false;
   private pauses = 0;
   private recheck: NodeJS.Timeout | undefined;
+  private received = 0;
+  private meter: RateMeter | undefined;
 
   constructor(private readonly o: SyslogdOptions) {
     this.hostBytes = Buffer.from(this.host);
   }
 
-  /** Loads the configuration; false when nothing usable could be read. */
-  load(): boolean {
+  /** Problems of the configuration file as it is on disk now. */
+  check(): string[] {
     const cfg = loadConfig(this.o.configPath);
-    for (const e of cfg.errors) this.o.log(`dk syslogd: ${formatError(e)}`);
-    if (!cfg.files.length) return false;
+    return cfg.files.length ? cfg.errors.map(formatError) : [`cannot read ${this.o.configPath}`];
+  }
+
+  /**
+   * Loads the configuration. At start the good lines run even if others
+   * are wrong (there is nothing else to run); on reload a configuration
+   * with any problem is refused and the running one stays.
+   */
+  load(strict = false): ReloadResult {
+    const cfg = loadConfig(this.o.configPath);
+    const problems = cfg.files.length ? cfg.errors.map(formatError) : [`cannot read ${this.o.configPath}`];
+    if (!cfg.files.length || (strict && problems.length)) {
+      // logrotate's HUP still gets the files reopened when the new configuration is refused
+      this.flushPending();
+      for (const o of new Set(this.routes.map((r) => r.output))) o?.reopen();
+      return { ok: false, problems };
+    }
+    for (const p of problems) this.o.log(`dk syslogd: ${p}`);
     this.flushPending();
     // acknowledgement marks count stores by position: settle them before the routes change
     for (const o of this.stores()) void o.flush();
@@ -127,7 +160,7 @@ export class Syslogd {
     const old = new Map(this.routes.map((r) => [r.key, r]));
     const next: Route[] = [];
     const rules = [...cfg.rules];
-    if (this.o.db) rules.unshift({ masks: new Uint8Array(NFACILITIES).fill(0xff), action: { kind: 'sqlite', path: this.o.db }, format: 'traditional', file: '--db', line: 0 });
+    if (this.o.db) rules.unshift({ masks: new Uint8Array(NFACILITIES).fill(0xff), action: { kind: 'sqlite', path: this.o.db }, format: 'traditional', selector: '*.*', file: '--db', line: 0 });
     const store: StoreOptions = { defaultPath: 'logs.db', ...this.o.store, log: this.o.log, tls: this.o.tls };
     for (const rule of rules) {
       const key = `${JSON.stringify(rule.action)}`;
@@ -144,13 +177,15 @@ export class Syslogd {
     for (const r of next) r.output?.reopen();
     this.routes = next;
     this.config = cfg;
-    return true;
+    return { ok: true, problems };
   }
 
   async start(): Promise<void> {
-    if (!this.load()) throw new Error(`cannot read ${this.o.configPath}`);
+    const first = this.load();
+    if (!first.ok) throw new Error(first.problems.join('; '));
+    this.meter = new RateMeter(() => this.received);
     for (const path of this.o.sockets) {
-      const stats: InputStats = { name: `unix:${path}`, received: 0 };
+      const stats = input('unix', path);
       this.inputs.set(stats.name, stats);
       this.unix.push(UnixLogSocket.open(path, this.o.maxSize, (batch, count) => this.fromUnix(batch, count, stats)));
       this.o.log(`dk syslogd: listening on unix ${path}`);
@@ -166,15 +201,16 @@ export class Syslogd {
 
   private async listen(l: Listener): Promise<void> {
     const host = l.host ?? (l.proto === 'udp' ? '0.0.0.0' : '::');
-    const name = `${l.proto}:${l.host ?? '*'}:${l.port}`;
-    const stats: InputStats = { name, received: 0 };
-    this.inputs.set(name, stats);
+    const stats = input(l.proto, `${l.host ?? '*'}:${l.port}`);
+    this.inputs.set(stats.name, stats);
     if (l.proto === 'udp') {
       const s = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
       let lastAddr = '';
       let addrBytes = Buffer.alloc(0);
       s.on('message', (b, rinfo) => {
         stats.received++;
+        this.received++;
+        stats.bytes += b.length;
         if (rinfo.address !== lastAddr) addrBytes = Buffer.from((lastAddr = rinfo.address));
         this.acceptBytes(b, 0, b.length, stats, addrBytes, lastAddr, undefined, undefined, Date.now());
       });
@@ -182,13 +218,16 @@ export class Syslogd {
         s.once('error', rej);
         s.bind(l.port, host, () => res());
       });
+      s.on('error', () => stats.errors++);
+      stats.udp = s;
       this.udp.push(s);
-      this.rename(stats, `udp:${s.address().address}:${s.address().port}`);
+      this.rename(stats, `${s.address().address}:${s.address().port}`);
       this.o.log(`dk syslogd: listening on udp ${s.address().address}:${s.address().port}`);
       return;
     }
     const onConnection = (c: net.Socket): void => {
       this.conns.add(c);
+      stats.open++;
       const dec = new FrameDecoder(this.o.maxSize);
       const peer = (c.remoteAddress ?? '').replace(/^::ffff:/, '');
       const peerBytes = Buffer.from(peer);
@@ -206,6 +245,8 @@ export class Syslogd {
         }
         ack.count++;
         stats.received++;
+        this.received++;
+        if (truncated) stats.errors++;
         if (!truncated) return this.acceptBytes(b, s, e, stats, peerBytes, peer, undefined, undefined, now);
         const m = parseMessage(b.subarray(s, e), { maxSize: this.o.maxSize });
         m.truncated = true;
@@ -213,12 +254,14 @@ export class Syslogd {
       };
       c.on('data', (d: Buffer) => {
         now = Date.now();
+        stats.bytes += d.length;
         dec.feed(d, take);
       });
       if (this.paused) c.pause();
       c.on('end', () => dec.finish(take));
-      c.on('error', () => {});
+      c.on('error', () => stats.errors++);
       c.on('close', () => {
+        stats.open--;
         this.conns.delete(c);
         this.ackers.delete(ack);
       });
@@ -232,7 +275,7 @@ export class Syslogd {
     });
     this.tcp.push(server);
     const a = server.address() as net.AddressInfo;
-    this.rename(stats, `${l.proto}:${a.address}:${a.port}`);
+    this.rename(stats, `${a.address}:${a.port}`);
     this.o.log(`dk syslogd: listening on ${l.proto} ${a.address}:${a.port}`);
   }
 
@@ -249,16 +292,22 @@ export class Syslogd {
   }
 
   /** an input bound to port 0 is known by the port it got */
-  private rename(stats: InputStats, name: string): void {
+  private rename(stats: InputStats, address: string): void {
     this.inputs.delete(stats.name);
-    stats.name = name;
-    this.inputs.set(name, stats);
+    stats.address = address;
+    stats.name = `${stats.kind}:${address}`;
+    this.inputs.set(stats.name, stats);
   }
 
   private fromUnix(batch: Buffer, count: number, stats: InputStats): void {
     stats.received += count;
+    this.received += count;
     const now = Date.now();
-    forEachDatagram(batch, count, (b, s, e, pid, uid) => this.acceptBytes(b, s, e, stats, this.hostBytes, this.host, pid, uid, now));
+    forEachDatagram(batch, count, (b, s, e, pid, uid) => {
+      stats.bytes += e - s;
+      if (e - s > this.o.maxSize) stats.errors++;
+      this.acceptBytes(b, s, e, stats, this.hostBytes, this.host, pid, uid, now);
+    });
   }
 
   /**
@@ -326,17 +375,22 @@ export class Syslogd {
     } catch {
       return this.o.log('dk syslogd: cannot read /dev/kmsg');
     }
-    const stats: InputStats = { name: 'kernel', received: 0 };
-    this.inputs.set('kernel', stats);
+    const stats = input('kernel', '/dev/kmsg');
+    this.inputs.set(stats.name, stats);
     s.on('data', (chunk) => {
+      stats.bytes += chunk.length;
       for (const rec of chunk.toString().split('\n')) {
         const m = /^(\d+),\d+,\d+,[^;]*;(.*)$/.exec(rec);
         if (!m) continue;
         stats.received++;
+        this.received++;
         this.accept(parseMessage(`<${Number(m[1]) & 0xff}>kernel: ${m[2]}`), 'kernel', {});
       }
     });
-    s.on('error', () => this.o.log('dk syslogd: /dev/kmsg read failed'));
+    s.on('error', () => {
+      stats.errors++;
+      this.o.log('dk syslogd: /dev/kmsg read failed');
+    });
   }
 
   /** One message in: every matching rule gets its line. */
@@ -486,35 +540,73 @@ export class Syslogd {
     for (const r of this.routes) if (r.last && r.last.count && now - r.last.at >= olderThan) this.flushRepeat(r);
   }
 
-  statistics(): string {
-    const lines = ['dk syslogd statistics:'];
-    const drops = udpDrops();
-    for (const s of this.inputs.values()) lines.push(`  input ${s.name}: received ${s.received}`);
-    const mem = process.memoryUsage();
-    const mib = (n: number) => (n / 1048576).toFixed(1);
-    lines.push(`  memory: rss ${mib(mem.rss)} MiB, heap ${mib(mem.heapUsed)}/${mib(mem.heapTotal)} MiB, buffers ${mib(mem.arrayBuffers)} MiB`);
-    lines.push(`  flow control: inputs paused ${this.pauses} times${this.paused ? ' (paused now)' : ''}`);
-    for (const u of this.udp) {
-      try {
-        const port = u.address().port;
-        const d = drops.get(port);
-        if (d !== undefined) lines.push(`  input udp port ${port}: kernel dropped ${d}`);
-      } catch {
-        // closed
+  status(): SyslogdStatus {
+    const drops = this.udp.length ? udpDropsByPort() : undefined;
+    const inputs: InputStatus[] = [...this.inputs.values()].map((i) => {
+      let kernelDrops: number | undefined;
+      if (i.udp && drops) {
+        try {
+          kernelDrops = drops.get(i.udp.address().port) ?? 0;
+        } catch {
+          // closed
+        }
       }
-    }
-    const seen = new Set<Output>();
+      const connections = i.kind === 'tcp' || i.kind === 'tls' ? i.open : undefined;
+      return { kind: i.kind, address: i.address, messages: i.received, bytes: i.bytes, errors: i.errors, ...(kernelDrops !== undefined ? { kernelDrops } : {}), ...(connections !== undefined ? { connections } : {}) };
+    });
+    const actions: ActionStatus[] = [];
+    const byOutput = new Map<Output, ActionStatus>();
     for (const r of this.routes) {
-      if (!r.output || seen.has(r.output)) continue;
-      seen.add(r.output);
+      const at = `${r.rule.file}:${r.rule.line}`;
       const o = r.output;
-      lines.push(`  action ${o.name}: written ${o.written}, dropped ${o.dropped}${o.queued !== undefined ? `, queued ${o.queued}` : ''}${o.diskBytes !== undefined ? `, on disk ${o.diskBytes} bytes` : ''}${o.retries !== undefined ? `, retries ${o.retries}` : ''}`);
+      const known = o && byOutput.get(o);
+      if (known) {
+        known.rules.push(at);
+        continue;
+      }
+      const a: ActionStatus = {
+        action: o?.name ?? describeAction(r.rule.action),
+        kind: r.rule.action.kind,
+        rules: [at],
+        written: o?.written ?? 0,
+        dropped: o?.dropped ?? 0,
+        ...(o?.queued !== undefined ? { queued: o.queued } : {}),
+        ...(o?.diskBytes !== undefined ? { diskBytes: o.diskBytes } : {}),
+        ...(o?.retries !== undefined ? { retries: o.retries } : {}),
+        ...(o?.acknowledged !== undefined ? { acknowledged: o.acknowledged } : {}),
+        ...(o?.lastError ? { lastError: o.lastError } : {}),
+      };
+      if (o) byOutput.set(o, a);
+      actions.push(a);
     }
-    return lines.join('\n');
+    let backlog = 0;
+    for (const r of this.routes) backlog = Math.max(backlog, r.output?.backlog?.() ?? 0);
+    const mem = process.memoryUsage();
+    return {
+      config: this.o.configPath,
+      received: this.received,
+      rate: this.meter?.rates() ?? { last1s: 0, last10s: 0, last60s: 0 },
+      inputs,
+      actions,
+      flowControl: { paused: this.paused, pauses: this.pauses, backlogBytes: backlog },
+      stores: this.stores().map((o) => o.path),
+      memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, arrayBuffersBytes: mem.arrayBuffers },
+    };
+  }
+
+  /** Where a message of this facility and level goes under the running configuration. */
+  route(facility: number, severity: number): MessageRoute {
+    return route(
+      this.routes.map((r) => r.rule),
+      facility,
+      severity,
+      { facility: FACILITIES[facility] ?? String(facility), level: SEVERITIES[severity] ?? String(severity) },
+    );
   }
 
   /** Stop receiving, write out everything accepted, close outputs. */
   async stop(): Promise<void> {
+    this.meter?.close();
     for (const t of this.timers) clearInterval(t);
     if (this.recheck) clearInterval(this.recheck);
     await Promise.all(this.unix.map((u) => u.close()));
@@ -557,24 +649,4 @@ function fastTable(routes: Route[]): (Route[] | null)[] {
     table.push(list);
   }
   return table;
-}
-
-/** Kernel drop counters of our UDP sockets, by local port, from /proc/net/udp{,6}. */
-function udpDrops(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
-    let text = '';
-    try {
-      text = fs.readFileSync(f, 'latin1');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const c = line.trim().split(/\s+/);
-      if (c.length < 13) continue;
-      const port = parseInt(c[1].split(':')[1], 16);
-      out.set(port, (out.get(port) ?? 0) + Number(c[12]));
-    }
-  }
-  return out;
 }

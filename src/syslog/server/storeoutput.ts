@@ -7,6 +7,7 @@
 import { recordOf, type LogRecord } from '../../logstore/record.js';
 import { SqliteStore, type Retention } from '../../logstore/sqlite.js';
 import type { Received } from './lines.js';
+import { failure, type Failure } from './failure.js';
 
 export interface StoreOptions {
   /** where ":sqlite:" without a path and --state-dir put the database */
@@ -30,6 +31,7 @@ export interface StoreOptions {
 export class StoreOutput {
   written = 0;
   dropped = 0;
+  lastError: Failure | undefined;
   /** transactions ended (committed or failed): what was pending before one is settled after it */
   commits = 0;
   /** set by the daemon: called after each transaction */
@@ -41,7 +43,7 @@ export class StoreOutput {
 
   constructor(
     readonly name: string,
-    private readonly path: string,
+    readonly path: string,
     private readonly o: StoreOptions,
   ) {
     this.open();
@@ -89,6 +91,7 @@ export class StoreOutput {
     } catch (e) {
       // the disk queue of the forwarding work will hold these; until then they are counted
       this.dropped += rows.length;
+      this.lastError = failure(e);
       this.o.log?.(`dk syslogd: store ${this.path}: ${(e as Error).message}`);
     }
     this.commits++;

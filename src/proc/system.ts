@@ -1,9 +1,10 @@
 /**
- * The machine-wide numbers of top's summary: CPU tick counters, memory,
- * load, logged-in users, and the paging counters that show thrashing.
+ * The machine-wide numbers (top's summary, dk update's dirty pages): CPU
+ * tick counters, memory, load, logged-in users, and the paging counters
+ * that show thrashing.
  */
 import * as fs from 'node:fs';
-import { readAscii } from '../proc/read.js';
+import { readAscii } from './read.js';
 
 /** user nice system idle iowait irq softirq steal, for the total and each CPU */
 export type CpuTicks = number[];
@@ -38,6 +39,9 @@ export interface MemInfo {
   cached: number;
   swapTotal: number;
   swapFree: number;
+  /** waiting to be written to disk, and being written now (what sync flushes) */
+  dirty: number;
+  writeback: number;
 }
 
 export function parseMeminfo(text: string): MemInfo {
@@ -51,6 +55,8 @@ export function parseMeminfo(text: string): MemInfo {
     cached: v('Cached') + v('SReclaimable'),
     swapTotal: v('SwapTotal'),
     swapFree: v('SwapFree'),
+    dirty: v('Dirty'),
+    writeback: v('Writeback'),
   };
 }
 
@@ -83,6 +89,11 @@ export interface SystemSample {
   vm: VmCounters;
 }
 
+/** /proc/meminfo now, in kB. */
+export function memInfo(procRoot = '/proc'): MemInfo {
+  return parseMeminfo(readAscii(`${procRoot}/meminfo`) ?? '');
+}
+
 export function sampleSystem(procRoot = '/proc'): SystemSample {
   const load = (readAscii(`${procRoot}/loadavg`) ?? '0 0 0').split(' ').slice(0, 3).map(Number) as [number, number, number];
   let utmp: Buffer | undefined;
@@ -97,7 +108,7 @@ export function sampleSystem(procRoot = '/proc'): SystemSample {
     load,
     users: countUsers(utmp),
     cpu: parseCpuStat(readAscii(`${procRoot}/stat`) ?? ''),
-    mem: parseMeminfo(readAscii(`${procRoot}/meminfo`) ?? ''),
+    mem: memInfo(procRoot),
     vm: parseVmstat(readAscii(`${procRoot}/vmstat`) ?? ''),
   };
 }

@@ -1,23 +1,14 @@
 /** How a message is written by an action: traditional, RFC 5424 or JSON lines. */
 import type { OutputFormat } from '../config/conf.js';
-import type { SyslogMessage } from '../protocol/message.js';
+import type { Received } from '../../logstore/record.js';
 import { formatRfc5424 } from '../protocol/rfc5424.js';
 import { FACILITIES, SEVERITIES } from '../protocol/pri.js';
+
+export type { Received };
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number) => String(n).padStart(2, '0');
 
-export interface Received {
-  msg: SyslogMessage;
-  /** when we got it: the stamp used when the sender gave none, and for files as syslogd does */
-  at: Date;
-  /** hostname of the sender (ours for local input) */
-  host: string;
-  /** credentials from the unix socket */
-  pid?: number;
-  uid?: number;
-  input: string;
-}
 
 /** "Nov 25 13:48:03" in local time, as syslogd stamps what it writes. */
 export function stamp3164(d: Date): string {

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { removeStaleSocket } from '../../sys/stalesocket.js';
+import { removeStaleSocket } from './stalesocket.js';
 
 declare const require: NodeJS.Require | undefined;
 

@@ -1,0 +1,116 @@
+/**
+ * The control protocol every dk daemon speaks (dk init's, generalised): one
+ * JSON request per line on a unix stream socket, `{"cmd": VERB, ...}`, one
+ * JSON answer per line. Reading (status and the verbs a daemon marks
+ * read-only) is open to every local user; changing anything needs root or
+ * the daemon's own uid. The kernel says who asks (SO_PEERCRED), not the
+ * request, so a request cannot claim to be root.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { createInterface } from 'node:readline';
+import { peerCred } from '../sys/peercred.js';
+import { removeStaleSocket } from '../sys/stalesocket.js';
+
+export interface Request {
+  cmd: string;
+  [arg: string]: unknown;
+}
+
+export interface Verb {
+  /** false: anyone may ask; true: root or the daemon's uid only */
+  changes: boolean;
+  run(req: Request, peer: Peer): Promise<unknown> | unknown;
+}
+
+export interface Peer {
+  pid?: number;
+  uid?: number;
+}
+
+/** The answer to a request the daemon could not carry out. */
+export interface ControlError {
+  error: string;
+}
+
+/** A request line that is too long is not a request (and must not grow the daemon's memory). */
+const MAX_LINE = 64 * 1024;
+
+/**
+ * Serves the verbs on a socket bound at path (mode 0666: the socket is for
+ * every user; the directory it lives in decides who can reach it).
+ */
+export function serveControl(path: string, verbs: ReadonlyMap<string, Verb>, log: (line: string) => void, who = 'dk'): net.Server {
+  removeStaleSocket(path);
+  const srv = net.createServer((c) => {
+    const peer: Peer = peerCred(c) ?? {};
+    c.on('error', () => {});
+    const answer = (r: unknown) => {
+      if (!c.destroyed) c.write(`${JSON.stringify(r)}\n`);
+    };
+    const rl = createInterface({ input: c, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      if (line.length > MAX_LINE) return answer({ error: 'request too long' } satisfies ControlError);
+      let req: Request;
+      try {
+        req = JSON.parse(line) as Request;
+        if (typeof req?.cmd !== 'string') throw new Error();
+      } catch {
+        return answer({ error: 'not a JSON request: {"cmd": "status"}' } satisfies ControlError);
+      }
+      const verb = verbs.get(req.cmd);
+      if (!verb) return answer({ error: `unknown command '${req.cmd}' (known: ${[...verbs.keys()].join(', ')})` } satisfies ControlError);
+      if (verb.changes && !mayChange(peer)) {
+        log(`${who}: ${req.cmd} refused for uid ${peer.uid ?? '?'} (pid ${peer.pid ?? '?'})`);
+        return answer({ error: `permission denied: only root or uid ${process.getuid?.()} may ${req.cmd}` } satisfies ControlError);
+      }
+      Promise.resolve()
+        .then(() => verb.run(req, peer))
+        .then(answer, (e: Error) => answer({ error: e.message } satisfies ControlError));
+    });
+    // a line that never ends: the socket is cut once the limit is passed
+    c.on('data', () => {
+      if (c.readableLength > MAX_LINE) c.destroy();
+    });
+  });
+  srv.on('error', (e) => log(`${who}: control socket ${path}: ${e.message}`));
+  srv.listen(path, () => fs.chmodSync(path, 0o666));
+  return srv;
+}
+
+function mayChange(peer: Peer): boolean {
+  return peer.uid === 0 || (peer.uid !== undefined && peer.uid === process.getuid?.());
+}
+
+/** One request, one answer. */
+export function ask(path: string, req: Request, timeoutMs = 600_000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(path);
+    c.setTimeout(timeoutMs, () => c.destroy(new Error(`no answer on ${path}`)));
+    c.on('error', (e: NodeJS.ErrnoException) =>
+      reject(new Error(e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? `nothing is listening on ${path}` : `${path}: ${e.message}`)),
+    );
+    c.on('connect', () => c.write(`${JSON.stringify(req)}\n`));
+    createInterface({ input: c }).once('line', (line) => {
+      c.destroy();
+      try {
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${path}: the answer is not JSON`));
+      }
+    });
+    c.on('end', () => reject(new Error(`${path}: closed without an answer`)));
+  });
+}
+
+/** Is a daemon answering on this socket path? (Before binding it: a live one is not ours to remove.) */
+export function answering(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(path);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
