@@ -102,6 +102,8 @@ Try:
   nc 127.0.0.1 ${p.ECHO_PORT}            (echo; also: nc -u 127.0.0.1 ${p.ECHO_PORT})
   nc 127.0.0.1 ${p.DAYTIME_PORT}            (daytime)
   ${dk} rpcinfo --port ${p.RPCBIND_PORT} -p 127.0.0.1
+  ${dk} status --state-dir ${STATE}      (every daemon: PID, memory, key figures, last log lines)
+  ${dk} status --state-dir ${STATE} syslogd --route mail.err
   ${dk} initctl --control ${control} list
   ${dk} ps --daemons; ${dk} pstree -p ${init.pid}
 

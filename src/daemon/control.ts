@@ -48,8 +48,13 @@ export function serveControl(path: string, verbs: ReadonlyMap<string, Verb>, log
     const answer = (r: unknown) => {
       if (!c.destroyed) c.write(`${JSON.stringify(r)}\n`);
     };
+    // answers go out in the order of the requests, whatever each takes
+    let turn: Promise<unknown> = Promise.resolve();
     const rl = createInterface({ input: c, crlfDelay: Infinity });
     rl.on('line', (line) => {
+      turn = turn.then(() => handle(line));
+    });
+    const handle = (line: string): Promise<void> | void => {
       if (line.length > MAX_LINE) return answer({ error: 'request too long' } satisfies ControlError);
       let req: Request;
       try {
@@ -64,10 +69,10 @@ export function serveControl(path: string, verbs: ReadonlyMap<string, Verb>, log
         log(`${who}: ${req.cmd} refused for uid ${peer.uid ?? '?'} (pid ${peer.pid ?? '?'})`);
         return answer({ error: `permission denied: only root or uid ${process.getuid?.()} may ${req.cmd}` } satisfies ControlError);
       }
-      Promise.resolve()
+      return Promise.resolve()
         .then(() => verb.run(req, peer))
         .then(answer, (e: Error) => answer({ error: e.message } satisfies ControlError));
-    });
+    };
     // a line that never ends: the socket is cut once the limit is passed
     c.on('data', () => {
       if (c.readableLength > MAX_LINE) c.destroy();

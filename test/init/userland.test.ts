@@ -71,6 +71,22 @@ test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothi
     assert.equal(udpEcho, 'udp ping');
     // rpcbind
     assert.match(dk(['rpcinfo', '--port', String(rpc), '-p', '127.0.0.1']).out, new RegExp(`100000\\s+2\\s+udp\\s+${rpc}\\s+portmapper`));
+    // dk status: every daemon through its control socket, named as ps shows it, with its last log lines
+    const json = dk(['status', '--state-dir', state, '--json']);
+    assert.equal(json.code, 0, json.err);
+    const statuses = JSON.parse(json.out) as { name: string; comm: string; pid: number; state: string }[];
+    assert.deepEqual(statuses.map((s) => s.name).sort(), ['inetd', 'init', 'rpcbind', 'syslogd', 'update']);
+    assert.ok(statuses.every((s) => s.state === 'running'), json.out);
+    for (const s of statuses) {
+      assert.equal(readFileSync(`/proc/${s.pid}/comm`, 'utf8').trim(), s.comm);
+      if (s.name !== 'init') assert.ok(pids.includes(s.pid), `${s.name} ${s.pid} is the unit's main PID`);
+    }
+    const text = dk(['status', '--state-dir', state]);
+    assert.equal(text.code, 0, text.err);
+    for (const c of ['dk-init', 'dk-syslogd', 'dk-inetd', 'dk-rpcbind', 'dk-update']) assert.match(text.out, new RegExp(`^● ${c} - running since `, 'm'));
+    // dk init tags each service's output with its unit: dk inetd's own lines come from the store
+    assert.match(text.out, /\n\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ (dk-)?inetd\[\d+\]: (dk inetd: \S+ listening on tcp|START: )/);
+    assert.match(text.out, /syslogd\.service +active +\d+/);
     // Ctrl-C
     p.kill('SIGINT');
     await until(() => p.exitCode !== null, 'npm start to end', 30_000);
