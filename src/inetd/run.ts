@@ -45,6 +45,8 @@ export interface InetdIO {
 interface Loaded {
   xinetd: boolean;
   services: ServiceConfig[];
+  /** accepted, but not acted on: said once, never a reason to refuse */
+  warnings: ConfigProblem[];
   problems: ConfigProblem[];
   wrappers: { allow: WrapperRule[]; deny: WrapperRule[] };
 }
@@ -73,7 +75,7 @@ function load(config: string, xinetd: boolean | undefined, servicesFile: string,
   };
   const allow = wrap(allowFile);
   const deny = wrap(denyFile);
-  return { xinetd: isX, services: parsed.services, problems: [...parsed.problems, ...allow.problems, ...deny.problems], wrappers: { allow: allow.rules, deny: deny.rules } };
+  return { xinetd: isX, services: parsed.services, warnings: isX ? (parsed as ReturnType<typeof parseXinetd>).warnings : [], problems: [...parsed.problems, ...allow.problems, ...deny.problems], wrappers: { allow: allow.rules, deny: deny.rules } };
 }
 
 function readOrUndefined(p: string): string | undefined {
@@ -158,7 +160,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
     io.error(`dk inetd: cannot read ${config}\n`);
     return 1;
   }
-  for (const p of first.problems) io.error(`dk inetd: ${formatProblem(p)}\n`);
+  for (const p of [...first.problems, ...first.warnings]) io.error(`dk inetd: ${formatProblem(p)}\n`);
   if (check) {
     if (!first.problems.length) io.write(`${config}: ${first.services.length} services, OK\n`);
     return first.problems.length ? 1 : 0;
@@ -180,6 +182,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
       const next = load(config, xinetd, servicesFile, allowFile, denyFile);
       if (!next) return { ok: false, problems: [`cannot read ${config}`] };
       if (next.problems.length) return { ok: false, problems: next.problems.map(formatProblem) };
+      for (const w of next.warnings) log(`dk inetd: ${formatProblem(w)}`);
       await d.apply(next.services, next.wrappers);
       running = next;
       return { ok: true, problems: [] };

@@ -5,10 +5,10 @@
  * Pure: the caller gathers the statuses and the log lines.
  */
 import type { DaemonStatus } from '../daemon/runtime.js';
-import { renderInetdStatus, type InetdStatus } from '../inetd/server/status.js';
-import { renderInitStatus, type InitStatus } from '../init/status.js';
-import { renderRpcbindStatus, type RpcbindStatus } from '../rpcbind/status.js';
-import { renderSyslogdStatus, type SyslogdStatus } from '../syslog/server/status.js';
+import { renderInetdStatus } from '../inetd/server/status.js';
+import { renderInitStatus } from '../init/status.js';
+import { renderRpcbindStatus } from '../rpcbind/status.js';
+import { renderSyslogdStatus } from '../syslog/server/status.js';
 
 /** "3h 2min 5s", as systemctl says a duration */
 export function duration(seconds: number): string {
@@ -36,27 +36,18 @@ export function bytes(n: number): string {
   return u === 0 ? `${v}B` : `${v.toFixed(1)}${units[u]}`;
 }
 
+/** Each daemon's own text renderer (its USR1 text), by name. */
+const RENDERERS: Record<string, (detail: never) => string> = {
+  syslogd: renderSyslogdStatus,
+  inetd: renderInetdStatus,
+  rpcbind: renderRpcbindStatus,
+  init: renderInitStatus,
+};
+
 /** The daemon's own part, in the words of its USR1 text (its first line is the headline's job). */
 export function keyFigures(s: DaemonStatus): string[] {
-  const d = s.detail;
-  let text: string;
-  switch (s.name) {
-    case 'syslogd':
-      text = renderSyslogdStatus(d as SyslogdStatus);
-      break;
-    case 'inetd':
-      text = renderInetdStatus(d as InetdStatus);
-      break;
-    case 'rpcbind':
-      text = renderRpcbindStatus(d as RpcbindStatus);
-      break;
-    case 'init':
-      text = renderInitStatus(d as InitStatus);
-      break;
-    default:
-      return [];
-  }
-  return text.split('\n').slice(1);
+  const render = RENDERERS[s.name] as ((detail: unknown) => string) | undefined;
+  return render ? render(s.detail).split('\n').slice(1) : [];
 }
 
 export function formatStatus(s: DaemonStatus, logLines: readonly string[] = [], now = Date.now()): string {

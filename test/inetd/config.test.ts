@@ -134,6 +134,23 @@ describe('xinetd.conf', () => {
     ]);
   });
 
+  test("attributes xinetd knows and dk inetd does not act on: a warning with file:line, the service runs; their values are still checked", () => {
+    const svc = (body: string) => `service quiet\n{\n  type = UNLISTED\n  port = 1\n  socket_type = stream\n  wait = no\n  server = /bin/true\n${body}}\n`;
+    const r = parseXinetd('/q', files({ '/q': svc('  rlimit_data = 8M\n  deny_time = 5\n  cps = 10 5\n  groups = yes\n  mdns = no\n') }), SERVICES);
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.services.length, 1);
+    assert.deepEqual(r.services[0].cps, [10, 5]);
+    assert.deepEqual(r.warnings.map((w) => formatProblem(w).replace(/ \(.*\)$/, '')), [
+      "/q:8: warning: 'rlimit_data' is accepted but not acted on",
+      "/q:9: warning: 'deny_time' is accepted but not acted on",
+      "/q:11: warning: 'groups' is accepted but not acted on",
+      "/q:12: warning: 'mdns' is accepted but not acted on",
+    ]);
+    const bad = parseXinetd('/q', files({ '/q': svc('  rlimit_stack = lots\n') }), SERVICES);
+    assert.deepEqual(bad.problems.map(formatProblem), ["/q:8: rlimit_stack must be a size like 64M, not 'lots'", '/q:1: service quiet left out']);
+    assert.equal(bad.services.length, 0);
+  });
+
   test('redirect, banners, flags, nice, umask, access_times, max_load: read, and checked', () => {
     const svc = (body: string) => `service relay\n{\n  type = UNLISTED\n  port = 1\n  socket_type = stream\n  wait = no\n${body}}\n`;
     const good = parseXinetd('/r', files({ '/r': svc('  redirect = 10.0.0.5 23\n  banner = /b\n  banner_fail = /f\n  flags = listen_fds REUSE\n  nice = -5\n  access_times = 08:00-12:30 22:00-06:00\n  max_load = 2.5\n') }), SERVICES);

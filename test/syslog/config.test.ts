@@ -5,23 +5,13 @@ import fc from 'fast-check';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FILE_MODE, formatError, loadConfig, matches, parseConfigText, type Config } from '../../src/syslog/config/conf.js';
+import { formatError, loadConfig, matches, parseConfig, type Config } from '../../src/syslog/config/conf.js';
+import { SEED_SYSLOG_CONF } from '../helpers/seed.js';
 import { facilityCode, severityCode } from '../../src/syslog/protocol/pri.js';
 
-const SEED = `*.info;mail.none;news.none;authpriv.none;cron.none /var/log/messages
-authpriv.* /var/log/secure
-mail.* /var/log/maillog
-cron.* /var/log/cron
-*.emerg *
-uucp,news.crit /var/log/spooler
-local7.* /var/log/boot.log
-`;
+const SEED = SEED_SYSLOG_CONF;
 
-const parse = (text: string): Config => {
-  const cfg: Config = { rules: [], errors: [], listeners: [], files: [], fileOptions: { mode: DEFAULT_FILE_MODE } };
-  parseConfigText(text, 'test.conf', cfg);
-  return cfg;
-};
+const parse = (text: string): Config => parseConfig(text, 'test.conf');
 const hit = (cfg: Config, fac: string, sev: string) =>
   cfg.rules.filter((r) => matches(r, facilityCode(fac)!, severityCode(sev)!)).map((r) => (r.action.kind === 'file' ? r.action.path : r.action.kind));
 

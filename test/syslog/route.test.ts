@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseConfigText, type Config } from '../../src/syslog/config/conf.js';
+import { parseConfig, type Config } from '../../src/syslog/config/conf.js';
+import { SEED_SYSLOG_CONF } from '../helpers/seed.js';
 import { formatRoute, parsePriority, route } from '../../src/syslog/config/route.js';
 import { FACILITIES, SEVERITIES } from '../../src/syslog/protocol/pri.js';
 import { ask } from '../../src/daemon/control.js';
@@ -18,18 +19,10 @@ import { dk } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { startSyslogd, type RunningSyslogd } from '../helpers/syslogd.js';
 
-const SEED = `*.info;mail.none;news.none;authpriv.none;cron.none /var/log/messages
-authpriv.* /var/log/secure
-mail.* /var/log/maillog
-cron.* /var/log/cron
-*.emerg *
-uucp,news.crit /var/log/spooler
-local7.* /var/log/boot.log
-`;
+const SEED = SEED_SYSLOG_CONF;
 
 function parse(text: string, file = 'syslog.conf'): Config {
-  const cfg: Config = { rules: [], errors: [], listeners: [], files: [file], fileOptions: { mode: 0o640 } };
-  parseConfigText(text, file, cfg);
+  const cfg = parseConfig(text, file);
   assert.deepEqual(cfg.errors, []);
   return cfg;
 }

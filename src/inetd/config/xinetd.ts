@@ -30,24 +30,92 @@ interface Block {
   line: number;
 }
 
-const LIST_ATTRS = new Set(['only_from', 'no_access', 'access_times', 'log_on_success', 'log_on_failure', 'env', 'passenv', 'server_args', 'flags', 'type']);
-const KNOWN = new Set([
-  'socket_type', 'protocol', 'wait', 'user', 'group', 'server', 'server_args', 'port', 'bind', 'interface', 'type', 'id', 'disable', 'enabled', 'flags',
-  'only_from', 'no_access', 'access_times', 'instances', 'per_source', 'cps', 'max_load', 'log_type', 'log_on_success', 'log_on_failure', 'redirect',
-  'env', 'passenv', 'nice', 'umask', 'banner', 'banner_success', 'banner_fail', 'rlimit_as', 'rlimit_cpu', 'rlimit_data', 'rlimit_rss', 'rlimit_stack',
-  'groups', 'rpc_version', 'rpc_number', 'libwrap', 'mdns', 'deny_time', 'cps',
-]);
+/** A value's reading: the number it means, or why it cannot be read. */
+type Parse = (v: string) => number | { error: string };
+
+const whole: Parse = (v) => (/^\d+$/.test(v) ? Number(v) : { error: `must be a number, not '${v}'` });
+// rlimit_as = 8M / 512K
+const size: Parse = (v) => {
+  const m = /^(\d+)([KM]?)$/i.exec(v);
+  if (!m) return { error: `must be a size like 64M, not '${v}'` };
+  const unit = m[2].toUpperCase();
+  return Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1 << 20 : 1);
+};
+const nice: Parse = (v) => (/^-?\d+$/.test(v) && Number(v) >= -20 && Number(v) <= 19 ? Number(v) : { error: `must be a number from -20 to 19, not '${v}'` });
+const octal: Parse = (v) => (/^[0-7]{1,4}$/.test(v) ? parseInt(v, 8) : { error: `must be octal, not '${v}'` });
+const positive: Parse = (v) => (Number(v) > 0 ? Number(v) : { error: `must be a positive number, not '${v}'` });
+
+interface AttributeSpec {
+  /** takes +=, -= and several values */
+  list?: boolean;
+  /** numbers: how to read the value (UNLIMITED is always "no limit") */
+  parse?: Parse;
+  /** xinetd knows it, dk inetd does not act on it: accepted with a warning naming why */
+  unsupported?: string;
+}
+
+/** Every attribute xinetd 2.3.15 knows, and what dk inetd does with it. */
+const ATTRIBUTES: Record<string, AttributeSpec> = {
+  socket_type: {},
+  protocol: {},
+  wait: {},
+  user: {},
+  group: {},
+  server: {},
+  server_args: { list: true },
+  port: { parse: whole },
+  bind: {},
+  interface: {},
+  type: { list: true },
+  id: {},
+  disable: {},
+  enabled: {},
+  flags: { list: true },
+  only_from: { list: true },
+  no_access: { list: true },
+  access_times: { list: true },
+  instances: { parse: whole },
+  per_source: { parse: whole },
+  cps: { list: true },
+  max_load: { parse: positive },
+  log_type: {},
+  log_on_success: { list: true },
+  log_on_failure: { list: true },
+  redirect: {},
+  env: { list: true },
+  passenv: { list: true },
+  nice: { parse: nice },
+  umask: { parse: octal },
+  banner: {},
+  banner_success: {},
+  banner_fail: {},
+  rlimit_as: { parse: size },
+  rlimit_cpu: { parse: whole },
+  rlimit_data: { parse: size, unsupported: 'only rlimit_as and rlimit_cpu are applied' },
+  rlimit_rss: { parse: size, unsupported: 'only rlimit_as and rlimit_cpu are applied' },
+  rlimit_stack: { parse: size, unsupported: 'only rlimit_as and rlimit_cpu are applied' },
+  groups: { unsupported: 'servers get the groups of their user (initgroups) whatever this says' },
+  rpc_version: { unsupported: 'RPC services are not registered with the port mapper' },
+  rpc_number: { unsupported: 'RPC services are not registered with the port mapper' },
+  libwrap: { unsupported: 'TCP wrappers are asked under the server program name' },
+  mdns: { unsupported: 'nothing is announced over mDNS' },
+  deny_time: { unsupported: 'sources over a limit are refused per connection, not banned for a time' },
+  v6only: { unsupported: 'the protocol decides: tcp6/udp6 only IPv6, tcp/udp IPv4' },
+};
+
 const SUCCESS = ['PID', 'HOST', 'USERID', 'EXIT', 'DURATION', 'TRAFFIC'];
 const FAILURE = ['HOST', 'USERID', 'ATTEMPT'];
 
 export interface ParsedXinetd {
   services: ServiceConfig[];
   problems: ConfigProblem[];
+  /** attributes accepted but not acted on: they do not stop a service or a reload */
+  warnings: ConfigProblem[];
   files: string[];
 }
 
 /** Blocks of one file (and what it includes), in order. */
-function readBlocks(path: string, r: XinetdReader, out: { blocks: Block[]; problems: ConfigProblem[]; files: string[] }, depth: number): void {
+function readBlocks(path: string, r: XinetdReader, out: { blocks: Block[]; problems: ConfigProblem[]; warnings: ConfigProblem[]; files: string[] }, depth: number): void {
   const text = r.read(path);
   if (text === undefined) {
     out.problems.push({ file: path, line: 0, reason: 'cannot read the file' });
@@ -105,11 +173,13 @@ function readBlocks(path: string, r: XinetdReader, out: { blocks: Block[]; probl
       continue;
     }
     const [, name, op, rest] = m;
-    if (!KNOWN.has(name)) {
+    const spec = ATTRIBUTES[name];
+    if (!spec) {
       problem(`unknown attribute '${name}'`);
       continue;
     }
-    if (op !== '=' && !LIST_ATTRS.has(name)) {
+    if (spec.unsupported) out.warnings.push({ file: path, line: lineNo, reason: `warning: '${name}' is accepted but not acted on (${spec.unsupported})` });
+    if (op !== '=' && !spec.list) {
       problem(`'${op}' only works on list attributes, not '${name}'`);
       continue;
     }
@@ -133,39 +203,29 @@ function listValue(base: string[] | undefined, attrs: Attr[] | undefined): strin
 }
 
 export function parseXinetd(path: string, r: XinetdReader, services: ServicesTable): ParsedXinetd {
-  const acc = { blocks: [] as Block[], problems: [] as ConfigProblem[], files: [] as string[] };
+  const acc = { blocks: [] as Block[], problems: [] as ConfigProblem[], warnings: [] as ConfigProblem[], files: [] as string[] };
   readBlocks(path, r, acc, 0);
-  const out: ParsedXinetd = { services: [], problems: acc.problems, files: acc.files };
+  const out: ParsedXinetd = { services: [], problems: acc.problems, warnings: acc.warnings, files: acc.files };
   const defaults = new Map<string, string[]>();
   for (const b of acc.blocks.filter((x) => x.kind === 'defaults')) for (const [k, v] of b.attrs) defaults.set(k, listValue(defaults.get(k), v) ?? []);
   const ids = new Set<string>();
   for (const b of acc.blocks.filter((x) => x.kind === 'service')) {
     const bad: string[] = [];
     const line = (k: string) => b.attrs.get(k)?.[0].line ?? b.line;
-    const get = (k: string): string[] | undefined => (LIST_ATTRS.has(k) ? listValue(defaults.get(k), b.attrs.get(k)) : (b.attrs.get(k)?.at(-1)?.values ?? defaults.get(k)));
+    const get = (k: string): string[] | undefined => (ATTRIBUTES[k]?.list ? listValue(defaults.get(k), b.attrs.get(k)) : (b.attrs.get(k)?.at(-1)?.values ?? defaults.get(k)));
     const one = (k: string): string | undefined => get(k)?.join(' ');
+    /** a numeric attribute through its parser in the table; UNLIMITED (or absent) is undefined */
     const num = (k: string): number | undefined => {
       const v = one(k);
       if (v === undefined || v.toUpperCase() === 'UNLIMITED') return undefined;
-      if (!/^\d+$/.test(v)) {
-        out.problems.push({ file: b.file, line: line(k), reason: `${k} must be a number, not '${v}'` });
-        bad.push(k);
-        return undefined;
-      }
-      return Number(v);
+      const r = ATTRIBUTES[k].parse!(v);
+      if (typeof r === 'number') return r;
+      out.problems.push({ file: b.file, line: line(k), reason: `${k} ${r.error}` });
+      bad.push(k);
+      return undefined;
     };
-    // rlimit_as = 8M / 512K / UNLIMITED
-    const size = (k: string): number | undefined => {
-      const v = one(k);
-      if (v === undefined || v.toUpperCase() === 'UNLIMITED') return undefined;
-      const m = /^(\d+)([KM]?)$/i.exec(v);
-      if (!m) {
-        out.problems.push({ file: b.file, line: line(k), reason: `${k} must be a size like 64M, not '${v}'` });
-        bad.push(k);
-        return undefined;
-      }
-      return Number(m[1]) * (m[2].toUpperCase() === 'K' ? 1024 : m[2].toUpperCase() === 'M' ? 1 << 20 : 1);
-    };
+    // the values of attributes that are only warned about are still checked
+    for (const k of b.attrs.keys()) if (ATTRIBUTES[k]?.unsupported && ATTRIBUTES[k].parse) num(k);
     const types = (get('type') ?? []).map((t) => t.toUpperCase());
     const internal = types.includes('INTERNAL');
     const unlisted = types.includes('UNLISTED');
@@ -233,21 +293,13 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
       out.problems.push({ file: b.file, line: line('access_times'), reason: `access_times: '${times.bad}' is not hh:mm-hh:mm` });
       bad.push('access_times');
     }
-    const niceText = one('nice');
-    if (niceText !== undefined && (!/^-?\d+$/.test(niceText) || Number(niceText) < -20 || Number(niceText) > 19)) {
-      out.problems.push({ file: b.file, line: line('nice'), reason: `nice must be a number from -20 to 19, not '${niceText}'` });
-      bad.push('nice');
-    }
-    const umaskText = one('umask');
-    if (umaskText !== undefined && !/^[0-7]{1,4}$/.test(umaskText)) {
-      out.problems.push({ file: b.file, line: line('umask'), reason: `umask must be octal, not '${umaskText}'` });
-      bad.push('umask');
-    }
-    const maxLoad = one('max_load');
-    if (maxLoad !== undefined && !(Number(maxLoad) > 0)) {
-      out.problems.push({ file: b.file, line: line('max_load'), reason: `max_load must be a positive number, not '${maxLoad}'` });
-      bad.push('max_load');
-    }
+    const niceValue = num('nice');
+    const umaskValue = num('umask');
+    const maxLoad = num('max_load');
+    const instances = num('instances');
+    const perSource = num('per_source');
+    const rlimitAs = num('rlimit_as');
+    const rlimitCpu = num('rlimit_cpu');
     const id = one('id') ?? b.name;
     if (bad.length) {
       out.problems.push({ file: b.file, line: b.line, reason: `service ${b.name} left out` });
@@ -277,10 +329,10 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
       args: internal || !server ? [] : [server.split('/').pop()!, ...(get('server_args') ?? [])],
       disabled,
       unlisted,
-      instances: num('instances'),
-      perSource: num('per_source'),
+      instances,
+      perSource,
       cps: cps && cps.length >= 1 ? [Number(cps[0]), Number(cps[1] ?? 10)] : undefined,
-      maxLoad: maxLoad !== undefined ? Number(maxLoad) : undefined,
+      maxLoad,
       onlyFrom: get('only_from'),
       noAccess: get('no_access'),
       accessTimes: get('access_times'),
@@ -290,14 +342,14 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
       redirect: redirect && redirect.length === 2 ? { host: redirect[0], port: Number(redirect[1]) } : undefined,
       env: get('env'),
       passenv: get('passenv'),
-      nice: niceText !== undefined ? Number(niceText) : undefined,
-      umask: umaskText !== undefined ? parseInt(umaskText, 8) : undefined,
+      nice: niceValue,
+      umask: umaskValue,
       banner: one('banner'),
       bannerSuccess: one('banner_success'),
       bannerFail: one('banner_fail'),
       flags: get('flags')?.map((f) => f.toUpperCase()),
-      rlimitAs: size('rlimit_as'),
-      rlimitCpu: num('rlimit_cpu'),
+      rlimitAs,
+      rlimitCpu,
       file: b.file,
       line: b.line,
     });

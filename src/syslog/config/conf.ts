@@ -324,9 +324,18 @@ function loadConfigFile(file: string, cfg: Config, depth: number): void {
 }
 
 /** Reads a config file and everything it includes; errors are collected, never thrown. */
+const emptyConfig = (): Config => ({ rules: [], errors: [], listeners: [], files: [], fileOptions: { mode: DEFAULT_FILE_MODE } });
+
 export function loadConfig(file: string): Config {
-  const cfg: Config = { rules: [], errors: [], listeners: [], files: [], fileOptions: { mode: DEFAULT_FILE_MODE } };
+  const cfg = emptyConfig();
   loadConfigFile(file, cfg, 0);
+  return cfg;
+}
+
+/** A configuration from text, as if read from file (includes are still read from disk). */
+export function parseConfig(text: string, file: string): Config {
+  const cfg = emptyConfig();
+  parseConfigText(text, file, cfg);
   return cfg;
 }
 
