@@ -6,7 +6,7 @@
  * Whoever watches such a pid (a forking service's main process, re-parented
  * to us) hears its exit status.
  */
-import * as fs from 'node:fs';
+import { childPids, stateOf } from '../proc/tasks.js';
 import { reapNow } from '../sys/process.js';
 
 export type ExitStatus = { code: number | null; signal: number | null };
@@ -43,23 +43,11 @@ export class Reaper {
   }
 
   readonly sweep = (): void => {
-    let kids: number[] = [];
-    try {
-      for (const t of fs.readdirSync('/proc/self/task')) {
-        const list = fs.readFileSync(`/proc/self/task/${t}/children`, 'latin1').trim();
-        if (list) kids = kids.concat(list.split(/\s+/).map(Number));
-      }
-    } catch {
-      return;
-    }
+    const kids = childPids();
+    if (!kids) return;
     for (const pid of kids) {
       if (this.node.has(pid)) continue;
-      let zombie = false;
-      try {
-        zombie = fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0] === 'Z';
-      } catch {
-        continue;
-      }
+      const zombie = stateOf(pid)?.state === 'Z';
       if (!zombie) continue;
       const st = reapNow(pid);
       if (st === undefined) continue;

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import { constants } from 'node:os';
 import { systemAccount } from '../proc/users.js';
+import { stateOf } from '../proc/tasks.js';
 import { wrapExec } from '../sys/execwrap.js';
 import type { Reaper } from './reaper.js';
 import type { ExecLine, Unit } from './units/unit.js';
@@ -374,10 +375,11 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
   } catch {
     return false;
   }
+  const s = stateOf(pid);
+  return s !== undefined && s.state !== 'Z';
 }
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
@@ -390,12 +392,7 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 }
 
 function pgidOf(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    return Number(fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[2]);
-  } catch {
-    return undefined;
-  }
+  return pid ? stateOf(pid)?.pgid : undefined;
 }
 
 function killGroup(pid: number | undefined, sig: string): void {

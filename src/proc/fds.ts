@@ -4,7 +4,7 @@
  * process on request; a process or fd that vanishes mid-read is skipped.
  */
 import * as fs from 'node:fs';
-import { readAscii } from './read.js';
+import { readAscii, readLink } from './read.js';
 
 export interface FileStat {
   dev: number;
@@ -221,4 +221,45 @@ export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolea
     }
   }
   return out;
+}
+
+/** A descriptor that holds a pipe or a socket, for naming the other end. */
+export interface FdHolder {
+  pid: number;
+  comm: string;
+  /** the fd with lsof's access letter: 3r, 4w, 5u */
+  fd: string;
+}
+
+/** Every process's pipe and socket descriptors, by the inode they hold. */
+export function pipeAndSocketHolders(procs: readonly { pid: number; comm: string }[], procRoot = '/proc'): Map<number, FdHolder[]> {
+  const holders = new Map<number, FdHolder[]>();
+  for (const p of procs) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`${procRoot}/${p.pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      const link = readLink(`${procRoot}/${p.pid}/fd/${fd}`);
+      const m = link === undefined ? null : /^(?:socket|pipe):\[(\d+)\]$/.exec(link);
+      if (!m) continue;
+      const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(readAscii(`${procRoot}/${p.pid}/fdinfo/${fd}`) ?? '')?.[1] ?? '0', 8);
+      const ino = Number(m[1]);
+      let list = holders.get(ino);
+      if (!list) holders.set(ino, (list = []));
+      list.push({ pid: p.pid, comm: p.comm, fd: `${fd}${['r', 'w', 'u', ''][flags & 3]}` });
+    }
+  }
+  return holders;
+}
+
+/** lsof's user of a process: the owner of /proc/PID. */
+export function procOwner(pid: number, procRoot = '/proc'): number | undefined {
+  try {
+    return fs.statSync(`${procRoot}/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
 }

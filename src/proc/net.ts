@@ -114,3 +114,25 @@ export function socketTable(procRoot = '/proc', pid: number | 'self' = 'self'): 
   add(parseNetlinkTable(readAscii(`${base}/netlink`) ?? ''));
   return map;
 }
+
+/** Send and receive queue bytes of TCP and UDP sockets (IPv4 and IPv6), by inode. */
+export function socketQueues(procRoot = '/proc'): Map<number, [number, number]> {
+  const out = new Map<number, [number, number]>();
+  for (const file of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    for (const line of (readAscii(`${procRoot}/net/${file}`) ?? '').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const [tx, rx] = f[4].split(':').map((x) => parseInt(x, 16));
+      out.set(Number(f[9]), [tx, rx]);
+    }
+  }
+  return out;
+}
+
+/** Inodes of netlink and packet sockets, which /proc/PID/fd shows only as socket:[N]. */
+export function otherSocketInodes(procRoot = '/proc'): { netlink: Set<number>; packet: Set<number> } {
+  return {
+    netlink: new Set(parseNetlinkTable(readAscii(`${procRoot}/net/netlink`) ?? '').map((n) => n.inode)),
+    packet: new Set((readAscii(`${procRoot}/net/packet`) ?? '').split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[8])).filter(Boolean)),
+  };
+}

@@ -1,9 +1,8 @@
 /**
  * dk pstree: psmisc pstree options over the /proc layer.
  */
-import { listPids, readAscii, readText } from '../proc/read.js';
+import { rawCmdline, taskComm, taskIds } from '../proc/tasks.js';
 import { snapshot } from '../proc/snapshot.js';
-import { parseStat } from '../proc/parse/stat.js';
 import { nameCache } from '../proc/users.js';
 import type { FieldName } from '../proc/types.js';
 import { ASCII, Forest, Printer, UTF8, VT100, type Symbols, type TreeProc } from './tree.js';
@@ -177,7 +176,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
     pgid: p.pgid,
     uid: p.euid ?? 0,
     comm: latin1(p.comm),
-    cmdline: args ? (readAscii(`${procRoot}/${p.pid}/cmdline`) ?? '') : undefined,
+    cmdline: args ? rawCmdline(p.pid, procRoot) : undefined,
     age: Math.max(0, snap.sys.uptime - p.startTicks / snap.sys.hz),
     label: p.label,
     threads: f.has('T') ? [] : threadsOf(procRoot, p.pid, f.has('t'), p.comm),
@@ -247,14 +246,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
 }
 
 function threadsOf(procRoot: string, pid: number, ownNames: boolean, comm: string): { tid: number; comm: string }[] {
-  const tids = listPids(`${procRoot}/${pid}/task`);
+  const tids = taskIds(pid, procRoot);
   if (tids.length <= 1) return [];
-  return tids.map((tid) => {
-    let name = comm;
-    if (ownNames && tid !== pid) {
-      const st = parseStat(readText(`${procRoot}/${pid}/task/${tid}/stat`) ?? '');
-      if (st) name = st.comm;
-    }
-    return { tid, comm: latin1(name) };
-  });
+  return tids.map((tid) => ({ tid, comm: latin1((ownNames && tid !== pid ? taskComm(pid, tid, procRoot) : undefined) ?? comm) }));
 }

@@ -1,0 +1,183 @@
+/**
+ * dk lsof's selection: which processes and which of their files make rows,
+ * from the request (lsof's OR of selections, AND with -a) and /proc.
+ * Pure of output: run.ts formats what this returns.
+ */
+import * as fs from 'node:fs';
+import { openFiles, procOwner } from '../proc/fds.js';
+import { otherSocketInodes, socketQueues, socketTable, type SocketInfo } from '../proc/net.js';
+import { readLocks } from '../proc/locks.js';
+import { snapshot, threads } from '../proc/snapshot.js';
+import type { NameCache } from '../proc/users.js';
+import { LsofError, type LsofRequest } from './options.js';
+import type { Names } from './names.js';
+import type { ProcRows } from './format.js';
+import { toRow, type Row, type RowContext } from './rows.js';
+import { matchesInet, stateAllowed } from './select.js';
+
+export interface Collected {
+  results: ProcRows[];
+  /** a named file or directory could not be looked at (lsof exits 1) */
+  failed: boolean;
+}
+
+function fdMatches(fd: string, list: string[]): boolean {
+  return list.some((item) => {
+    const r = /^(\d+)-(\d+)$/.exec(item);
+    if (r) return /^\d+$/.test(fd) && Number(fd) >= Number(r[1]) && Number(fd) <= Number(r[2]);
+    return item === fd;
+  });
+}
+
+/** Users named by -u, as UIDs; an unknown name is lsof's error. */
+function uidsOf(list: string[], names: NameCache): number[] {
+  return list.map((u) => {
+    if (/^\d+$/.test(u)) return Number(u);
+    const id = names.uidOf(u);
+    if (id === undefined) throw new LsofError(`can't get UID for ${u}`);
+    return id;
+  });
+}
+
+export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: Names, error: (s: string) => void): Collected {
+  const users = uidsOf(r.users, names);
+  const notUsers = uidsOf(r.notUsers, names);
+
+  // files named on the command line, and +d/+D trees, are matched by device and inode
+  const fileKeys = new Map<string, string>();
+  let failed = false;
+  for (const f of r.files) {
+    try {
+      const st = fs.statSync(f);
+      fileKeys.set(`${st.dev}:${st.ino}`, f);
+    } catch {
+      error(`dk lsof: status error on ${f}: No such file or directory\n`);
+      failed = true;
+    }
+  }
+  // +d/+D: the files that are in the tree now (a deleted file is not), by device and inode
+  const treeKeys = new Set<string>();
+  const dirPrefixes: { path: string; recurse: boolean }[] = [];
+  for (const d of r.dirs) {
+    let root: string;
+    try {
+      root = fs.realpathSync(d.path).replace(/(.)\/$/, '$1');
+    } catch {
+      error(`dk lsof: status error on ${d.path}: No such file or directory\n`);
+      failed = true;
+      continue;
+    }
+    dirPrefixes.push({ path: root, recurse: d.recurse });
+    const add = (p: string) => {
+      try {
+        const st = fs.lstatSync(p);
+        treeKeys.add(`${st.dev}:${st.ino}`);
+      } catch {
+        // vanished while walking
+      }
+    };
+    add(root);
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(root, { recursive: d.recurse }).map(String);
+    } catch {
+      entries = [];
+    }
+    for (const e of entries) add(`${root}/${e}`);
+  }
+
+  const procSel = r.pids.length + r.users.length + r.commands.length + r.pgids.length > 0;
+  const fileSel = r.inet !== undefined || r.unix || r.files.length > 0 || r.dirs.length > 0;
+  const fdSel = r.fds.length > 0;
+  const anySel = procSel || fileSel || fdSel;
+
+  // stat alone gives command, pgid and ppid; the user is the owner of /proc/PID.
+  // PIDs alone (or ANDed) narrow the reading to those processes.
+  const onlyPids = r.pids.length > 0 && (r.and || (!fileSel && !fdSel && r.users.length + r.commands.length + r.pgids.length === 0));
+  const snap = snapshot({ procRoot, fields: [], pids: onlyPids ? r.pids : undefined });
+  // only Internet/unix selections (ANDed, or alone): sockets are all that can match
+  const socketsOnly = (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && !fdSel));
+  // socket tables are read the first time a socket shows up
+  let sockets: Map<number, SocketInfo> | undefined;
+  let queues: Map<number, [number, number]> | undefined;
+  let others: { netlink: Set<number>; packet: Set<number> } | undefined;
+  const socketOf = (ino: number) => (sockets ??= socketTable(procRoot)).get(ino);
+  const queueOf = (ino: number) => (queues ??= socketQueues(procRoot)).get(ino);
+  const protocolOf = (ino: number) => {
+    others ??= otherSocketInodes(procRoot);
+    return others.netlink.has(ino) ? 'NETLINK' : others.packet.has(ino) ? 'PACKET' : undefined;
+  };
+  const locks = readLocks(procRoot);
+
+  const results: ProcRows[] = [];
+  for (const p of snap.procs) {
+    if (r.notPids.includes(p.pid)) continue;
+    const owner = procOwner(p.pid, procRoot);
+    if (owner === undefined) continue;
+    if (notUsers.includes(owner)) continue;
+    const cmd = p.comm;
+    if (r.notCommands.some((c) => cmd.startsWith(c))) continue;
+    const procMatch = {
+      pid: r.pids.includes(p.pid),
+      user: users.includes(owner),
+      cmd: r.commands.some((c) => (c.startsWith('/') && c.endsWith('/') && c.length > 2 ? new RegExp(c.slice(1, -1)).test(cmd) : cmd.startsWith(c))),
+      pgid: r.pgids.includes(p.pgid),
+    };
+    // with -a every process selection given must hold; without, any of them
+    const procChecks: boolean[] = [];
+    if (r.pids.length) procChecks.push(procMatch.pid);
+    if (r.users.length) procChecks.push(procMatch.user);
+    if (r.commands.length) procChecks.push(procMatch.cmd);
+    if (r.pgids.length) procChecks.push(procMatch.pgid);
+    const procOk = r.and ? procChecks.every(Boolean) : procChecks.some(Boolean);
+    if (r.and && procSel && !procOk) continue;
+
+    // only process selections given: the other processes cannot have a row
+    if (procSel && !fileSel && !fdSel && !procOk) continue;
+    const files = openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
+    if (!files) continue;
+    const ctx: RowContext = { socket: socketOf, locks: locks.get(p.pid) ?? new Map(), names: nm, protocolOf, queue: queueOf };
+    const rows: Row[] = [];
+    for (const f of files) {
+      const row = toRow(f, ctx);
+      if (!row) continue;
+      if (r.notFds.length && fdMatches(row.fd, r.notFds)) continue;
+      const fileChecks: boolean[] = [];
+      if (r.inet) fileChecks.push(matchesInet(row, r));
+      if (r.unix) fileChecks.push(row.unix === true);
+      if (r.files.length) fileChecks.push(row.dev !== undefined && row.inode !== undefined && fileKeys.has(`${row.dev}:${row.inode}`));
+      if (r.dirs.length) {
+        const inTree = row.dev !== undefined && row.inode !== undefined && !row.unix && treeKeys.has(`${row.dev}:${row.inode}`);
+        // a unix socket is in the tree when its path is
+        const path = row.unix ? row.path ?? '' : '';
+        const byPath = path !== '' && dirPrefixes.some((d) => path.startsWith(`${d.path}/`) && (d.recurse || !path.slice(d.path.length + 1).includes('/')));
+        fileChecks.push(inTree || byPath);
+      }
+      const fileOk = r.and ? fileChecks.every(Boolean) : fileChecks.some(Boolean);
+      const fdOk = fdSel ? fdMatches(row.fd, r.fds) : true;
+      // -s states filter Internet files whatever else selected them
+      if (row.inet && !stateAllowed(row, r)) continue;
+      // without -a any selection lists a file; with -a each one given must hold
+      let keep: boolean;
+      if (!anySel) keep = true;
+      else if (r.and) keep = (!procSel || procOk) && (!fileSel || fileOk) && fdOk;
+      else keep = (procSel && procOk) || (fileSel && fileOk) || (fdSel && fdOk);
+      if (keep) rows.push(row);
+    }
+    const user = names.user(owner);
+    if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows });
+    // With no selection lsof also looks at each task; it lists a task when it
+    // cannot tell that its files are the process's own (unreadable links).
+    if (!anySel && files.some((f) => f.error?.reason)) {
+      for (const t of threads(p.pid, { procRoot, fields: ['comm'] })) {
+        if (t.tid === p.pid) continue;
+        const tf = openFiles(p.pid, procRoot, { tid: t.tid });
+        if (!tf) continue;
+        const trows = tf.map((f) => toRow(f, ctx)).filter((x): x is Row => x !== undefined);
+        if (trows.length) results.push({ pid: p.pid, tid: t.tid, taskCommand: t.comm, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: trows });
+      }
+    }
+  }
+
+  return { results, failed };
+}
