@@ -54,19 +54,29 @@ export default async function () {
     writeFileSync(join(units, 'multi-user.target'), '[Unit]\nDescription=bench\n');
     for (const s of g) {
       const deps = s.deps.map((d) => `${g[d].name}.service`).join(' ');
-      writeFileSync(join(units, `${s.name}.service`), `[Unit]\n${deps ? `Requires=${deps}\nAfter=${deps}\n` : ''}[Service]\nType=notify\nExecStart=${bin} ${s.delay}\n[Install]\nWantedBy=multi-user.target\n`);
+      writeFileSync(
+        join(units, `${s.name}.service`),
+        `[Unit]\n${deps ? `Requires=${deps}\nAfter=${deps}\n` : ''}[Service]\nType=notify\nExecStart=${bin} ${s.delay}\n[Install]\nWantedBy=multi-user.target\n`,
+      );
     }
     const runs = [];
     let idle;
     for (let round = 0; round < 3; round++) {
-      const init = spawn(process.execPath, [DK, 'init', '--units', units, '--state-dir', join(dir, `state${round}`), '--syslog-socket', join(dir, 'nolog')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const init = spawn(process.execPath, [DK, 'init', '--units', units, '--state-dir', join(dir, `state${round}`), '--syslog-socket', join(dir, 'nolog')], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let log = '';
       init.stderr.on('data', (b) => (log += b));
       for (let i = 0; i < 400 && !/reached in/.test(log); i++) await sleep(25);
       runs.push(Number(/reached in (\d+) ms/.exec(log)?.[1]));
       if (round === 2) {
         // idle: five seconds with the 50 services up
-        const ticks = () => readFileSync(`/proc/${init.pid}/stat`, 'latin1').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0);
+        const ticks = () =>
+          readFileSync(`/proc/${init.pid}/stat`, 'latin1')
+            .split(') ')[1]
+            .split(' ')
+            .slice(11, 13)
+            .reduce((a, b) => a + Number(b), 0);
         const t0 = ticks();
         await sleep(5000);
         const hz = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -79,7 +89,9 @@ export default async function () {
     runs.sort((a, b) => a - b);
     const boot = runs[1];
     const budget = critical + 5 * levels;
-    console.log(`boot ${N} services (${levels} levels): ours ${boot} ms (median of 3: ${runs.join(', ')}), peer critical path ${critical} ms, ratio ${(boot / critical).toFixed(3)}; target <= ${budget} ms: ${boot <= budget ? 'met' : 'missed'}; serial boot would take ${serial} ms`);
+    console.log(
+      `boot ${N} services (${levels} levels): ours ${boot} ms (median of 3: ${runs.join(', ')}), peer critical path ${critical} ms, ratio ${(boot / critical).toFixed(3)}; target <= ${budget} ms: ${boot <= budget ? 'met' : 'missed'}; serial boot would take ${serial} ms`,
+    );
     console.log(`boot idle with ${N} services: ours RSS ${idle.rssMiB.toFixed(1)} MiB, CPU ${idle.cpu.toFixed(2)}% (targets: < 60 MiB, < 1%)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -40,18 +40,30 @@ async function rate(port, n, width) {
   let failed = 0;
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) {
-      next++;
-      if (!(await once(port))) failed++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) {
+        next++;
+        if (!(await once(port))) failed++;
+      }
+    }),
+  );
   return { rate: n / ((performance.now() - t0) / 1000), failed };
 }
 
 async function waitPort(port, why) {
   for (let i = 0; i < 200; i++) {
-    if (await new Promise((r) => { const c = net.connect(port, '127.0.0.1'); c.on('connect', () => { c.destroy(); r(true); }); c.on('error', () => r(false)); })) return;
+    if (
+      await new Promise((r) => {
+        const c = net.connect(port, '127.0.0.1');
+        c.on('connect', () => {
+          c.destroy();
+          r(true);
+        });
+        c.on('error', () => r(false));
+      })
+    )
+      return;
     await sleep(25);
   }
   throw new Error(`nothing listens on ${port}${why ? `: ${why()}` : ''}`);
@@ -67,7 +79,10 @@ async function measure(name, start, dir) {
     await waitPort(17100, () => gone);
     await rate(7, 50, 5); // warm-up
     const out = {};
-    for (const [label, port] of [['echo', 7], ['cat', 17100]]) {
+    for (const [label, port] of [
+      ['echo', 7],
+      ['cat', 17100],
+    ]) {
       const seq = await rate(port, SEQ, 1);
       const conc = await rate(port, CONC, 50);
       out[label] = { seq, conc };
@@ -83,17 +98,45 @@ async function measure(name, start, dir) {
 async function inside(dir) {
   execFileSync('ip', ['link', 'set', 'lo', 'up']);
   writeFileSync(join(dir, 'inetd.conf'), 'echo stream tcp nowait root internal\n127.0.0.1:17100 stream tcp nowait root /bin/cat cat\n');
-  writeFileSync(join(dir, 'xinetd.conf'), [
-    'defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}',
-    'service echo\n{\n  type = INTERNAL\n  socket_type = stream\n  protocol = tcp\n  wait = no\n  user = root\n  bind = 127.0.0.1\n}',
-    'service catb\n{\n  type = UNLISTED\n  port = 17100\n  socket_type = stream\n  wait = no\n  user = root\n  server = /bin/cat\n  bind = 127.0.0.1\n}',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'xinetd.conf'),
+    [
+      'defaults\n{\n  instances = UNLIMITED\n  per_source = UNLIMITED\n  cps = 100000 1\n}',
+      'service echo\n{\n  type = INTERNAL\n  socket_type = stream\n  protocol = tcp\n  wait = no\n  user = root\n  bind = 127.0.0.1\n}',
+      'service catb\n{\n  type = UNLISTED\n  port = 17100\n  socket_type = stream\n  wait = no\n  user = root\n  server = /bin/cat\n  bind = 127.0.0.1\n}',
+    ].join('\n'),
+  );
   const results = {};
-  results.ours = await measure('dk inetd', (d) => spawn(process.execPath, [DK, 'inetd', '-f', '--syslog-socket', join(d, 'nolog'), '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', join(d, 'inetd.conf')], { stdio: 'ignore' }), dir);
+  results.ours = await measure(
+    'dk inetd',
+    (d) =>
+      spawn(
+        process.execPath,
+        [DK, 'inetd', '-f', '--syslog-socket', join(d, 'nolog'), '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', join(d, 'inetd.conf')],
+        { stdio: 'ignore' },
+      ),
+    dir,
+  );
   // both peers link libwrap, unpacked next to them
   const env = { ...process.env, LD_LIBRARY_PATH: unpackedLibPath(join(dir, 'x')) };
-  results.xinetd = await measure('xinetd', (d) => spawn(join(d, 'x/usr/sbin/xinetd'), ['-dontfork', '-filelog', join(d, 'xinetd.log'), '-f', join(d, 'xinetd.conf'), '-pidfile', join(d, 'x.pid')], { stdio: 'ignore', env }), dir);
-  results.openbsd = await measure('openbsd-inetd', (d) => spawn(join(d, 'x/usr/sbin/inetd'), ['-i', '-R', '1000000', join(d, 'inetd.conf')], { stdio: ['ignore', 'ignore', process.env.INETD_BENCH_DEBUG ? 'inherit' : 'ignore'], env }), dir);
+  results.xinetd = await measure(
+    'xinetd',
+    (d) =>
+      spawn(join(d, 'x/usr/sbin/xinetd'), ['-dontfork', '-filelog', join(d, 'xinetd.log'), '-f', join(d, 'xinetd.conf'), '-pidfile', join(d, 'x.pid')], {
+        stdio: 'ignore',
+        env,
+      }),
+    dir,
+  );
+  results.openbsd = await measure(
+    'openbsd-inetd',
+    (d) =>
+      spawn(join(d, 'x/usr/sbin/inetd'), ['-i', '-R', '1000000', join(d, 'inetd.conf')], {
+        stdio: ['ignore', 'ignore', process.env.INETD_BENCH_DEBUG ? 'inherit' : 'ignore'],
+        env,
+      }),
+    dir,
+  );
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }
 
@@ -110,7 +153,9 @@ export default async function () {
         const o = res.ours[svc][mode];
         const x = res.xinetd[svc][mode];
         const b = res.openbsd[svc][mode];
-        console.log(`inetd ${svc === 'echo' ? 'internal echo' : 'spawned cat'} ${mode === 'seq' ? 'sequential' : '50 concurrent'}: ours ${f(o)}, peer xinetd ${f(x)}, openbsd-inetd ${f(b)}, ratio ${(o.rate / x.rate).toFixed(2)} (vs xinetd)`);
+        console.log(
+          `inetd ${svc === 'echo' ? 'internal echo' : 'spawned cat'} ${mode === 'seq' ? 'sequential' : '50 concurrent'}: ours ${f(o)}, peer xinetd ${f(x)}, openbsd-inetd ${f(b)}, ratio ${(o.rate / x.rate).toFixed(2)} (vs xinetd)`,
+        );
       }
     }
   } finally {

@@ -19,7 +19,9 @@ export function stats(samples) {
 const f = (ms) => `${ms.toFixed(1)} ms`;
 
 export function report(name, ours, peer) {
-  console.log(`${name}: ours ${f(ours.median)} (min ${f(ours.min)}), peer ${f(peer.median)} (min ${f(peer.min)}), ratio ${(ours.median / peer.median).toFixed(2)} (min ${(ours.min / peer.min).toFixed(2)})`);
+  console.log(
+    `${name}: ours ${f(ours.median)} (min ${f(ours.min)}), peer ${f(peer.median)} (min ${f(peer.min)}), ratio ${(ours.median / peer.median).toFixed(2)} (min ${(ours.min / peer.min).toFixed(2)})`,
+  );
 }
 
 /**

@@ -71,7 +71,9 @@ export default async function () {
       timeCommand(['--db', path, ...args, '-o', 'cat']);
       for (let i = 0; i < 10; i++) whole.push(timeCommand(['--db', path, ...args, '-o', 'cat']).ms);
       const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      console.log(`logs ${name} on ${ROWS} rows: query ${med(inproc).toFixed(2)} ms, whole dk logs ${med(whole).toFixed(1)} ms, target 100 ms, ratio ${(med(whole) / 100).toFixed(2)} of target`);
+      console.log(
+        `logs ${name} on ${ROWS} rows: query ${med(inproc).toFixed(2)} ms, whole dk logs ${med(whole).toFixed(1)} ms, target 100 ms, ratio ${(med(whole) / 100).toFixed(2)} of target`,
+      );
     }
     store.close();
   } finally {

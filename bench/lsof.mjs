@@ -10,7 +10,11 @@ const RUNS = 10;
 export default async function () {
   await withSleepers(async () => {
     const env = { ...process.env, LANG: 'C.UTF-8' };
-    for (const args of [['-n', '-P'], ['-n', '-P', '-p', String(process.pid)], ['-n', '-P', '-i']]) {
+    for (const args of [
+      ['-n', '-P'],
+      ['-n', '-P', '-p', String(process.pid)],
+      ['-n', '-P', '-i'],
+    ]) {
       const ours = [];
       const peer = [];
       timeCommand(process.execPath, [DK, 'lsof', ...args], env, true);

@@ -73,7 +73,9 @@ export default async function () {
     }
     const py = spawnSync('/usr/bin/python3', ['-c', PSUTIL], { encoding: 'utf8' });
     if (py.status !== 0) {
-      console.log(`library snapshot: ours ${stats(lib).median.toFixed(1)} ms, peer unavailable (install python3-psutil: ${py.stderr.trim().split('\n').pop()})`);
+      console.log(
+        `library snapshot: ours ${stats(lib).median.toFixed(1)} ms, peer unavailable (install python3-psutil: ${py.stderr.trim().split('\n').pop()})`,
+      );
       return;
     }
     report('library snapshot vs psutil.process_iter', stats(lib), stats(py.stdout.trim().split(' ').map(Number)));

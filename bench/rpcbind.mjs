@@ -22,9 +22,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // PMAPPROC_GETPORT(100000, 2, udp): xid at offset 0, patched per call
 const CALL = Buffer.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0x86, 0xa0, 0, 0, 0, 2, 0, 0, 0, 3,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 0x86, 0xa0, 0, 0, 0, 2, 0, 0, 0, 17, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0x86, 0xa0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x86, 0xa0, 0, 0, 0, 2, 0,
+  0, 0, 17, 0, 0, 0, 0,
 ]);
 
 function udpRate(n, window) {
@@ -154,7 +153,8 @@ export default async function () {
     const res = Object.fromEntries(Object.entries(runs).map(([w, list]) => [w, Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list, k)]))]));
     const f = (v) => `${(v.rate / 1000).toFixed(1)}k/s${v.bad ? ` (${v.bad} wrong)` : ''}`;
     const label = { udpSeq: 'UDP sequential', udpWin: `UDP ${WINDOW} outstanding`, tcpSeq: 'TCP sequential', tcpPipe: `TCP pipelined (${WINDOW})` };
-    for (const k of Object.keys(label)) console.log(`rpcbind GETPORT ${label[k]}: ours ${f(res.ours[k])}, peer ${f(res.peer[k])}, ratio ${(res.ours[k].rate / res.peer[k].rate).toFixed(2)}`);
+    for (const k of Object.keys(label))
+      console.log(`rpcbind GETPORT ${label[k]}: ours ${f(res.ours[k])}, peer ${f(res.peer[k])}, ratio ${(res.ours[k].rate / res.peer[k].rate).toFixed(2)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

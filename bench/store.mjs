@@ -31,7 +31,9 @@ async function waitFor(pred, what, ms = 120_000) {
 
 async function dkSyslogd(dir, action) {
   writeFileSync(join(dir, 'syslog.conf'), `*.* ${action}\n`);
-  const d = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', join(dir, 'syslog.conf'), '-p', join(dir, 'log'), '--tcp', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const d = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', join(dir, 'syslog.conf'), '-p', join(dir, 'log'), '--tcp', '127.0.0.1:0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   d.stderr.on('data', (b) => (err += b));
   await waitFor(() => /listening on tcp/.test(err), 'dk syslogd', 10_000);
@@ -89,7 +91,9 @@ export default async function () {
     r?.close();
     const sqliteRss = rss(s.child.pid);
     await stop(s.child);
-    console.log(`store sqlite (${COUNT} msgs over TCP): ours ${k(sqlite)}, rss ${sqliteRss.toFixed(0)} MiB, target 100k msg/s, ratio ${(sqlite / 100_000).toFixed(2)} of target`);
+    console.log(
+      `store sqlite (${COUNT} msgs over TCP): ours ${k(sqlite)}, rss ${sqliteRss.toFixed(0)} MiB, target 100k msg/s, ratio ${(sqlite / 100_000).toFixed(2)} of target`,
+    );
 
     // PostgreSQL
     const bin = postgresBin();
@@ -110,22 +114,27 @@ export default async function () {
     let peer;
     if (so && existsSync('/usr/sbin/rsyslogd')) {
       const portFile = join(dir, 'rs.port');
-      writeFileSync(join(dir, 'rsyslog.conf'), [
-        `global(workDirectory="${dir}")`,
-        'module(load="imtcp")',
-        `input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="${portFile}")`,
-        `module(load="${so}")`,
-        'template(name="row" type="string" option.sql="on" string="INSERT INTO logs (received, reported, host, facility, severity, app, pid, msg, source) VALUES ((extract(epoch from now()) * 1000)::bigint, NULL, \'%hostname%\', %syslogfacility%, %syslogseverity%, \'%programname%\', \'%procid%\', \'%msg%\', \'tcp\')")',
-        `*.* action(type="ompgsql" server="${server.socketDir}" db="postgres" user="dk" template="row")`,
-        '',
-      ].join('\n'));
+      writeFileSync(
+        join(dir, 'rsyslog.conf'),
+        [
+          `global(workDirectory="${dir}")`,
+          'module(load="imtcp")',
+          `input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="${portFile}")`,
+          `module(load="${so}")`,
+          "template(name=\"row\" type=\"string\" option.sql=\"on\" string=\"INSERT INTO logs (received, reported, host, facility, severity, app, pid, msg, source) VALUES ((extract(epoch from now()) * 1000)::bigint, NULL, '%hostname%', %syslogfacility%, %syslogseverity%, '%programname%', '%procid%', '%msg%', 'tcp')\")",
+          `*.* action(type="ompgsql" server="${server.socketDir}" db="postgres" user="dk" template="row")`,
+          '',
+        ].join('\n'),
+      );
       const rs = spawn('/usr/sbin/rsyslogd', ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rs.pid')], { stdio: 'ignore' });
       await waitFor(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== '', 'rsyslogd', 10_000);
       peer = await run(blaster, Number(readFileSync(portFile, 'utf8')), count);
       await stop(rs);
     }
     await client.end();
-    console.log(`store postgres (${COUNT} msgs over TCP): ours ${k(ours)}, rss ${oursRss.toFixed(0)} MiB, target 50k msg/s (${(ours / 50_000).toFixed(2)} of target)${peer ? `, peer rsyslogd ompgsql ${k(peer)}, ratio ${(ours / peer).toFixed(2)}` : ', rsyslog ompgsql not available'}`);
+    console.log(
+      `store postgres (${COUNT} msgs over TCP): ours ${k(ours)}, rss ${oursRss.toFixed(0)} MiB, target 50k msg/s (${(ours / 50_000).toFixed(2)} of target)${peer ? `, peer rsyslogd ompgsql ${k(peer)}, ratio ${(ours / peer).toFixed(2)}` : ', rsyslog ompgsql not available'}`,
+    );
   } finally {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });

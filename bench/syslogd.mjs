@@ -43,7 +43,9 @@ async function startOurs(dir, out) {
   const conf = join(dir, 'syslog.conf');
   writeFileSync(conf, `*.* -${out}\n`);
   const sock = join(dir, 'log');
-  const child = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', conf, '-p', sock, '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', conf, '-p', sock, '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   await waitFor(() => /listening on tcp/.test(err), 'dk syslogd');
@@ -63,17 +65,20 @@ async function startRsyslog(dir, out) {
   const udp = await freeUdpPort(); // imudp in rsyslog 8.2302 cannot report a port-0 choice
   const portFile = join(dir, 'tcp.port');
   const conf = join(dir, 'rsyslog.conf');
-  writeFileSync(conf, [
-    `global(workDirectory="${dir}")`,
-    'module(load="imuxsock" SysSock.Use="off")',
-    `input(type="imuxsock" Socket="${sock}")`,
-    'module(load="imudp")',
-    `input(type="imudp" address="127.0.0.1" port="${udp}")`,
-    'module(load="imtcp")',
-    `input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="${portFile}")`,
-    `*.* action(type="omfile" file="${out}" template="RSYSLOG_TraditionalFileFormat")`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      `global(workDirectory="${dir}")`,
+      'module(load="imuxsock" SysSock.Use="off")',
+      `input(type="imuxsock" Socket="${sock}")`,
+      'module(load="imudp")',
+      `input(type="imudp" address="127.0.0.1" port="${udp}")`,
+      'module(load="imtcp")',
+      `input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="${portFile}")`,
+      `*.* action(type="omfile" file="${out}" template="RSYSLOG_TraditionalFileFormat")`,
+      '',
+    ].join('\n'),
+  );
   const child = spawn(RSYSLOGD, ['-n', '-f', conf, '-i', join(dir, 'pid')], { stdio: 'ignore' });
   await waitFor(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== '' && existsSync(sock), 'rsyslogd');
   return { child, pid: child.pid, sock, udp, tcp: Number(readFileSync(portFile, 'utf8').trim()) };
@@ -126,7 +131,10 @@ export default async function () {
       const runs = { ours: [], peer: [] };
       // short runs on a shared 2-core machine are noisy: alternate sides, keep the median
       for (let i = 0; i < RUNS; i++) {
-        for (const [side, start] of [['ours', startOurs], ['peer', startRsyslog]]) {
+        for (const [side, start] of [
+          ['ours', startOurs],
+          ['peer', startRsyslog],
+        ]) {
           const dir = mkdtempSync(join(tmpdir(), 'dk-bench-syslogd-'));
           const out = join(dir, 'out');
           const d = await start(dir, out);
@@ -139,10 +147,16 @@ export default async function () {
           }
         }
       }
-      const sum = (xs) => ({ rate: xs.map((x) => x.rate).sort((a, b) => a - b)[Math.floor(xs.length / 2)], loss: Math.max(...xs.map((x) => x.loss)), rss: Math.max(...xs.map((x) => x.rss)) });
+      const sum = (xs) => ({
+        rate: xs.map((x) => x.rate).sort((a, b) => a - b)[Math.floor(xs.length / 2)],
+        loss: Math.max(...xs.map((x) => x.loss)),
+        rss: Math.max(...xs.map((x) => x.rss)),
+      });
       const ours = sum(runs.ours);
       const peer = sum(runs.peer);
-      console.log(`syslogd ${name} (${COUNT} msgs, median of ${RUNS}): ours ${k(ours.rate)} loss ${ours.loss} rss ${ours.rss.toFixed(0)} MiB, peer rsyslogd ${k(peer.rate)} loss ${peer.loss} rss ${peer.rss.toFixed(0)} MiB, ratio ${(ours.rate / peer.rate).toFixed(2)} (rate, higher is better)`);
+      console.log(
+        `syslogd ${name} (${COUNT} msgs, median of ${RUNS}): ours ${k(ours.rate)} loss ${ours.loss} rss ${ours.rss.toFixed(0)} MiB, peer rsyslogd ${k(peer.rate)} loss ${peer.loss} rss ${peer.rss.toFixed(0)} MiB, ratio ${(ours.rate / peer.rate).toFixed(2)} (rate, higher is better)`,
+      );
     }
   } finally {
     rmSync(build, { recursive: true, force: true });

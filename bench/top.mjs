@@ -9,7 +9,10 @@ const RUNS = 10;
 export default async function () {
   await withSleepers(async () => {
     const env = { ...process.env, LANG: 'C.UTF-8' };
-    for (const args of [['-b', '-n1'], ['-b', '-n1', '-p', String(process.pid)]]) {
+    for (const args of [
+      ['-b', '-n1'],
+      ['-b', '-n1', '-p', String(process.pid)],
+    ]) {
       const ours = [];
       const peer = [];
       timeCommand(process.execPath, [DK, 'top', ...args], env);

@@ -28,6 +28,9 @@ await build({
 writeFileSync(`${root}dist/dk.cjs`, readFileSync(`${root}src/cli/launcher.cjs`));
 chmodSync(`${root}dist/dk.cjs`, 0o755);
 // Produce the code cache by running the common paths once (DK_WRITE_CACHE).
-for (const args of [['ps', '-p', String(process.pid)], ['pstree', String(process.pid)]]) {
+for (const args of [
+  ['ps', '-p', String(process.pid)],
+  ['pstree', String(process.pid)],
+]) {
   execFileSync(process.execPath, [`${root}dist/dk.cjs`, ...args], { stdio: 'ignore', env: { ...process.env, DK_WRITE_CACHE: '1' } });
 }

@@ -21,7 +21,10 @@ const DEFAULTS = { SYSLOG_PORT: 10514, RPCBIND_PORT: 10111, ECHO_PORT: 10007, DA
 /** true when both TCP and UDP on 127.0.0.1:port are free */
 async function free(port) {
   const tcp = await new Promise((r) => {
-    const s = net.createServer().once('error', () => r(false)).listen(port, '127.0.0.1', () => s.close(() => r(true)));
+    const s = net
+      .createServer()
+      .once('error', () => r(false))
+      .listen(port, '127.0.0.1', () => s.close(() => r(true)));
   });
   if (!tcp) return false;
   return new Promise((r) => {
@@ -64,7 +67,9 @@ const p = await ports();
 render({ ...p, NODE: process.execPath, DK, STATE, USER: userInfo().username });
 const initDir = join(STATE, 'init');
 const control = join(initDir, 'control.sock');
-const init = spawn(process.execPath, [DK, 'init', '--units', join(STATE, 'units'), '--state-dir', initDir, '--syslog-socket', join(STATE, 'log.sock')], { stdio: ['ignore', 'inherit', 'pipe'] });
+const init = spawn(process.execPath, [DK, 'init', '--units', join(STATE, 'units'), '--state-dir', initDir, '--syslog-socket', join(STATE, 'log.sock')], {
+  stdio: ['ignore', 'inherit', 'pipe'],
+});
 let booted = false;
 let text = '';
 init.stderr.on('data', (b) => {
@@ -86,14 +91,20 @@ function show() {
   const units = JSON.parse(r.stdout).units;
   const ends = {
     'syslogd.service': [`unix ${STATE}/log.sock`, `udp 127.0.0.1:${p.SYSLOG_PORT}`, `tcp 127.0.0.1:${p.SYSLOG_PORT}`],
-    'inetd.service': [`echo tcp+udp 127.0.0.1:${p.ECHO_PORT}`, `daytime tcp 127.0.0.1:${p.DAYTIME_PORT}`, `chargen tcp 127.0.0.1:${p.CHARGEN_PORT}`, `time tcp 127.0.0.1:${p.TIME_PORT}`],
+    'inetd.service': [
+      `echo tcp+udp 127.0.0.1:${p.ECHO_PORT}`,
+      `daytime tcp 127.0.0.1:${p.DAYTIME_PORT}`,
+      `chargen tcp 127.0.0.1:${p.CHARGEN_PORT}`,
+      `time tcp 127.0.0.1:${p.TIME_PORT}`,
+    ],
     'rpcbind.service': [`udp+tcp 127.0.0.1:${p.RPCBIND_PORT}`, `unix ${STATE}/rpcbind.sock`],
     'update.service': ['sync(2) every 30 s'],
   };
   const rows = units.filter((u) => u.kind === 'service').map((u) => [u.name, u.state, u.pid ? String(u.pid) : '-', (ends[u.name] ?? []).join(', ')]);
   const w = [0, 1, 2].map((i) => Math.max(...[['SERVICE', 'STATE', 'PID'][i], ...rows.map((r) => r[i])].map((x) => x.length)));
   console.log('\ndaemonkit userland is up:\n');
-  for (const r of [['SERVICE', 'STATE', 'PID', 'ENDPOINTS'], ...rows]) console.log(`  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`);
+  for (const r of [['SERVICE', 'STATE', 'PID', 'ENDPOINTS'], ...rows])
+    console.log(`  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`);
   const dk = `node ${DK}`;
   console.log(`
 Try:

@@ -70,9 +70,19 @@ export const TOOLS: Record<string, Tool> = {
   rpcbind: (argv) => runRpcbind(argv, { write, error }),
   rpcinfo: (argv) => runRpcinfo(argv, { write, error }),
   status: (argv) => runStatus(argv, { write, error }),
-  logger: (argv) => runLogger(argv, { write, error, stdin: () => new Promise((res) => { let s = ''; process.stdin.setEncoding('utf8'); process.stdin.on('data', (d) => (s += d)); process.stdin.on('end', () => res(s)); }) }),
+  logger: (argv) =>
+    runLogger(argv, {
+      write,
+      error,
+      stdin: () =>
+        new Promise((res) => {
+          let s = '';
+          process.stdin.setEncoding('utf8');
+          process.stdin.on('data', (d) => (s += d));
+          process.stdin.on('end', () => res(s));
+        }),
+    }),
 };
-
 
 const invokedAs = basename(process.argv[1] ?? 'dk').replace(/\.c?js$/, '');
 const direct = TOOLS[invokedAs];

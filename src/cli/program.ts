@@ -20,10 +20,7 @@ declare const DK_VERSION: string | undefined;
 const VERSION = typeof DK_VERSION === 'string' ? DK_VERSION : '0.0.0-dev';
 
 export function program(tools: Record<string, (argv: string[]) => number | Promise<number>>): Command {
-  const p = new Command('dk')
-    .description('daemonkit: processes and daemons, rebuilt in TypeScript')
-    .version(VERSION, '-V, --version')
-    .showHelpAfterError();
+  const p = new Command('dk').description('daemonkit: processes and daemons, rebuilt in TypeScript').version(VERSION, '-V, --version').showHelpAfterError();
 
   // every tool parses its own arguments; commander only lists and documents them
   const passthrough = (name: string, summary: string, help: string): void => {

@@ -69,7 +69,10 @@ export function resolveCommand(cmd: string, path = process.env.PATH ?? '/usr/bin
  */
 export function daemonize(o: DaemonizeOptions, dk = process.argv[1]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [dk, 'daemonize', '--stage1', JSON.stringify({ ...o, env: o.env ?? process.env })], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [dk, 'daemonize', '--stage1', JSON.stringify({ ...o, env: o.env ?? process.env })], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
     let got = '';
     const status = child.stdio[3] as NodeJS.ReadableStream;
     status.on('data', (b: Buffer) => (got += b.toString()));
@@ -90,7 +93,9 @@ export function daemonize(o: DaemonizeOptions, dk = process.argv[1]): Promise<nu
 export function stage1(o: DaemonizeOptions, dk = process.argv[1]): void {
   let out: 'ignore' | number | Writable = 'ignore';
   if (o.stdout === 'syslog') {
-    const relay = spawn(process.execPath, [dk, 'daemonize', '--log-relay', o.tag ?? basename(o.command[0] ?? 'daemon'), o.syslogSocket ?? '/dev/log'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const relay = spawn(process.execPath, [dk, 'daemonize', '--log-relay', o.tag ?? basename(o.command[0] ?? 'daemon'), o.syslogSocket ?? '/dev/log'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     relay.unref();
     out = relay.stdin!;
   } else if (o.stdout && o.stdout !== '/dev/null') {
@@ -175,4 +180,3 @@ export function logRelay(tag: string, socket: string): void {
   rl.on('line', (line) => c.syslog(LOG_DAEMON | LOG_INFO, line));
   rl.on('close', () => c.closelog());
 }
-

@@ -18,7 +18,6 @@ export const DAEMONIZE_HELP = `Usage: dk daemonize [--pidfile F] [--user U] [--c
   -v prints the daemon's PID.
 `;
 
-
 export interface DaemonIO {
   write(s: string): void;
   error(s: string): void;
@@ -81,7 +80,7 @@ export async function runDaemonize(argv: string[], io: DaemonIO): Promise<number
     return 1;
   }
   // relative paths are the caller's, not those of the daemon's directory
-  if (o.pidfile) o.pidfile = fs.realpathSync(o.pidfile.includes('/') ? o.pidfile.replace(/\/[^/]*$/, '') || '/' : '.') + `/${o.pidfile.split('/').pop()}`;
+  if (o.pidfile) o.pidfile = `${fs.realpathSync(o.pidfile.includes('/') ? o.pidfile.replace(/\/[^/]*$/, '') || '/' : '.')}/${o.pidfile.split('/').pop()}`;
   if (o.stdout && o.stdout !== 'syslog' && !o.stdout.startsWith('/')) o.stdout = `${process.cwd()}/${o.stdout}`;
   try {
     const pid = await daemonize(o);

@@ -100,8 +100,18 @@ export async function runUpdate(argv: string[], io: UpdateIO): Promise<number> {
     const after = memInfo();
     const ms = performance.now() - t0;
     flushes++;
-    lastFlush = { at: new Date().toISOString(), durationMs: ms, dirtyBeforeKb: before.dirty, dirtyAfterKb: after.dirty, writebackBeforeKb: before.writeback, writebackAfterKb: after.writeback };
-    if (verbose) io.error(`dk update: ${fds.length ? `syncfs ${paths.join(' ')}` : 'sync'} in ${ms.toFixed(1)} ms: Dirty ${before.dirty} -> ${after.dirty} kB, Writeback ${before.writeback} -> ${after.writeback} kB\n`);
+    lastFlush = {
+      at: new Date().toISOString(),
+      durationMs: ms,
+      dirtyBeforeKb: before.dirty,
+      dirtyAfterKb: after.dirty,
+      writebackBeforeKb: before.writeback,
+      writebackAfterKb: after.writeback,
+    };
+    if (verbose)
+      io.error(
+        `dk update: ${fds.length ? `syncfs ${paths.join(' ')}` : 'sync'} in ${ms.toFixed(1)} ms: Dirty ${before.dirty} -> ${after.dirty} kB, Writeback ${before.writeback} -> ${after.writeback} kB\n`,
+      );
   };
   const tick = () => {
     flush();
@@ -128,7 +138,15 @@ export async function runUpdate(argv: string[], io: UpdateIO): Promise<number> {
     },
     status() {
       const m = memInfo();
-      return { intervalSeconds: interval, paths, flushes, lastFlush, nextFlush: next ? new Date(next).toISOString() : undefined, dirtyKb: m.dirty, writebackKb: m.writeback };
+      return {
+        intervalSeconds: interval,
+        paths,
+        flushes,
+        lastFlush,
+        nextFlush: next ? new Date(next).toISOString() : undefined,
+        dirtyKb: m.dirty,
+        writebackKb: m.writeback,
+      };
     },
     summary: (s) => `${s.flushes} flushes every ${s.intervalSeconds} s, ${s.dirtyKb} kB dirty`,
   };

@@ -64,11 +64,28 @@ export interface Elf {
 }
 
 export const MACHINES: Record<number, string> = {
-  2: 'SPARC', 3: 'Intel 80386', 8: 'MIPS', 20: 'PowerPC', 21: 'PowerPC64', 22: 'IBM S/390', 40: 'ARM',
-  42: 'SuperH', 50: 'IA-64', 62: 'Advanced Micro Devices X86-64', 183: 'AArch64', 243: 'RISC-V', 258: 'LoongArch',
+  2: 'SPARC',
+  3: 'Intel 80386',
+  8: 'MIPS',
+  20: 'PowerPC',
+  21: 'PowerPC64',
+  22: 'IBM S/390',
+  40: 'ARM',
+  42: 'SuperH',
+  50: 'IA-64',
+  62: 'Advanced Micro Devices X86-64',
+  183: 'AArch64',
+  243: 'RISC-V',
+  258: 'LoongArch',
 };
 
-export const TYPES: Record<number, string> = { 0: 'NONE', 1: 'REL (Relocatable file)', 2: 'EXEC (Executable file)', 3: 'DYN (Shared object file)', 4: 'CORE (Core file)' };
+export const TYPES: Record<number, string> = {
+  0: 'NONE',
+  1: 'REL (Relocatable file)',
+  2: 'EXEC (Executable file)',
+  3: 'DYN (Shared object file)',
+  4: 'CORE (Core file)',
+};
 
 export function isElf(b: Buffer): boolean {
   return b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
@@ -100,7 +117,8 @@ class Reader {
   }
 
   private at(off: number, n: number, what: string): Buffer {
-    if (!Number.isSafeInteger(off) || off < 0 || off + n > this.src.length) throw new ElfError(`truncated file: ${what} at offset ${off} lies past the end (${this.src.length} bytes)`);
+    if (!Number.isSafeInteger(off) || off < 0 || off + n > this.src.length)
+      throw new ElfError(`truncated file: ${what} at offset ${off} lies past the end (${this.src.length} bytes)`);
     return this.src.bytes(off, n);
   }
   u16(off: number, what: string): number {
@@ -168,8 +186,22 @@ export function parseElf(input: Buffer | ByteSource): Elf {
       const what = `program header ${i}`;
       programs.push(
         is64
-          ? { type: r.u32(o, what), flags: r.u32(o + 4, what), offset: r.u64(o + 8, what), vaddr: r.u64(o + 16, what), filesz: r.u64(o + 32, what), memsz: r.u64(o + 40, what) }
-          : { type: r.u32(o, what), offset: r.u32(o + 4, what), vaddr: r.u32(o + 8, what), filesz: r.u32(o + 16, what), memsz: r.u32(o + 20, what), flags: r.u32(o + 24, what) },
+          ? {
+              type: r.u32(o, what),
+              flags: r.u32(o + 4, what),
+              offset: r.u64(o + 8, what),
+              vaddr: r.u64(o + 16, what),
+              filesz: r.u64(o + 32, what),
+              memsz: r.u64(o + 40, what),
+            }
+          : {
+              type: r.u32(o, what),
+              offset: r.u32(o + 4, what),
+              vaddr: r.u32(o + 8, what),
+              filesz: r.u32(o + 16, what),
+              memsz: r.u32(o + 20, what),
+              flags: r.u32(o + 24, what),
+            },
       );
     }
   }
@@ -183,8 +215,24 @@ export function parseElf(input: Buffer | ByteSource): Elf {
       const what = `section header ${i}`;
       raw.push(
         is64
-          ? { nameOff: r.u32(o, what), type: r.u32(o + 4, what), flags: r.u64(o + 8, what), addr: r.u64(o + 16, what), offset: r.u64(o + 24, what), size: r.u64(o + 32, what), link: r.u32(o + 40, what) }
-          : { nameOff: r.u32(o, what), type: r.u32(o + 4, what), flags: r.u32(o + 8, what), addr: r.u32(o + 12, what), offset: r.u32(o + 16, what), size: r.u32(o + 20, what), link: r.u32(o + 24, what) },
+          ? {
+              nameOff: r.u32(o, what),
+              type: r.u32(o + 4, what),
+              flags: r.u64(o + 8, what),
+              addr: r.u64(o + 16, what),
+              offset: r.u64(o + 24, what),
+              size: r.u64(o + 32, what),
+              link: r.u32(o + 40, what),
+            }
+          : {
+              nameOff: r.u32(o, what),
+              type: r.u32(o + 4, what),
+              flags: r.u32(o + 8, what),
+              addr: r.u32(o + 12, what),
+              offset: r.u32(o + 16, what),
+              size: r.u32(o + 20, what),
+              link: r.u32(o + 24, what),
+            },
       );
     }
     const strtab = raw[shstrndx];

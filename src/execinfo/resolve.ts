@@ -41,7 +41,12 @@ const DEFAULT_LOADER: Record<string, string> = {
 };
 
 function defaultDirs(machine: number, bits: 32 | 64): string[] {
-  const multiarch: Record<string, string> = { '62/64': 'x86_64-linux-gnu', '3/32': 'i386-linux-gnu', '183/64': 'aarch64-linux-gnu', '40/32': 'arm-linux-gnueabihf' };
+  const multiarch: Record<string, string> = {
+    '62/64': 'x86_64-linux-gnu',
+    '3/32': 'i386-linux-gnu',
+    '183/64': 'aarch64-linux-gnu',
+    '40/32': 'arm-linux-gnueabihf',
+  };
   const m = multiarch[`${machine}/${bits}`];
   const dirs = m ? [`/lib/${m}`, `/usr/lib/${m}`] : [];
   if (bits === 64) dirs.push('/lib64', '/usr/lib64');
@@ -110,8 +115,7 @@ export function resolveLibraries(path: string, main: Elf, o: ResolveOptions = {}
     if (ie) interp = { name: loader, path: loader, elf: ie };
   }
   let interpPlaced = false;
-  const known = (name: string): boolean =>
-    loaded.some((l) => l.name === name || l.elf.dynamic?.soname === name || l.path === name);
+  const known = (name: string): boolean => loaded.some((l) => l.name === name || l.elf.dynamic?.soname === name || l.path === name);
 
   const find = (name: string, obj: Obj): { path: string; via: string; elf: Elf } | undefined => {
     if (name.includes('/')) {

@@ -4,7 +4,7 @@
  * libraries ld.so would load and the section sizes.
  */
 import * as fs from 'node:fs';
-import { ElfError, MACHINES, TYPES, isElf, isPie, isStatic, parseElf, sectionBytes, sizeSections, type Elf } from './elf.js';
+import { ElfError, MACHINES, TYPES, isElf, isPie, isStatic, parseElf, sizeSections, type Elf } from './elf.js';
 import { resolveLibraries, type LoadedLib } from './resolve.js';
 import { BINPRM_BUF_SIZE, MAX_RECURSION, ShebangError, parseShebang, type Shebang } from './shebang.js';
 import { FileSource } from './file.js';
@@ -157,7 +157,12 @@ export function formatSizeA(file: string, sections: { name: string; size: number
   const sizeW = Math.max('size'.length, String(total).length, ...sections.map((s) => String(s.size).length));
   const addrW = Math.max('addr'.length, ...sections.map((s) => String(s.addr).length));
   const row = (a: string, b: string, c: string) => `${a.padEnd(nameW)}   ${b.padStart(sizeW)}   ${c.padStart(addrW)}`.trimEnd();
-  const lines = [`${file}  :`, row('section', 'size', 'addr'), ...sections.map((s) => row(s.name, String(s.size), String(s.addr))), `${'Total'.padEnd(nameW)}   ${String(total).padStart(sizeW)}`];
+  const lines = [
+    `${file}  :`,
+    row('section', 'size', 'addr'),
+    ...sections.map((s) => row(s.name, String(s.size), String(s.addr))),
+    `${'Total'.padEnd(nameW)}   ${String(total).padStart(sizeW)}`,
+  ];
   return `${lines.join('\n')}\n\n\n`;
 }
 
@@ -178,13 +183,21 @@ function formatHuman(r: Report): string {
   const out: string[] = [];
   out.push(`${r.file}:`);
   for (const s of r.chain) {
-    if (s.shebang) out.push(`  ${s.path}: #! script: exec runs ${s.shebang.interpreter}${s.shebang.arg !== undefined ? ` with argument "${s.shebang.arg}"` : ''}, then the script path`);
+    if (s.shebang)
+      out.push(
+        `  ${s.path}: #! script: exec runs ${s.shebang.interpreter}${s.shebang.arg !== undefined ? ` with argument "${s.shebang.arg}"` : ''}, then the script path`,
+      );
   }
   const e = r.elf;
   if (!e) return `${out.join('\n')}\n`;
-  const argv = r.chain.filter((s) => s.shebang).reverse().flatMap((s) => [s.shebang!.interpreter, ...(s.shebang!.arg !== undefined ? [s.shebang!.arg] : [])]);
+  const argv = r.chain
+    .filter((s) => s.shebang)
+    .reverse()
+    .flatMap((s) => [s.shebang!.interpreter, ...(s.shebang!.arg !== undefined ? [s.shebang!.arg] : [])]);
   if (argv.length) out.push(`  argv the kernel builds: ${[...argv, r.file].join(' ')} ARGS...`);
-  out.push(`  ${e.path}: ${e.class} ${e.endian}, ${e.machine}, ${e.type}, ${e.linking === 'static-pie' ? 'static-pie linked' : `${e.linking}ally linked`}${e.pie ? ', PIE' : ''}, entry ${e.entry}`);
+  out.push(
+    `  ${e.path}: ${e.class} ${e.endian}, ${e.machine}, ${e.type}, ${e.linking === 'static-pie' ? 'static-pie linked' : `${e.linking}ally linked`}${e.pie ? ', PIE' : ''}, entry ${e.entry}`,
+  );
   if (e.interpreter) out.push(`  dynamic loader (PT_INTERP): ${e.interpreter}`);
   if (e.soname) out.push(`  soname: ${e.soname}`);
   if (e.rpath) out.push(`  DT_RPATH: ${e.rpath}`);
@@ -196,7 +209,8 @@ function formatHuman(r: Report): string {
   }
   const pick = (n: string) => e.sections.find((s) => s.name === n)?.size;
   const text = pick('.text');
-  if (text !== undefined) out.push(`  sections: .text ${text}, .data ${pick('.data') ?? 0}, .bss ${pick('.bss') ?? 0} bytes (${e.sections.length} sections; --sections for all)`);
+  if (text !== undefined)
+    out.push(`  sections: .text ${text}, .data ${pick('.data') ?? 0}, .bss ${pick('.bss') ?? 0} bytes (${e.sections.length} sections; --sections for all)`);
   return `${out.join('\n')}\n`;
 }
 
@@ -237,7 +251,6 @@ export function runExecInfo(argv: string[], io: ExecInfoIO): number {
       if (r.elf?.linking === 'static') code = 1;
     } else io.write(formatHuman(r));
   }
-  if (flags.has('--json')) io.write(`${JSON.stringify(targets.length === 1 ? reports[0] ?? null : reports, null, 2)}\n`);
+  if (flags.has('--json')) io.write(`${JSON.stringify(targets.length === 1 ? (reports[0] ?? null) : reports, null, 2)}\n`);
   return code;
 }
-

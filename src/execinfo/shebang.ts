@@ -28,7 +28,10 @@ export function parseShebang(head: Buffer): Shebang | undefined {
     const rest = buf.toString('latin1', 2).replace(/^[ \t]+/, '');
     if (!/[ \t]/.test(rest) && buf.length === BINPRM_BUF_SIZE) throw new ShebangError('interpreter path is longer than the kernel reads (256 bytes)');
   }
-  const line = buf.toString('latin1', 2, end).replace(/[ \t]+$/, '').replace(/^[ \t]+/, '');
+  const line = buf
+    .toString('latin1', 2, end)
+    .replace(/[ \t]+$/, '')
+    .replace(/^[ \t]+/, '');
   if (line === '') throw new ShebangError('#! line names no interpreter (the kernel returns ENOEXEC)');
   const m = /^([^ \t]+)(?:[ \t]+(.*))?$/.exec(line)!;
   return m[2] === undefined || m[2] === '' ? { interpreter: m[1] } : { interpreter: m[1], arg: m[2] };

@@ -75,7 +75,13 @@ function load(config: string, xinetd: boolean | undefined, servicesFile: string,
   };
   const allow = wrap(allowFile);
   const deny = wrap(denyFile);
-  return { xinetd: isX, services: parsed.services, warnings: isX ? (parsed as ReturnType<typeof parseXinetd>).warnings : [], problems: [...parsed.problems, ...allow.problems, ...deny.problems], wrappers: { allow: allow.rules, deny: deny.rules } };
+  return {
+    xinetd: isX,
+    services: parsed.services,
+    warnings: isX ? (parsed as ReturnType<typeof parseXinetd>).warnings : [],
+    problems: [...parsed.problems, ...allow.problems, ...deny.problems],
+    wrappers: { allow: allow.rules, deny: deny.rules },
+  };
 }
 
 function readOrUndefined(p: string): string | undefined {
@@ -115,15 +121,35 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
     const a = argv[i];
     const v = (): string | undefined => argv[++i];
     switch (a) {
-      case '-d': foreground = true; debug = true; break;
-      case '-f': foreground = true; break;
-      case '--syslog-socket': syslogSocket = v() ?? syslogSocket; break;
-      case '--xinetd': xinetd = true; if (config === '/etc/inetd.conf') config = '/etc/xinetd.conf'; break;
-      case '--services': servicesFile = v() ?? servicesFile; break;
-      case '--hosts-allow': allowFile = v() ?? allowFile; break;
-      case '--hosts-deny': denyFile = v() ?? denyFile; break;
-      case '--check': check = true; break;
-      case '--listen-fds': listenFds = true; break;
+      case '-d':
+        foreground = true;
+        debug = true;
+        break;
+      case '-f':
+        foreground = true;
+        break;
+      case '--syslog-socket':
+        syslogSocket = v() ?? syslogSocket;
+        break;
+      case '--xinetd':
+        xinetd = true;
+        if (config === '/etc/inetd.conf') config = '/etc/xinetd.conf';
+        break;
+      case '--services':
+        servicesFile = v() ?? servicesFile;
+        break;
+      case '--hosts-allow':
+        allowFile = v() ?? allowFile;
+        break;
+      case '--hosts-deny':
+        denyFile = v() ?? denyFile;
+        break;
+      case '--check':
+        check = true;
+        break;
+      case '--listen-fds':
+        listenFds = true;
+        break;
       case '--ident-port': {
         const p = Number(v());
         if (!Number.isInteger(p) || p < 1 || p > 65535) {
@@ -142,10 +168,19 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
         graceMs = g * 1000;
         break;
       }
-      case '-p': pidfile = v(); break;
-      case '--control': control = v(); break;
-      case '--state-dir': stateDir = v(); break;
-      case '-h': case '--help': io.write(INETD_HELP); return 0;
+      case '-p':
+        pidfile = v();
+        break;
+      case '--control':
+        control = v();
+        break;
+      case '--state-dir':
+        stateDir = v();
+        break;
+      case '-h':
+      case '--help':
+        io.write(INETD_HELP);
+        return 0;
       default:
         if (a.startsWith('-')) {
           io.error(`dk inetd: unknown option '${a}' (see 'dk inetd --help')\n`);

@@ -19,7 +19,10 @@ export function transaction(units: ReadonlyMap<string, Unit>, target: string): T
   // reverse install edges: target -> units that say WantedBy=target
   const installed = new Map<string, { name: string; hard: boolean }[]>();
   for (const u of units.values())
-    for (const [list, hard] of [[u.wantedBy, false], [u.requiredBy, true]] as const)
+    for (const [list, hard] of [
+      [u.wantedBy, false],
+      [u.requiredBy, true],
+    ] as const)
       for (const t of list) installed.set(t, [...(installed.get(t) ?? []), { name: u.name, hard }]);
   const set = new Set<string>();
   const missing: Transaction['missing'] = [];
@@ -42,7 +45,9 @@ export function transaction(units: ReadonlyMap<string, Unit>, target: string): T
     for (const a of u.after) if (set.has(a)) after.get(n)!.add(a);
     for (const b of u.before) if (set.has(b)) after.get(b)!.add(n);
     // a target is reached when what it pulls in has started (systemd's default dependencies)
-    if (u.kind === 'target') for (const d of [...u.requires, ...u.wants, ...(installed.get(n) ?? []).map((x) => x.name)]) if (set.has(d) && !units.get(d)!.after.includes(n)) after.get(n)!.add(d);
+    if (u.kind === 'target')
+      for (const d of [...u.requires, ...u.wants, ...(installed.get(n) ?? []).map((x) => x.name)])
+        if (set.has(d) && !units.get(d)!.after.includes(n)) after.get(n)!.add(d);
     // a unit is ordered after a socket that activates it
     if (u.kind === 'socket') {
       const svc = u.socket?.service ?? n.replace(/\.socket$/, '.service');

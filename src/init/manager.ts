@@ -51,7 +51,10 @@ export class Manager {
     const service = u.socket!.service ?? u.name.replace(/\.socket$/, '.service');
     const fds: number[] = [];
     try {
-      for (const [type, list] of [['stream', u.socket!.listenStream], ['dgram', u.socket!.listenDatagram]] as const)
+      for (const [type, list] of [
+        ['stream', u.socket!.listenStream],
+        ['dgram', u.socket!.listenDatagram],
+      ] as const)
         for (const spec of list) {
           if (spec.startsWith('/')) {
             removeStaleSocket(spec);
@@ -128,7 +131,9 @@ export class Manager {
         }
       }
     };
-    each(unitDirs, (name, file) => (/\.(service|target|socket)$/.test(name) && !this.units.has(name) ? loadUnit(name, fs.readFileSync(file, 'utf8'), file) : undefined));
+    each(unitDirs, (name, file) =>
+      /\.(service|target|socket)$/.test(name) && !this.units.has(name) ? loadUnit(name, fs.readFileSync(file, 'utf8'), file) : undefined,
+    );
     each(sysvDirs, (name, file) => {
       if (this.units.has(`${name}.service`) || name.startsWith('.') || !fs.statSync(file).isFile()) return undefined;
       const r = parseLsb(fs.readFileSync(file, 'utf8'), file);

@@ -12,7 +12,7 @@ import { DAEMON_NODE_FLAGS, runDaemon, type DaemonCore, type Runtime } from '../
 import { Manager, type UnitStatus } from './manager.js';
 import { Reaper } from './reaper.js';
 import { renderInitStatus, summarizeInit, unitTable, type InitStatus } from './status.js';
-import type { RunnerHost, UnitRunner } from './runner.js';
+import type { RunnerHost } from './runner.js';
 
 export const INIT_HELP = `Usage: dk init [--units DIR]... [--sysv DIR]... [--target NAME] [--control SOCKET]
                [--syslog-socket PATH] [--state-dir DIR] [--restart-cap SECS]
@@ -41,7 +41,13 @@ export interface InitIO {
 }
 
 const defaultStateDir = () => (process.getuid?.() === 0 ? '/run/dk-init' : `/tmp/dk-init-${process.getuid?.()}`);
-const TARGET_ALIASES: Record<string, string> = { '1': 'rescue.target', '3': 'multi-user.target', rescue: 'rescue.target', 'multi-user': 'multi-user.target', single: 'rescue.target' };
+const TARGET_ALIASES: Record<string, string> = {
+  '1': 'rescue.target',
+  '3': 'multi-user.target',
+  rescue: 'rescue.target',
+  'multi-user': 'multi-user.target',
+  single: 'rescue.target',
+};
 
 export async function runInit(argv: string[], io: InitIO): Promise<number> {
   const pid1 = process.pid === 1;
@@ -122,7 +128,9 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
           for (const r of manager.runners.values()) if (r.notify(pid, text)) break;
         }),
       );
-      settle = setInterval(() => manager.runners.forEach((r: UnitRunner) => r.settle()), 5000);
+      settle = setInterval(() => {
+        for (const r of manager.runners.values()) r.settle();
+      }, 5000);
       settle.unref();
       log(`dk init: ${pid1 ? 'PID 1' : `subreaper (pid ${process.pid})`}, ${manager.units.size} units, control ${control}`);
       // the boot goes on while initctl can already ask and act
@@ -160,7 +168,6 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     error: io.error,
   });
 }
-
 
 /** initctl's verbs; status, stop and reload without a unit are the runtime's (dk init itself). */
 function initVerbs(manager: Manager, rt: Runtime<InitStatus>): Record<string, Verb> {
@@ -210,7 +217,6 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>): Record<string, Ve
   };
 }
 
-
 export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
   let control = join(defaultStateDir(), 'control.sock');
   let json = false;
@@ -246,9 +252,12 @@ export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
     const list = units as UnitStatus[];
     if (cmd === 'status' && unit && list[0]) {
       const u = list[0];
-      io.write(`${u.name} - ${u.description ?? ''}\n   State: ${u.state}${u.result ? ` (${u.result})` : ''}\n${u.pid ? `    Main PID: ${u.pid}\n` : ''}${u.status ? `    Status: ${u.status}\n` : ''}${u.retryAt ? `    Next try: in ${Math.max(0, Math.round((u.retryAt - Date.now()) / 1000))} s\n` : ''}`);
+      io.write(
+        `${u.name} - ${u.description ?? ''}\n   State: ${u.state}${u.result ? ` (${u.result})` : ''}\n${u.pid ? `    Main PID: ${u.pid}\n` : ''}${u.status ? `    Status: ${u.status}\n` : ''}${u.retryAt ? `    Next try: in ${Math.max(0, Math.round((u.retryAt - Date.now()) / 1000))} s\n` : ''}`,
+      );
     } else io.write(unitTable(list));
   }
-  if (!json && cmd === 'isolate') io.write(`${String(r.target)}${(r.failed as string[])?.length ? `: failed ${(r.failed as string[]).join(', ')}` : ' reached'}\n`);
+  if (!json && cmd === 'isolate')
+    io.write(`${String(r.target)}${(r.failed as string[])?.length ? `: failed ${(r.failed as string[]).join(', ')}` : ' reached'}\n`);
   return r.ok === false ? 1 : 0;
 }

@@ -54,7 +54,6 @@ export class UnitRunner {
   result = '';
   retryAt: number | undefined;
   status = '';
-  private main: ChildProcess | undefined;
   private starts: number[] = [];
   private consecutive = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -128,7 +127,8 @@ export class UnitRunner {
     const c = spawn(file, args, { cwd: s.workingDirectory ?? '/', env, detached: true, stdio });
     if (c.pid) this.host.reaper.ownedByNode(c.pid);
     c.on('exit', () => c.pid && this.host.reaper.nodeDone(c.pid));
-    for (const stream of [c.stdout, c.stderr]) if (stream) createInterface({ input: stream }).on('line', (l) => this.host.output(this.unit.name, c.pid ?? 0, l));
+    for (const stream of [c.stdout, c.stderr])
+      if (stream) createInterface({ input: stream }).on('line', (l) => this.host.output(this.unit.name, c.pid ?? 0, l));
     return c;
   }
 
@@ -182,14 +182,15 @@ export class UnitRunner {
       } catch (e) {
         return resolve(this.fail((e as Error).message));
       }
-      this.main = c;
       this.mainPid = c.pid;
-      const timer = Number.isFinite(s.timeoutStartMs) ? setTimeout(() => {
-        if (this.state === 'starting') {
-          killGroup(this.mainPid, 'SIGKILL');
-          this.ready?.(this.fail(`not ready within ${s.timeoutStartMs / 1000} s`));
-        }
-      }, s.timeoutStartMs) : undefined;
+      const timer = Number.isFinite(s.timeoutStartMs)
+        ? setTimeout(() => {
+            if (this.state === 'starting') {
+              killGroup(this.mainPid, 'SIGKILL');
+              this.ready?.(this.fail(`not ready within ${s.timeoutStartMs / 1000} s`));
+            }
+          }, s.timeoutStartMs)
+        : undefined;
       this.mainExited = new Promise((done) => {
         c.on('error', (e) => {
           clearTimeout(timer);
@@ -243,7 +244,6 @@ export class UnitRunner {
     clearTimeout(timer);
     if (!pid || !alive(pid)) return resolve(this.fail(s.pidFile ? `${s.pidFile} names no running process` : 'no PIDFile= to find the daemon by'));
     this.mainPid = pid;
-    this.main = undefined;
     this.mainExited = new Promise((done) => {
       let reported = false;
       const report = (code: number | null, signal: number | null) => {
@@ -278,7 +278,6 @@ export class UnitRunner {
   private exited(code: number | null, signal: number | null, pid?: number): void {
     if (pid !== undefined && pid !== this.mainPid) return;
     const what = signal !== null ? `killed by signal ${signal}` : code === null ? 'gone' : `exited ${code}`;
-    this.main = undefined;
     const wasPid = this.mainPid;
     this.mainPid = undefined;
     if (this.stopping) return;
@@ -318,7 +317,6 @@ export class UnitRunner {
     return false;
   }
 
-
   /** A start that reached active and stayed up for the window resets the backoff. */
   settle(): void {
     if (this.state === 'active' && this.starts.at(-1)! < Date.now() - this.host.burst.windowMs) this.consecutive = 0;
@@ -350,7 +348,10 @@ export class UnitRunner {
     if (pid && alive(pid)) {
       const whole = s.killMode !== 'process' && s.killMode !== 'none';
       if (s.killMode !== 'none') (whole ? killGroup : killPid)(pid, s.killSignal.startsWith('SIG') ? s.killSignal : `SIG${s.killSignal}`);
-      const gone = await Promise.race([this.mainExited?.then(() => true) ?? waitGone(pid, s.timeoutStopMs), sleep(Number.isFinite(s.timeoutStopMs) ? s.timeoutStopMs : 90_000).then(() => false)]);
+      const gone = await Promise.race([
+        this.mainExited?.then(() => true) ?? waitGone(pid, s.timeoutStopMs),
+        sleep(Number.isFinite(s.timeoutStopMs) ? s.timeoutStopMs : 90_000).then(() => false),
+      ]);
       if (!gone) {
         this.host.log(`dk init: ${this.unit.name}: still running after ${s.timeoutStopMs / 1000} s, SIGKILL`);
         killGroup(pid, 'SIGKILL');
@@ -411,4 +412,3 @@ function killPid(pid: number, sig: string): void {
     // gone
   }
 }
-

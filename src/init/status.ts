@@ -22,5 +22,7 @@ export function renderInitStatus(s: InitStatus): string {
 export function unitTable(units: UnitStatus[]): string {
   const rows = units.map((u) => [u.name, u.state, u.pid ? String(u.pid) : '-', u.description ?? '']);
   const w = [0, 1, 2].map((i) => Math.max(...[['UNIT', 'STATE', 'PID'][i], ...rows.map((r) => r[i])].map((x) => x.length)));
-  return [['UNIT', 'STATE', 'PID', 'DESCRIPTION'], ...rows].map((r) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`.trimEnd()).join('\n') + '\n';
+  return `${[['UNIT', 'STATE', 'PID', 'DESCRIPTION'], ...rows]
+    .map((r) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`.trimEnd())
+    .join('\n')}\n`;
 }

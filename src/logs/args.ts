@@ -57,9 +57,15 @@ export function parseLogsArgs(argv: string[], now: number, defaultDb: string): L
       return x;
     };
     switch (a) {
-      case '--db': o.db = v(); break;
-      case '-f': case '--follow': o.follow = true; break;
-      case '-n': case '--lines': {
+      case '--db':
+        o.db = v();
+        break;
+      case '-f':
+      case '--follow':
+        o.follow = true;
+        break;
+      case '-n':
+      case '--lines': {
         // journalctl: -n alone means 10
         const next = inline ?? argv[i + 1];
         if (next !== undefined && /^\d+$/.test(next)) {
@@ -69,32 +75,49 @@ export function parseLogsArgs(argv: string[], now: number, defaultDb: string): L
         else o.lines = 10;
         break;
       }
-      case '-r': case '--reverse': o.reverse = true; break;
-      case '-S': case '--since': {
+      case '-r':
+      case '--reverse':
+        o.reverse = true;
+        break;
+      case '-S':
+      case '--since': {
         const t = v();
         o.filter.since = parseTimeSpec(t, now) ?? fail('--since', `cannot read '${t}' as a time (like 2026-11-25 13:00, -1h, yesterday)`);
         break;
       }
-      case '-U': case '--until': {
+      case '-U':
+      case '--until': {
         const t = v();
         o.filter.until = parseTimeSpec(t, now) ?? fail('--until', `cannot read '${t}' as a time (like 2026-11-25 13:00, -1h, yesterday)`);
         break;
       }
-      case '-p': case '--priority': o.filter.severities = parsePriority(v()); break;
+      case '-p':
+      case '--priority':
+        o.filter.severities = parsePriority(v());
+        break;
       case '--facility': {
-        const fs = v().split(',').map((x) => facilityCode(x) ?? (/^\d+$/.test(x) ? Number(x) : fail('--facility', `unknown facility '${x}'`)));
+        const fs = v()
+          .split(',')
+          .map((x) => facilityCode(x) ?? (/^\d+$/.test(x) ? Number(x) : fail('--facility', `unknown facility '${x}'`)));
         o.filter.facilities = [...(o.filter.facilities ?? []), ...fs];
         break;
       }
-      case '-t': case '--identifier': list('apps', v()); break;
-      case '-H': case '--host': list('hosts', v()); break;
+      case '-t':
+      case '--identifier':
+        list('apps', v());
+        break;
+      case '-H':
+      case '--host':
+        list('hosts', v());
+        break;
       case '--pid': {
         const p = v();
         if (!/^\d+(,\d+)*$/.test(p)) fail('--pid', `'${p}' is not a process id`);
         list('pids', p);
         break;
       }
-      case '-g': case '--grep': {
+      case '-g':
+      case '--grep': {
         const g = v();
         try {
           // journalctl's smart case: a pattern without capitals matches either case
@@ -104,14 +127,18 @@ export function parseLogsArgs(argv: string[], now: number, defaultDb: string): L
         }
         break;
       }
-      case '-o': case '--output': {
+      case '-o':
+      case '--output': {
         const m = v();
         if (!MODES.includes(m as OutputMode)) fail('--output', `unknown format '${m}' (${MODES.join(', ')})`);
         o.output = m as OutputMode;
         break;
       }
-      case '--no-pager': o.pager = false; break;
-      default: fail(a, 'unknown option');
+      case '--no-pager':
+        o.pager = false;
+        break;
+      default:
+        fail(a, 'unknown option');
     }
   }
   if (o.filter.since !== undefined && o.filter.until !== undefined && o.filter.since > o.filter.until) fail('--since', 'is later than --until');

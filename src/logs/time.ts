@@ -6,11 +6,26 @@
  * given. Pure: returns ms since the epoch, or undefined.
  */
 const UNITS: Record<string, number> = {
-  s: 1e3, sec: 1e3, secs: 1e3, second: 1e3, seconds: 1e3,
-  m: 60e3, min: 60e3, mins: 60e3, minute: 60e3, minutes: 60e3,
-  h: 3600e3, hr: 3600e3, hour: 3600e3, hours: 3600e3,
-  d: 86400e3, day: 86400e3, days: 86400e3,
-  w: 604800e3, week: 604800e3, weeks: 604800e3,
+  s: 1e3,
+  sec: 1e3,
+  secs: 1e3,
+  second: 1e3,
+  seconds: 1e3,
+  m: 60e3,
+  min: 60e3,
+  mins: 60e3,
+  minute: 60e3,
+  minutes: 60e3,
+  h: 3600e3,
+  hr: 3600e3,
+  hour: 3600e3,
+  hours: 3600e3,
+  d: 86400e3,
+  day: 86400e3,
+  days: 86400e3,
+  w: 604800e3,
+  week: 604800e3,
+  weeks: 604800e3,
 };
 
 const midnight = (now: number, days: number): number => {

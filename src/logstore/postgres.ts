@@ -19,12 +19,14 @@ interface PgClient {
 
 const TYPES = ['bigint', 'bigint', 'text', 'smallint', 'smallint', 'text', 'text', 'text', 'text', 'text', 'text'];
 
-
 export class PgStore {
   private client: PgClient | undefined;
   private ready: Promise<void> | undefined;
 
-  constructor(readonly url: string, private readonly create = true) {}
+  constructor(
+    readonly url: string,
+    private readonly create = true,
+  ) {}
 
   /** Connects (again, after an error) and makes the table; rejects when the server is away. */
   connect(): Promise<void> {
@@ -93,7 +95,9 @@ export class PgStore {
         const cmp = f.newestFirst ? '<' : '>';
         params.splice(params.length - 1, 0, bound.received, bound.id!);
         const a = params.length - 2;
-        text = text.replace(' ORDER BY', `${/ WHERE /.test(text) ? ' AND' : ' WHERE'} (received, id) ${cmp} ($${a}, $${a + 1}) ORDER BY`).replace(/LIMIT \$\d+$/, `LIMIT $${params.length}`);
+        text = text
+          .replace(' ORDER BY', `${/ WHERE /.test(text) ? ' AND' : ' WHERE'} (received, id) ${cmp} ($${a}, $${a + 1}) ORDER BY`)
+          .replace(/LIMIT \$\d+$/, `LIMIT $${params.length}`);
       }
       const rows = (await this.q(text, params)).map(recordFromRow);
       for (const r of rows) {

@@ -47,7 +47,14 @@ export async function collect(it: AsyncIterable<LogRecord> | Iterable<LogRecord>
  * until the returned stop() is called (one query at a time; a failed query
  * is tried again at the next tick).
  */
-export function follow(store: LogReader, filter: LogFilter, after: number, each: (rows: LogRecord[]) => void, keep?: (r: LogRecord) => boolean, intervalMs = 250): () => void {
+export function follow(
+  store: LogReader,
+  filter: LogFilter,
+  after: number,
+  each: (rows: LogRecord[]) => void,
+  keep?: (r: LogRecord) => boolean,
+  intervalMs = 250,
+): () => void {
   let last = after;
   let busy = false;
   let stopped = false;

@@ -72,4 +72,16 @@ export function recordFromRow(row: Record<string, unknown>): LogRecord {
 }
 
 /** The values of a record in schema.ts's COLUMNS order, null for what is absent. */
-export const columnValues = (r: LogRecord): (string | number | null)[] => [r.received, r.reported ?? null, r.host, r.facility, r.severity, r.app ?? null, r.pid ?? null, r.msgid ?? null, r.sd ?? null, r.msg, r.source ?? null];
+export const columnValues = (r: LogRecord): (string | number | null)[] => [
+  r.received,
+  r.reported ?? null,
+  r.host,
+  r.facility,
+  r.severity,
+  r.app ?? null,
+  r.pid ?? null,
+  r.msgid ?? null,
+  r.sd ?? null,
+  r.msg,
+  r.source ?? null,
+];

@@ -47,7 +47,10 @@ export class SqliteStore {
   private readonly insertBlock: Statement;
   private readonly insertMany: (rows: LogRecord[]) => void;
 
-  constructor(readonly path: string, o: { readonly?: boolean } = {}) {
+  constructor(
+    readonly path: string,
+    o: { readonly?: boolean } = {},
+  ) {
     if (!o.readonly) fs.mkdirSync(dirname(path), { recursive: true });
     this.db = openDatabase(path, !!o.readonly);
     if (!o.readonly) {

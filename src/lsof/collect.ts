@@ -149,7 +149,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
       if (r.dirs.length) {
         const inTree = row.dev !== undefined && row.inode !== undefined && !row.unix && treeKeys.has(`${row.dev}:${row.inode}`);
         // a unix socket is in the tree when its path is
-        const path = row.unix ? row.path ?? '' : '';
+        const path = row.unix ? (row.path ?? '') : '';
         const byPath = path !== '' && dirPrefixes.some((d) => path.startsWith(`${d.path}/`) && (d.recurse || !path.slice(d.path.length + 1).includes('/')));
         fileChecks.push(inTree || byPath);
       }
@@ -174,7 +174,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
         const tf = openFiles(p.pid, procRoot, { tid: t.tid });
         if (!tf) continue;
         const trows = tf.map((f) => toRow(f, ctx)).filter((x): x is Row => x !== undefined);
-        if (trows.length) results.push({ pid: p.pid, tid: t.tid, taskCommand: t.comm, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: trows });
+        if (trows.length)
+          results.push({ pid: p.pid, tid: t.tid, taskCommand: t.comm, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: trows });
       }
     }
   }

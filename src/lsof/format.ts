@@ -46,7 +46,7 @@ function fdText(fd: string): string {
 export function formatListing(procs: ProcRows[], o: { commandWidth: number; numericUsers: boolean; pgid: boolean }): string {
   if (!procs.length) return '';
   // -l prints the UID as lsof does, in a field eight wide
-  const user = (p: ProcRows) => (o.numericUsers ? String(p.uid).padStart(8) : p.user ?? String(p.uid));
+  const user = (p: ProcRows) => (o.numericUsers ? String(p.uid).padStart(8) : (p.user ?? String(p.uid)));
   const cmd = (p: ProcRows) => safe(p.command).slice(0, o.commandWidth);
   let cmdW = 'COMMAND'.length;
   let pidW = 'PID'.length;
@@ -79,11 +79,15 @@ export function formatListing(procs: ProcRows[], o: { commandWidth: number; nume
   const lines: string[] = [];
   const pg = (v: string) => (o.pgid ? ` ${v.padStart(pgidW)}` : '');
   const tk = (tid: string, cmd: string) => (tasks ? ` ${tid.padStart(tidW)} ${cmd.padEnd(tcmdW)}` : '');
-  lines.push(`${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${'SIZE/OFF'.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME`);
+  lines.push(
+    `${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${'SIZE/OFF'.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME`,
+  );
   for (const p of procs) {
     const head = `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pg(String(p.pgid))} ${user(p).padStart(userW)}`;
     for (const r of p.rows) {
-      lines.push(`${head} ${fdText(r.fd).padStart(fdW - 2)}${r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access}${r.lock} ${r.type.padStart(typeW)} ${r.device.padStart(devW)} ${sizeOff(r).padStart(szW)} ${r.node.padStart(nodeW)} ${safe(r.name)}`);
+      lines.push(
+        `${head} ${fdText(r.fd).padStart(fdW - 2)}${r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access}${r.lock} ${r.type.padStart(typeW)} ${r.device.padStart(devW)} ${sizeOff(r).padStart(szW)} ${r.node.padStart(nodeW)} ${safe(r.name)}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -115,19 +119,45 @@ export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _n
       for (const c of FILE_FIELDS.slice(1)) {
         if (!want(c)) continue;
         switch (c) {
-          case 'a': out += `a${r.access}${end}`; break;
-          case 'l': out += `l${r.lock}${end}`; break;
-          case 't': out += `t${r.type}${end}`; break;
-          case 'G': if (r.flagsHex) out += `G${r.flagsHex}${end}`; break;
-          case 'D': if (r.devField?.[0] === 'D') out += `D${r.devField[1]}${end}`; break;
-          case 'd': if (r.devField?.[0] === 'd') out += `d${r.devField[1]}${end}`; break;
-          case 's': if (r.size !== undefined) out += `s${r.size}${end}`; break;
-          case 'o': if (r.size === undefined && r.offset !== undefined) out += `o${offsetText(r.offset)}${end}`; break;
-          case 'i': if (r.inode !== undefined) out += `i${r.inode}${end}`; break;
-          case 'k': if (r.nlink !== undefined) out += `k${r.nlink}${end}`; break;
-          case 'P': if (r.protocol) out += `P${r.protocol}${end}`; break;
-          case 'n': out += `n${fieldName(r)}${end}`; break;
-          case 'T': for (const t of r.tcpInfo) out += `T${t}${end}`; break;
+          case 'a':
+            out += `a${r.access}${end}`;
+            break;
+          case 'l':
+            out += `l${r.lock}${end}`;
+            break;
+          case 't':
+            out += `t${r.type}${end}`;
+            break;
+          case 'G':
+            if (r.flagsHex) out += `G${r.flagsHex}${end}`;
+            break;
+          case 'D':
+            if (r.devField?.[0] === 'D') out += `D${r.devField[1]}${end}`;
+            break;
+          case 'd':
+            if (r.devField?.[0] === 'd') out += `d${r.devField[1]}${end}`;
+            break;
+          case 's':
+            if (r.size !== undefined) out += `s${r.size}${end}`;
+            break;
+          case 'o':
+            if (r.size === undefined && r.offset !== undefined) out += `o${offsetText(r.offset)}${end}`;
+            break;
+          case 'i':
+            if (r.inode !== undefined) out += `i${r.inode}${end}`;
+            break;
+          case 'k':
+            if (r.nlink !== undefined) out += `k${r.nlink}${end}`;
+            break;
+          case 'P':
+            if (r.protocol) out += `P${r.protocol}${end}`;
+            break;
+          case 'n':
+            out += `n${fieldName(r)}${end}`;
+            break;
+          case 'T':
+            for (const t of r.tcpInfo) out += `T${t}${end}`;
+            break;
         }
       }
       out += setEnd;

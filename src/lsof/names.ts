@@ -81,7 +81,6 @@ export function makeNames(ports: boolean, hosts: boolean, etcRoot = '/etc'): Nam
   };
 }
 
-
 export function formatAddress(addr: Buffer, port: number, proto: string, names: Names): string {
   let host: string;
   if (addr.every((b) => b === 0)) host = '*';
@@ -90,6 +89,6 @@ export function formatAddress(addr: Buffer, port: number, proto: string, names: 
     const name = names.hosts ? names.host(text) : undefined;
     host = name ?? (addr.length === 4 ? text : `[${text}]`);
   }
-  const p = port === 0 ? '*' : (names.ports ? names.service(port, proto) : undefined) ?? String(port);
+  const p = port === 0 ? '*' : ((names.ports ? names.service(port, proto) : undefined) ?? String(port));
   return `${host}:${p}`;
 }

@@ -89,9 +89,30 @@ export function parseInet(spec: string): InetSpec {
 
 export function parseLsofArgs(argv: string[]): LsofRequest {
   const r: LsofRequest = {
-    pids: [], notPids: [], users: [], notUsers: [], commands: [], notCommands: [], pgids: [], fds: [], notFds: [],
-    unix: false, and: false, terse: false, fieldNul: false, dirs: [], files: [],
-    numericHosts: false, numericPorts: false, numericUsers: false, commandWidth: 9, endpoints: false, showPgid: false, json: false, help: false, version: false,
+    pids: [],
+    notPids: [],
+    users: [],
+    notUsers: [],
+    commands: [],
+    notCommands: [],
+    pgids: [],
+    fds: [],
+    notFds: [],
+    unix: false,
+    and: false,
+    terse: false,
+    fieldNul: false,
+    dirs: [],
+    files: [],
+    numericHosts: false,
+    numericPorts: false,
+    numericUsers: false,
+    commandWidth: 9,
+    endpoints: false,
+    showPgid: false,
+    json: false,
+    help: false,
+    version: false,
   };
   const split = (v: string, yes: string[], no: string[]) => {
     for (const x of list(v)) (x.startsWith('^') ? no : yes).push(x.replace(/^\^/, ''));
@@ -104,17 +125,38 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
       if (v === undefined) throw new LsofError(`no ${what} specified after ${a}`);
       return v;
     };
-    if (a === '--json') { r.json = true; continue; }
-    if (a === '--help' || a === '-h' || a === '-?') { r.help = true; continue; }
-    if (a === '--') { r.files.push(...argv.slice(i + 1)); break; }
+    if (a === '--json') {
+      r.json = true;
+      continue;
+    }
+    if (a === '--help' || a === '-h' || a === '-?') {
+      r.help = true;
+      continue;
+    }
+    if (a === '--') {
+      r.files.push(...argv.slice(i + 1));
+      break;
+    }
     if (a.startsWith('+')) {
       const o = a[1];
-      if (o === 'D' || o === 'd') { r.dirs.push({ path: value(a.slice(2), 'directory'), recurse: o === 'D' }); continue; }
-      if (o === 'c') { r.commandWidth = Number(value(a.slice(2), 'width')) || Infinity; continue; }
-      if (o === 'E' && a.length === 2) { r.endpoints = true; continue; }
+      if (o === 'D' || o === 'd') {
+        r.dirs.push({ path: value(a.slice(2), 'directory'), recurse: o === 'D' });
+        continue;
+      }
+      if (o === 'c') {
+        r.commandWidth = Number(value(a.slice(2), 'width')) || Infinity;
+        continue;
+      }
+      if (o === 'E' && a.length === 2) {
+        r.endpoints = true;
+        continue;
+      }
       throw new LsofError(`unknown option: ${a}`);
     }
-    if (!a.startsWith('-') || a === '-') { r.files.push(a); continue; }
+    if (!a.startsWith('-') || a === '-') {
+      r.files.push(a);
+      continue;
+    }
     // clusters of flag options, as in "-nP"
     if (/^[naPtUlwbV]+$/.test(a.slice(1))) {
       for (const c of a.slice(1)) {
@@ -148,9 +190,15 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         }
         break;
       }
-      case 'u': split(value(rest, 'user'), r.users, r.notUsers); break;
-      case 'c': split(value(rest, 'command'), r.commands, r.notCommands); break;
-      case 'd': split(value(rest, 'file descriptor'), r.fds, r.notFds); break;
+      case 'u':
+        split(value(rest, 'user'), r.users, r.notUsers);
+        break;
+      case 'c':
+        split(value(rest, 'command'), r.commands, r.notCommands);
+        break;
+      case 'd':
+        split(value(rest, 'file descriptor'), r.fds, r.notFds);
+        break;
       case 'i': {
         // -i takes an optional value that must be attached or look like an address
         const next = argv[i + 1];
@@ -169,8 +217,12 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         }
         break;
       }
-      case 'v': r.version = true; break;
-      case 'E': r.endpoints = true; break;
+      case 'v':
+        r.version = true;
+        break;
+      case 'E':
+        r.endpoints = true;
+        break;
       case 'F': {
         let v = rest;
         if (v.startsWith('0')) {

@@ -41,14 +41,22 @@ const UNIX_STATES: Record<number, string> = { 1: 'UNCONNECTED', 2: 'CONNECTING',
 
 function typeOf(mode: number): string {
   switch (mode & S_IFMT) {
-    case S_IFREG: return 'REG';
-    case S_IFDIR: return 'DIR';
-    case S_IFCHR: return 'CHR';
-    case S_IFBLK: return 'BLK';
-    case S_IFIFO: return 'FIFO';
-    case S_IFLNK: return 'LINK';
-    case S_IFSOCK: return 'sock';
-    default: return `0${(mode & S_IFMT).toString(8)}`;
+    case S_IFREG:
+      return 'REG';
+    case S_IFDIR:
+      return 'DIR';
+    case S_IFCHR:
+      return 'CHR';
+    case S_IFBLK:
+      return 'BLK';
+    case S_IFIFO:
+      return 'FIFO';
+    case S_IFLNK:
+      return 'LINK';
+    case S_IFSOCK:
+      return 'sock';
+    default:
+      return `0${(mode & S_IFMT).toString(8)}`;
   }
 }
 
@@ -70,8 +78,28 @@ export interface RowContext {
 /** Every row has the same shape, so V8 keeps one hidden class for all of them. */
 function blank(fd: string, access: string, flagsHex: string | undefined): Row {
   return {
-    fd, access, lock: ' ', type: '', device: '', devField: undefined, size: undefined, offset: undefined, node: '', inode: undefined,
-    nlink: undefined, protocol: undefined, name: '', tcpInfo: NO_TCP, flagsHex, inet: undefined, unix: undefined, unixType: undefined, unixState: undefined, path: undefined, dev: undefined, rdev: undefined,
+    fd,
+    access,
+    lock: ' ',
+    type: '',
+    device: '',
+    devField: undefined,
+    size: undefined,
+    offset: undefined,
+    node: '',
+    inode: undefined,
+    nlink: undefined,
+    protocol: undefined,
+    name: '',
+    tcpInfo: NO_TCP,
+    flagsHex,
+    inet: undefined,
+    unix: undefined,
+    unixType: undefined,
+    unixState: undefined,
+    path: undefined,
+    dev: undefined,
+    rdev: undefined,
   };
 }
 const NO_TCP: string[] = [];
@@ -130,7 +158,7 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
     }
     if (s?.kind === 'unix') {
       const type = UNIX_TYPES[s.type] ?? String(s.type);
-      const state = s.flags & 0x10000 ? 'LISTEN' : UNIX_STATES[s.state] ?? String(s.state);
+      const state = s.flags & 0x10000 ? 'LISTEN' : (UNIX_STATES[s.state] ?? String(s.state));
       r.type = 'unix';
       r.device = `0x${s.address.padStart(16, '0')}`;
       r.devField = ['d', r.device];

@@ -86,7 +86,28 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
   if (r.terse) {
     if (results.length) io.write(`${results.map((x) => x.pid).join('\n')}\n`);
   } else if (r.json) {
-    io.write(`${JSON.stringify(results.map((x) => ({ command: x.command, pid: x.pid, user: x.user ?? x.uid, files: x.rows.map((row) => ({ fd: row.fd, access: row.access.trim(), lock: row.lock.trim(), type: row.type, device: row.device, size: row.size, offset: row.offset, node: row.node, name: row.name.trimEnd() })) })), null, 2)}\n`);
+    io.write(
+      `${JSON.stringify(
+        results.map((x) => ({
+          command: x.command,
+          pid: x.pid,
+          user: x.user ?? x.uid,
+          files: x.rows.map((row) => ({
+            fd: row.fd,
+            access: row.access.trim(),
+            lock: row.lock.trim(),
+            type: row.type,
+            device: row.device,
+            size: row.size,
+            offset: row.offset,
+            node: row.node,
+            name: row.name.trimEnd(),
+          })),
+        })),
+        null,
+        2,
+      )}\n`,
+    );
   } else if (r.fields !== undefined) {
     io.write(formatFields(results, r.fields, r.fieldNul, nm));
   } else {
@@ -94,7 +115,6 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
   }
   return results.length && !failed ? 0 : 1;
 }
-
 
 /**
  * -E/+E: who holds the other end. Pipes: every other descriptor on the same

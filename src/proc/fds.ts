@@ -107,7 +107,7 @@ export function parseMaps(text: string): MapEntry[] {
 
 /** glibc's dev_t split, for stat(2) results (plain arithmetic: BigInt per row was the slowest part of lsof). */
 export function devMajorMinor(dev: number): [number, number] {
-  const lo = dev % 0x100000000 >>> 0;
+  const lo = (dev % 0x100000000) >>> 0;
   const hi = Math.floor(dev / 0x100000000);
   const major = ((lo >>> 8) & 0xfff) + (hi & ~0xfff) * 1;
   const minor = (lo & 0xff) + ((lo >>> 12) & ~0xff) + (hi & 0xfff) * 0x100000;
@@ -159,11 +159,21 @@ function leanFile(n: number, link: string, path: string, infoPath: string): Open
  * socketsOnly: just the descriptors that are sockets (for -i and -U without
  * other selections), skipping cwd, maps and the stat of every other file.
  */
-export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolean; fds?: boolean; tid?: number; socketsOnly?: boolean; lean?: boolean } = {}): OpenFile[] | undefined {
+export function openFiles(
+  pid: number,
+  procRoot = '/proc',
+  opts: { maps?: boolean; fds?: boolean; tid?: number; socketsOnly?: boolean; lean?: boolean } = {},
+): OpenFile[] | undefined {
   const base = opts.tid === undefined ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${opts.tid}`;
   const out: OpenFile[] = [];
   if (!fs.existsSync(base)) return undefined;
-  for (const [fd, link] of opts.socketsOnly ? [] : ([['cwd', 'cwd'], ['rtd', 'root'], ['txt', 'exe']] as const)) {
+  for (const [fd, link] of opts.socketsOnly
+    ? []
+    : ([
+        ['cwd', 'cwd'],
+        ['rtd', 'root'],
+        ['txt', 'exe'],
+      ] as const)) {
     const l = linkOf(`${base}/${link}`);
     if (l.target === undefined) out.push({ fd, error: { path: `${base}/${link}`, reason: l.reason ?? '' } });
     else out.push({ fd, link: l.target, stat: statOf(`${base}/${link}`) });
@@ -199,7 +209,10 @@ export function openFiles(pid: number, procRoot = '/proc', opts: { maps?: boolea
     } catch {
       names = [];
     }
-    const fds = names.map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+    const fds = names
+      .map(Number)
+      .filter(Number.isInteger)
+      .sort((a, b) => a - b);
     for (const n of fds) {
       const l = linkOf(`${base}/fd/${n}`);
       if (l.target === undefined) {

@@ -37,8 +37,18 @@ export interface NetlinkSocket {
 export type SocketInfo = InetSocket | UnixSocket | NetlinkSocket;
 
 export const TCP_STATES: Record<number, string> = {
-  1: 'ESTABLISHED', 2: 'SYN_SENT', 3: 'SYN_RECV', 4: 'FIN_WAIT1', 5: 'FIN_WAIT2', 6: 'TIME_WAIT',
-  7: 'CLOSE', 8: 'CLOSE_WAIT', 9: 'LAST_ACK', 10: 'LISTEN', 11: 'CLOSING', 12: 'NEW_SYN_RECV',
+  1: 'ESTABLISHED',
+  2: 'SYN_SENT',
+  3: 'SYN_RECV',
+  4: 'FIN_WAIT1',
+  5: 'FIN_WAIT2',
+  6: 'TIME_WAIT',
+  7: 'CLOSE',
+  8: 'CLOSE_WAIT',
+  9: 'LAST_ACK',
+  10: 'LISTEN',
+  11: 'CLOSING',
+  12: 'NEW_SYN_RECV',
 };
 
 /** "0100007F:A2FD": the address is in host (little-endian) 32-bit words. */
@@ -65,7 +75,16 @@ export function parseInetTable(text: string, protocol: InetSocket['protocol'], f
     const inode = Number(f[9]);
     if (!local || !remote || !Number.isInteger(inode)) continue;
     const drops = protocol === 'UDP' && f.length >= 13 ? Number(f[12]) : undefined;
-    out.push({ kind: 'inet', family, protocol, local, remote, state: parseInt(f[3], 16), inode, ...(drops !== undefined && Number.isInteger(drops) ? { drops } : {}) });
+    out.push({
+      kind: 'inet',
+      family,
+      protocol,
+      local,
+      remote,
+      state: parseInt(f[3], 16),
+      inode,
+      ...(drops !== undefined && Number.isInteger(drops) ? { drops } : {}),
+    });
   }
   return out;
 }
@@ -73,7 +92,10 @@ export function parseInetTable(text: string, protocol: InetSocket['protocol'], f
 /** Kernel drop counters of this host's UDP sockets, summed by local port (IPv4 and IPv6). */
 export function udpDropsByPort(procRoot = '/proc'): Map<number, number> {
   const out = new Map<number, number>();
-  for (const [file, family] of [['udp', 4], ['udp6', 6]] as const) {
+  for (const [file, family] of [
+    ['udp', 4],
+    ['udp6', 6],
+  ] as const) {
     const text = readText(`${procRoot}/net/${file}`);
     if (text === undefined) continue;
     for (const s of parseInetTable(text, 'UDP', family)) out.set(s.local.port, (out.get(s.local.port) ?? 0) + (s.drops ?? 0));
@@ -108,7 +130,16 @@ export function socketTable(procRoot = '/proc', pid: number | 'self' = 'self'): 
   const add = (list: SocketInfo[]) => {
     for (const s of list) if (s.inode && !map.has(s.inode)) map.set(s.inode, s);
   };
-  const inet: [string, InetSocket['protocol'], 4 | 6][] = [['tcp', 'TCP', 4], ['tcp6', 'TCP', 6], ['udp', 'UDP', 4], ['udp6', 'UDP', 6], ['udplite', 'UDPLITE', 4], ['udplite6', 'UDPLITE', 6], ['raw', 'RAW', 4], ['raw6', 'RAW', 6]];
+  const inet: [string, InetSocket['protocol'], 4 | 6][] = [
+    ['tcp', 'TCP', 4],
+    ['tcp6', 'TCP', 6],
+    ['udp', 'UDP', 4],
+    ['udp6', 'UDP', 6],
+    ['udplite', 'UDPLITE', 4],
+    ['udplite6', 'UDPLITE', 6],
+    ['raw', 'RAW', 4],
+    ['raw6', 'RAW', 6],
+  ];
   for (const [file, proto, fam] of inet) add(parseInetTable(readAscii(`${base}/${file}`) ?? '', proto, fam));
   add(parseUnixTable(readText(`${base}/unix`) ?? ''));
   add(parseNetlinkTable(readAscii(`${base}/netlink`) ?? ''));
@@ -133,6 +164,12 @@ export function socketQueues(procRoot = '/proc'): Map<number, [number, number]> 
 export function otherSocketInodes(procRoot = '/proc'): { netlink: Set<number>; packet: Set<number> } {
   return {
     netlink: new Set(parseNetlinkTable(readAscii(`${procRoot}/net/netlink`) ?? '').map((n) => n.inode)),
-    packet: new Set((readAscii(`${procRoot}/net/packet`) ?? '').split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[8])).filter(Boolean)),
+    packet: new Set(
+      (readAscii(`${procRoot}/net/packet`) ?? '')
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.trim().split(/\s+/)[8]))
+        .filter(Boolean),
+    ),
   };
 }

@@ -6,15 +6,7 @@
  */
 import { parseStat, type StatFields } from './parse/stat.js';
 import { parseStatus, type StatusFields } from './parse/status.js';
-import {
-  normalizeWchan,
-  parseBootTime,
-  parseCgroup,
-  parseMemTotal,
-  parseStatm,
-  parseUptime,
-  splitNul,
-} from './parse/misc.js';
+import { normalizeWchan, parseBootTime, parseCgroup, parseMemTotal, parseStatm, parseUptime, splitNul } from './parse/misc.js';
 import { listPids, readAscii, readBytes, readLink, readText } from './read.js';
 import { TtyResolver, type StatDevice } from './tty.js';
 import { nameCache } from './users.js';
@@ -40,9 +32,26 @@ export interface SnapshotOptions {
 type Source = 'stat' | 'status' | 'statm' | 'cmdline' | 'environ' | 'exe' | 'cwd' | 'wchan' | 'cgroup' | 'oom' | 'tty' | 'attr';
 
 const STATUS_FIELDS: FieldName[] = [
-  'uid', 'euid', 'suid', 'fsuid', 'gid', 'egid', 'sgid', 'fsgid', 'groups',
-  'user', 'realUser', 'savedUser', 'fsUser', 'group', 'realGroup', 'savedGroup', 'fsGroup',
-  'locked', 'caps', 'signals',
+  'uid',
+  'euid',
+  'suid',
+  'fsuid',
+  'gid',
+  'egid',
+  'sgid',
+  'fsgid',
+  'groups',
+  'user',
+  'realUser',
+  'savedUser',
+  'fsUser',
+  'group',
+  'realGroup',
+  'savedGroup',
+  'fsGroup',
+  'locked',
+  'caps',
+  'signals',
 ];
 
 function sourcesFor(fields: readonly FieldName[] | undefined): Set<Source> {
@@ -285,4 +294,3 @@ export function process(pid: number, opts: Omit<SnapshotOptions, 'pids' | 'threa
 export function threads(pid: number, opts: Omit<SnapshotOptions, 'pids' | 'threads'> = {}): ProcessInfo[] {
   return processes({ ...opts, pids: [pid], threads: true });
 }
-

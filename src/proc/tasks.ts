@@ -13,7 +13,8 @@ export const rawCmdline = (pid: number, procRoot = '/proc'): string => readAscii
 export const taskIds = (pid: number, procRoot = '/proc'): number[] => listPids(`${procRoot}/${pid}/task`);
 
 /** A thread's own name (comm), if it still exists. */
-export const taskComm = (pid: number, tid: number, procRoot = '/proc'): string | undefined => parseStat(readText(`${procRoot}/${pid}/task/${tid}/stat`) ?? '')?.comm;
+export const taskComm = (pid: number, tid: number, procRoot = '/proc'): string | undefined =>
+  parseStat(readText(`${procRoot}/${pid}/task/${tid}/stat`) ?? '')?.comm;
 
 /** The children of every thread of a process (/proc/PID/task/TID/children), for reaping orphans. */
 export function childPids(pid: number | 'self' = 'self', procRoot = '/proc'): number[] | undefined {

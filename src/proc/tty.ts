@@ -106,7 +106,7 @@ export class TtyResolver {
 
   private viaLink(pid: number, fd: string, major: number, minor: number): string | undefined {
     const target = readLink(`${this.procRoot}/${pid}/fd/${fd}`);
-    if (!target || !target.startsWith('/dev/')) return undefined;
+    if (!target?.startsWith('/dev/')) return undefined;
     return this.matches(target, major, minor) ? target : undefined;
   }
 

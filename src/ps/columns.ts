@@ -5,7 +5,7 @@
  */
 import type { FieldName, ProcessInfo, SystemInfo } from '../proc/types.js';
 import { bsdStart as bsdStartRaw, bsdTime, cpuTime, ctime as ctimeRaw, elapsed, memoByStart, started as startedRaw, stime as stimeRaw } from './times.js';
-import { escape, type Charset } from './text.js';
+import { escapeText, type Charset } from './text.js';
 
 /** L left, R right, U user name (left unless numeric), W wchan, X unlimited text, S signal mask */
 export type Just = 'L' | 'R' | 'U' | 'W' | 'X' | 'S';
@@ -58,14 +58,14 @@ function ticks(p: ProcessInfo, c: RenderContext): number {
 /** seconds since the process started, truncated like procps's TIME_ELAPSED */
 export function elapsedSeconds(p: ProcessInfo, sys: SystemInfo): number {
   const t = Math.floor(sys.uptime - p.startTicks / sys.hz);
-  return t > 0 ? t : 0;
+  return Math.max(t, 0);
 }
 const startEpoch = (p: ProcessInfo, sys: SystemInfo): number => sys.bootTime + Math.floor(p.startTicks / sys.hz);
 
 /** procps-ng 4 divides by the elapsed time as a real number, not whole seconds. */
 function realElapsed(p: ProcessInfo, sys: SystemInfo): number {
   const t = sys.uptime - p.startTicks / sys.hz;
-  return t > 0 ? t : 0;
+  return Math.max(t, 0);
 }
 
 function pcpuPermille(p: ProcessInfo, c: RenderContext): number {
@@ -76,10 +76,10 @@ function pcpuPermille(p: ProcessInfo, c: RenderContext): number {
 function name(n: string | undefined, id: number | undefined, c: RenderContext): string {
   if (id === undefined) return '-';
   if (c.numeric || n === undefined) return String(id);
-  const e = escape(n, 1 << 17, c.charset);
+  const e = escapeText(n, 1 << 17, c.charset);
   if (e.cells <= c.maxRight) return e.text;
   // procps truncates names that do not fit and marks the cut with '+'
-  return `${escape(n, Math.max(0, c.maxRight - 1), c.charset).text}+`;
+  return `${escapeText(n, Math.max(0, c.maxRight - 1), c.charset).text}+`;
 }
 
 /** the kernel-thread / zombie form: "[comm]" and " <defunct>" */
@@ -96,13 +96,13 @@ function commandText(p: ProcessInfo, c: RenderContext, full: boolean): string {
     room -= f.length;
   }
   let src: string;
-  if (full) src = p.cmdline && p.cmdline.length ? p.cmdline.join(' ').replace(/\n/g, ' ') : bracketed(p);
+  if (full) src = p.cmdline?.length ? p.cmdline.join(' ').replace(/\n/g, ' ') : bracketed(p);
   else src = p.comm;
-  const e = escape(src, room, c.charset);
+  const e = escapeText(src, room, c.charset);
   out += e.text;
   room -= e.cells;
-  if (c.bsdE && room > 1 && p.environ && p.environ.length) {
-    out += ` ${escape(p.environ.join(' '), room - 1, c.charset).text}`;
+  if (c.bsdE && room > 1 && p.environ?.length) {
+    out += ` ${escapeText(p.environ.join(' '), room - 1, c.charset).text}`;
   }
   return out;
 }
@@ -146,17 +146,53 @@ type Def = [string, string, number, Just, FieldName[], Column['print'], Column['
 const pidKey = (f: (p: ProcessInfo) => number) => (p: ProcessInfo) => f(p);
 
 const DEFS: Def[] = [
-  ['%cpu', '%CPU', 4, 'R', [], (p, c) => { const v = pcpuPermille(p, c); return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`; }, pcpuPermille],
-  ['%mem', '%MEM', 4, 'R', [], (p, c) => { let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0; if (v > 999) v = 999; return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`; }, (p) => p.rss],
+  [
+    '%cpu',
+    '%CPU',
+    4,
+    'R',
+    [],
+    (p, c) => {
+      const v = pcpuPermille(p, c);
+      return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`;
+    },
+    pcpuPermille,
+  ],
+  [
+    '%mem',
+    '%MEM',
+    4,
+    'R',
+    [],
+    (p, c) => {
+      let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0;
+      if (v > 999) v = 999;
+      return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`;
+    },
+    (p) => p.rss,
+  ],
   ['addr', 'ADDR', 4, 'R', [], dash],
   ['addr_1', 'ADDR', 1, 'L', [], dash],
   ['args', 'COMMAND', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
   ['blocked', 'BLOCKED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.blocked, c)],
   ['bsdstart', 'START', 6, 'R', [], (p, c) => bsdStart(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
   ['bsdtime', 'TIME', 6, 'R', [], (p, c) => bsdTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
-  ['c', 'C', 2, 'R', [], (p, c) => { const s = realElapsed(p, c.sys); let v = s ? Math.floor(Math.floor((ticks(p, c) * 100) / c.sys.hz) / s) : 0; if (v > 99) v = 99; return String(v).padStart(2); }, pcpuPermille],
+  [
+    'c',
+    'C',
+    2,
+    'R',
+    [],
+    (p, c) => {
+      const s = realElapsed(p, c.sys);
+      let v = s ? Math.floor(Math.floor((ticks(p, c) * 100) / c.sys.hz) / s) : 0;
+      if (v > 99) v = 99;
+      return String(v).padStart(2);
+    },
+    pcpuPermille,
+  ],
   ['caught', 'CAUGHT', 9, 'S', ['signals'], (p, c) => sig(p.signals?.caught, c)],
-  ['cgroup', 'CGROUP', 27, 'X', ['cgroup'], (p, c) => escape(p.cgroup ?? '-', c.maxRight, c.charset).text],
+  ['cgroup', 'CGROUP', 27, 'X', ['cgroup'], (p, c) => escapeText(p.cgroup ?? '-', c.maxRight, c.charset).text],
   ['class', 'CLS', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
   ['cls', 'CLS', 3, 'R', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
   ['cmd', 'CMD', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
@@ -173,13 +209,13 @@ const DEFS: Def[] = [
   ['etimes', 'ELAPSED', 7, 'R', [], (p, c) => String(elapsedSeconds(p, c.sys)), (p) => -p.startTicks],
   ['euid', 'EUID', 5, 'R', ['euid'], (p) => num(p.euid), (p) => p.euid ?? -1],
   ['euser', 'EUSER', 8, 'U', ['user'], (p, c) => name(p.user, p.euid, c)],
-  ['exe', 'EXE', 27, 'X', ['exe'], (p, c) => escape(p.exe ?? '-', c.maxRight, c.charset).text],
+  ['exe', 'EXE', 27, 'X', ['exe'], (p, c) => escapeText(p.exe ?? '-', c.maxRight, c.charset).text],
   ['f', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
   ['fgid', 'FGID', 5, 'R', ['fsgid'], (p) => num(p.fsgid)],
   ['fgroup', 'FGROUP', 8, 'U', ['fsGroup'], (p, c) => name(p.fsGroup, p.fsgid, c)],
   ['flag', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
   ['flags', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
-  ['fname', 'COMMAND', 8, 'L', [], (p, c) => escape(p.comm, Math.min(8, c.maxRight), c.charset).text],
+  ['fname', 'COMMAND', 8, 'L', [], (p, c) => escapeText(p.comm, Math.min(8, c.maxRight), c.charset).text],
   ['fsgid', 'FSGID', 5, 'R', ['fsgid'], (p) => num(p.fsgid)],
   ['fsgroup', 'FSGROUP', 8, 'U', ['fsGroup'], (p, c) => name(p.fsGroup, p.fsgid, c)],
   ['fsuid', 'FSUID', 5, 'R', ['fsuid'], (p) => num(p.fsuid)],
@@ -204,12 +240,35 @@ const DEFS: Def[] = [
   ['nlwp', 'NLWP', 4, 'R', [], (p) => String(p.nlwp), (p) => p.nlwp],
   ['nwchan', 'WCHAN', 6, 'R', [], dash],
   ['opri', 'PRI', 3, 'R', [], (p) => String(60 + p.priority), (p) => p.priority],
-  ['pcpu', '%CPU', 4, 'R', [], (p, c) => { const v = pcpuPermille(p, c); return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`; }, pcpuPermille],
+  [
+    'pcpu',
+    '%CPU',
+    4,
+    'R',
+    [],
+    (p, c) => {
+      const v = pcpuPermille(p, c);
+      return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`;
+    },
+    pcpuPermille,
+  ],
   ['pending', 'PENDING', 9, 'S', ['signals'], (p, c) => sig(p.signals?.shared, c)],
   ['pgid', 'PGID', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
   ['pgrp', 'PGRP', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
   ['pid', 'PID', 5, 'R', [], (p) => String(p.pid), pidKey((p) => p.pid), true],
-  ['pmem', '%MEM', 4, 'R', [], (p, c) => { let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0; if (v > 999) v = 999; return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`; }, (p) => p.rss],
+  [
+    'pmem',
+    '%MEM',
+    4,
+    'R',
+    [],
+    (p, c) => {
+      let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0;
+      if (v > 999) v = 999;
+      return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`;
+    },
+    (p) => p.rss,
+  ],
   ['policy', 'POL', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
   ['ppid', 'PPID', 5, 'R', [], (p) => String(p.ppid), pidKey((p) => p.ppid), true],
   ['pri', 'PRI', 3, 'R', [], (p) => String(39 - p.priority), (p) => -p.priority],
@@ -304,8 +363,19 @@ export const MACROS: ReadonlyMap<string, string> = new Map([
 
 /** AIX-style %x descriptors accepted inside -o lists. */
 export const AIX: ReadonlyMap<string, [string, string]> = new Map([
-  ['C', ['pcpu', '%CPU']], ['G', ['group', 'GROUP']], ['P', ['ppid', 'PPID']], ['U', ['user', 'USER']],
-  ['a', ['args', 'COMMAND']], ['c', ['comm', 'COMMAND']], ['g', ['rgroup', 'RGROUP']], ['n', ['nice', 'NI']],
-  ['p', ['pid', 'PID']], ['r', ['pgid', 'PGID']], ['t', ['etime', 'ELAPSED']], ['u', ['ruser', 'RUSER']],
-  ['x', ['time', 'TIME']], ['y', ['tty', 'TTY']], ['z', ['vsz', 'VSZ']],
+  ['C', ['pcpu', '%CPU']],
+  ['G', ['group', 'GROUP']],
+  ['P', ['ppid', 'PPID']],
+  ['U', ['user', 'USER']],
+  ['a', ['args', 'COMMAND']],
+  ['c', ['comm', 'COMMAND']],
+  ['g', ['rgroup', 'RGROUP']],
+  ['n', ['nice', 'NI']],
+  ['p', ['pid', 'PID']],
+  ['r', ['pgid', 'PGID']],
+  ['t', ['etime', 'ELAPSED']],
+  ['u', ['ruser', 'RUSER']],
+  ['x', ['time', 'TIME']],
+  ['y', ['tty', 'TTY']],
+  ['z', ['vsz', 'VSZ']],
 ]);

@@ -63,14 +63,18 @@ export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderCont
         tmpspace = dospace;
         ctx.maxRight = activeCols - actual - tmpspace;
       } else {
-        ctx.maxRight = activeCols - (correct > actual ? correct : actual);
+        ctx.maxRight = activeCols - Math.max(correct, actual);
       }
     }
     if (ctx.maxRight < 0) ctx.maxRight = 0;
     let text: string;
     let amount: number;
     if (p) {
-      ctx.forestPrefix = n.just === 'X' && (n.col.name === 'args' || n.col.name === 'cmd' || n.col.name === 'command' || n.col.name === 'comm' || n.col.name === 'ucmd' || n.col.name === 'ucomm') ? forestArt : '';
+      ctx.forestPrefix =
+        n.just === 'X' &&
+        (n.col.name === 'args' || n.col.name === 'cmd' || n.col.name === 'command' || n.col.name === 'comm' || n.col.name === 'ucmd' || n.col.name === 'ucomm')
+          ? forestArt
+          : '';
       text = n.col.print(p, ctx);
       amount = cellsOf(text);
     } else {
@@ -92,6 +96,7 @@ export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderCont
       case 'U':
         leftpad = ctx.numeric ? Math.max(0, n.width - amount) : 0;
         break;
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: without n, wchan is cut like X
       case 'W':
         // BSD n right-aligns wchan like a number
         if (ctx.numeric) {

@@ -117,7 +117,7 @@ class Parser {
   constructor(
     private readonly argv: string[],
     private readonly forceBsd: boolean,
-    private readonly check: ListCheck,
+    readonly check: ListCheck,
   ) {
     const push = this.r.lists.push.bind(this.r.lists);
     this.r.lists.push = (...items: SelectList[]): number => {
@@ -169,34 +169,95 @@ class Parser {
       const ch = s[j];
       const rest = s.slice(j + 1);
       switch (ch) {
-        case 'A': case 'e': r.all = true; break;
-        case 'a': r.simple.add('Ua'); break;
-        case 'd': r.simple.add('Ud'); break;
-        case 'N': r.negate = true; break;
-        case 'f': r.sysv.f = true; break;
-        case 'F': r.sysv.F = true; break;
-        case 'l': r.sysv.l = true; break;
-        case 'j': r.sysv.j = true; break;
-        case 'c': r.sysv.c = true; break;
-        case 'y': r.sysv.y = true; break;
-        case 'P': r.sysv.P = true; break;
-        case 'H': r.forest = 'unix'; break;
-        case 'L': this.thread('L'); break;
-        case 'T': this.thread('T'); break;
-        case 'M': case 'Z': r.context = true; break;
-        case 'V': r.version = true; break;
-        case 'w': r.wide++; break;
-        case 'o': r.formats.push(this.listArg(rest, 'format specification must follow -o')); return;
-        case 'O': r.formatsO.push({ list: this.listArg(rest, 'format specification must follow -O'), bsd: false }); return;
-        case 'p': r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow -p'), 'process ID list') }); return;
-        case 'q': r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow -q'), 'process ID list') }); return;
-        case 'u': r.lists.push({ kind: 'euid', values: splitList(this.listArg(rest, 'list of users must follow -u'), 'user') }); return;
-        case 'U': r.lists.push({ kind: 'ruid', values: splitList(this.listArg(rest, 'list of real users must follow -U'), 'user') }); return;
-        case 'g': r.lists.push({ kind: 'sidOrEgroup', values: splitList(this.listArg(rest, 'list of session leaders OR effective group names must follow -g'), 'group') }); return;
-        case 'G': r.lists.push({ kind: 'rgid', values: splitList(this.listArg(rest, 'list of real groups must follow -G'), 'group') }); return;
-        case 's': r.lists.push({ kind: 'sid', values: numbers(this.listArg(rest, 'list of session IDs must follow -s'), 'session ID list') }); return;
-        case 't': r.lists.push({ kind: 'tty', values: splitList(this.listArg(rest, 'list of terminals (pty, tty...) must follow -t'), 'terminal') }); return;
-        case 'C': r.lists.push({ kind: 'comm', values: splitList(this.listArg(rest, 'list of command names must follow -C'), 'command') }); return;
+        case 'A':
+        case 'e':
+          r.all = true;
+          break;
+        case 'a':
+          r.simple.add('Ua');
+          break;
+        case 'd':
+          r.simple.add('Ud');
+          break;
+        case 'N':
+          r.negate = true;
+          break;
+        case 'f':
+          r.sysv.f = true;
+          break;
+        case 'F':
+          r.sysv.F = true;
+          break;
+        case 'l':
+          r.sysv.l = true;
+          break;
+        case 'j':
+          r.sysv.j = true;
+          break;
+        case 'c':
+          r.sysv.c = true;
+          break;
+        case 'y':
+          r.sysv.y = true;
+          break;
+        case 'P':
+          r.sysv.P = true;
+          break;
+        case 'H':
+          r.forest = 'unix';
+          break;
+        case 'L':
+          this.thread('L');
+          break;
+        case 'T':
+          this.thread('T');
+          break;
+        case 'M':
+        case 'Z':
+          r.context = true;
+          break;
+        case 'V':
+          r.version = true;
+          break;
+        case 'w':
+          r.wide++;
+          break;
+        case 'o':
+          r.formats.push(this.listArg(rest, 'format specification must follow -o'));
+          return;
+        case 'O':
+          r.formatsO.push({ list: this.listArg(rest, 'format specification must follow -O'), bsd: false });
+          return;
+        case 'p':
+          r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow -p'), 'process ID list') });
+          return;
+        case 'q':
+          r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow -q'), 'process ID list') });
+          return;
+        case 'u':
+          r.lists.push({ kind: 'euid', values: splitList(this.listArg(rest, 'list of users must follow -u'), 'user') });
+          return;
+        case 'U':
+          r.lists.push({ kind: 'ruid', values: splitList(this.listArg(rest, 'list of real users must follow -U'), 'user') });
+          return;
+        case 'g':
+          r.lists.push({
+            kind: 'sidOrEgroup',
+            values: splitList(this.listArg(rest, 'list of session leaders OR effective group names must follow -g'), 'group'),
+          });
+          return;
+        case 'G':
+          r.lists.push({ kind: 'rgid', values: splitList(this.listArg(rest, 'list of real groups must follow -G'), 'group') });
+          return;
+        case 's':
+          r.lists.push({ kind: 'sid', values: numbers(this.listArg(rest, 'list of session IDs must follow -s'), 'session ID list') });
+          return;
+        case 't':
+          r.lists.push({ kind: 'tty', values: splitList(this.listArg(rest, 'list of terminals (pty, tty...) must follow -t'), 'terminal') });
+          return;
+        case 'C':
+          r.lists.push({ kind: 'comm', values: splitList(this.listArg(rest, 'list of command names must follow -C'), 'command') });
+          return;
         default:
           throw new PsError('unsupported SysV option');
       }
@@ -216,34 +277,85 @@ class Parser {
       const ch = s[j];
       const rest = s.slice(j + 1);
       switch (ch) {
-        case 'a': r.simple.add('Ba'); break;
-        case 'x': r.simple.add('Bx'); break;
-        case 'g': r.simple.add('Bg'); break;
-        case 'u': case 'l': case 'j': case 's': case 'v': case 'X':
+        case 'a':
+          r.simple.add('Ba');
+          break;
+        case 'x':
+          r.simple.add('Bx');
+          break;
+        case 'g':
+          r.simple.add('Bg');
+          break;
+        case 'u':
+        case 'l':
+        case 'j':
+        case 's':
+        case 'v':
+        case 'X':
           if (r.bsdFormat && r.bsdFormat !== ch) throw new PsError('conflicting format options');
           r.bsdFormat = ch;
           break;
-        case 'f': r.forest = 'ascii'; break;
-        case 'w': r.wide++; break;
-        case 'c': r.bsdC = true; break;
-        case 'e': r.bsdE = true; break;
-        case 'S': r.cumulative = true; break;
-        case 'n': r.numeric = true; break;
-        case 'h': r.headers = 'none'; break;
-        case 'r': r.running = true; break;
-        case 'H': this.thread('H'); break;
-        case 'V': r.version = true; break;
-        case 'Z': r.context = true; break;
-        case 'C': break; // obsolete: procps ignores it
-        case 'T': r.lists.push({ kind: 'tty', values: ['.'] }); break;
-        case 'o': r.formats.push(this.listArg(rest, 'format specification must follow o')); return;
-        case 'O': r.formatsO.push({ list: this.listArg(rest, 'format or sort specification must follow O'), bsd: true }); return;
-        case 'k': parseSort(r, this.listArg(rest, 'long sort specification must follow \'k\'')); return;
-        case 'p': r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow p'), 'process ID list') }); return;
-        case 'q': r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow q'), 'process ID list') }); return;
-        case 't': r.lists.push({ kind: 'tty', values: splitList(this.listArg(rest, 'list of terminals (pty, tty...) must follow t'), 'terminal') }); return;
-        case 'U': r.lists.push({ kind: 'euid', values: splitList(this.listArg(rest, 'list of users must follow U'), 'user') }); return;
-        case '-': break;
+        case 'f':
+          r.forest = 'ascii';
+          break;
+        case 'w':
+          r.wide++;
+          break;
+        case 'c':
+          r.bsdC = true;
+          break;
+        case 'e':
+          r.bsdE = true;
+          break;
+        case 'S':
+          r.cumulative = true;
+          break;
+        case 'n':
+          r.numeric = true;
+          break;
+        case 'h':
+          r.headers = 'none';
+          break;
+        case 'r':
+          r.running = true;
+          break;
+        case 'H':
+          this.thread('H');
+          break;
+        case 'V':
+          r.version = true;
+          break;
+        case 'Z':
+          r.context = true;
+          break;
+        case 'C':
+          break; // obsolete: procps ignores it
+        case 'T':
+          r.lists.push({ kind: 'tty', values: ['.'] });
+          break;
+        case 'o':
+          r.formats.push(this.listArg(rest, 'format specification must follow o'));
+          return;
+        case 'O':
+          r.formatsO.push({ list: this.listArg(rest, 'format or sort specification must follow O'), bsd: true });
+          return;
+        case 'k':
+          parseSort(r, this.listArg(rest, "long sort specification must follow 'k'"));
+          return;
+        case 'p':
+          r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow p'), 'process ID list') });
+          return;
+        case 'q':
+          r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow q'), 'process ID list') });
+          return;
+        case 't':
+          r.lists.push({ kind: 'tty', values: splitList(this.listArg(rest, 'list of terminals (pty, tty...) must follow t'), 'terminal') });
+          return;
+        case 'U':
+          r.lists.push({ kind: 'euid', values: splitList(this.listArg(rest, 'list of users must follow U'), 'user') });
+          return;
+        case '-':
+          break;
         default:
           throw new PsError('unsupported option (BSD syntax)');
       }
@@ -262,40 +374,91 @@ class Parser {
       return this.argv[this.i];
     };
     switch (name) {
-      case 'pid': r.lists.push({ kind: 'pid', values: numbers(value('list of process IDs must follow --pid'), 'process ID list') }); break;
-      case 'quick-pid': r.lists.push({ kind: 'pid', values: numbers(value('list of process IDs must follow --quick-pid'), 'process ID list') }); break;
-      case 'ppid': r.lists.push({ kind: 'ppid', values: numbers(value('list of process IDs must follow --ppid'), 'process ID list') }); break;
-      case 'sid': r.lists.push({ kind: 'sid', values: numbers(value('list of session IDs must follow --sid'), 'session ID list') }); break;
-      case 'tty': r.lists.push({ kind: 'tty', values: splitList(value('list of terminals (pty, tty...) must follow --tty'), 'terminal') }); break;
-      case 'user': r.lists.push({ kind: 'euid', values: splitList(value('list of users must follow --user'), 'user') }); break;
-      case 'User': r.lists.push({ kind: 'ruid', values: splitList(value('list of real users must follow --User'), 'user') }); break;
-      case 'group': r.lists.push({ kind: 'egid', values: splitList(value('list of groups must follow --group'), 'group') }); break;
-      case 'Group': r.lists.push({ kind: 'rgid', values: splitList(value('list of real groups must follow --Group'), 'group') }); break;
-      case 'format': r.formats.push(value('format specification must follow --format')); break;
-      case 'sort': parseSort(r, value('long sort specification must follow --sort')); break;
-      case 'forest': r.forest = 'ascii'; break;
-      case 'no-headers': case 'no-heading': case 'noheaders': case 'noheading': r.headers = 'none'; break;
-      case 'headers': case 'heading': r.headers = 'repeat'; break;
-      case 'cols': case 'columns': case 'width': {
+      case 'pid':
+        r.lists.push({ kind: 'pid', values: numbers(value('list of process IDs must follow --pid'), 'process ID list') });
+        break;
+      case 'quick-pid':
+        r.lists.push({ kind: 'pid', values: numbers(value('list of process IDs must follow --quick-pid'), 'process ID list') });
+        break;
+      case 'ppid':
+        r.lists.push({ kind: 'ppid', values: numbers(value('list of process IDs must follow --ppid'), 'process ID list') });
+        break;
+      case 'sid':
+        r.lists.push({ kind: 'sid', values: numbers(value('list of session IDs must follow --sid'), 'session ID list') });
+        break;
+      case 'tty':
+        r.lists.push({ kind: 'tty', values: splitList(value('list of terminals (pty, tty...) must follow --tty'), 'terminal') });
+        break;
+      case 'user':
+        r.lists.push({ kind: 'euid', values: splitList(value('list of users must follow --user'), 'user') });
+        break;
+      case 'User':
+        r.lists.push({ kind: 'ruid', values: splitList(value('list of real users must follow --User'), 'user') });
+        break;
+      case 'group':
+        r.lists.push({ kind: 'egid', values: splitList(value('list of groups must follow --group'), 'group') });
+        break;
+      case 'Group':
+        r.lists.push({ kind: 'rgid', values: splitList(value('list of real groups must follow --Group'), 'group') });
+        break;
+      case 'format':
+        r.formats.push(value('format specification must follow --format'));
+        break;
+      case 'sort':
+        parseSort(r, value('long sort specification must follow --sort'));
+        break;
+      case 'forest':
+        r.forest = 'ascii';
+        break;
+      case 'no-headers':
+      case 'no-heading':
+      case 'noheaders':
+      case 'noheading':
+        r.headers = 'none';
+        break;
+      case 'headers':
+      case 'heading':
+        r.headers = 'repeat';
+        break;
+      case 'cols':
+      case 'columns':
+      case 'width': {
         const v = value('number of columns must follow --cols, --width, or --columns');
         if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 131072) throw new PsError('number of columns must follow --cols, --width, or --columns');
         r.cols = Number(v);
         break;
       }
-      case 'rows': case 'lines': {
+      case 'rows':
+      case 'lines': {
         const v = value('number of rows must follow --rows or --lines');
         if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new PsError('number of rows must follow --rows or --lines');
         r.rows = Number(v);
         break;
       }
-      case 'cumulative': r.cumulative = true; break;
-      case 'deselect': r.negate = true; break;
-      case 'context': r.context = true; break;
-      case 'version': r.version = true; break;
-      case 'help': r.help = inline ?? (this.argv[this.i + 1] && !this.argv[this.i + 1].startsWith('-') ? this.argv[++this.i] : 's'); break;
-      case 'json': r.json = true; break;
-      case 'daemons': r.daemons = true; break;
-      case 'why': r.why = true; break;
+      case 'cumulative':
+        r.cumulative = true;
+        break;
+      case 'deselect':
+        r.negate = true;
+        break;
+      case 'context':
+        r.context = true;
+        break;
+      case 'version':
+        r.version = true;
+        break;
+      case 'help':
+        r.help = inline ?? (this.argv[this.i + 1] && !this.argv[this.i + 1].startsWith('-') ? this.argv[++this.i] : 's');
+        break;
+      case 'json':
+        r.json = true;
+        break;
+      case 'daemons':
+        r.daemons = true;
+        break;
+      case 'why':
+        r.why = true;
+        break;
       default:
         throw new PsError('unknown gnu long option');
     }

@@ -62,10 +62,7 @@ function buildFormat(r: PsRequest, env: NodeJS.ProcessEnv, pw: number): FormatNo
     nodes = parseFormatList(env.PS_FORMAT, pw);
   } else {
     const s = r.sysv;
-    nodes = expand(
-      sysvList({ ...s, L: r.threads === 'L', T: r.threads === 'T', preferBsd: r.preferBsd }).join(','),
-      pw,
-    );
+    nodes = expand(sysvList({ ...s, L: r.threads === 'L', T: r.threads === 'T', preferBsd: r.preferBsd }).join(','), pw);
   }
   if (r.context) nodes.unshift(...expand('label', pw));
   return nodes;
@@ -212,4 +209,3 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
   // procps exits 1 when nothing matched
   return ordered.length ? 0 : 1;
 }
-

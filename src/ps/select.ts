@@ -66,17 +66,42 @@ function ids(values: string[], lookup: (n: string) => number | undefined, what: 
 
 function listPred(l: SelectList, env: SelectEnv): Pred {
   switch (l.kind) {
-    case 'pid': { const s = new Set(l.values.map(Number)); return (p) => s.has(p.pid); }
-    case 'ppid': { const s = new Set(l.values.map(Number)); return (p) => s.has(p.ppid); }
-    case 'sid': { const s = new Set(l.values.map(Number)); return (p) => s.has(p.sid); }
-    case 'euid': { const s = ids(l.values, (n) => env.names.uidOf(n), 'user'); return (p) => p.euid !== undefined && s.has(p.euid); }
-    case 'ruid': { const s = ids(l.values, (n) => env.names.uidOf(n), 'user'); return (p) => p.uid !== undefined && s.has(p.uid); }
-    case 'egid': { const s = ids(l.values, (n) => env.names.gidOf(n), 'group'); return (p) => p.egid !== undefined && s.has(p.egid); }
-    case 'rgid': { const s = ids(l.values, (n) => env.names.gidOf(n), 'group'); return (p) => p.gid !== undefined && s.has(p.gid); }
+    case 'pid': {
+      const s = new Set(l.values.map(Number));
+      return (p) => s.has(p.pid);
+    }
+    case 'ppid': {
+      const s = new Set(l.values.map(Number));
+      return (p) => s.has(p.ppid);
+    }
+    case 'sid': {
+      const s = new Set(l.values.map(Number));
+      return (p) => s.has(p.sid);
+    }
+    case 'euid': {
+      const s = ids(l.values, (n) => env.names.uidOf(n), 'user');
+      return (p) => p.euid !== undefined && s.has(p.euid);
+    }
+    case 'ruid': {
+      const s = ids(l.values, (n) => env.names.uidOf(n), 'user');
+      return (p) => p.uid !== undefined && s.has(p.uid);
+    }
+    case 'egid': {
+      const s = ids(l.values, (n) => env.names.gidOf(n), 'group');
+      return (p) => p.egid !== undefined && s.has(p.egid);
+    }
+    case 'rgid': {
+      const s = ids(l.values, (n) => env.names.gidOf(n), 'group');
+      return (p) => p.gid !== undefined && s.has(p.gid);
+    }
     case 'sidOrEgroup': {
       // -g takes session ids when numeric and effective group names otherwise
       const sids = new Set(l.values.filter((v) => /^[0-9]+$/.test(v)).map(Number));
-      const gids = ids(l.values.filter((v) => !/^[0-9]+$/.test(v)), (n) => env.names.gidOf(n), 'group');
+      const gids = ids(
+        l.values.filter((v) => !/^[0-9]+$/.test(v)),
+        (n) => env.names.gidOf(n),
+        'group',
+      );
       return (p) => sids.has(p.sid) || (p.egid !== undefined && gids.has(p.egid));
     }
     case 'comm': {
@@ -87,7 +112,10 @@ function listPred(l: SelectList, env: SelectEnv): Pred {
     case 'tty': {
       const s = new Set<number>();
       for (const v of l.values) {
-        if (v === '.') { s.add(env.myTty); continue; }
+        if (v === '.') {
+          s.add(env.myTty);
+          continue;
+        }
         const d = env.ttyDevice(v);
         if (d === undefined) throw new PsError('TTY could not be found');
         s.add(d);
@@ -107,7 +135,10 @@ export function selector(r: PsRequest, env: SelectEnv): { pred: Pred; needs: Fie
     if (l.kind === 'egid' || l.kind === 'sidOrEgroup') needs.push('egid');
     if (l.kind === 'rgid') needs.push('gid');
   }
-  const simpleKey = [...r.simple].filter((s) => s !== 'Bg' || r.simple.size === 1).sort().join(',');
+  const simpleKey = [...r.simple]
+    .filter((s) => s !== 'Bg' || r.simple.size === 1)
+    .sort()
+    .join(',');
   let bits = SIMPLE_BITS[simpleKey];
   if (bits === undefined) bits = r.simple.has('Bx') || r.simple.has('Bg') ? 0xffff : 0x3f3f;
   const useTable = r.simple.size > 0 || lists.length === 0;
@@ -123,7 +154,12 @@ export function selector(r: PsRequest, env: SelectEnv): { pred: Pred; needs: Fie
         const idx = (p.euid === env.euid ? 1 : 0) | (p.sid === p.pid ? 2 : 0) | (p.ttyNr === 0 ? 4 : 0);
         ok = (bits & (1 << idx)) !== 0;
       }
-      if (!ok) for (const l of lists) if (l(p)) { ok = true; break; }
+      if (!ok)
+        for (const l of lists)
+          if (l(p)) {
+            ok = true;
+            break;
+          }
     }
     if (r.running && !(p.state === 'R' || p.state === 'D')) ok = false;
     return r.negate ? !ok : ok;

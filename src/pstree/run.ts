@@ -48,10 +48,25 @@ Display a tree of processes.
 `;
 
 const LONG: Record<string, string> = {
-  arguments: 'a', ascii: 'A', 'compact-not': 'c', color: 'C', vt100: 'G', 'highlight-all': 'h',
-  'highlight-pid': 'H', long: 'l', 'numeric-sort': 'n', 'show-pids': 'p', 'show-pgids': 'g',
-  'show-parents': 's', 'thread-names': 't', 'hide-threads': 'T', 'uid-changes': 'u', unicode: 'U',
-  version: 'V', 'security-context': 'Z', help: '?',
+  arguments: 'a',
+  ascii: 'A',
+  'compact-not': 'c',
+  color: 'C',
+  vt100: 'G',
+  'highlight-all': 'h',
+  'highlight-pid': 'H',
+  long: 'l',
+  'numeric-sort': 'n',
+  'show-pids': 'p',
+  'show-pgids': 'g',
+  'show-parents': 's',
+  'thread-names': 't',
+  'hide-threads': 'T',
+  'uid-changes': 'u',
+  unicode: 'U',
+  version: 'V',
+  'security-context': 'Z',
+  help: '?',
 };
 const WITH_ARG = new Set(['C', 'H']);
 

@@ -34,13 +34,23 @@ const STRERROR: Record<string, string> = {
 };
 
 const socketError = (e: NodeJS.ErrnoException): CallResult =>
-  e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? { error: 'refused', detail: STRERROR[e.code] } : { error: 'system', detail: STRERROR[e.code ?? ''] ?? e.message };
+  e.code === 'ECONNREFUSED' || e.code === 'ENOENT'
+    ? { error: 'refused', detail: STRERROR[e.code] }
+    : { error: 'system', detail: STRERROR[e.code ?? ''] ?? e.message };
 
 let nextXid = randomInt(1, 0x7fffffff);
 
 export function rpcCall(t: Transport, spec: CallSpec, timeoutMs = 5000): Promise<CallResult> {
   const xid = nextXid++ >>> 0;
-  const msg = encodeCall({ xid, prog: spec.prog, vers: spec.vers, proc: spec.proc, cred: spec.cred ?? NULL_AUTH, verf: NULL_AUTH, args: spec.args ?? Buffer.alloc(0) });
+  const msg = encodeCall({
+    xid,
+    prog: spec.prog,
+    vers: spec.vers,
+    proc: spec.proc,
+    cred: spec.cred ?? NULL_AUTH,
+    verf: NULL_AUTH,
+    args: spec.args ?? Buffer.alloc(0),
+  });
   return t.kind === 'udp' ? udpCall(t.host, t.port, xid, msg, timeoutMs) : streamCall(t, xid, msg, timeoutMs);
 }
 

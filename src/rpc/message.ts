@@ -35,7 +35,7 @@ export interface Call {
   args: Buffer;
 }
 
-export const enum AcceptStat {
+export enum AcceptStat {
   SUCCESS = 0,
   PROG_UNAVAIL = 1,
   PROG_MISMATCH = 2,
@@ -44,7 +44,7 @@ export const enum AcceptStat {
   SYSTEM_ERR = 5,
 }
 
-export const enum AuthStat {
+export enum AuthStat {
   OK = 0,
   BADCRED = 1,
   REJECTEDCRED = 2,
@@ -58,7 +58,12 @@ export const enum AuthStat {
 export type Reply =
   | { xid: number; kind: 'accepted'; verf: OpaqueAuth; stat: AcceptStat.SUCCESS; results: Buffer }
   | { xid: number; kind: 'accepted'; verf: OpaqueAuth; stat: AcceptStat.PROG_MISMATCH; low: number; high: number }
-  | { xid: number; kind: 'accepted'; verf: OpaqueAuth; stat: AcceptStat.PROG_UNAVAIL | AcceptStat.PROC_UNAVAIL | AcceptStat.GARBAGE_ARGS | AcceptStat.SYSTEM_ERR }
+  | {
+      xid: number;
+      kind: 'accepted';
+      verf: OpaqueAuth;
+      stat: AcceptStat.PROG_UNAVAIL | AcceptStat.PROC_UNAVAIL | AcceptStat.GARBAGE_ARGS | AcceptStat.SYSTEM_ERR;
+    }
   | { xid: number; kind: 'rpc_mismatch'; low: number; high: number }
   | { xid: number; kind: 'auth_error'; stat: number };
 
@@ -134,7 +139,12 @@ export function peekCallHeader(b: Buffer): { xid: number; rpcvers: number } | un
 }
 
 export function encodeAuthSys(a: AuthSys): OpaqueAuth {
-  const w = new XdrWriter().uint(a.stamp).string(a.machine).uint(a.uid).uint(a.gid).array(a.gids, (x, g) => x.uint(g));
+  const w = new XdrWriter()
+    .uint(a.stamp)
+    .string(a.machine)
+    .uint(a.uid)
+    .uint(a.gid)
+    .array(a.gids, (x, g) => x.uint(g));
   return { flavor: AUTH_SYS, body: w.toBuffer() };
 }
 

@@ -3,7 +3,7 @@
  * rpcbind versions 3 and 4 (RFC 1833 section 2), as rpcbind and libtirpc
  * put them on the wire.
  */
-import { XdrReader, XdrWriter } from './xdr.js';
+import type { XdrReader, XdrWriter } from './xdr.js';
 
 export const PMAP_PROG = 100000;
 export const IPPROTO_TCP = 6;
@@ -11,8 +11,20 @@ export const IPPROTO_UDP = 17;
 
 export const PMAPPROC = { NULL: 0, SET: 1, UNSET: 2, GETPORT: 3, DUMP: 4, CALLIT: 5 } as const;
 export const RPCBPROC = {
-  NULL: 0, SET: 1, UNSET: 2, GETADDR: 3, DUMP: 4, CALLIT: 5, BCAST: 5, GETTIME: 6, UADDR2TADDR: 7, TADDR2UADDR: 8,
-  GETVERSADDR: 9, INDIRECT: 10, GETADDRLIST: 11, GETSTAT: 12,
+  NULL: 0,
+  SET: 1,
+  UNSET: 2,
+  GETADDR: 3,
+  DUMP: 4,
+  CALLIT: 5,
+  BCAST: 5,
+  GETTIME: 6,
+  UADDR2TADDR: 7,
+  TADDR2UADDR: 8,
+  GETVERSADDR: 9,
+  INDIRECT: 10,
+  GETADDRLIST: 11,
+  GETSTAT: 12,
 } as const;
 /** procedures counted per version in GETSTAT (RPCBSTAT_HIGHPROC) */
 export const RPCBSTAT_HIGHPROC = 13;
@@ -81,7 +93,13 @@ export const writeMapping = (w: XdrWriter, m: Mapping): void => void w.uint(m.pr
 export const readRpcb = (r: XdrReader): Rpcb => ({ prog: r.uint(), vers: r.uint(), netid: r.string(STR), addr: r.string(STR), owner: r.string(STR) });
 export const writeRpcb = (w: XdrWriter, b: Rpcb): void => void w.uint(b.prog).uint(b.vers).string(b.netid).string(b.addr).string(b.owner);
 
-export const readEntry = (r: XdrReader): RpcbEntry => ({ maddr: r.string(STR), netid: r.string(STR), semantics: r.uint(), protofmly: r.string(STR), proto: r.string(STR) });
+export const readEntry = (r: XdrReader): RpcbEntry => ({
+  maddr: r.string(STR),
+  netid: r.string(STR),
+  semantics: r.uint(),
+  protofmly: r.string(STR),
+  proto: r.string(STR),
+});
 export const writeEntry = (w: XdrWriter, e: RpcbEntry): void => void w.string(e.maddr).string(e.netid).uint(e.semantics).string(e.protofmly).string(e.proto);
 
 export const readRmtCallArgs = (r: XdrReader): RmtCallArgs => ({ prog: r.uint(), vers: r.uint(), proc: r.uint(), args: r.opaque(8800) });

@@ -9,8 +9,21 @@
  */
 import { AcceptStat, decodeMessage, encodeReply, NULL_AUTH, peekCallHeader, type Call, type Reply } from '../rpc/message.js';
 import {
-  IPPROTO_TCP, IPPROTO_UDP, PMAP_PROG, PMAPPROC, RPCBPROC, readMapping, readRmtCallArgs, readRpcb, writeEntry, writeMapping, writeRpcb, writeStat,
-  type Rpcb, type RpcbEntry, type RmtCallArgs,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  PMAP_PROG,
+  PMAPPROC,
+  RPCBPROC,
+  readMapping,
+  readRmtCallArgs,
+  readRpcb,
+  writeEntry,
+  writeMapping,
+  writeRpcb,
+  writeStat,
+  type Rpcb,
+  type RpcbEntry,
+  type RmtCallArgs,
 } from '../rpc/pmap.js';
 import { fromUaddr, toUaddr } from '../rpc/uaddr.js';
 import { XdrError, XdrReader, XdrWriter } from '../rpc/xdr.js';
@@ -46,7 +59,12 @@ export interface ProcOptions {
 export const UDP_AMPLIFICATION = 2;
 
 const ok = (call: Call, results: Buffer): Reply => ({ xid: call.xid, kind: 'accepted', verf: NULL_AUTH, stat: AcceptStat.SUCCESS, results });
-const fail = (call: Call, stat: AcceptStat.PROG_UNAVAIL | AcceptStat.PROC_UNAVAIL | AcceptStat.GARBAGE_ARGS | AcceptStat.SYSTEM_ERR): Reply => ({ xid: call.xid, kind: 'accepted', verf: NULL_AUTH, stat });
+const fail = (call: Call, stat: AcceptStat.PROG_UNAVAIL | AcceptStat.PROC_UNAVAIL | AcceptStat.GARBAGE_ARGS | AcceptStat.SYSTEM_ERR): Reply => ({
+  xid: call.xid,
+  kind: 'accepted',
+  verf: NULL_AUTH,
+  stat,
+});
 const bool = (v: boolean) => new XdrWriter().bool(v).toBuffer();
 const str = (s: string) => new XdrWriter().string(s).toBuffer();
 
@@ -115,7 +133,15 @@ export class PortMapper {
    * statistics as the general path, which takes anything unusual).
    */
   getportFast(b: Buffer): Buffer | undefined {
-    if (b.length < 56 || b.readUInt32BE(4) !== 0 || b.readUInt32BE(8) !== 2 || b.readUInt32BE(12) !== PMAP_PROG || b.readUInt32BE(16) !== 2 || b.readUInt32BE(20) !== PMAPPROC.GETPORT) return undefined;
+    if (
+      b.length < 56 ||
+      b.readUInt32BE(4) !== 0 ||
+      b.readUInt32BE(8) !== 2 ||
+      b.readUInt32BE(12) !== PMAP_PROG ||
+      b.readUInt32BE(16) !== 2 ||
+      b.readUInt32BE(20) !== PMAPPROC.GETPORT
+    )
+      return undefined;
     const credLen = b.readUInt32BE(28);
     if (credLen > 400 || credLen % 4) return undefined;
     const v = 32 + credLen;
@@ -139,7 +165,7 @@ export class PortMapper {
     return out;
   }
 
-  private mayChange(call: Call, ctx: CallContext, what: string): boolean {
+  private mayChange(_call: Call, ctx: CallContext, what: string): boolean {
     if (ctx.local || this.o.insecure) return true;
     this.o.log?.(`dk rpcbind: ${what} from ${ctx.from} refused (not from this host; -i allows it)`);
     return false;
@@ -154,7 +180,10 @@ export class PortMapper {
       case PMAPPROC.SET: {
         const mp = readMapping(r);
         const netid = netidOfProt(mp.prot);
-        const done = !!netid && this.mayChange(call, ctx, 'SET') && this.registry.set({ prog: mp.prog, vers: mp.vers, netid, addr: toUaddr({ host: '0.0.0.0', port: mp.port }), owner });
+        const done =
+          !!netid &&
+          this.mayChange(call, ctx, 'SET') &&
+          this.registry.set({ prog: mp.prog, vers: mp.vers, netid, addr: toUaddr({ host: '0.0.0.0', port: mp.port }), owner });
         this.stats.set(2, done);
         this.log(ctx, `PMAP SET ${mp.prog} ${mp.vers} ${netid ?? mp.prot} ${mp.port}: ${done}`);
         return ok(call, bool(done));
@@ -230,7 +259,13 @@ export class PortMapper {
         return ok(call, new XdrWriter().uint(Math.floor(Date.now() / 1000)).toBuffer());
       case RPCBPROC.UADDR2TADDR: {
         const a = fromUaddr(ctx.netid, r.string(1024));
-        return ok(call, new XdrWriter().uint(a ? 128 : 0).opaque(a ? sockaddrBytes(a) : Buffer.alloc(0)).toBuffer());
+        return ok(
+          call,
+          new XdrWriter()
+            .uint(a ? 128 : 0)
+            .opaque(a ? sockaddrBytes(a) : Buffer.alloc(0))
+            .toBuffer(),
+        );
       }
       case RPCBPROC.TADDR2UADDR: {
         r.uint(); // maxlen
@@ -242,9 +277,19 @@ export class PortMapper {
         const b = readRpcb(r);
         // the addresses the caller can use: those of the protocol family it came in with
         const family = (n: string) => (n === 'local' || n === 'unix' ? 'loopback' : n.endsWith('6') ? 'inet6' : 'inet');
-        const hits = this.registry.all().filter((e) => e.prog === b.prog && e.vers === b.vers && (ctx.netid === 'local' || family(e.netid) === family(ctx.netid)));
+        const hits = this.registry
+          .all()
+          .filter((e) => e.prog === b.prog && e.vers === b.vers && (ctx.netid === 'local' || family(e.netid) === family(ctx.netid)));
         this.stats.lookup(v, b.prog, b.vers, b.netid || ctx.netid, hits.length > 0);
-        return ok(call, new XdrWriter().list(hits.map((e) => entryOf(e, ctx.localHost)), writeEntry).toBuffer());
+        return ok(
+          call,
+          new XdrWriter()
+            .list(
+              hits.map((e) => entryOf(e, ctx.localHost)),
+              writeEntry,
+            )
+            .toBuffer(),
+        );
       }
       case RPCBPROC.GETSTAT: {
         if (v < 4) return fail(call, AcceptStat.PROC_UNAVAIL);
@@ -304,7 +349,7 @@ function sockaddrBytes(a: { host: string; port: number } | { path: string }): Bu
   const b = Buffer.alloc(16);
   b.writeUInt16LE(2, 0);
   b.writeUInt16BE(a.port, 2);
-  a.host.split('.').forEach((x, i) => b.writeUInt8(Number(x), 4 + i));
+  for (const [i, x] of a.host.split('.').entries()) b.writeUInt8(Number(x), 4 + i);
   return b;
 }
 
@@ -326,6 +371,6 @@ function v6Bytes(host: string): Buffer {
   const t = tail ? tail.split(':') : [];
   const words = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
   const b = Buffer.alloc(16);
-  words.slice(0, 8).forEach((w, i) => b.writeUInt16BE(parseInt(w, 16) || 0, i * 2));
+  for (const [i, w] of words.slice(0, 8).entries()) b.writeUInt16BE(parseInt(w, 16) || 0, i * 2);
   return b;
 }

@@ -40,9 +40,22 @@ export interface RpcbindIO {
 
 const STATE_FILE = 'dk-rpcbind.json';
 
-
 export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number> {
-  const o = { control: undefined as string | undefined, explicitState: false, hosts: [] as string[], port: 111, foreground: false, debug: false, insecure: false, logCalls: false, remote: false, warm: false, socket: '/run/rpcbind.sock', stateDir: '/run/rpcbind', rate: 2000 };
+  const o = {
+    control: undefined as string | undefined,
+    explicitState: false,
+    hosts: [] as string[],
+    port: 111,
+    foreground: false,
+    debug: false,
+    insecure: false,
+    logCalls: false,
+    remote: false,
+    warm: false,
+    socket: '/run/rpcbind.sock',
+    stateDir: '/run/rpcbind',
+    rate: 2000,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -63,8 +76,7 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
       else if (a === '--rate') {
         o.rate = Number(v());
         if (!Number.isInteger(o.rate) || o.rate < 1) throw new Error(`bad rate '${argv[i]}'`);
-      }
-      else if (a === '--help') {
+      } else if (a === '--help') {
         io.write(RPCBIND_HELP);
         return 0;
       } else if (/^-[adfilrw]+$/.test(a)) {
@@ -86,7 +98,12 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
   const log = (line: string) => (o.debug ? io.error(`${line}\n`) : syslog?.syslog(LOG_DAEMON | LOG_INFO, line));
   const registry = new Registry();
   const stats = new Stats();
-  const pm = new PortMapper(registry, stats, { insecure: o.insecure, remoteCalls: o.remote, forward: forwardToLocal, log: o.logCalls || o.debug ? log : undefined });
+  const pm = new PortMapper(registry, stats, {
+    insecure: o.insecure,
+    remoteCalls: o.remote,
+    forward: forwardToLocal,
+    log: o.logCalls || o.debug ? log : undefined,
+  });
   const socketPath = o.socket === 'none' ? undefined : o.socket;
   const state = join(o.stateDir, STATE_FILE);
   let server: RpcbindServer | undefined;

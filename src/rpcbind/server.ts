@@ -38,7 +38,8 @@ const plain = (a: string) => a.replace(/^::ffff:/, '');
 
 /** An address of this host in the family of host, for filling in wildcard registrations. */
 function hostAddress(v6: boolean): string | undefined {
-  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) if (!i.internal && (i.family === 'IPv6') === v6 && !i.address.startsWith('fe80')) return i.address;
+  for (const list of Object.values(networkInterfaces()))
+    for (const i of list ?? []) if (!i.internal && (i.family === 'IPv6') === v6 && !i.address.startsWith('fe80')) return i.address;
   return undefined;
 }
 
@@ -91,7 +92,8 @@ export class RpcbindServer {
       await this.listenUnix(this.o.socketPath);
       self.push({ netid: 'local', addr: this.o.socketPath, v2: false });
     }
-    for (const s of self) for (const vers of s.v2 ? [4, 3, 2] : [4, 3]) this.pm.registry.set({ prog: 100000, vers, netid: s.netid, addr: s.addr, owner: SUPERUSER });
+    for (const s of self)
+      for (const vers of s.v2 ? [4, 3, 2] : [4, 3]) this.pm.registry.set({ prog: 100000, vers, netid: s.netid, addr: s.addr, owner: SUPERUSER });
   }
 
   private listenUdp(host: string, v6: boolean): Promise<void> {
@@ -103,7 +105,13 @@ export class RpcbindServer {
       const fast = this.pm.getportFast(msg);
       if (fast) return void s.send(fast, r.port, r.address);
       const from = plain(r.address);
-      const ctx: CallContext = { netid: v6 ? 'udp6' : 'udp', local, from: `${from}:${r.port}`, requestSize: msg.length, localHost: host === '0.0.0.0' || host === '::' ? (local ? (v6 ? '::1' : '127.0.0.1') : hostAddress(v6)) : host };
+      const ctx: CallContext = {
+        netid: v6 ? 'udp6' : 'udp',
+        local,
+        from: `${from}:${r.port}`,
+        requestSize: msg.length,
+        localHost: host === '0.0.0.0' || host === '::' ? (local ? (v6 ? '::1' : '127.0.0.1') : hostAddress(v6)) : host,
+      };
       const reply = this.pm.handle(msg, ctx);
       if (reply instanceof Promise) void reply.then((x) => x && s.send(x, r.port, r.address));
       else if (reply) s.send(reply, r.port, r.address);
@@ -161,7 +169,14 @@ export class RpcbindServer {
       }
       for (const msg of recs) {
         if (!local && !this.limit.allow(from)) continue;
-        const ctx: CallContext = { netid, local, uid, from: unix ? `local (uid ${uid ?? '?'})` : `${from}:${c.remotePort}`, requestSize: msg.length, localHost: unix ? undefined : plain(c.localAddress ?? '') };
+        const ctx: CallContext = {
+          netid,
+          local,
+          uid,
+          from: unix ? `local (uid ${uid ?? '?'})` : `${from}:${c.remotePort}`,
+          requestSize: msg.length,
+          localHost: unix ? undefined : plain(c.localAddress ?? ''),
+        };
         const reply = (b: Buffer | undefined) => b && !c.destroyed && c.write(encodeRecord(b));
         // answers leave in the order the calls came: a forwarded call holds back the ones after it
         const r = this.pm.handle(msg, ctx);
@@ -185,9 +200,16 @@ export class RpcbindServer {
 }
 
 /** CALLIT/INDIRECT with -r: the call goes to the registered UDP service on this host. */
-export async function forwardToLocal(target: { netid: string; addr: string }, a: { prog: number; vers: number; proc: number; args: Buffer }): Promise<Buffer | undefined> {
+export async function forwardToLocal(
+  target: { netid: string; addr: string },
+  a: { prog: number; vers: number; proc: number; args: Buffer },
+): Promise<Buffer | undefined> {
   const addr = fromUaddr(target.netid, target.addr);
   if (!addr || !('port' in addr)) return undefined;
-  const r = await rpcCall({ kind: 'udp', host: target.netid.endsWith('6') ? '::1' : '127.0.0.1', port: addr.port }, { prog: a.prog, vers: a.vers, proc: a.proc, args: a.args }, 3000);
+  const r = await rpcCall(
+    { kind: 'udp', host: target.netid.endsWith('6') ? '::1' : '127.0.0.1', port: addr.port },
+    { prog: a.prog, vers: a.vers, proc: a.proc, args: a.args },
+    3000,
+  );
   return 'reply' in r && r.reply.kind === 'accepted' && r.reply.stat === 0 ? r.reply.results : undefined;
 }

@@ -89,7 +89,10 @@ export function formatStats(stats: RpcbStat[], name: ProgName): string {
     }
     if (s.rmtinfo.length) {
       out.push('', rmtTitle, 'prog\t\tvers\tproc\tnetid\tindirect success failure');
-      for (const a of s.rmtinfo) out.push(`${l(name(a.prog) ?? String(a.prog), 16)}${a.vers}\t${a.proc}\t${a.netid}\t${l(String(a.indirect), 8)} ${l(String(a.success), 7)} ${a.failure}`);
+      for (const a of s.rmtinfo)
+        out.push(
+          `${l(name(a.prog) ?? String(a.prog), 16)}${a.vers}\t${a.proc}\t${a.netid}\t${l(String(a.indirect), 8)} ${l(String(a.success), 7)} ${a.failure}`,
+        );
     }
   };
   const [v2, v3, v4] = stats;

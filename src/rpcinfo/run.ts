@@ -37,7 +37,17 @@ function rpcError(r: CallResult): string {
     const p = r.reply;
     if (p.kind === 'rpc_mismatch') return 'RPC: Incompatible versions of RPC';
     if (p.kind === 'auth_error') return 'RPC: Authentication error';
-    return ({ 1: 'RPC: Program unavailable', 2: 'RPC: Program/version mismatch', 3: 'RPC: Procedure unavailable', 4: 'RPC: Server can\'t decode arguments', 5: 'RPC: Remote system error' } as Record<number, string>)[p.stat] ?? 'RPC: Unknown error';
+    return (
+      (
+        {
+          1: 'RPC: Program unavailable',
+          2: 'RPC: Program/version mismatch',
+          3: 'RPC: Procedure unavailable',
+          4: "RPC: Server can't decode arguments",
+          5: 'RPC: Remote system error',
+        } as Record<number, string>
+      )[p.stat] ?? 'RPC: Unknown error'
+    );
   }
   if (r.error === 'timeout') return 'RPC: Timed out';
   if (r.error === 'refused') return 'RPC: Remote system error - Connection refused';
@@ -45,7 +55,8 @@ function rpcError(r: CallResult): string {
   return "RPC: Can't decode result";
 }
 
-const results = (r: CallResult): Buffer | undefined => ('reply' in r && r.reply.kind === 'accepted' && r.reply.stat === AcceptStat.SUCCESS ? r.reply.results : undefined);
+const results = (r: CallResult): Buffer | undefined =>
+  'reply' in r && r.reply.kind === 'accepted' && r.reply.stat === AcceptStat.SUCCESS ? r.reply.results : undefined;
 
 export async function runRpcinfo(argv: string[], io: RpcinfoIO): Promise<number> {
   let mode = '';
@@ -107,7 +118,11 @@ export async function runRpcinfo(argv: string[], io: RpcinfoIO): Promise<number>
         return await pingNetid(rest);
       case 'p': {
         const host = rest[0];
-        const r = await rpcCall(pmap(host, 'tcp').kind === 'unix' ? { kind: 'tcp', host: '127.0.0.1', port: pmPort } : pmap(host), { prog: PMAP_PROG, vers: 2, proc: PMAPPROC.DUMP });
+        const r = await rpcCall(pmap(host, 'tcp').kind === 'unix' ? { kind: 'tcp', host: '127.0.0.1', port: pmPort } : pmap(host), {
+          prog: PMAP_PROG,
+          vers: 2,
+          proc: PMAPPROC.DUMP,
+        });
         const b = results(r);
         if (!b) throw new Fail(host ? `\0${host}: ${rpcError(r)}` : `can't contact portmapper: ${rpcError(r)}`);
         io.write(formatPmapDump(new XdrReader(b).list(readMapping), name));
@@ -150,7 +165,13 @@ export async function runRpcinfo(argv: string[], io: RpcinfoIO): Promise<number>
         const w = new XdrWriter();
         writeRpcb(w, { prog: p, vers: v, netid: netid ?? '', addr: '', owner: '' });
         const uid = process.getuid?.() ?? 0;
-        const r = await rpcCall(pmap(undefined), { prog: PMAP_PROG, vers: 3, proc: RPCBPROC.UNSET, args: w.toBuffer(), cred: encodeAuthSys({ stamp: 0, machine: 'localhost', uid, gid: process.getgid?.() ?? 0, gids: [] }) });
+        const r = await rpcCall(pmap(undefined), {
+          prog: PMAP_PROG,
+          vers: 3,
+          proc: RPCBPROC.UNSET,
+          args: w.toBuffer(),
+          cred: encodeAuthSys({ stamp: 0, machine: 'localhost', uid, gid: process.getgid?.() ?? 0, gids: [] }),
+        });
         const b = results(r);
         if (!b || !new XdrReader(b).bool()) throw new Fail(`Could not delete registration for prog ${p} version ${v}`);
         return 0;
@@ -225,7 +246,8 @@ export async function runRpcinfo(argv: string[], io: RpcinfoIO): Promise<number>
     else {
       // version 0 first: the server's PROG_MISMATCH names the versions it has
       const r = await rpcCall(t, { prog: p, vers: 0, proc: 0 });
-      if ('reply' in r && r.reply.kind === 'accepted' && r.reply.stat === AcceptStat.PROG_MISMATCH) for (let v = r.reply.low; v <= r.reply.high; v++) versions.push(v);
+      if ('reply' in r && r.reply.kind === 'accepted' && r.reply.stat === AcceptStat.PROG_MISMATCH)
+        for (let v = r.reply.low; v <= r.reply.high; v++) versions.push(v);
       else if ('reply' in r && r.reply.kind === 'accepted' && r.reply.stat === AcceptStat.SUCCESS) versions.push(0);
       else {
         io.error(`rpcinfo: ${'error' in r && r.error === 'refused' ? 'RPC: Unable to receive; errno = Connection refused' : rpcError(r)}\n`);

@@ -37,7 +37,13 @@ const list = (dir: string): string[] => {
 export function controlSockets(stateDirs: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   const out = new Set<string>();
   for (const dir of stateDirs) {
-    for (const p of [join(dir, 'control.sock'), ...list(dir).sort().map((d) => join(dir, d, 'control.sock'))]) if (isSocket(p)) out.add(p);
+    for (const p of [
+      join(dir, 'control.sock'),
+      ...list(dir)
+        .sort()
+        .map((d) => join(dir, d, 'control.sock')),
+    ])
+      if (isSocket(p)) out.add(p);
   }
   if (!stateDirs.length) {
     for (const dir of new Set([runDir(env), '/run/dk'])) {

@@ -53,7 +53,10 @@ export function keyFigures(s: DaemonStatus): string[] {
 export function formatStatus(s: DaemonStatus, logLines: readonly string[] = [], now = Date.now()): string {
   const since = new Date(s.startedAt);
   const out = [
-    `● ${s.comm} - ${s.state} since ${since.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}; ${duration((now - since.getTime()) / 1000)} ago`,
+    `● ${s.comm} - ${s.state} since ${since
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC')}; ${duration((now - since.getTime()) / 1000)} ago`,
     `    Control: ${s.control ?? '-'}`,
     `   Main PID: ${s.pid} (${s.comm}), uid ${s.uid}, parent ${s.ppid}`,
     `     Memory: ${bytes(s.rssBytes)}`,
@@ -63,7 +66,9 @@ export function formatStatus(s: DaemonStatus, logLines: readonly string[] = [], 
   if (s.config) {
     const c = s.config;
     const last = c.lastReload;
-    out.push(`     Config: ${c.path ?? '-'} (loaded ${c.loadedAt}, ${c.reloads} reloads${last && !last.ok ? `; last reload at ${last.at} refused: ${last.problems.join('; ')}` : ''})`);
+    out.push(
+      `     Config: ${c.path ?? '-'} (loaded ${c.loadedAt}, ${c.reloads} reloads${last && !last.ok ? `; last reload at ${last.at} refused: ${last.problems.join('; ')}` : ''})`,
+    );
   }
   out.push(`     Status: "${s.summary}"`);
   for (const l of keyFigures(s)) out.push(`   ${l}`);

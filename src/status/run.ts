@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { ask } from '../daemon/control.js';
 import type { DaemonStatus } from '../daemon/runtime.js';
-import { collect, openReader } from '../logstore/reader.js';
+import { collect, openReader, type LogReader } from '../logstore/reader.js';
 import type { LogRecord } from '../logstore/record.js';
 import { formatRecord } from '../logs/format.js';
 import { formatRoute, type Route } from '../syslog/config/route.js';
@@ -89,7 +89,9 @@ export async function runStatus(argv: string[], io: StatusIO): Promise<number> {
   const sockets = o.targets.filter((t) => t.includes('/'));
   const names = o.targets.filter((t) => !t.includes('/'));
   const everywhere = controlSockets(o.stateDirs);
-  const found: Found[] = await Promise.all([...new Set([...sockets.map((s) => resolve(s)), ...(names.length || !sockets.length ? everywhere : [])])].map((s) => askStatus(s)));
+  const found: Found[] = await Promise.all(
+    [...new Set([...sockets.map((s) => resolve(s)), ...(names.length || !sockets.length ? everywhere : [])])].map((s) => askStatus(s)),
+  );
   const running = found.filter((f): f is Found & { status: DaemonStatus } => !!f.status);
   let code = 0;
   for (const f of found) {
@@ -101,7 +103,9 @@ export async function runStatus(argv: string[], io: StatusIO): Promise<number> {
   const chosen = running.filter((f) => !names.length || names.some((n) => named(f.status, n)) || sockets.some((s) => resolve(s) === f.socket));
   for (const n of names) {
     if (!running.some((f) => named(f.status, n))) {
-      io.error(`dk status: no dk ${n.replace(/^dk-/, '')} answers (looked in ${everywhere.length ? everywhere.join(', ') : o.stateDirs.join(', ') || 'the run directories'})\n`);
+      io.error(
+        `dk status: no dk ${n.replace(/^dk-/, '')} answers (looked in ${everywhere.length ? everywhere.join(', ') : o.stateDirs.join(', ') || 'the run directories'})\n`,
+      );
       code = 3;
     }
   }
@@ -113,11 +117,28 @@ export async function runStatus(argv: string[], io: StatusIO): Promise<number> {
   if (o.route !== undefined) return route(chosen, o, io);
 
   if (o.json) {
-    io.write(`${JSON.stringify(chosen.map((f) => f.status), null, 2)}\n`);
+    io.write(
+      `${JSON.stringify(
+        chosen.map((f) => f.status),
+        null,
+        2,
+      )}\n`,
+    );
     return code;
   }
-  const db = o.db ?? running.map((f) => f.status).find((s): s is DaemonStatus<SyslogdStatus> => s.name === 'syslogd' && (s.detail as SyslogdStatus).stores?.length > 0)?.detail.stores[0];
-  const logs = o.lines > 0 && db ? await lastLines(db, chosen.map((f) => f.status), o.lines, io) : new Map<number, string[]>();
+  const db =
+    o.db ??
+    running.map((f) => f.status).find((s): s is DaemonStatus<SyslogdStatus> => s.name === 'syslogd' && (s.detail as SyslogdStatus).stores?.length > 0)?.detail
+      .stores[0];
+  const logs =
+    o.lines > 0 && db
+      ? await lastLines(
+          db,
+          chosen.map((f) => f.status),
+          o.lines,
+          io,
+        )
+      : new Map<number, string[]>();
   io.write(chosen.map((f) => formatStatus(f.status, logs.get(f.status.pid))).join('\n'));
   return code;
 }
@@ -125,7 +146,7 @@ export async function runStatus(argv: string[], io: StatusIO): Promise<number> {
 /** The last lines each daemon logged: by its PID, or by its name as tag (what dk init tags its services' output with). */
 async function lastLines(db: string, daemons: DaemonStatus[], n: number, io: StatusIO): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
-  let store;
+  let store: LogReader;
   try {
     store = await openReader(db);
   } catch (e) {
@@ -139,7 +160,10 @@ async function lastLines(db: string, daemons: DaemonStatus[], n: number, io: Sta
       const rows = new Map<number, LogRecord>();
       for (const r of [...byPid, ...byTag]) rows.set(r.id ?? 0, r);
       const newest = [...rows.values()].sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).slice(-n);
-      out.set(d.pid, newest.map((r) => formatRecord(r, 'short')));
+      out.set(
+        d.pid,
+        newest.map((r) => formatRecord(r, 'short')),
+      );
     }
   } finally {
     await store.close();

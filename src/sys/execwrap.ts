@@ -36,6 +36,18 @@ export function wrapExec(s: ExecSetup, path: string, argv: string[]): [string, s
   const o = (v: number | undefined, f = (x: number) => String(x)) => (v === undefined ? '' : f(v));
   return [
     'perl',
-    ['-e', WRAPPER, o(s.uid), o(s.gid), s.groups?.join(' ') ?? '', o(s.nice), o(s.umask, (x) => x.toString(8)), s.listenPid ? '1' : '', o(s.gateFd), path, ...argv],
+    [
+      '-e',
+      WRAPPER,
+      o(s.uid),
+      o(s.gid),
+      s.groups?.join(' ') ?? '',
+      o(s.nice),
+      o(s.umask, (x) => x.toString(8)),
+      s.listenPid ? '1' : '',
+      o(s.gateFd),
+      path,
+      ...argv,
+    ],
   ];
 }

@@ -62,7 +62,7 @@ export function posixSpawn(path: string, argv: string[], env: string[], stdio: [
   const l = loadLibc();
   const fa = Buffer.alloc(256);
   l.posix_spawn_file_actions_init(fa);
-  stdio.forEach((fd, i) => l.posix_spawn_file_actions_adddup2(fa, fd, i));
+  for (const [i, fd] of stdio.entries()) l.posix_spawn_file_actions_adddup2(fa, fd, i);
   const pid = [0];
   const args: [number[], string, Buffer, Buffer, (string | null)[], (string | null)[]] = [pid, path, fa, spawnAttr(), [...argv, null], [...env, null]];
   const settle = (err: number): SpawnedProcess => {

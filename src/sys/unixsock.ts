@@ -65,7 +65,11 @@ const MSG_DONTWAIT = 0x40;
  * handing each datagram on as a range of the batch (no copy); pid/uid are
  * undefined when not sent.
  */
-export function forEachDatagram(batch: Buffer, count: number, fn: (b: Buffer, start: number, end: number, pid: number | undefined, uid: number | undefined) => void): void {
+export function forEachDatagram(
+  batch: Buffer,
+  count: number,
+  fn: (b: Buffer, start: number, end: number, pid: number | undefined, uid: number | undefined) => void,
+): void {
   let o = 0;
   for (let i = 0; i < count; i++) {
     const len = batch.readUInt32LE(o);

@@ -86,7 +86,16 @@ export class SyslogClient {
       const facility = (priority & ~7) >> 3 || (this.o.facility ?? LOG_USER) >> 3;
       const opt = this.o.option ?? 0;
       const line = formatRfc3164(
-        { facility, severity, timestamp: new Date(), app: this.o.ident ?? processName(), procId: opt & LOG_PID ? String(process.pid) : undefined, structuredData: [], msg: message, format: 'rfc3164' },
+        {
+          facility,
+          severity,
+          timestamp: new Date(),
+          app: this.o.ident ?? processName(),
+          procId: opt & LOG_PID ? String(process.pid) : undefined,
+          structuredData: [],
+          msg: message,
+          format: 'rfc3164',
+        },
         { hostname: false },
       );
       if (opt & LOG_PERROR) process.stderr.write(`${line.replace(/^<\d+>\S+ +\d+ \S+ /, '')}\n`);

@@ -79,32 +79,85 @@ export async function runLogger(argv: string[], io: LoggerIO): Promise<number> {
         return x;
       };
       switch (a) {
-        case '-p': case '--priority': [fac, sev] = priority(v()); break;
-        case '-t': case '--tag': tag = v(); break;
-        case '-i': pid = String(process.pid); break;
-        case '--id': pid = inline ?? String(process.pid); break;
-        case '-s': case '--stderr': toStderr = true; break;
-        case '-e': case '--skip-empty': skipEmpty = true; break;
-        case '-f': case '--file': file = v(); break;
-        case '-u': case '--socket': socketPath = v(); break;
-        case '-n': case '--server': server = v(); break;
-        case '-P': case '--port': port = Number(v()); break;
-        case '-T': case '--tcp': transport = 'tcp'; break;
-        case '-d': case '--udp': transport = 'udp'; break;
-        case '--rfc3164': format = 'rfc3164'; break;
-        case '--rfc5424': format = 'rfc5424'; if (inline === undefined) break; break;
-        case '--octet-count': octet = true; break;
-        case '--msgid': msgId = v(); break;
-        case '--sd-id': sd.push({ id: v(), params: [] }); break;
+        case '-p':
+        case '--priority':
+          [fac, sev] = priority(v());
+          break;
+        case '-t':
+        case '--tag':
+          tag = v();
+          break;
+        case '-i':
+          pid = String(process.pid);
+          break;
+        case '--id':
+          pid = inline ?? String(process.pid);
+          break;
+        case '-s':
+        case '--stderr':
+          toStderr = true;
+          break;
+        case '-e':
+        case '--skip-empty':
+          skipEmpty = true;
+          break;
+        case '-f':
+        case '--file':
+          file = v();
+          break;
+        case '-u':
+        case '--socket':
+          socketPath = v();
+          break;
+        case '-n':
+        case '--server':
+          server = v();
+          break;
+        case '-P':
+        case '--port':
+          port = Number(v());
+          break;
+        case '-T':
+        case '--tcp':
+          transport = 'tcp';
+          break;
+        case '-d':
+        case '--udp':
+          transport = 'udp';
+          break;
+        case '--rfc3164':
+          format = 'rfc3164';
+          break;
+        case '--rfc5424':
+          format = 'rfc5424';
+          if (inline === undefined) break;
+          break;
+        case '--octet-count':
+          octet = true;
+          break;
+        case '--msgid':
+          msgId = v();
+          break;
+        case '--sd-id':
+          sd.push({ id: v(), params: [] });
+          break;
         case '--sd-param': {
           const m = /^([^=]+)="(.*)"$/.exec(v());
           if (!m || !sd.length) throw new LoggerError('--sd-param needs --sd-id first and name="value"');
           sd[sd.length - 1].params.push([m[1], m[2]]);
           break;
         }
-        case '--size': size = Number(v()); break;
-        case '-h': case '--help': io.write(LOGGER_HELP); return 0;
-        case '--': words.push(...argv.slice(i + 1)); i = argv.length; break;
+        case '--size':
+          size = Number(v());
+          break;
+        case '-h':
+        case '--help':
+          io.write(LOGGER_HELP);
+          return 0;
+        case '--':
+          words.push(...argv.slice(i + 1));
+          i = argv.length;
+          break;
         default:
           if (a.startsWith('-') && a !== '-') throw new LoggerError(`invalid option -- '${a.replace(/^-+/, '')}'`);
           words.push(a);
@@ -117,12 +170,25 @@ export async function runLogger(argv: string[], io: LoggerIO): Promise<number> {
   }
   tag ??= userInfo().username;
   const net5424 = server !== undefined && format !== 'rfc3164';
-  const lines = words.length ? [words.join(' ')] : (file ? fs.readFileSync(file, 'utf8') : await io.stdin()).split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
+  const lines = words.length
+    ? [words.join(' ')]
+    : (file ? fs.readFileSync(file, 'utf8') : await io.stdin()).split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
   const send = sender(server, port, transport ?? 'udp', socketPath, octet || transport === 'tcp');
   let failed = false;
   for (const line of lines) {
     if (skipEmpty && line.trim() === '') continue;
-    const m: SyslogMessage = { facility: fac, severity: sev, timestamp: new Date(), hostname: hostname().split('.')[0], app: tag, procId: pid, msgId, structuredData: sd, msg: line, format: net5424 || format === 'rfc5424' ? 'rfc5424' : 'rfc3164' };
+    const m: SyslogMessage = {
+      facility: fac,
+      severity: sev,
+      timestamp: new Date(),
+      hostname: hostname().split('.')[0],
+      app: tag,
+      procId: pid,
+      msgId,
+      structuredData: sd,
+      msg: line,
+      format: net5424 || format === 'rfc5424' ? 'rfc5424' : 'rfc3164',
+    };
     let wire = m.format === 'rfc5424' ? formatRfc5424(m) : formatRfc3164(m, { hostname: server !== undefined });
     if (Buffer.byteLength(wire) > size) wire = Buffer.from(wire).subarray(0, size).toString();
     if (toStderr) io.error(`${wire.replace(/^<\d+>/, '')}\n`);

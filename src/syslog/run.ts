@@ -112,38 +112,105 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         return x;
       };
       switch (a) {
-        case '-f': config = v(); break;
-        case '-p': socket = v(); break;
-        case '-a': extra.push(v()); break;
-        case '--udp': listeners.push(listener('udp', v())); break;
-        case '--tcp': listeners.push(listener('tcp', v())); break;
-        case '--tls': listeners.push(listener('tls', v())); break;
-        case '--tls-cert': tlsFiles.cert = path.resolve(v()); break;
-        case '--tls-key': tlsFiles.key = path.resolve(v()); break;
-        case '--tls-ca': tlsFiles.ca = path.resolve(v()); break;
-        case '--control': control = path.resolve(v()); break;
-        case '--stats': statsOnly = true; break;
-        case '--route': routeOf = v(); break;
-        case '--tag': v(); break;
-        case '-v': verbose = true; break;
-        case '-r': listeners.push({ proto: 'udp', port: 514 }); break;
-        case '-n': foreground = true; break;
-        case '--check': check = true; break;
-        case '--pidfile': pidfile = v(); break;
-        case '-m': mark = Number(v()); break;
-        case '--kernel': kernel = true; break;
-        case '--no-local': local = false; break;
-        case '--max-size': maxSize = Number(v()); break;
-        case '--db': db = path.resolve(v()); break;
-        case '--state-dir': stateDir = path.resolve(v()); break;
-        case '--db-keep-days': keepDays = Number(v()); if (!(keepDays > 0)) throw new UsageError(`--db-keep-days needs a positive number of days`); break;
-        case '--db-max-size': maxDbBytes = parseSize(v(), a); break;
-        case '--queue-mem': queueMem = parseSize(v(), a); break;
-        case '--db-batch': dbBatch = Number(v()); if (!Number.isInteger(dbBatch) || dbBatch < 1) throw new UsageError('--db-batch needs a positive number of messages'); break;
-        case '--db-delay': dbDelay = Number(v()); if (!Number.isInteger(dbDelay) || dbDelay < 0) throw new UsageError('--db-delay needs milliseconds'); break;
-        case '--queue-max': queueMax = parseSize(v(), a); break;
-        case '-h': case '--help': io.write(SYSLOGD_HELP); return 0;
-        default: throw new UsageError(`unknown option '${a}'`);
+        case '-f':
+          config = v();
+          break;
+        case '-p':
+          socket = v();
+          break;
+        case '-a':
+          extra.push(v());
+          break;
+        case '--udp':
+          listeners.push(listener('udp', v()));
+          break;
+        case '--tcp':
+          listeners.push(listener('tcp', v()));
+          break;
+        case '--tls':
+          listeners.push(listener('tls', v()));
+          break;
+        case '--tls-cert':
+          tlsFiles.cert = path.resolve(v());
+          break;
+        case '--tls-key':
+          tlsFiles.key = path.resolve(v());
+          break;
+        case '--tls-ca':
+          tlsFiles.ca = path.resolve(v());
+          break;
+        case '--control':
+          control = path.resolve(v());
+          break;
+        case '--stats':
+          statsOnly = true;
+          break;
+        case '--route':
+          routeOf = v();
+          break;
+        case '--tag':
+          v();
+          break;
+        case '-v':
+          verbose = true;
+          break;
+        case '-r':
+          listeners.push({ proto: 'udp', port: 514 });
+          break;
+        case '-n':
+          foreground = true;
+          break;
+        case '--check':
+          check = true;
+          break;
+        case '--pidfile':
+          pidfile = v();
+          break;
+        case '-m':
+          mark = Number(v());
+          break;
+        case '--kernel':
+          kernel = true;
+          break;
+        case '--no-local':
+          local = false;
+          break;
+        case '--max-size':
+          maxSize = Number(v());
+          break;
+        case '--db':
+          db = path.resolve(v());
+          break;
+        case '--state-dir':
+          stateDir = path.resolve(v());
+          break;
+        case '--db-keep-days':
+          keepDays = Number(v());
+          if (!(keepDays > 0)) throw new UsageError(`--db-keep-days needs a positive number of days`);
+          break;
+        case '--db-max-size':
+          maxDbBytes = parseSize(v(), a);
+          break;
+        case '--queue-mem':
+          queueMem = parseSize(v(), a);
+          break;
+        case '--db-batch':
+          dbBatch = Number(v());
+          if (!Number.isInteger(dbBatch) || dbBatch < 1) throw new UsageError('--db-batch needs a positive number of messages');
+          break;
+        case '--db-delay':
+          dbDelay = Number(v());
+          if (!Number.isInteger(dbDelay) || dbDelay < 0) throw new UsageError('--db-delay needs milliseconds');
+          break;
+        case '--queue-max':
+          queueMax = parseSize(v(), a);
+          break;
+        case '-h':
+        case '--help':
+          io.write(SYSLOGD_HELP);
+          return 0;
+        default:
+          throw new UsageError(`unknown option '${a}'`);
       }
     }
     if (!Number.isInteger(maxSize) || maxSize < 64) throw new UsageError('--max-size must be at least 64');
@@ -166,7 +233,18 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
   };
   const log = (l: string) => io.error(`${l}\n`);
-  const d = new Syslogd({ tls: tlsFiles, db, store, configPath: config, sockets: local ? [socket, ...extra] : extra, listeners, maxSize, markMinutes: mark, kernel, log });
+  const d = new Syslogd({
+    tls: tlsFiles,
+    db,
+    store,
+    configPath: config,
+    sockets: local ? [socket, ...extra] : extra,
+    listeners,
+    maxSize,
+    markMinutes: mark,
+    kernel,
+    log,
+  });
   if (check) {
     const problems = d.check();
     for (const p of problems) io.error(`${p}\n`);

@@ -67,7 +67,10 @@ export function runInteractive(o: SessionOptions, delay: number, iterations: num
     const frame = lastFrame!;
     const summary = session.summary(frame, cols);
     const msg = prompt ? `${prompt.text}${prompt.value}` : message;
-    const lines = [...summary, msg.slice(0, cols - 1), `${ESC}7m${session.header(frame, cols).padEnd(cols - 1)}${ESC}27m`, ...session.rows(frame, cols)].slice(0, rows);
+    const lines = [...summary, msg.slice(0, cols - 1), `${ESC}7m${session.header(frame, cols).padEnd(cols - 1)}${ESC}27m`, ...session.rows(frame, cols)].slice(
+      0,
+      rows,
+    );
     let buf = '';
     for (let i = 0; i < lines.length; i++) if (lines[i] !== prev[i]) buf += `${ESC}${i + 1};1H${lines[i]}${ESC}K`;
     if (lines.length < prev.length) buf += `${ESC}${lines.length + 1};1H${ESC}J`;
@@ -97,25 +100,54 @@ export function runInteractive(o: SessionOptions, delay: number, iterations: num
   const onKey = (key: string) => {
     message = '';
     switch (key) {
-      case 'q': return finish(0);
-      case 'P': o.sort = { field: '%CPU', ascending: false }; break;
-      case 'M': o.sort = { field: '%MEM', ascending: false }; break;
-      case 'T': o.sort = { field: 'TIME+', ascending: false }; break;
-      case 'N': o.sort = { field: 'PID', ascending: false }; break;
-      case 'R': o.sort = { ...o.sort, ascending: !o.sort.ascending }; break;
-      case '<': case '>': {
+      case 'q':
+        return finish(0);
+      case 'P':
+        o.sort = { field: '%CPU', ascending: false };
+        break;
+      case 'M':
+        o.sort = { field: '%MEM', ascending: false };
+        break;
+      case 'T':
+        o.sort = { field: 'TIME+', ascending: false };
+        break;
+      case 'N':
+        o.sort = { field: 'PID', ascending: false };
+        break;
+      case 'R':
+        o.sort = { ...o.sort, ascending: !o.sort.ascending };
+        break;
+      case '<':
+      case '>': {
         const i = SORT_FIELDS.indexOf(o.sort.field);
         const j = Math.min(SORT_FIELDS.length - 1, Math.max(0, (i < 0 ? 8 : i) + (key === '<' ? -1 : 1)));
         o.sort = { ...o.sort, field: SORT_FIELDS[j] };
         break;
       }
-      case 'H': o.threads = !o.threads; message = `Show threads ${o.threads ? 'On' : 'Off'}`; break;
-      case 'V': o.forest = !o.forest; message = `Forest mode ${o.forest ? 'On' : 'Off'}`; break;
-      case 'c': o.cmdline = !o.cmdline; break;
-      case 'i': o.idle = !o.idle; break;
-      case '1': o.perCpu = !o.perCpu; break;
-      case 't': o.thrash = !o.thrash; break;
-      case '=': o.filters = []; o.uid = undefined; break;
+      case 'H':
+        o.threads = !o.threads;
+        message = `Show threads ${o.threads ? 'On' : 'Off'}`;
+        break;
+      case 'V':
+        o.forest = !o.forest;
+        message = `Forest mode ${o.forest ? 'On' : 'Off'}`;
+        break;
+      case 'c':
+        o.cmdline = !o.cmdline;
+        break;
+      case 'i':
+        o.idle = !o.idle;
+        break;
+      case '1':
+        o.perCpu = !o.perCpu;
+        break;
+      case 't':
+        o.thrash = !o.thrash;
+        break;
+      case '=':
+        o.filters = [];
+        o.uid = undefined;
+        break;
       case 'k':
         return ask(`PID to signal/kill [default pid = ${firstPid}] `, (a) => {
           const pid = a.trim() === '' ? firstPid : Number(a);
@@ -143,7 +175,8 @@ export function runInteractive(o: SessionOptions, delay: number, iterations: num
             }
           });
         });
-      case 'u': case 'U':
+      case 'u':
+      case 'U':
         return ask('Which user (blank for all) ', (a) => {
           const name = a.trim();
           if (name === '') return void (o.uid = undefined);
@@ -154,12 +187,14 @@ export function runInteractive(o: SessionOptions, delay: number, iterations: num
             o.anyUid = key === 'U';
           }
         });
-      case 'o': case 'O':
+      case 'o':
+      case 'O':
         return ask(`add filter #${o.filters.length + 1} (ignoring case) as: [!]FLD?VAL `, (a) => {
           if (/^!?[^=<>]+[=<>]./.test(a.trim())) o.filters.push(a.trim());
           else if (a.trim()) message = ` Unacceptable filter '${a.trim()}'`;
         });
-      case 'd': case 's':
+      case 'd':
+      case 's':
         return ask(`Change delay from ${delay.toFixed(1)} to `, (a) => {
           const n = Number(a.trim().replace(',', '.'));
           if (a.trim() === '') return;

@@ -45,11 +45,33 @@ interface TopOptions extends SessionOptions {
 }
 
 function parse(argv: string[]): TopOptions {
-  const o: TopOptions = { batch: false, iterations: Infinity, delay: 3, anyUid: false, threads: false, sort: { field: '%CPU', ascending: false }, cmdline: false, idle: true, perCpu: false, summaryUnit: 'm', taskUnit: 'k', thrash: false, json: false, forest: false, filters: [] };
+  const o: TopOptions = {
+    batch: false,
+    iterations: Infinity,
+    delay: 3,
+    anyUid: false,
+    threads: false,
+    sort: { field: '%CPU', ascending: false },
+    cmdline: false,
+    idle: true,
+    perCpu: false,
+    summaryUnit: 'm',
+    taskUnit: 'k',
+    thrash: false,
+    json: false,
+    forest: false,
+    filters: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--json') { o.json = true; continue; }
-    if (a === '--thrash') { o.thrash = true; continue; }
+    if (a === '--json') {
+      o.json = true;
+      continue;
+    }
+    if (a === '--thrash') {
+      o.thrash = true;
+      continue;
+    }
     if (!a.startsWith('-') || a.length < 2) throw new TopError(`unknown argument '${a}'`);
     for (let j = 1; j < a.length; j++) {
       const c = a[j];
@@ -61,11 +83,21 @@ function parse(argv: string[]): TopOptions {
         return v;
       };
       switch (c) {
-        case 'b': o.batch = true; continue;
-        case 'c': o.cmdline = true; continue;
-        case 'H': o.threads = true; continue;
-        case 'i': o.idle = false; continue;
-        case '1': o.perCpu = true; continue;
+        case 'b':
+          o.batch = true;
+          continue;
+        case 'c':
+          o.cmdline = true;
+          continue;
+        case 'H':
+          o.threads = true;
+          continue;
+        case 'i':
+          o.idle = false;
+          continue;
+        case '1':
+          o.perCpu = true;
+          continue;
         case 'n': {
           const v = value();
           if (!/^\d+$/.test(v) || Number(v) < 1) throw new TopError(`bad iterations argument '${v}'`);
@@ -87,7 +119,8 @@ function parse(argv: string[]): TopOptions {
           o.pids = [...(o.pids ?? []), ...pids];
           break;
         }
-        case 'u': case 'U':
+        case 'u':
+        case 'U':
           if (o.pids || o.user !== undefined) throw new TopError('conflicting process selections (U/p/u)');
           o.user = value();
           o.anyUid = c === 'U';
@@ -106,7 +139,8 @@ function parse(argv: string[]): TopOptions {
           if (!Number.isInteger(o.width) || o.width < 1) throw new TopError(`bad width arg '${v}'`);
           break;
         }
-        case 'E': case 'e': {
+        case 'E':
+        case 'e': {
           const v = value().toLowerCase();
           if (!UNITS.includes(v)) throw new TopError(`bad memory scaling arg '${v}'`);
           if (c === 'E') o.summaryUnit = v;
@@ -146,7 +180,7 @@ export async function runTop(argv: string[], io: TopIO): Promise<number> {
   }
   if (!o.batch && !o.json && io.tty) return runInteractive(o, o.delay, o.iterations);
 
-  const width = o.width ?? (io.env.COLUMNS && Number(io.env.COLUMNS) > 0 ? Number(io.env.COLUMNS) : io.tty?.columns ?? 80);
+  const width = o.width ?? (io.env.COLUMNS && Number(io.env.COLUMNS) > 0 ? Number(io.env.COLUMNS) : (io.tty?.columns ?? 80));
   const session = new Session(o);
   for (let frame = 0; frame < o.iterations; frame++) {
     if (frame > 0) await sleep(o.delay * 1000);

@@ -44,24 +44,37 @@ export const SORT_FIELDS = ['PID', 'USER', 'PR', 'NI', 'VIRT', 'RES', 'SHR', 'S'
 export function sortValue(t: TaskView, field: string): number | string {
   const p = t.p;
   switch (field) {
-    case 'PID': return p.tid;
-    case 'USER': return p.user ?? '';
-    case 'PR': return p.priority;
-    case 'NI': return p.nice;
-    case 'VIRT': return p.vsz;
-    case 'RES': return p.rss;
-    case 'SHR': return p.shared ?? 0;
-    case 'S': return p.state;
-    case '%MEM': return t.mem;
-    case 'TIME+': case 'TIME': return p.utime + p.stime;
-    case 'COMMAND': return t.command;
-    default: return t.cpu;
+    case 'PID':
+      return p.tid;
+    case 'USER':
+      return p.user ?? '';
+    case 'PR':
+      return p.priority;
+    case 'NI':
+      return p.nice;
+    case 'VIRT':
+      return p.vsz;
+    case 'RES':
+      return p.rss;
+    case 'SHR':
+      return p.shared ?? 0;
+    case 'S':
+      return p.state;
+    case '%MEM':
+      return t.mem;
+    case 'TIME+':
+    case 'TIME':
+      return p.utime + p.stime;
+    case 'COMMAND':
+      return t.command;
+    default:
+      return t.cpu;
   }
 }
 
 /** -c: the command line, or "[comm]" (and " <defunct>") where there is none, as ps shows it */
 export function commandLine(p: ProcessInfo): string {
-  if (p.cmdline && p.cmdline.length) return p.cmdline.join(' ');
+  if (p.cmdline?.length) return p.cmdline.join(' ');
   return `[${p.comm}]${p.state === 'Z' ? ' <defunct>' : ''}`;
 }
 
@@ -81,7 +94,10 @@ function matchesFilter(t: TaskView, f: string): boolean {
   if (!m) return true;
   const v = sortValue(t, m[1].toUpperCase());
   let ok: boolean;
-  if (m[2] === '=') ok = String(typeof v === 'number' && m[1].toUpperCase() === '%CPU' ? v.toFixed(1) : v).toLowerCase().includes(m[3].toLowerCase());
+  if (m[2] === '=')
+    ok = String(typeof v === 'number' && m[1].toUpperCase() === '%CPU' ? v.toFixed(1) : v)
+      .toLowerCase()
+      .includes(m[3].toLowerCase());
   else {
     const n = Number(m[3]);
     ok = typeof v === 'number' ? (m[2] === '<' ? v < n : v > n) : m[2] === '<' ? v < m[3] : v > m[3];
@@ -152,7 +168,17 @@ export class Session {
     // sustained paging both ways while processes keep faulting pages back in
     const thrashing = swapIn + swapOut > 100 && majflt > 100;
 
-    const frame: Frame = { sys, prev: this.prevSys, all, counts: countStates(all), shown, depth, hz, pidWidth: Math.max(5, String(snap.sys.pidMax).length), paging: { swapIn, swapOut, majflt, kswapdCpu, thrashing } };
+    const frame: Frame = {
+      sys,
+      prev: this.prevSys,
+      all,
+      counts: countStates(all),
+      shown,
+      depth,
+      hz,
+      pidWidth: Math.max(5, String(snap.sys.pidMax).length),
+      paging: { swapIn, swapOut, majflt, kswapdCpu, thrashing },
+    };
     this.prevSys = sys;
     this.prevTicks = new Map(all.map((p) => [p.tid, p.utime + p.stime]));
     this.prevAt = now;
@@ -174,7 +200,9 @@ export class Session {
     }
     if (o.thrash) {
       const p = f.paging;
-      out.push(`Paging : ${p.swapIn.toFixed(1)} swap-in/s, ${p.swapOut.toFixed(1)} swap-out/s, ${p.majflt.toFixed(1)} majflt/s, kswapd ${p.kswapdCpu.toFixed(1)}% cpu${p.thrashing ? '  ** THRASHING **' : ''}`);
+      out.push(
+        `Paging : ${p.swapIn.toFixed(1)} swap-in/s, ${p.swapOut.toFixed(1)} swap-out/s, ${p.majflt.toFixed(1)} majflt/s, kswapd ${p.kswapdCpu.toFixed(1)}% cpu${p.thrashing ? '  ** THRASHING **' : ''}`,
+      );
     }
     // summary lines are cut at the width
     return out.map((l) => l.slice(0, width));
@@ -204,7 +232,21 @@ export class Session {
       cpu: { us, sy, ni, id, wa, hi, si, st },
       memKiB: f.sys.mem,
       paging: f.paging,
-      processes: f.shown.map((t) => ({ pid: t.p.tid, tgid: t.p.pid, user: t.p.user, pr: t.p.priority, ni: t.p.nice, virt: t.p.vsz, res: t.p.rss, shr: t.p.shared ?? 0, s: t.p.state, cpu: Math.round(t.cpu * 10) / 10, mem: Math.round(t.mem * 10) / 10, ticks: t.p.utime + t.p.stime, command: t.command })),
+      processes: f.shown.map((t) => ({
+        pid: t.p.tid,
+        tgid: t.p.pid,
+        user: t.p.user,
+        pr: t.p.priority,
+        ni: t.p.nice,
+        virt: t.p.vsz,
+        res: t.p.rss,
+        shr: t.p.shared ?? 0,
+        s: t.p.state,
+        cpu: Math.round(t.cpu * 10) / 10,
+        mem: Math.round(t.mem * 10) / 10,
+        ticks: t.p.utime + t.p.stime,
+        command: t.command,
+      })),
     });
   }
 }

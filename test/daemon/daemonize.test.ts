@@ -86,7 +86,20 @@ test('output to a file, as another user when we are root, and through the librar
 test('--stdout syslog: each line a message tagged with the command, to a dk syslogd', async () => {
   const sd = await startSyslogd(mkdtempSync(join(dir, 'sd-')), [`*.* ${join(dir, 'all.log')}`]);
   try {
-    const r = dk(['daemonize', '-v', '--stdout', 'syslog', '--tag', 'chatty', '--syslog-socket', sd.sock, '--', 'sh', '-c', 'echo first line; echo second line; exec sleep 305']);
+    const r = dk([
+      'daemonize',
+      '-v',
+      '--stdout',
+      'syslog',
+      '--tag',
+      'chatty',
+      '--syslog-socket',
+      sd.sock,
+      '--',
+      'sh',
+      '-c',
+      'echo first line; echo second line; exec sleep 305',
+    ]);
     assert.equal(r.code, 0, r.err);
     started.push(pidOf(r.out));
     await until(() => {

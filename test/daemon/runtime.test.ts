@@ -58,14 +58,18 @@ async function status<T>(sock: string): Promise<DaemonStatus<T>> {
 /** status, asked again until pred holds (bounded) */
 async function statusUntil<T>(sock: string, pred: (s: DaemonStatus<T>) => boolean, what: string): Promise<DaemonStatus<T>> {
   let last: DaemonStatus<T> | undefined;
-  await until(async () => {
-    try {
-      last = await status<T>(sock);
-    } catch {
-      return false;
-    }
-    return pred(last);
-  }, what, 30_000).catch((e: Error) => {
+  await until(
+    async () => {
+      try {
+        last = await status<T>(sock);
+      } catch {
+        return false;
+      }
+      return pred(last);
+    },
+    what,
+    30_000,
+  ).catch((e: Error) => {
     throw new Error(`${e.message}; last status: ${JSON.stringify(last?.detail)}`);
   });
   return last!;
@@ -73,10 +77,13 @@ async function statusUntil<T>(sock: string, pred: (s: DaemonStatus<T>) => boolea
 
 /** A client as another user (nobody), asking the socket; its answers, one JSON line each. */
 function askAs(uid: number, sock: string, reqs: object[]): Record<string, unknown>[] {
-  const code = `const c=require('net').connect(${JSON.stringify(sock)});let t='';c.on('data',d=>{t+=d;if(t.split('\\n').length>${reqs.length}){process.stdout.write(t);c.destroy()}});c.on('connect',()=>c.write(${JSON.stringify(reqs.map((r) => JSON.stringify(r)).join('\n') + '\n')}));c.on('error',e=>{console.error(e.message);process.exit(2)})`;
+  const code = `const c=require('net').connect(${JSON.stringify(sock)});let t='';c.on('data',d=>{t+=d;if(t.split('\\n').length>${reqs.length}){process.stdout.write(t);c.destroy()}});c.on('connect',()=>c.write(${JSON.stringify(`${reqs.map((r) => JSON.stringify(r)).join('\n')}\n`)}));c.on('error',e=>{console.error(e.message);process.exit(2)})`;
   const r = spawnSync(process.execPath, ['-e', code], { uid, gid: uid, encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 before(() => {
@@ -116,7 +123,11 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
     const c = net.connect(tcpPort, '127.0.0.1');
     await event(c, 'connect', 'the connection');
     c.write(Array.from({ length: 200 }, (_, i) => `<14>tcp: message ${i}\n`).join(''));
-    const s = await statusUntil<SyslogdStatus>(sock(), (x) => x.detail.received >= N + 300 && x.detail.actions.every((a) => a.written + a.dropped >= (a.action.endsWith('mail') ? 100 : N + 300)), 'every message counted and written');
+    const s = await statusUntil<SyslogdStatus>(
+      sock(),
+      (x) => x.detail.received >= N + 300 && x.detail.actions.every((a) => a.written + a.dropped >= (a.action.endsWith('mail') ? 100 : N + 300)),
+      'every message counted and written',
+    );
     const unix = s.detail.inputs.find((i) => i.kind === 'unix')!;
     assert.equal(unix.messages, N);
     assert.ok(unix.bytes > N * 10, `bytes ${unix.bytes}`);
@@ -146,7 +157,10 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
     assert.deepEqual(r.problems, [`${f('syslog.conf')}:2:1: unknown facility 'mial'`]);
     const s = await status<SyslogdStatus>(sock());
     assert.deepEqual([s.config?.reloads, s.config?.lastReload?.ok, s.config?.lastReload?.problems], [0, false, r.problems]);
-    assert.deepEqual(s.detail.actions.map((a) => a.action), [f('messages'), f('mail')]);
+    assert.deepEqual(
+      s.detail.actions.map((a) => a.action),
+      [f('messages'), f('mail')],
+    );
     // the old mail rule still works
     assert.equal(dk(['logger', '-u', f('log'), '-p', 'mail.err', '-t', 'after', 'still routed']).code, 0);
     await until(() => readFileSync(f('mail'), 'utf8').includes('still routed'), 'the old rule at work');
@@ -178,7 +192,10 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
       c.on('close', () => resolve(t));
       c.write('not json\n{"cmd":"frobnicate"}\n{"nocmd":1}\n');
     });
-    const [a, b, c] = answers.trim().split('\n').map((l) => JSON.parse(l) as { error: string });
+    const [a, b, c] = answers
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { error: string });
     assert.match(a.error, /not a JSON request/);
     assert.match(b.error, /unknown command 'frobnicate' \(known: status, reload, stop, route\)/);
     assert.match(c.error, /not a JSON request/);
@@ -202,8 +219,26 @@ describe('dk inetd', { timeout: 120_000 }, () => {
     // TCP wrappers know a server by its program's name
     writeFileSync(f('hosts.deny'), 'cat: ALL\n');
     writeFileSync(f('inetd.conf'), '127.0.0.1:0 stream tcp nowait root internal echo\n');
-    writeFileSync(f('xinetd.conf'), `service echo\n{\n  type = INTERNAL UNLISTED\n  id = echo-stream\n  socket_type = stream\n  protocol = tcp\n  port = 0\n  bind = 127.0.0.1\n  wait = no\n  user = root\n  per_source = 3\n}\nservice catsvc\n{\n  type = UNLISTED\n  socket_type = stream\n  protocol = tcp\n  port = 0\n  bind = 127.0.0.1\n  wait = no\n  user = root\n  server = /bin/cat\n}\n`);
-    d = start(['inetd', '-f', '--xinetd', '--state-dir', f('inetd'), '--services', '/dev/null', '--hosts-allow', f('hosts.allow'), '--hosts-deny', f('hosts.deny'), '--syslog-socket', f('nolog'), f('xinetd.conf')]);
+    writeFileSync(
+      f('xinetd.conf'),
+      `service echo\n{\n  type = INTERNAL UNLISTED\n  id = echo-stream\n  socket_type = stream\n  protocol = tcp\n  port = 0\n  bind = 127.0.0.1\n  wait = no\n  user = root\n  per_source = 3\n}\nservice catsvc\n{\n  type = UNLISTED\n  socket_type = stream\n  protocol = tcp\n  port = 0\n  bind = 127.0.0.1\n  wait = no\n  user = root\n  server = /bin/cat\n}\n`,
+    );
+    d = start([
+      'inetd',
+      '-f',
+      '--xinetd',
+      '--state-dir',
+      f('inetd'),
+      '--services',
+      '/dev/null',
+      '--hosts-allow',
+      f('hosts.allow'),
+      '--hosts-deny',
+      f('hosts.deny'),
+      '--syslog-socket',
+      f('nolog'),
+      f('xinetd.conf'),
+    ]);
     await until(() => existsSync(sock()) || d.child.exitCode !== null, 'the control socket');
     assert.equal(d.child.exitCode, null, d.err());
   });
@@ -252,7 +287,7 @@ describe('dk inetd', { timeout: 120_000 }, () => {
     const c = net.connect(Number(cat.listeners[0].split(':').pop()), '127.0.0.1');
     await event(c, 'connect', 'the connection');
     c.write('ping\n');
-    await event(c, 'data', 'cat\'s answer');
+    await event(c, 'data', "cat's answer");
     const s = await statusUntil<InetdStatus>(sock(), (x) => (x.detail.services.find((v) => v.id === 'catsvc')!.active[0]?.pid ?? 0) > 0, 'the server pid');
     const a = s.detail.services.find((v) => v.id === 'catsvc')!.active[0];
     assert.equal(readFileSync(`/proc/${a.pid}/comm`, 'utf8').trim(), 'cat');
@@ -318,7 +353,11 @@ describe('detaching', { timeout: 120_000 }, () => {
       assert.equal(second.status, 1);
       assert.match(second.stderr, new RegExp(`^dk syslogd: already running \\(pid ${pid}\\): ${f('d.pid')} is locked\\n$`));
       // a daemon that cannot start says why, on the caller's terminal
-      const bad = spawnSync(process.execPath, [DK, 'syslogd', '-f', 'd.conf', '-p', f('nodir/x/sock'), '--control', 'none.control'], { cwd: dir, env: ENV, encoding: 'utf8' });
+      const bad = spawnSync(process.execPath, [DK, 'syslogd', '-f', 'd.conf', '-p', f('nodir/x/sock'), '--control', 'none.control'], {
+        cwd: dir,
+        env: ENV,
+        encoding: 'utf8',
+      });
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /^dk syslogd: .*nodir\/x\/sock/);
     } finally {
@@ -348,8 +387,11 @@ describe('dk status', { timeout: 120_000 }, () => {
     await until(() => /a line for status/.test(dk(['status', '--state-dir', st, 'syslogd']).out), 'the log line in dk status');
     const text = dk(['status', '--state-dir', st, 'syslogd']);
     assert.equal(text.code, 0, text.err);
-    assert.match(text.out, new RegExp(`^● dk-syslogd - running since .*\\n    Control: ${join(st, 'syslogd/control.sock')}\\n   Main PID: ${a.child.pid} \\(dk-syslogd\\)`));
-    assert.match(text.out, /     Status: "1 inputs, 2 actions, 1 messages/);
+    assert.match(
+      text.out,
+      new RegExp(`^● dk-syslogd - running since .*\\n    Control: ${join(st, 'syslogd/control.sock')}\\n   Main PID: ${a.child.pid} \\(dk-syslogd\\)`),
+    );
+    assert.match(text.out, / {5}Status: "1 inputs, 2 actions, 1 messages/);
     assert.match(text.out, /\n\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ dk-syslogd: a line for status\n/);
     assert.doesNotMatch(text.out, /dk-update/);
     const none = dk(['status', '--state-dir', st, 'inetd']);
@@ -357,7 +399,10 @@ describe('dk status', { timeout: 120_000 }, () => {
     assert.match(none.err, /^dk status: no dk inetd answers/);
     const route = dk(['status', '--state-dir', st, 'syslogd', '--route', 'local7.debug']);
     assert.equal(route.code, 0, route.err);
-    assert.equal(route.out, `local7.debug:\n  --db${' '.repeat(20)} *.*${' '.repeat(37)} -> :sqlite:${f('s.db')}\n  ${`${f('s.conf')}:1`.padEnd(24)} ${'*.*'.padEnd(40)} -> ${f('s.log')}\n`);
+    assert.equal(
+      route.out,
+      `local7.debug:\n  --db${' '.repeat(20)} *.*${' '.repeat(37)} -> :sqlite:${f('s.db')}\n  ${`${f('s.conf')}:1`.padEnd(24)} ${'*.*'.padEnd(40)} -> ${f('s.log')}\n`,
+    );
     killAll([a.child.pid!, b.child.pid!]);
   });
 });

@@ -16,7 +16,11 @@ const spec = (bits: 32 | 64, littleEndian: boolean): ElfSpec => ({
   interp: '/lib/ld-test.so.1',
   needed: ['liba.so.1', 'libb.so.2'],
   runpath: '$ORIGIN/../lib',
-  sections: [['.text', 1, 100], ['.data', 1, 20], ['.bss', 8, 64]],
+  sections: [
+    ['.text', 1, 100],
+    ['.data', 1, 20],
+    ['.bss', 8, 64],
+  ],
 });
 
 describe('ELF parser', () => {
@@ -31,7 +35,14 @@ describe('ELF parser', () => {
         assert.equal(e.dynamic?.runpath, '$ORIGIN/../lib');
         assert.ok(isPie(e));
         assert.ok(!isStatic(e));
-        assert.deepEqual(sizeSections(e).map((s) => [s.name, s.size]), [['.text', 100], ['.data', 20], ['.bss', 64]]);
+        assert.deepEqual(
+          sizeSections(e).map((s) => [s.name, s.size]),
+          [
+            ['.text', 100],
+            ['.data', 20],
+            ['.bss', 64],
+          ],
+        );
       });
     }
   }
@@ -122,14 +133,25 @@ describe('ld.so.cache and the search order', () => {
   }
 
   test('parses entries and their ABI flags; garbage gives nothing', () => {
-    const c = parseLdCache(cache([[0x0303, 'liba.so.1', '/lib64/liba.so.1'], [0x0003, 'liba.so.1', '/lib32/liba.so.1']]));
-    assert.deepEqual(c, [{ flags: 0x0303, key: 'liba.so.1', value: '/lib64/liba.so.1' }, { flags: 0x0003, key: 'liba.so.1', value: '/lib32/liba.so.1' }]);
+    const c = parseLdCache(
+      cache([
+        [0x0303, 'liba.so.1', '/lib64/liba.so.1'],
+        [0x0003, 'liba.so.1', '/lib32/liba.so.1'],
+      ]),
+    );
+    assert.deepEqual(c, [
+      { flags: 0x0303, key: 'liba.so.1', value: '/lib64/liba.so.1' },
+      { flags: 0x0003, key: 'liba.so.1', value: '/lib32/liba.so.1' },
+    ]);
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (u) => void parseLdCache(Buffer.from(u))));
   });
 
   test('RUNPATH with $ORIGIN before the cache, the cache before default dirs, ABI checked, BFS order', () => {
     const files = new Map<string, Buffer>([
-      ['/opt/app/bin/app', buildElf({ bits: 64, littleEndian: true, machine: 62, interp: '/lib64/ld.so', needed: ['liba.so.1', 'libb.so.2'], runpath: '$ORIGIN/../lib' })],
+      [
+        '/opt/app/bin/app',
+        buildElf({ bits: 64, littleEndian: true, machine: 62, interp: '/lib64/ld.so', needed: ['liba.so.1', 'libb.so.2'], runpath: '$ORIGIN/../lib' }),
+      ],
       ['/opt/app/lib/liba.so.1', buildElf({ bits: 64, littleEndian: true, machine: 62, needed: ['libc.so.6'], soname: 'liba.so.1' })],
       ['/lib32/libb.so.2', buildElf({ bits: 32, littleEndian: true, machine: 3, soname: 'libb.so.2' })],
       ['/lib64/libb.so.2', buildElf({ bits: 64, littleEndian: true, machine: 62, needed: ['libc.so.6', 'ld.so'], soname: 'libb.so.2' })],
@@ -143,7 +165,12 @@ describe('ld.so.cache and the search order', () => {
     const main = parseElf(files.get('/opt/app/bin/app')!);
     const libs = resolveLibraries('/opt/app/bin/app', main, {
       open,
-      cache: parseLdCache(cache([[0x0003, 'libb.so.2', '/lib32/libb.so.2'], [0x0303, 'libb.so.2', '/lib64/libb.so.2']])),
+      cache: parseLdCache(
+        cache([
+          [0x0003, 'libb.so.2', '/lib32/libb.so.2'],
+          [0x0303, 'libb.so.2', '/lib64/libb.so.2'],
+        ]),
+      ),
     });
     assert.deepEqual(
       libs.map((l) => [l.name, l.path ?? 'not found', l.via ?? '-']),

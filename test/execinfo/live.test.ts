@@ -11,12 +11,26 @@ import { requirePeer } from '../helpers/peers.js';
 function sample(): string[] {
   const pick = (dir: string, re: RegExp, n: number) => {
     try {
-      return readdirSync(dir).filter((f) => re.test(f)).sort().slice(0, n).map((f) => join(dir, f));
+      return readdirSync(dir)
+        .filter((f) => re.test(f))
+        .sort()
+        .slice(0, n)
+        .map((f) => join(dir, f));
     } catch {
       return [];
     }
   };
-  const fixed = ['/bin/ls', '/bin/sh', '/usr/bin/env', '/usr/bin/ldd', '/usr/sbin/ldconfig', '/lib64/ld-linux-x86-64.so.2', '/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libz.so.1', process.execPath];
+  const fixed = [
+    '/bin/ls',
+    '/bin/sh',
+    '/usr/bin/env',
+    '/usr/bin/ldd',
+    '/usr/sbin/ldconfig',
+    '/lib64/ld-linux-x86-64.so.2',
+    '/lib/x86_64-linux-gnu/libc.so.6',
+    '/usr/lib/x86_64-linux-gnu/libz.so.1',
+    process.execPath,
+  ];
   return [...fixed.filter((f) => existsSync(f)), ...pick('/usr/bin', /^[a-m]/, 40), ...pick('/usr/lib/x86_64-linux-gnu', /\.so\.\d+$/, 40)];
 }
 
@@ -61,7 +75,10 @@ describe('dk exec-info', () => {
     const r = dk(['exec-info', '--json', join(dir, 'outer')]);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
-    assert.deepEqual(j.chain.map((s: { shebang?: unknown }) => s.shebang), [{ interpreter: join(dir, 'inner'), arg: 'one arg' }, { interpreter: '/bin/sh', arg: '-e' }, undefined]);
+    assert.deepEqual(
+      j.chain.map((s: { shebang?: unknown }) => s.shebang),
+      [{ interpreter: join(dir, 'inner'), arg: 'one arg' }, { interpreter: '/bin/sh', arg: '-e' }, undefined],
+    );
     assert.equal(j.elf.interpreter, '/lib64/ld-linux-x86-64.so.2');
     // five levels of #! run (s1..s5 then /bin/true), six do not: the kernel says ELOOP
     assert.equal(dk(['exec-info', join(dir, 's1')]).code, 0);
@@ -79,7 +96,7 @@ describe('dk exec-info', () => {
       [[join(dir, 'trunc')], /truncated/],
       [[join(dir, 'text')], /not an ELF file or #! script/],
       [[join(dir, 'missing')], /no such file/],
-      [["no-such-command-xyz"], /not found in PATH/],
+      [['no-such-command-xyz'], /not found in PATH/],
       [['--bogus', 'ls'], /unknown option/],
       [[], /required/],
     ] as [string[], RegExp][]) {

@@ -80,7 +80,14 @@ export async function startFamily(): Promise<Family> {
   const leader = run('sleep', ['301']);
   byRole.leader = leader.pid!;
   // a multi-threaded child: node with worker threads, parked
-  const threaded = run(process.execPath, ['-e', "const {Worker}=require('worker_threads');let n=0;for(let i=0;i<2;i++)new Worker('setInterval(()=>{},1e6)',{eval:true}).on('online',()=>{if(++n===2)process.stdout.write('ready\\n')});setInterval(()=>{},1e6)"], true);
+  const threaded = run(
+    process.execPath,
+    [
+      '-e',
+      "const {Worker}=require('worker_threads');let n=0;for(let i=0;i<2;i++)new Worker('setInterval(()=>{},1e6)',{eval:true}).on('online',()=>{if(++n===2)process.stdout.write('ready\\n')});setInterval(()=>{},1e6)",
+    ],
+    true,
+  );
   byRole.threaded = threaded.pid!;
   const ready = new Promise<void>((resolve) => threaded.stdout!.once('data', () => resolve()));
   // a long argv, with spaces and a UTF-8 word
@@ -97,7 +104,7 @@ export async function startFamily(): Promise<Family> {
   await until(() => readFileSync(`/proc/${long.pid}/cmdline`, 'latin1').startsWith('sleep'), 'exec of the long argv');
   await until(() => readFileSync(`/proc/${zparent.pid}/cmdline`, 'latin1').startsWith('sleep'), 'exec of the zombie parent');
   const sleepers = childrenOf(shell.pid!);
-  sleepers.forEach((p, i) => (byRole[`sleeper${i}`] = p));
+  for (const [i, p] of sleepers.entries()) byRole[`sleeper${i}`] = p;
   byRole.zombie = childrenOf(zparent.pid!)[0];
   const pids = [...new Set([...Object.values(byRole)])].sort((a, b) => a - b);
 

@@ -92,14 +92,30 @@ async function main(): Promise<void> {
       // an empty network namespace held open by a sleeping process, then wired to the bridge
       const h = spawn('unshare', ['-n', 'sleep', '3600'], { stdio: 'ignore' });
       children.push(h);
-      await waitFor(() => existsSync(`/proc/${h.pid}/ns/net`) && readFileSync(`/proc/${h.pid}/comm`, 'utf8').trim() === 'sleep', `host ${i}'s namespace`, 10000);
+      await waitFor(
+        () => existsSync(`/proc/${h.pid}/ns/net`) && readFileSync(`/proc/${h.pid}/comm`, 'utf8').trim() === 'sleep',
+        `host ${i}'s namespace`,
+        10000,
+      );
       holder = h.pid!;
       sh('ip', ['link', 'add', `h${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(holder)]);
       sh('ip', ['link', 'set', `h${i}`, 'master', 'br0', 'up']);
       sh('nsenter', ['-t', String(holder), '-n', 'sh', '-c', `ip link set lo up && ip addr add 10.77.0.${i}/24 dev eth0 && ip link set eth0 up`]);
     }
     writeFileSync(join(d, 'syslog.conf'), `*.* @@${loghostAddr}\n`);
-    const daemon = start(holder, [DK, 'syslogd', '-n', '-f', join(d, 'syslog.conf'), '-p', join(d, 'log'), '--state-dir', join(d, 'state'), '--queue-mem', '512K']);
+    const daemon = start(holder, [
+      DK,
+      'syslogd',
+      '-n',
+      '-f',
+      join(d, 'syslog.conf'),
+      '-p',
+      join(d, 'log'),
+      '--state-dir',
+      join(d, 'state'),
+      '--queue-mem',
+      '512K',
+    ]);
     await waitFor(() => /listening on unix/.test(daemon.err()), `host ${i}'s daemon`, 15000);
     hosts.push({ sock: join(d, 'log'), daemon, holder });
   }
@@ -125,7 +141,8 @@ async function main(): Promise<void> {
   await waitFor(() => stored(db).distinct.size === HOSTS * COUNT, `all ${HOSTS * COUNT} messages`, 180000).catch(() => {});
   const { total, distinct } = stored(db);
   const missing: string[] = [];
-  for (let i = 1; i <= HOSTS && missing.length < 10; i++) for (let n = 1; n <= COUNT && missing.length < 10; n++) if (!distinct.has(`h${i} ${n}`)) missing.push(`h${i} ${n}`);
+  for (let i = 1; i <= HOSTS && missing.length < 10; i++)
+    for (let n = 1; n <= COUNT && missing.length < 10; n++) if (!distinct.has(`h${i} ${n}`)) missing.push(`h${i} ${n}`);
   // each host's own account: what it delivered, queued, dropped
   const stats = hosts.map((h) => {
     h.daemon.child.kill('SIGUSR1');

@@ -46,7 +46,9 @@ export function requirePeer(t: TestContext, cmd: string, pkg: string): string | 
  * be fetched.
  */
 export function unpackDebs(t: TestContext, dir: string, pkgs: string[]): string | undefined {
-  const got = spawnSync('sh', ['-c', `cd "${dir}" && apt-get download ${pkgs.join(' ')} && for f in *.deb; do dpkg -x "$f" x || exit 1; done`], { encoding: 'utf8' });
+  const got = spawnSync('sh', ['-c', `cd "${dir}" && apt-get download ${pkgs.join(' ')} && for f in *.deb; do dpkg -x "$f" x || exit 1; done`], {
+    encoding: 'utf8',
+  });
   if (got.status === 0) return join(dir, 'x');
   const msg = `cannot fetch Debian's ${pkgs.join(', ')}: ${got.stderr.trim().split('\n').pop()}`;
   if (process.env.CI === 'true') assert.fail(msg);

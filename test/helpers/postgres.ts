@@ -46,7 +46,11 @@ export async function startPostgres(bin: string): Promise<RunningPostgres> {
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   let server: ChildProcess | undefined;
   const up = async (): Promise<void> => {
-    const child = spawn(join(bin, 'postgres'), ['-D', data, '-k', dir, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=20', '-c', 'shared_buffers=32MB'], { ...opts, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      join(bin, 'postgres'),
+      ['-D', data, '-k', dir, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=20', '-c', 'shared_buffers=32MB'],
+      { ...opts, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let log = '';
     child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
     await until(() => /ready to accept connections/.test(log) || child.exitCode !== null, 'PostgreSQL to start', 30000);

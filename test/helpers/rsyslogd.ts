@@ -30,7 +30,9 @@ export async function startRsyslogd(path: string, dir: string, conf: string): Pr
   // the pidfile comes before the inputs: wait for each socket and port file the config names
   const sockets = [...conf.matchAll(/Socket="([^"]+)"/g)].map((m) => m[1].replaceAll('%DIR%', dir));
   const ready = () =>
-    existsSync(join(dir, 'rsyslogd.pid')) && sockets.every((p) => existsSync(p)) && (!wantPort || (existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== ''));
+    existsSync(join(dir, 'rsyslogd.pid')) &&
+    sockets.every((p) => existsSync(p)) &&
+    (!wantPort || (existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== ''));
   await until(() => child.exitCode !== null || ready(), 'rsyslogd to start');
   if (child.exitCode !== null) throw new Error(`rsyslogd exited ${child.exitCode}: ${err}`);
   if (/error/i.test(err)) throw new Error(`rsyslogd reported: ${err}`);

@@ -24,7 +24,11 @@ export interface RunningSyslogd {
   stop(): Promise<number | null>;
 }
 
-export async function startSyslogd(dir: string, confLines: string[], opts: { udp?: boolean; tcp?: boolean; args?: string[]; /** a session of its own, as a real daemon */ setsid?: boolean } = {}): Promise<RunningSyslogd> {
+export async function startSyslogd(
+  dir: string,
+  confLines: string[],
+  opts: { udp?: boolean; tcp?: boolean; args?: string[] /** a session of its own, as a real daemon */; setsid?: boolean } = {},
+): Promise<RunningSyslogd> {
   const conf = join(dir, 'syslog.conf');
   const sock = join(dir, 'log');
   writeFileSync(conf, `${confLines.join('\n')}\n`);

@@ -38,7 +38,9 @@ bad line here
 const files = (map: Record<string, string>): XinetdReader => ({
   read: (p) => map[p],
   list: (d) => {
-    const names = Object.keys(map).filter((p) => p.startsWith(`${d}/`)).map((p) => p.slice(d.length + 1));
+    const names = Object.keys(map)
+      .filter((p) => p.startsWith(`${d}/`))
+      .map((p) => p.slice(d.length + 1));
     return names.length ? names : undefined;
   },
 });
@@ -71,7 +73,17 @@ describe('inetd.conf', () => {
       SERVICES,
     );
     assert.deepEqual(problems, []);
-    const brief = services.map((s) => [s.id, s.bind ?? '*', s.port ?? s.path, s.wait, s.maxPerMinute, s.user, s.group, s.internal ?? s.server, s.args.join(' ')]);
+    const brief = services.map((s) => [
+      s.id,
+      s.bind ?? '*',
+      s.port ?? s.path,
+      s.wait,
+      s.maxPerMinute,
+      s.user,
+      s.group,
+      s.internal ?? s.server,
+      s.args.join(' '),
+    ]);
     assert.deepEqual(brief, [
       ['echo/tcp', '*', 17007, false, undefined, 'root', undefined, 'echo', ''],
       ['echo/udp', '*', 17007, true, undefined, 'root', undefined, 'echo', ''],
@@ -85,7 +97,16 @@ describe('inetd.conf', () => {
 
   test('each bad line is file:line: reason, the others load', () => {
     const { services, problems } = parseInetdConf(
-      ['echo stream tcp nowait root internal', 'nosuch stream tcp nowait root internal', 'echo stream tcp', 'echo bogus tcp nowait root internal', 'echo stream sctpx nowait root internal', 'echo stream tcp maybe root internal', 'daytime stream tcp nowait root relative/path', 'ftp stream tcp nowait root internal'].join('\n'),
+      [
+        'echo stream tcp nowait root internal',
+        'nosuch stream tcp nowait root internal',
+        'echo stream tcp',
+        'echo bogus tcp nowait root internal',
+        'echo stream sctpx nowait root internal',
+        'echo stream tcp maybe root internal',
+        'daytime stream tcp nowait root relative/path',
+        'ftp stream tcp nowait root internal',
+      ].join('\n'),
       '/etc/inetd.conf',
       SERVICES,
     );
@@ -102,18 +123,23 @@ describe('inetd.conf', () => {
   });
 
   test('any text: problems, never a throw', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 400 }), (t) => {
-      const r = parseInetdConf(t, 'x', SERVICES);
-      assert.ok(Array.isArray(r.services) && Array.isArray(r.problems));
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (t) => {
+        const r = parseInetdConf(t, 'x', SERVICES);
+        assert.ok(Array.isArray(r.services) && Array.isArray(r.problems));
+      }),
+    );
   });
 });
 
 describe('xinetd.conf', () => {
   const conf = files({
-    '/x/xinetd.conf': 'defaults\n{\n  log_type = SYSLOG daemon info\n  log_on_success = PID HOST\n  only_from = 127.0.0.1\n  instances = 50\n}\nincludedir /x/xinetd.d\n',
-    '/x/xinetd.d/echo': 'service echo\n{\n  type = INTERNAL\n  id = echo-stream\n  socket_type = stream\n  protocol = tcp\n  wait = no\n  log_on_success += DURATION\n  log_on_success -= PID\n}\n',
-    '/x/xinetd.d/cat': 'service catsvc\n{\n  type = UNLISTED\n  port = 17200\n  socket_type = stream\n  wait = no\n  user = nobody\n  group = nogroup\n  server = /bin/cat\n  server_args = -u\n  only_from += 10.0.0.0/8 ::1\n  per_source = 2\n  cps = 50 5\n  env = LANG=C\n  rlimit_as = 64M\n  umask = 027\n  log_type = FILE /var/log/cat.log\n}\n',
+    '/x/xinetd.conf':
+      'defaults\n{\n  log_type = SYSLOG daemon info\n  log_on_success = PID HOST\n  only_from = 127.0.0.1\n  instances = 50\n}\nincludedir /x/xinetd.d\n',
+    '/x/xinetd.d/echo':
+      'service echo\n{\n  type = INTERNAL\n  id = echo-stream\n  socket_type = stream\n  protocol = tcp\n  wait = no\n  log_on_success += DURATION\n  log_on_success -= PID\n}\n',
+    '/x/xinetd.d/cat':
+      'service catsvc\n{\n  type = UNLISTED\n  port = 17200\n  socket_type = stream\n  wait = no\n  user = nobody\n  group = nogroup\n  server = /bin/cat\n  server_args = -u\n  only_from += 10.0.0.0/8 ::1\n  per_source = 2\n  cps = 50 5\n  env = LANG=C\n  rlimit_as = 64M\n  umask = 027\n  log_type = FILE /var/log/cat.log\n}\n',
     '/x/xinetd.d/broken': 'service daytime\n{\n  socket_type = stream\n  wait = perhaps\n  colour = blue\n}\n',
     '/x/xinetd.d/skip.rpmsave': 'garbage that must not be read\n',
     '/x/xinetd.d/skip~': 'garbage that must not be read\n',
@@ -125,7 +151,24 @@ describe('xinetd.conf', () => {
     const cat = byId.get('catsvc')!;
     const echo = byId.get('echo-stream')!;
     assert.deepEqual([echo.internal, echo.port, echo.logOnSuccess, echo.onlyFrom, echo.instances], ['echo', 17007, ['HOST', 'DURATION'], ['127.0.0.1'], 50]);
-    assert.deepEqual([cat.port, cat.user, cat.group, cat.server, cat.args, cat.onlyFrom, cat.perSource, cat.cps, cat.env, cat.rlimitAs, cat.umask, cat.log, cat.unlisted], [17200, 'nobody', 'nogroup', '/bin/cat', ['cat', '-u'], ['127.0.0.1', '10.0.0.0/8', '::1'], 2, [50, 5], ['LANG=C'], 64 << 20, 0o27, { type: 'file', path: '/var/log/cat.log' }, true]);
+    assert.deepEqual(
+      [cat.port, cat.user, cat.group, cat.server, cat.args, cat.onlyFrom, cat.perSource, cat.cps, cat.env, cat.rlimitAs, cat.umask, cat.log, cat.unlisted],
+      [
+        17200,
+        'nobody',
+        'nogroup',
+        '/bin/cat',
+        ['cat', '-u'],
+        ['127.0.0.1', '10.0.0.0/8', '::1'],
+        2,
+        [50, 5],
+        ['LANG=C'],
+        64 << 20,
+        0o27,
+        { type: 'file', path: '/var/log/cat.log' },
+        true,
+      ],
+    );
     assert.deepEqual(problems.map(formatProblem), [
       "/x/xinetd.d/broken:5: unknown attribute 'colour'",
       "/x/xinetd.d/broken:1: service daytime: missing 'server'",
@@ -134,18 +177,21 @@ describe('xinetd.conf', () => {
     ]);
   });
 
-  test("attributes xinetd knows and dk inetd does not act on: a warning with file:line, the service runs; their values are still checked", () => {
+  test('attributes xinetd knows and dk inetd does not act on: a warning with file:line, the service runs; their values are still checked', () => {
     const svc = (body: string) => `service quiet\n{\n  type = UNLISTED\n  port = 1\n  socket_type = stream\n  wait = no\n  server = /bin/true\n${body}}\n`;
     const r = parseXinetd('/q', files({ '/q': svc('  rlimit_data = 8M\n  deny_time = 5\n  cps = 10 5\n  groups = yes\n  mdns = no\n') }), SERVICES);
     assert.deepEqual(r.problems, []);
     assert.equal(r.services.length, 1);
     assert.deepEqual(r.services[0].cps, [10, 5]);
-    assert.deepEqual(r.warnings.map((w) => formatProblem(w).replace(/ \(.*\)$/, '')), [
-      "/q:8: warning: 'rlimit_data' is accepted but not acted on",
-      "/q:9: warning: 'deny_time' is accepted but not acted on",
-      "/q:11: warning: 'groups' is accepted but not acted on",
-      "/q:12: warning: 'mdns' is accepted but not acted on",
-    ]);
+    assert.deepEqual(
+      r.warnings.map((w) => formatProblem(w).replace(/ \(.*\)$/, '')),
+      [
+        "/q:8: warning: 'rlimit_data' is accepted but not acted on",
+        "/q:9: warning: 'deny_time' is accepted but not acted on",
+        "/q:11: warning: 'groups' is accepted but not acted on",
+        "/q:12: warning: 'mdns' is accepted but not acted on",
+      ],
+    );
     const bad = parseXinetd('/q', files({ '/q': svc('  rlimit_stack = lots\n') }), SERVICES);
     assert.deepEqual(bad.problems.map(formatProblem), ["/q:8: rlimit_stack must be a size like 64M, not 'lots'", '/q:1: service quiet left out']);
     assert.equal(bad.services.length, 0);
@@ -153,11 +199,26 @@ describe('xinetd.conf', () => {
 
   test('redirect, banners, flags, nice, umask, access_times, max_load: read, and checked', () => {
     const svc = (body: string) => `service relay\n{\n  type = UNLISTED\n  port = 1\n  socket_type = stream\n  wait = no\n${body}}\n`;
-    const good = parseXinetd('/r', files({ '/r': svc('  redirect = 10.0.0.5 23\n  banner = /b\n  banner_fail = /f\n  flags = listen_fds REUSE\n  nice = -5\n  access_times = 08:00-12:30 22:00-06:00\n  max_load = 2.5\n') }), SERVICES);
+    const good = parseXinetd(
+      '/r',
+      files({
+        '/r': svc(
+          '  redirect = 10.0.0.5 23\n  banner = /b\n  banner_fail = /f\n  flags = listen_fds REUSE\n  nice = -5\n  access_times = 08:00-12:30 22:00-06:00\n  max_load = 2.5\n',
+        ),
+      }),
+      SERVICES,
+    );
     assert.deepEqual(good.problems, []);
     const r = good.services[0];
-    assert.deepEqual([r.redirect, r.server, r.banner, r.bannerFail, r.flags, r.nice, r.accessTimes, r.maxLoad], [{ host: '10.0.0.5', port: 23 }, undefined, '/b', '/f', ['LISTEN_FDS', 'REUSE'], -5, ['08:00-12:30', '22:00-06:00'], 2.5]);
-    const bad = parseXinetd('/r', files({ '/r': svc('  server = /bin/cat\n  redirect = somewhere\n  nice = 30\n  umask = 999\n  access_times = 8-12\n  max_load = high\n') }), SERVICES);
+    assert.deepEqual(
+      [r.redirect, r.server, r.banner, r.bannerFail, r.flags, r.nice, r.accessTimes, r.maxLoad],
+      [{ host: '10.0.0.5', port: 23 }, undefined, '/b', '/f', ['LISTEN_FDS', 'REUSE'], -5, ['08:00-12:30', '22:00-06:00'], 2.5],
+    );
+    const bad = parseXinetd(
+      '/r',
+      files({ '/r': svc('  server = /bin/cat\n  redirect = somewhere\n  nice = 30\n  umask = 999\n  access_times = 8-12\n  max_load = high\n') }),
+      SERVICES,
+    );
     assert.deepEqual(bad.problems.map(formatProblem), [
       "/r:8: redirect must be 'host port', not 'somewhere'",
       "/r:11: access_times: '8-12' is not hh:mm-hh:mm",
@@ -170,14 +231,20 @@ describe('xinetd.conf', () => {
 
   test('structure errors name the file and line', () => {
     const { problems } = parseXinetd('/y', files({ '/y': 'service a\n  socket_type = stream\nservice b\n{\n  wait no\n' }), SERVICES);
-    assert.deepEqual(problems.map(formatProblem), ["/y:2: expected '{' after 'service a'", "/y:5: expected 'attribute = value', found 'wait no'", "/y:3: 'service b' is not closed with '}'"]);
+    assert.deepEqual(problems.map(formatProblem), [
+      "/y:2: expected '{' after 'service a'",
+      "/y:5: expected 'attribute = value', found 'wait no'",
+      "/y:3: 'service b' is not closed with '}'",
+    ]);
   });
 
   test('any text: problems, never a throw', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 400 }), (t) => {
-      const r = parseXinetd('/z', files({ '/z': t }), SERVICES);
-      assert.ok(Array.isArray(r.services));
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (t) => {
+        const r = parseXinetd('/z', files({ '/z': t }), SERVICES);
+        assert.ok(Array.isArray(r.services));
+      }),
+    );
   });
 
   test("Debian's xinetd package: its shipped files load unchanged", (t) => {
@@ -195,7 +262,20 @@ describe('xinetd.conf', () => {
       const { services, problems } = parseXinetd('/etc/xinetd.conf', reader, real);
       assert.deepEqual(problems, []);
       const internal = [...new Set(services.filter((s) => s.internal).map((s) => `${s.internal}/${s.protocol}`))].sort();
-      assert.deepEqual(internal, ['chargen/tcp', 'chargen/udp', 'daytime/tcp', 'daytime/udp', 'discard/tcp', 'discard/udp', 'echo/tcp', 'echo/udp', 'servers/tcp', 'services/tcp', 'time/tcp', 'time/udp']);
+      assert.deepEqual(internal, [
+        'chargen/tcp',
+        'chargen/udp',
+        'daytime/tcp',
+        'daytime/udp',
+        'discard/tcp',
+        'discard/udp',
+        'echo/tcp',
+        'echo/udp',
+        'servers/tcp',
+        'services/tcp',
+        'time/tcp',
+        'time/udp',
+      ]);
       // shipped disabled, as Debian ships them
       assert.ok(services.filter((s) => s.internal).every((s) => s.disabled));
     } finally {
@@ -209,27 +289,37 @@ describe('access_times', () => {
     const t = parseAccessTimes(['08:00-12:30', '22:00-06:00']);
     assert.ok(!('bad' in t));
     const at = (h: number, m: number) => withinAccessTimes(t, new Date(2026, 0, 1, h, m));
-    assert.deepEqual([at(7, 59), at(8, 0), at(12, 30), at(12, 31), at(21, 59), at(23, 0), at(3, 0), at(6, 0), at(6, 1)], [false, true, true, false, false, true, true, true, false]);
+    assert.deepEqual(
+      [at(7, 59), at(8, 0), at(12, 30), at(12, 31), at(21, 59), at(23, 0), at(3, 0), at(6, 0), at(6, 1)],
+      [false, true, true, false, false, true, true, true, false],
+    );
     assert.equal(withinAccessTimes([], new Date()), true);
     assert.deepEqual(parseAccessTimes(['24:00-01:00']), { bad: '24:00-01:00' });
   });
 
   test('any list: intervals or the bad entry, never a throw; an interval holds at its own ends', () => {
-    fc.assert(fc.property(fc.array(fc.string({ maxLength: 14 }), { maxLength: 4 }), (list) => {
-      const t = parseAccessTimes(list);
-      assert.ok(Array.isArray(t) || list.includes(t.bad));
-    }));
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 1439 }), (a, b) => {
-      const hm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-      const t = parseAccessTimes([`${hm(a)}-${hm(b)}`]);
-      assert.ok(!('bad' in t));
-      for (const m of [a, b]) assert.ok(withinAccessTimes(t, new Date(2026, 0, 1, Math.floor(m / 60), m % 60)));
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 14 }), { maxLength: 4 }), (list) => {
+        const t = parseAccessTimes(list);
+        assert.ok(Array.isArray(t) || list.includes(t.bad));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 1439 }), (a, b) => {
+        const hm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+        const t = parseAccessTimes([`${hm(a)}-${hm(b)}`]);
+        assert.ok(!('bad' in t));
+        for (const m of [a, b]) assert.ok(withinAccessTimes(t, new Date(2026, 0, 1, Math.floor(m / 60), m % 60)));
+      }),
+    );
   });
 });
 
 describe('TCP wrappers', () => {
-  const allow = parseWrappers('# allow\nin.ftpd, echo: 127.0.0.1 [::1] .example.com\nALL: 10.1.0.0/255.255.0.0 EXCEPT 10.1.2.\ndaytime: 192.168.0.0/16 : deny\n', '/etc/hosts.allow');
+  const allow = parseWrappers(
+    '# allow\nin.ftpd, echo: 127.0.0.1 [::1] .example.com\nALL: 10.1.0.0/255.255.0.0 EXCEPT 10.1.2.\ndaytime: 192.168.0.0/16 : deny\n',
+    '/etc/hosts.allow',
+  );
   const deny = parseWrappers('ALL EXCEPT time: ALL\ntime: 203.0.113.7\n', '/etc/hosts.deny');
 
   test('patterns', () => {
@@ -260,9 +350,11 @@ describe('TCP wrappers', () => {
   });
 
   test('any text: rules or problems, never a throw', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), fc.ipV4(), (t, ip) => {
-      const { rules } = parseWrappers(t, 'x');
-      hostsAccess(rules, rules, 'echo', { addr: ip });
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), fc.ipV4(), (t, ip) => {
+        const { rules } = parseWrappers(t, 'x');
+        hostsAccess(rules, rules, 'echo', { addr: ip });
+      }),
+    );
   });
 });

@@ -15,12 +15,16 @@ test('answers: USERID with and without a charset, ERROR, other ports, junk', () 
 });
 
 test('any line: an answer or undefined, never a throw; a well-formed answer comes back whole', () => {
-  fc.assert(fc.property(fc.string({ maxLength: 200 }), fc.nat(65535), fc.nat(65535), (line, a, b) => {
-    const r = parseIdentReply(line, a, b);
-    assert.ok(r === undefined || 'user' in r || 'error' in r);
-  }));
+  fc.assert(
+    fc.property(fc.string({ maxLength: 200 }), fc.nat(65535), fc.nat(65535), (line, a, b) => {
+      const r = parseIdentReply(line, a, b);
+      assert.ok(r === undefined || 'user' in r || 'error' in r);
+    }),
+  );
   const word = fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/);
-  fc.assert(fc.property(fc.nat(65535), fc.nat(65535), word, word, (a, b, os, user) => {
-    assert.deepEqual(parseIdentReply(`${a} , ${b} : USERID : ${os} : ${user}\r\n`, a, b), { user, os });
-  }));
+  fc.assert(
+    fc.property(fc.nat(65535), fc.nat(65535), word, word, (a, b, os, user) => {
+      assert.deepEqual(parseIdentReply(`${a} , ${b} : USERID : ${os} : ${user}\r\n`, a, b), { user, os });
+    }),
+  );
 });

@@ -14,14 +14,16 @@ test('daytime is the ctime line, time is seconds since 1900', () => {
 
 test('chargen: 72 printable characters a line, each line one further on, CR LF', () => {
   assert.equal(chargenLine(0), `${' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefg'}\r\n`);
-  fc.assert(fc.property(fc.nat(10_000), (n) => {
-    const a = chargenLine(n);
-    const b = chargenLine(n + 1);
-    assert.equal(a.length, 74);
-    assert.ok(/^[ -~]{72}\r\n$/.test(a));
-    assert.equal(a.slice(1, 72), b.slice(0, 71));
-    assert.equal(chargenLine(n + 95), a);
-  }));
+  fc.assert(
+    fc.property(fc.nat(10_000), (n) => {
+      const a = chargenLine(n);
+      const b = chargenLine(n + 1);
+      assert.equal(a.length, 74);
+      assert.ok(/^[ -~]{72}\r\n$/.test(a));
+      assert.equal(a.slice(1, 72), b.slice(0, 71));
+      assert.equal(chargenLine(n + 95), a);
+    }),
+  );
   assert.equal(chargenBlock(3, 2).toString('latin1'), chargenLine(3) + chargenLine(4));
 });
 

@@ -26,12 +26,14 @@ describe('socket addresses', () => {
     assert.deepEqual(parseSockaddr(sockaddr('2001:db8:0:0:1:0:0:1', 7)!), { address: '2001:db8::1:0:0:1', port: 7 });
     assert.deepEqual(parseSockaddr(sockaddr('::ffff:10.1.2.3', 7)!), { address: '10.1.2.3', port: 7 });
     assert.equal(sockaddr('not-an-address', 1), undefined);
-    fc.assert(fc.property(fc.ipV6(), fc.integer({ min: 0, max: 65535 }), (a, port) => {
-      const got = parseSockaddr(sockaddr(a, port)!)!;
-      assert.equal(got.port, port);
-      // the URL parser writes IPv6 hosts canonically; mapped IPv4 comes back dotted
-      const canonical = new URL(`http://[${a}]/`).hostname.slice(1, -1);
-      if (!canonical.startsWith('::ffff:')) assert.equal(got.address, canonical);
-    }));
+    fc.assert(
+      fc.property(fc.ipV6(), fc.integer({ min: 0, max: 65535 }), (a, port) => {
+        const got = parseSockaddr(sockaddr(a, port)!)!;
+        assert.equal(got.port, port);
+        // the URL parser writes IPv6 hosts canonically; mapped IPv4 comes back dotted
+        const canonical = new URL(`http://[${a}]/`).hostname.slice(1, -1);
+        if (!canonical.startsWith('::ffff:')) assert.equal(got.address, canonical);
+      }),
+    );
   });
 });

@@ -83,7 +83,24 @@ before(async () => {
     `127.0.0.1:catroot stream tcp nowait ${root ? 'root' : String(process.getuid?.())} /bin/cat cat`,
     `127.0.0.1:whoami stream tcp nowait nobody ${f('whoami.sh')} whoami.sh first-arg`,
   ]);
-  d = spawn(process.execPath, [DK, 'inetd', '-d', '--syslog-socket', f('nolog'), '--services', f('services'), '--hosts-allow', f('hosts.allow'), '--hosts-deny', f('hosts.deny'), f('inetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  d = spawn(
+    process.execPath,
+    [
+      DK,
+      'inetd',
+      '-d',
+      '--syslog-socket',
+      f('nolog'),
+      '--services',
+      f('services'),
+      '--hosts-allow',
+      f('hosts.allow'),
+      '--hosts-deny',
+      f('hosts.deny'),
+      f('inetd.conf'),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: ENV },
+  );
   d.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   await until(() => (err.match(/listening on/g)?.length ?? 0) >= 8, 'the eight listeners');
 });
@@ -159,7 +176,10 @@ test('TCP wrappers: a denied daemon closes the connection and logs where it was 
   await until(() => /reloaded/.test(err), 'the reload');
   assert.equal(await ask(portOf('catsvc/tcp'), 'nope\n'), '');
   // xinetd's FAIL line (what fail2ban's xinetd filters match), then ours naming the rule
-  await until(() => /FAIL: catsvc\/tcp libwrap from=127\.0\.0\.1\n(dk inetd: )?catsvc\/tcp: denied by .*hosts\.deny:1 \(from=127\.0\.0\.1\)/.test(err), 'the refusal logged');
+  await until(
+    () => /FAIL: catsvc\/tcp libwrap from=127\.0\.0\.1\n(dk inetd: )?catsvc\/tcp: denied by .*hosts\.deny:1 \(from=127\.0\.0\.1\)/.test(err),
+    'the refusal logged',
+  );
   assert.equal(await ask(portOf('echo/tcp'), 'still\n'), 'still\n');
   writeFileSync(f('hosts.allow'), 'ALL: 127.0.0.1\n');
 });
@@ -202,12 +222,22 @@ test('--check: file:line: reason for each problem, exit 1', () => {
   writeFileSync(f('bad.conf'), 'echo stream tcp nowait root internal\nnosuch stream tcp nowait root internal\necho stream tcp maybe root internal\n');
   const r = dk(['inetd', '--check', '--services', f('services'), f('bad.conf')]);
   assert.equal(r.code, 1);
-  assert.equal(r.err, `dk inetd: ${f('bad.conf')}:2: unknown service 'nosuch/tcp' (not in the services file; a number is accepted too)\ndk inetd: ${f('bad.conf')}:3: 'maybe' is not wait, nowait or nowait.MAX\n`);
+  assert.equal(
+    r.err,
+    `dk inetd: ${f('bad.conf')}:2: unknown service 'nosuch/tcp' (not in the services file; a number is accepted too)\ndk inetd: ${f('bad.conf')}:3: 'maybe' is not wait, nowait or nowait.MAX\n`,
+  );
 });
 
 test('xinetd per_source: a client holding its share is refused more, another address is still served', async () => {
-  writeFileSync(f('xinetd.conf'), 'defaults\n{\n  instances = 20\n}\nservice flood\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  per_source = 2\n}\n');
-  const x = spawn(process.execPath, [DK, 'inetd', '-d', '--syslog-socket', f('nolog'), '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('xinetd.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  writeFileSync(
+    f('xinetd.conf'),
+    'defaults\n{\n  instances = 20\n}\nservice flood\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  per_source = 2\n}\n',
+  );
+  const x = spawn(
+    process.execPath,
+    [DK, 'inetd', '-d', '--syslog-socket', f('nolog'), '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('xinetd.conf')],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: ENV },
+  );
   let xerr = '';
   x.stderr!.on('data', (b: Buffer) => (xerr += b.toString()));
   const held: net.Socket[] = [];
@@ -257,12 +287,19 @@ test('connections are logged to syslog (a dk syslogd here) and to a log_type FIL
   const { mkdirSync, readFileSync, existsSync } = await import('node:fs');
   mkdirSync(f('sys'), { recursive: true });
   const sys = await startSyslogd(f('sys'), [`daemon.* ${f('sys/daemon.log')}`]);
-  writeFileSync(f('logged.conf'), [
-    'service catlog\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  only_from = 10.0.0.0\n}',
-    `service catfile\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  log_type = FILE ${f('catfile.log')}\n  log_on_success = PID DURATION\n}`,
-    'service catsys\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  log_type = SYSLOG daemon notice\n  log_on_success = HOST EXIT\n}',
-  ].join('\n'));
-  const x = spawn(process.execPath, [DK, 'inetd', '-f', '--syslog-socket', sys.sock, '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('logged.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  writeFileSync(
+    f('logged.conf'),
+    [
+      'service catlog\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  only_from = 10.0.0.0\n}',
+      `service catfile\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  log_type = FILE ${f('catfile.log')}\n  log_on_success = PID DURATION\n}`,
+      'service catsys\n{\n  type = UNLISTED\n  port = 0\n  bind = 127.0.0.1\n  socket_type = stream\n  wait = no\n  user = nobody\n  server = /bin/cat\n  log_type = SYSLOG daemon notice\n  log_on_success = HOST EXIT\n}',
+    ].join('\n'),
+  );
+  const x = spawn(
+    process.execPath,
+    [DK, 'inetd', '-f', '--syslog-socket', sys.sock, '--xinetd', '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', f('logged.conf')],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: ENV },
+  );
   let xerr = '';
   x.stderr!.on('data', (b: Buffer) => (xerr += b.toString()));
   const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');

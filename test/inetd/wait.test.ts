@@ -32,10 +32,14 @@ interface Daemon {
 async function startInetd(conf: string, extra: string[] = [], wantListeners = 1): Promise<Daemon> {
   const file = f(`xinetd-${daemons.length}.conf`);
   writeFileSync(file, conf);
-  const proc = spawn(process.execPath, [DK, 'inetd', '-d', '--xinetd', '--syslog-socket', f('nolog'), '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', ...extra, file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: ENV,
-  });
+  const proc = spawn(
+    process.execPath,
+    [DK, 'inetd', '-d', '--xinetd', '--syslog-socket', f('nolog'), '--hosts-allow', '/dev/null', '--hosts-deny', '/dev/null', ...extra, file],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: ENV,
+    },
+  );
   daemons.push(proc);
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -113,43 +117,51 @@ const pidAlive = (pid: number) => {
 const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
 
 const service = (name: string, attrs: Record<string, string>) =>
-  `service ${name}\n{\n${Object.entries({ type: 'UNLISTED', port: '0', bind: '127.0.0.1', user: 'root', ...attrs }).map(([k, v]) => `  ${k} = ${v}`).join('\n')}\n}\n`;
+  `service ${name}\n{\n${Object.entries({ type: 'UNLISTED', port: '0', bind: '127.0.0.1', user: 'root', ...attrs })
+    .map(([k, v]) => `  ${k} = ${v}`)
+    .join('\n')}\n}\n`;
 
 before(() => {
   chmodSync(dir, 0o755);
   // what the server process is: its descriptors, environment, ids and limits
-  writeFileSync(f('inspect.py'), [
-    'import os, stat',
-    'fds = {}',
-    'for n in os.listdir("/proc/self/fd"):',
-    '    try: t = os.readlink("/proc/self/fd/" + n)',
-    '    except OSError: continue',
-    '    if t.startswith("/proc/"): continue',
-    '    fds[int(n)] = "sock" if stat.S_ISSOCK(os.fstat(int(n)).st_mode) else t',
-    'st = open("/proc/self/status").read()',
-    'line = lambda k: [l.split(":", 1)[1].split() for l in st.splitlines() if l.startswith(k + ":")][0]',
-    'lim = {l[:26].strip(): l[26:].split()[0] for l in open("/proc/self/limits").read().splitlines()[1:]}',
-    'mask = os.umask(0)',
-    'print("fds=" + ",".join(f"{k}:{v}" for k, v in sorted(fds.items())))',
-    'print("listen_fds=%s listen_pid_ok=%s" % (os.environ.get("LISTEN_FDS"), os.environ.get("LISTEN_PID") == str(os.getpid())))',
-    'print("uid=%s gid=%s groups=%s" % (line("Uid")[0], line("Gid")[0], ",".join(line("Groups"))))',
-    'print("umask=%03o nice=%d" % (mask, os.nice(0)))',
-    'print("as=%s cpu=%s" % (lim["Max address space"], lim["Max cpu time"]))',
-    'print("argv0=%s" % open("/proc/self/cmdline").read().split("\\0")[0])',
-  ].join('\n'));
+  writeFileSync(
+    f('inspect.py'),
+    [
+      'import os, stat',
+      'fds = {}',
+      'for n in os.listdir("/proc/self/fd"):',
+      '    try: t = os.readlink("/proc/self/fd/" + n)',
+      '    except OSError: continue',
+      '    if t.startswith("/proc/"): continue',
+      '    fds[int(n)] = "sock" if stat.S_ISSOCK(os.fstat(int(n)).st_mode) else t',
+      'st = open("/proc/self/status").read()',
+      'line = lambda k: [l.split(":", 1)[1].split() for l in st.splitlines() if l.startswith(k + ":")][0]',
+      'lim = {l[:26].strip(): l[26:].split()[0] for l in open("/proc/self/limits").read().splitlines()[1:]}',
+      'mask = os.umask(0)',
+      'print("fds=" + ",".join(f"{k}:{v}" for k, v in sorted(fds.items())))',
+      'print("listen_fds=%s listen_pid_ok=%s" % (os.environ.get("LISTEN_FDS"), os.environ.get("LISTEN_PID") == str(os.getpid())))',
+      'print("uid=%s gid=%s groups=%s" % (line("Uid")[0], line("Gid")[0], ",".join(line("Groups"))))',
+      'print("umask=%03o nice=%d" % (mask, os.nice(0)))',
+      'print("as=%s cpu=%s" % (lim["Max address space"], lim["Max cpu time"]))',
+      'print("argv0=%s" % open("/proc/self/cmdline").read().split("\\0")[0])',
+    ].join('\n'),
+  );
   // a wait-mode stream server: it accepts on the socket it was given until it is idle for a second
-  writeFileSync(f('acceptor.py'), [
-    'import os, socket',
-    's = socket.socket(fileno=0)',
-    's.settimeout(1.0)',
-    'n = 0',
-    'while True:',
-    '    try: c, _ = s.accept()',
-    '    except socket.timeout: break',
-    '    n += 1',
-    '    c.sendall(b"pid=%d conn=%d\\n" % (os.getpid(), n))',
-    '    c.close()',
-  ].join('\n'));
+  writeFileSync(
+    f('acceptor.py'),
+    [
+      'import os, socket',
+      's = socket.socket(fileno=0)',
+      's.settimeout(1.0)',
+      'n = 0',
+      'while True:',
+      '    try: c, _ = s.accept()',
+      '    except socket.timeout: break',
+      '    n += 1',
+      '    c.sendall(b"pid=%d conn=%d\\n" % (os.getpid(), n))',
+      '    c.close()',
+    ].join('\n'),
+  );
   writeFileSync(f('banner'), 'hello from the banner\n');
   writeFileSync(f('banner-ok'), 'welcome\n');
   writeFileSync(f('banner-fail'), 'go away\n');
@@ -167,15 +179,17 @@ test("wait mode over UDP: Debian's in.tftpd gets the socket, serves, exits when 
   mkdirSync(f('tftp'));
   const content = Buffer.from(Array.from({ length: 1300 }, (_, i) => i % 251));
   writeFileSync(f('tftp/boot.img'), content);
-  const d = await startInetd(service('tftp', {
-    socket_type: 'dgram',
-    protocol: 'udp',
-    wait: 'yes',
-    server: join(x, 'usr/sbin/in.tftpd'),
-    // -t 1: leave after a second without requests, so inetd has to start it again
-    server_args: `-t 1 -u nobody -s ${f('tftp')}`,
-    env: `LD_LIBRARY_PATH=${unpackedLibPath(x)}`,
-  }));
+  const d = await startInetd(
+    service('tftp', {
+      socket_type: 'dgram',
+      protocol: 'udp',
+      wait: 'yes',
+      server: join(x, 'usr/sbin/in.tftpd'),
+      // -t 1: leave after a second without requests, so inetd has to start it again
+      server_args: `-t 1 -u nobody -s ${f('tftp')}`,
+      env: `LD_LIBRARY_PATH=${unpackedLibPath(x)}`,
+    }),
+  );
   const port = d.port('tftp');
   assert.deepEqual(await tftpGet(port, 'boot.img'), content);
   assert.deepEqual(await tftpGet(port, 'boot.img'), content);
@@ -191,7 +205,9 @@ test("wait mode over UDP: Debian's in.tftpd gets the socket, serves, exits when 
 
 test('wait mode over TCP: the server accepts on the socket it was given; inetd accepts nothing meanwhile', async (t) => {
   if (!requirePeer(t, 'python3', 'python3')) return;
-  const d = await startInetd(service('acceptor', { socket_type: 'stream', protocol: 'tcp', wait: 'yes', server: '/usr/bin/python3', server_args: f('acceptor.py') }));
+  const d = await startInetd(
+    service('acceptor', { socket_type: 'stream', protocol: 'tcp', wait: 'yes', server: '/usr/bin/python3', server_args: f('acceptor.py') }),
+  );
   const port = d.port('acceptor');
   const first = await ask(port);
   const second = await ask(port);
@@ -244,7 +260,8 @@ test('what a server gets: only its socket on 0-2 (and 3 with LISTEN_FDS), initgr
 test('banners, USERID from the identd, redirect, access_times and max_load', async () => {
   const h = new Date().getHours();
   const hh = (n: number) => `${String((n + 24) % 24).padStart(2, '0')}`;
-  const echo = (name: string, attrs: Record<string, string>) => service(name, { type: 'INTERNAL UNLISTED', socket_type: 'stream', wait: 'no', id: name, ...attrs });
+  const echo = (name: string, attrs: Record<string, string>) =>
+    service(name, { type: 'INTERNAL UNLISTED', socket_type: 'stream', wait: 'no', id: name, ...attrs });
   // the target of the redirect: a plain server of this test
   const target = net.createServer((c) => c.end('from the target\n'));
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
@@ -291,7 +308,8 @@ test('SIGTERM: listeners close at once, a server that finishes within the grace 
   chmodSync(f('slow.sh'), 0o755);
   chmodSync(f('stuck.sh'), 0o755);
   const d = await startInetd(
-    service('slow', { socket_type: 'stream', wait: 'no', server: f('slow.sh') }) + service('stuck', { socket_type: 'stream', wait: 'no', server: f('stuck.sh') }),
+    service('slow', { socket_type: 'stream', wait: 'no', server: f('slow.sh') }) +
+      service('stuck', { socket_type: 'stream', wait: 'no', server: f('stuck.sh') }),
     ['--grace', '2'],
     2,
   );
@@ -305,14 +323,18 @@ test('SIGTERM: listeners close at once, a server that finishes within the grace 
   const slow = ask(slowPort);
   await until(() => starts(d.err(), 'slow').length === 1, 'the slow server started');
   d.proc.kill('SIGTERM');
-  await until(() => new Promise<boolean>((r) => {
-    const c = net.connect(slowPort, '127.0.0.1');
-    c.on('connect', () => {
-      c.destroy();
-      r(false);
-    });
-    c.on('error', () => r(true));
-  }), 'the listener closed');
+  await until(
+    () =>
+      new Promise<boolean>((r) => {
+        const c = net.connect(slowPort, '127.0.0.1');
+        c.on('connect', () => {
+          c.destroy();
+          r(false);
+        });
+        c.on('error', () => r(true));
+      }),
+    'the listener closed',
+  );
   assert.equal(await slow, 'finished\n');
   await until(() => ended(d.proc), 'dk inetd to end after the grace period', 15000);
   // the stuck server was sent TERM when the grace period ended

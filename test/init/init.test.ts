@@ -29,7 +29,8 @@ let init: ChildProcess | undefined;
 let log = '';
 
 const ctl = (...args: string[]) => dk(['initctl', '--control', control, ...args]);
-const list = () => JSON.parse(ctl('--json', 'list').out) as { units: { name: string; state: string; pid?: number; result?: string; status?: string; retryAt?: number }[] };
+const list = () =>
+  JSON.parse(ctl('--json', 'list').out) as { units: { name: string; state: string; pid?: number; result?: string; status?: string; retryAt?: number }[] };
 const stateOf = (name: string) => list().units.find((u) => u.name === name);
 
 let echoPort = 0;
@@ -39,37 +40,76 @@ before(async () => {
   echoPort = await freePort();
   dgramPort = await freePort();
   // a datagram server activated by its first datagram, which it still finds on fd 3
-  writeFileSync(join(dir, 'dgram.py'), 'import socket\ns = socket.socket(fileno=3)\nwhile True:\n    data, addr = s.recvfrom(2048)\n    s.sendto(b"got " + data, addr)\n');
+  writeFileSync(
+    join(dir, 'dgram.py'),
+    'import socket\ns = socket.socket(fileno=3)\nwhile True:\n    data, addr = s.recvfrom(2048)\n    s.sendto(b"got " + data, addr)\n',
+  );
   unit('answer.socket', `[Socket]\nListenDatagram=127.0.0.1:${dgramPort}\n[Install]\nWantedBy=multi-user.target\n`);
   unit('answer.service', `[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'dgram.py')}\n`);
   // socket activation: a server that accepts on the listening socket it is given as fd 3
-  writeFileSync(join(dir, 'activated.py'), [
-    'import os, socket',
-    's = socket.socket(fileno=3)',
-    'ok = os.environ.get("LISTEN_FDS") == "1" and os.environ.get("LISTEN_PID") == str(os.getpid())',
-    'while True:',
-    '    c, _ = s.accept()',
-    '    c.sendall(b"activated pid=%d listen_env=%s\\n" % (os.getpid(), str(ok).encode()))',
-    '    c.close()',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'activated.py'),
+    [
+      'import os, socket',
+      's = socket.socket(fileno=3)',
+      'ok = os.environ.get("LISTEN_FDS") == "1" and os.environ.get("LISTEN_PID") == str(os.getpid())',
+      'while True:',
+      '    c, _ = s.accept()',
+      '    c.sendall(b"activated pid=%d listen_env=%s\\n" % (os.getpid(), str(ok).encode()))',
+      '    c.close()',
+    ].join('\n'),
+  );
   unit('echo.socket', `[Unit]\nDescription=activation socket\n[Socket]\nListenStream=127.0.0.1:${echoPort}\n[Install]\nWantedBy=multi-user.target\n`);
   unit('echo.service', `[Unit]\nDescription=socket-activated\n[Service]\nExecStart=/usr/bin/python3 ${join(dir, 'activated.py')}\n`);
   // sd_notify(3) in a few lines: READY=1 and a status on $NOTIFY_SOCKET
-  writeFileSync(join(dir, 'notify.py'), 'import os, socket, time\ntime.sleep(0.1)\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect(os.environ["NOTIFY_SOCKET"])\ns.send(b"STATUS=serving requests\\nREADY=1")\ntime.sleep(300)\n');
+  writeFileSync(
+    join(dir, 'notify.py'),
+    'import os, socket, time\ntime.sleep(0.1)\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect(os.environ["NOTIFY_SOCKET"])\ns.send(b"STATUS=serving requests\\nREADY=1")\ntime.sleep(300)\n',
+  );
   unit('multi-user.target', '[Unit]\nDescription=Multi-User System\n');
-  unit('base.service', '[Unit]\nDescription=simple\n[Service]\nExecStart=/bin/sh -c \'echo base says hello; exec sleep 300\'\n[Install]\nWantedBy=multi-user.target\n');
-  unit('notified.service', `[Unit]\nDescription=notify\nRequires=base.service\nAfter=base.service\n[Service]\nType=notify\nExecStart=/usr/bin/python3 ${join(dir, 'notify.py')}\n[Install]\nWantedBy=multi-user.target\n`);
-  unit('setup.service', '[Unit]\nDescription=oneshot\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStartPre=/bin/echo preparing\nExecStart=/bin/echo setup done\n[Install]\nWantedBy=multi-user.target\n');
-  unit('forked.service', `[Unit]\nDescription=forking\nAfter=setup.service\n[Service]\nType=forking\nPIDFile=${join(dir, 'forked.pid')}\nExecStart=${process.execPath} ${DK} daemonize --pidfile ${join(dir, 'forked.pid')} -- sleep 301\n[Install]\nWantedBy=multi-user.target\n`);
-  unit('execd.service', '[Unit]\nDescription=exec\nAfter=notified.service\n[Service]\nType=exec\nExecStart=/bin/sleep 302\nEnvironment=GREETING=hi\n[Install]\nWantedBy=multi-user.target\n');
+  unit(
+    'base.service',
+    "[Unit]\nDescription=simple\n[Service]\nExecStart=/bin/sh -c 'echo base says hello; exec sleep 300'\n[Install]\nWantedBy=multi-user.target\n",
+  );
+  unit(
+    'notified.service',
+    `[Unit]\nDescription=notify\nRequires=base.service\nAfter=base.service\n[Service]\nType=notify\nExecStart=/usr/bin/python3 ${join(dir, 'notify.py')}\n[Install]\nWantedBy=multi-user.target\n`,
+  );
+  unit(
+    'setup.service',
+    '[Unit]\nDescription=oneshot\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStartPre=/bin/echo preparing\nExecStart=/bin/echo setup done\n[Install]\nWantedBy=multi-user.target\n',
+  );
+  unit(
+    'forked.service',
+    `[Unit]\nDescription=forking\nAfter=setup.service\n[Service]\nType=forking\nPIDFile=${join(dir, 'forked.pid')}\nExecStart=${process.execPath} ${DK} daemonize --pidfile ${join(dir, 'forked.pid')} -- sleep 301\n[Install]\nWantedBy=multi-user.target\n`,
+  );
+  unit(
+    'execd.service',
+    '[Unit]\nDescription=exec\nAfter=notified.service\n[Service]\nType=exec\nExecStart=/bin/sleep 302\nEnvironment=GREETING=hi\n[Install]\nWantedBy=multi-user.target\n',
+  );
   // s6-style readiness: a newline on fd 5 after a while
-  unit('s6ready.service', "[Unit]\nDescription=readiness fd\n[Service]\nReadinessFd=5\nExecStart=/bin/sh -c 'sleep 0.2; echo >&5; exec sleep 308'\n[Install]\nWantedBy=multi-user.target\n");
-  unit('after-s6.service', "[Unit]\nDescription=after the readiness fd\nAfter=s6ready.service\n[Service]\nExecStart=/bin/sleep 309\n[Install]\nWantedBy=multi-user.target\n");
-  unit('who.service', "[Unit]\nDescription=as nobody\n[Service]\nType=oneshot\nUser=nobody\nExecStart=/bin/sh -c 'echo \"uid=$(id -u) groups=$(id -G)\"'\n[Install]\nWantedBy=multi-user.target\n");
+  unit(
+    's6ready.service',
+    "[Unit]\nDescription=readiness fd\n[Service]\nReadinessFd=5\nExecStart=/bin/sh -c 'sleep 0.2; echo >&5; exec sleep 308'\n[Install]\nWantedBy=multi-user.target\n",
+  );
+  unit(
+    'after-s6.service',
+    '[Unit]\nDescription=after the readiness fd\nAfter=s6ready.service\n[Service]\nExecStart=/bin/sleep 309\n[Install]\nWantedBy=multi-user.target\n',
+  );
+  unit(
+    'who.service',
+    '[Unit]\nDescription=as nobody\n[Service]\nType=oneshot\nUser=nobody\nExecStart=/bin/sh -c \'echo "uid=$(id -u) groups=$(id -G)"\'\n[Install]\nWantedBy=multi-user.target\n',
+  );
   unit('broken.service', '[Unit]\nDescription=fails\n[Service]\nType=oneshot\nExecStart=/bin/false\n');
-  unit('needy.service', '[Unit]\nDescription=requires broken\nRequires=broken.service\nAfter=broken.service\n[Service]\nExecStart=/bin/sleep 303\n[Install]\nWantedBy=multi-user.target\n');
-  unit('crasher.service', '[Unit]\nDescription=crashes\n[Service]\nExecStart=/bin/sh -c \'exit 3\'\nRestart=on-failure\nRestartSec=40ms\n');
-  unit('orphans.service', '[Unit]\nDescription=leaves orphans\n[Service]\nType=oneshot\nExecStart=/bin/sh -c \'(sleep 0.3 &) ; (sleep 0.3 &) ; exit 0\'\n[Install]\nWantedBy=multi-user.target\n');
+  unit(
+    'needy.service',
+    '[Unit]\nDescription=requires broken\nRequires=broken.service\nAfter=broken.service\n[Service]\nExecStart=/bin/sleep 303\n[Install]\nWantedBy=multi-user.target\n',
+  );
+  unit('crasher.service', "[Unit]\nDescription=crashes\n[Service]\nExecStart=/bin/sh -c 'exit 3'\nRestart=on-failure\nRestartSec=40ms\n");
+  unit(
+    'orphans.service',
+    "[Unit]\nDescription=leaves orphans\n[Service]\nType=oneshot\nExecStart=/bin/sh -c '(sleep 0.3 &) ; (sleep 0.3 &) ; exit 0'\n[Install]\nWantedBy=multi-user.target\n",
+  );
   unit('strange.service', '[Unit]\nDescription=has an unknown key\nColour=blue\n[Service]\nExecStart=/bin/sleep 304\n');
   unit('x.service', '[Unit]\nAfter=y.service\n[Service]\nExecStart=/bin/sleep 305\n');
   unit('y.service', '[Unit]\nAfter=x.service\n[Service]\nExecStart=/bin/sleep 306\n');
@@ -78,13 +118,23 @@ before(async () => {
   unit('rescue.target', '[Unit]\nDescription=Rescue\nRequires=rescue-shell.service\n');
   unit('rescue-shell.service', '[Unit]\nDescription=rescue shell\nConflicts=base.service\n[Service]\nExecStart=/bin/sleep 307\n');
   // ignores TERM: SIGKILL after TimeoutStopSec
-  unit('stubborn.service', "[Unit]\nDescription=ignores TERM\n[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.05; done'\nTimeoutStopSec=300ms\n[Install]\nWantedBy=multi-user.target\n");
+  unit(
+    'stubborn.service',
+    '[Unit]\nDescription=ignores TERM\n[Service]\nExecStart=/bin/sh -c \'trap "" TERM; while :; do sleep 0.05; done\'\nTimeoutStopSec=300ms\n[Install]\nWantedBy=multi-user.target\n',
+  );
   // a SysV script with an LSB header: run with start at boot and stop at shutdown
   mkdirSync(join(dir, 'init.d'));
-  writeFileSync(join(dir, 'init.d', 'legacy'), `#!/bin/sh\n### BEGIN INIT INFO\n# Provides: legacy\n# Required-Start: $local_fs\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n# Short-Description: an old-style service\n### END INIT INFO\necho "$1" >> ${join(dir, 'legacy.log')}\n`);
+  writeFileSync(
+    join(dir, 'init.d', 'legacy'),
+    `#!/bin/sh\n### BEGIN INIT INFO\n# Provides: legacy\n# Required-Start: $local_fs\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n# Short-Description: an old-style service\n### END INIT INFO\necho "$1" >> ${join(dir, 'legacy.log')}\n`,
+  );
   chmodSync(join(dir, 'init.d', 'legacy'), 0o755);
-  unit('hup.service', "[Unit]\nDescription=reloads\n[Service]\nExecStart=/bin/sh -c 'trap \"echo reloaded\" HUP; echo armed; while :; do sleep 0.05; done'\n");
-  init = spawn(process.execPath, [DK, 'init', '--units', unitsDir, '--sysv', join(dir, 'init.d'), '--state-dir', state, '--syslog-socket', join(dir, 'nolog'), '--restart-cap', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  unit('hup.service', '[Unit]\nDescription=reloads\n[Service]\nExecStart=/bin/sh -c \'trap "echo reloaded" HUP; echo armed; while :; do sleep 0.05; done\'\n');
+  init = spawn(
+    process.execPath,
+    [DK, 'init', '--units', unitsDir, '--sysv', join(dir, 'init.d'), '--state-dir', state, '--syslog-socket', join(dir, 'nolog'), '--restart-cap', '30'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   init.stderr!.on('data', (b: Buffer) => (log += b.toString()));
   await until(() => /multi-user\.target reached/.test(log), 'multi-user.target', 20000);
 });
@@ -94,7 +144,9 @@ after(async () => {
     // a failed test may leave services up: stop them through dk init, and kill what remains by pid
     let pids: number[] = [];
     try {
-      pids = list().units.filter((u) => u.pid).map((u) => u.pid!);
+      pids = list()
+        .units.filter((u) => u.pid)
+        .map((u) => u.pid!);
     } catch {
       // no answer
     }
@@ -121,7 +173,17 @@ after(async () => {
 describe('dk init as a subreaper', () => {
   test('every readiness type reaches active, in dependency order, with output tagged by unit', () => {
     const u = Object.fromEntries(list().units.map((x) => [x.name, x]));
-    for (const n of ['base.service', 'notified.service', 'setup.service', 'forked.service', 'execd.service', 's6ready.service', 'after-s6.service', 'multi-user.target']) assert.equal(u[n].state, 'active', `${n}: ${JSON.stringify(u[n])}`);
+    for (const n of [
+      'base.service',
+      'notified.service',
+      'setup.service',
+      'forked.service',
+      'execd.service',
+      's6ready.service',
+      'after-s6.service',
+      'multi-user.target',
+    ])
+      assert.equal(u[n].state, 'active', `${n}: ${JSON.stringify(u[n])}`);
     // ready only once the newline came on fd 5: what is ordered after it waited
     assert.ok(log.indexOf('s6ready.service: active') < log.indexOf('after-s6.service: starting'));
     assert.equal(u['notified.service'].status, 'serving requests');
@@ -175,13 +237,22 @@ describe('dk init as a subreaper', () => {
   });
 
   test('orphans re-parented to dk init are reaped', async () => {
-    await until(() => (readFileSync(`/proc/${init!.pid}/task/${init!.pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number).filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/stat`, 'latin1').includes(') Z ');
-      } catch {
-        return false;
-      }
-    }).length === 0 && /orphans\.service: inactive \(finished\)/.test(log)), 'no zombies among dk init children');
+    await until(
+      () =>
+        readFileSync(`/proc/${init!.pid}/task/${init!.pid}/children`, 'latin1')
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map(Number)
+          .filter((p) => {
+            try {
+              return readFileSync(`/proc/${p}/stat`, 'latin1').includes(') Z ');
+            } catch {
+              return false;
+            }
+          }).length === 0 && /orphans\.service: inactive \(finished\)/.test(log),
+      'no zombies among dk init children',
+    );
   });
 
   test('a crashing service restarts with doubling delays, then is failed and tried again at the cap', async () => {
@@ -210,14 +281,17 @@ describe('dk init as a subreaper', () => {
     assert.equal(ctl('reload', 'hup').code, 0);
     await until(() => /hup\[\d+\]: reloaded/.test(log), 'the reload seen by the service');
     const st = ctl('status', 'hup');
-    assert.match(st.out, /^hup\.service - reloads\n   State: active\n    Main PID: \d+\n/);
+    assert.match(st.out, /^hup\.service - reloads\n {3}State: active\n {4}Main PID: \d+\n/);
     assert.equal(ctl('stop', 'hup').code, 0);
   });
 
   test('isolate rescue: only what it requires runs; Conflicts= stops base; back to multi-user', async () => {
     const r = ctl('isolate', 'rescue');
     assert.equal(r.code, 0, r.err);
-    const running = list().units.filter((u) => u.state === 'active').map((u) => u.name).sort();
+    const running = list()
+      .units.filter((u) => u.state === 'active')
+      .map((u) => u.name)
+      .sort();
     assert.deepEqual(running, ['rescue-shell.service', 'rescue.target']);
     // (initctl ran synchronously: dk init's log lines arrive now)
     await until(() => /base\.service: inactive \(stopped\)/.test(log), 'base stopped in the log');
@@ -229,7 +303,8 @@ describe('dk init as a subreaper', () => {
 
   test('initctl: anyone may look, only root or the owner may change', (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to ask as nobody');
-    const asNobody = (...args: string[]) => run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, DK, 'initctl', '--control', control, ...args]);
+    const asNobody = (...args: string[]) =>
+      run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, DK, 'initctl', '--control', control, ...args]);
     assert.equal(asNobody('list').code, 0);
     const r = asNobody('stop', 'base');
     assert.equal(r.code, 1);
@@ -241,7 +316,9 @@ describe('dk init as a subreaper', () => {
     assert.equal(ctl('stop', 'execd').code, 0);
     assert.equal(stateOf('execd.service')?.state, 'inactive');
     assert.equal(ctl('start', 'execd').code, 0);
-    const pids = list().units.filter((u) => u.pid).map((u) => u.pid!);
+    const pids = list()
+      .units.filter((u) => u.pid)
+      .map((u) => u.pid!);
     assert.ok(pids.length >= 4, JSON.stringify(list().units));
     init!.kill('SIGTERM');
     await until(() => init!.exitCode !== null, 'dk init to exit', 20000);
@@ -265,33 +342,46 @@ test('dk init as PID 1 of a PID namespace: boots, reaps orphans, powers off on r
   mkdirSync(units);
   writeFileSync(join(units, 'multi-user.target'), '[Unit]\nDescription=Multi-User\n');
   // leaves an orphan behind every 20 ms: PID 1 must reap them all
-  writeFileSync(join(units, 'spawner.service'), "[Service]\nExecStart=/bin/sh -c 'while :; do (sleep 0.01 &); sleep 0.02; done'\n[Install]\nWantedBy=multi-user.target\n");
+  writeFileSync(
+    join(units, 'spawner.service'),
+    "[Service]\nExecStart=/bin/sh -c 'while :; do (sleep 0.01 &); sleep 0.02; done'\n[Install]\nWantedBy=multi-user.target\n",
+  );
   // the probe runs inside the namespace as a unit: it counts zombies whose parent is PID 1, then asks for poweroff
-  writeFileSync(join(pdir, 'probe.py'), [
-    'import json, os, socket, time',
-    'def zombies():',
-    '    out = set()',
-    '    for pid in os.listdir("/proc"):',
-    '        if pid.isdigit():',
-    '            try:',
-    '                st = open(f"/proc/{pid}/stat").read().rsplit(") ", 1)[1].split()',
-    '                if st[0] == "Z" and st[1] == "1": out.add(pid)',
-    '            except OSError: pass',
-    '    return out',
-    'time.sleep(1.0)',
-    // an orphan may be caught between its exit and the reaping; one that stays is not reaped
-    'first = zombies(); time.sleep(0.6); zombies = len(first & zombies())',
-    'def ask(cmd):',
-    `    s = socket.socket(socket.AF_UNIX); s.connect(${JSON.stringify(ctlPath)})`,
-    '    s.sendall((json.dumps({"cmd": cmd}) + "\\n").encode()); return json.loads(s.makefile().readline())',
-    'units = {u["name"]: u["state"] for u in ask("list")["units"]}',
-    `open(${JSON.stringify(result)}, "w").write(json.dumps({"zombies": zombies, "units": units, "mypid": os.getpid()}))`,
-    'ask("poweroff")',
-    'time.sleep(30)',
-  ].join('\n'));
-  writeFileSync(join(units, 'probe.service'), `[Unit]\nAfter=spawner.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`);
+  writeFileSync(
+    join(pdir, 'probe.py'),
+    [
+      'import json, os, socket, time',
+      'def zombies():',
+      '    out = set()',
+      '    for pid in os.listdir("/proc"):',
+      '        if pid.isdigit():',
+      '            try:',
+      '                st = open(f"/proc/{pid}/stat").read().rsplit(") ", 1)[1].split()',
+      '                if st[0] == "Z" and st[1] == "1": out.add(pid)',
+      '            except OSError: pass',
+      '    return out',
+      'time.sleep(1.0)',
+      // an orphan may be caught between its exit and the reaping; one that stays is not reaped
+      'first = zombies(); time.sleep(0.6); zombies = len(first & zombies())',
+      'def ask(cmd):',
+      `    s = socket.socket(socket.AF_UNIX); s.connect(${JSON.stringify(ctlPath)})`,
+      '    s.sendall((json.dumps({"cmd": cmd}) + "\\n").encode()); return json.loads(s.makefile().readline())',
+      'units = {u["name"]: u["state"] for u in ask("list")["units"]}',
+      `open(${JSON.stringify(result)}, "w").write(json.dumps({"zombies": zombies, "units": units, "mypid": os.getpid()}))`,
+      'ask("poweroff")',
+      'time.sleep(30)',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(units, 'probe.service'),
+    `[Unit]\nAfter=spawner.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`,
+  );
   // -r: in a user namespace, so no root is needed; -f: dk init is the namespace's PID 1
-  const r = spawnSync('unshare', ['-rpf', '--mount-proc', process.execPath, DK, 'init', '--units', units, '--state-dir', join(pdir, 'state'), '--syslog-socket', join(pdir, 'nolog')], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    'unshare',
+    ['-rpf', '--mount-proc', process.execPath, DK, 'init', '--units', units, '--state-dir', join(pdir, 'state'), '--syslog-socket', join(pdir, 'nolog')],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /dk init: PID 1, 3 units/);
   const got = JSON.parse(readFileSync(result, 'utf8')) as { zombies: number; units: Record<string, string> };

@@ -18,24 +18,46 @@ describe('unit file syntax', () => {
   test('command lines and time spans as systemd reads them', () => {
     assert.deepEqual(splitCommand(`/bin/sh -c "echo 'a b'; exit 3" x\\ y`), ['/bin/sh', '-c', "echo 'a b'; exit 3", 'x y']);
     assert.deepEqual(splitCommand('/bin/echo "open'), { error: 'unterminated double quote' });
-    assert.deepEqual(['5', '5s', '1min 30s', '250ms', '2h', 'infinity', '1.5s', 'soon', ''].map((s) => parseTimespan(s)), [5000, 5000, 90_000, 250, 7_200_000, Infinity, 1500, undefined, undefined]);
+    assert.deepEqual(
+      ['5', '5s', '1min 30s', '250ms', '2h', 'infinity', '1.5s', 'soon', ''].map((s) => parseTimespan(s)),
+      [5000, 5000, 90_000, 250, 7_200_000, Infinity, 1500, undefined, undefined],
+    );
   });
 
   test('any text: entries and problems, never a throw', () => {
     fc.assert(fc.property(fc.string({ maxLength: 400 }), (t) => void loadUnit('x.service', t, '/f')));
-    fc.assert(fc.property(fc.array(fc.stringMatching(/^[a-z0-9/.-]{1,8}$/), { minLength: 1, maxLength: 5 }), (words) => {
-      assert.deepEqual(splitCommand(words.map((w) => `"${w}"`).join(' ')), words);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z0-9/.-]{1,8}$/), { minLength: 1, maxLength: 5 }), (words) => {
+        assert.deepEqual(splitCommand(words.map((w) => `"${w}"`).join(' ')), words);
+      }),
+    );
   });
 });
 
 describe('units', () => {
   test('a service with the keys users write; unknown keys are warnings with file and line', () => {
     const text = [
-      '[Unit]', 'Description=Web', 'Requires=db.service', 'Wants=cache.service logs.service', 'Wants=', 'Wants=mail.service', 'After=db.service', 'Frobnicate=yes',
-      '[Service]', 'Type=notify', 'ExecStartPre=-/bin/mkdir -p /run/web', 'ExecStart=/usr/bin/web --port 8080', 'Restart=on-failure', 'RestartSec=2s',
-      'User=www-data', 'Environment="A=1 2" B=3', 'EnvironmentFile=-/etc/default/web', 'TimeoutStopSec=10', 'KillSignal=SIGINT',
-      '[Install]', 'WantedBy=multi-user.target',
+      '[Unit]',
+      'Description=Web',
+      'Requires=db.service',
+      'Wants=cache.service logs.service',
+      'Wants=',
+      'Wants=mail.service',
+      'After=db.service',
+      'Frobnicate=yes',
+      '[Service]',
+      'Type=notify',
+      'ExecStartPre=-/bin/mkdir -p /run/web',
+      'ExecStart=/usr/bin/web --port 8080',
+      'Restart=on-failure',
+      'RestartSec=2s',
+      'User=www-data',
+      'Environment="A=1 2" B=3',
+      'EnvironmentFile=-/etc/default/web',
+      'TimeoutStopSec=10',
+      'KillSignal=SIGINT',
+      '[Install]',
+      'WantedBy=multi-user.target',
     ].join('\n');
     const { unit, problems, warnings } = loadUnit('web.service', text, '/u/web.service');
     assert.deepEqual(problems, []);
@@ -53,17 +75,23 @@ describe('units', () => {
   test('values that cannot be used make problems, and the unit is not loaded', () => {
     const { unit, problems } = loadUnit('bad.service', '[Service]\nType=sometimes\nExecStart=relative/path\nRestartSec=soon\n', '/u/bad.service');
     assert.equal(unit, undefined);
-    assert.deepEqual(problems.map((p) => `${p.line}: ${p.reason}`), [
-      '2: Type=sometimes: must be one of simple, exec, forking, oneshot, notify',
-      '3: ExecStart=relative/path: the command must be an absolute path',
-      '4: RestartSec=soon: not a time span (like 5s, 1min 30s, 250ms, infinity)',
-      '1: bad.service: no ExecStart= (only Type=oneshot may go without)',
-    ]);
+    assert.deepEqual(
+      problems.map((p) => `${p.line}: ${p.reason}`),
+      [
+        '2: Type=sometimes: must be one of simple, exec, forking, oneshot, notify',
+        '3: ExecStart=relative/path: the command must be an absolute path',
+        '4: RestartSec=soon: not a time span (like 5s, 1min 30s, 250ms, infinity)',
+        '1: bad.service: no ExecStart= (only Type=oneshot may go without)',
+      ],
+    );
   });
 
   test('ReadinessFd (s6-style readiness, an extension): a descriptor from 3 to 63', () => {
     assert.equal(loadUnit('r.service', '[Service]\nReadinessFd=4\nExecStart=/bin/true\n', '/u/r').unit?.service?.readinessFd, 4);
-    assert.deepEqual(loadUnit('r.service', '[Service]\nReadinessFd=2\nExecStart=/bin/true\n', '/u/r').problems.map((p) => p.reason), ['ReadinessFd=2: must be a descriptor number from 3 to 63']);
+    assert.deepEqual(
+      loadUnit('r.service', '[Service]\nReadinessFd=2\nExecStart=/bin/true\n', '/u/r').problems.map((p) => p.reason),
+      ['ReadinessFd=2: must be a descriptor number from 3 to 63'],
+    );
   });
 
   test('sockets and targets', () => {
@@ -75,13 +103,23 @@ describe('units', () => {
 });
 
 describe('SysV scripts', () => {
-  const script = '#!/bin/sh\n### BEGIN INIT INFO\n# Provides:          mydaemon\n# Required-Start:    $remote_fs $syslog db\n# Should-Start:      cache\n# Default-Start:     2 3 4 5\n# Default-Stop:      0 1 6\n# Short-Description: My daemon\n# X-Odd:             yes\n### END INIT INFO\n';
+  const script =
+    '#!/bin/sh\n### BEGIN INIT INFO\n# Provides:          mydaemon\n# Required-Start:    $remote_fs $syslog db\n# Should-Start:      cache\n# Default-Start:     2 3 4 5\n# Default-Stop:      0 1 6\n# Short-Description: My daemon\n# X-Odd:             yes\n### END INIT INFO\n';
   test('the header, as a unit that runs start and stop', () => {
     const { header, problems, warnings } = parseLsb(script, '/etc/init.d/mydaemon');
     assert.deepEqual(problems, []);
     assert.deepEqual(warnings, [{ file: '/etc/init.d/mydaemon', line: 9, reason: "unknown LSB field 'X-Odd', ignored" }]);
     const u = lsbUnit('/etc/init.d/mydaemon', header!);
-    assert.deepEqual([u.name, u.requires, u.wants, u.after, u.wantedBy], ['mydaemon.service', ['db.service'], ['cache.service', 'remote-fs.target', 'syslog.target'], ['remote-fs.target', 'syslog.target', 'db.service', 'cache.service'], ['multi-user.target']]);
+    assert.deepEqual(
+      [u.name, u.requires, u.wants, u.after, u.wantedBy],
+      [
+        'mydaemon.service',
+        ['db.service'],
+        ['cache.service', 'remote-fs.target', 'syslog.target'],
+        ['remote-fs.target', 'syslog.target', 'db.service', 'cache.service'],
+        ['multi-user.target'],
+      ],
+    );
     assert.deepEqual(u.service?.execStart[0].argv, ['/etc/init.d/mydaemon', 'start']);
     assert.deepEqual(parseLsb('#!/bin/sh\necho hi\n', '/x').problems[0].reason, 'no LSB header (### BEGIN INIT INFO ... ### END INIT INFO)');
     fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => void parseLsb(`### BEGIN INIT INFO\n${t}\n### END INIT INFO\n`, '/f')));
@@ -89,7 +127,19 @@ describe('SysV scripts', () => {
 });
 
 describe('boot graph', () => {
-  const u = (name: string, o: Partial<Unit> = {}): Unit => ({ name, kind: name.endsWith('.target') ? 'target' : 'service', file: `/u/${name}`, requires: [], wants: [], after: [], before: [], conflicts: [], wantedBy: [], requiredBy: [], ...o });
+  const u = (name: string, o: Partial<Unit> = {}): Unit => ({
+    name,
+    kind: name.endsWith('.target') ? 'target' : 'service',
+    file: `/u/${name}`,
+    requires: [],
+    wants: [],
+    after: [],
+    before: [],
+    conflicts: [],
+    wantedBy: [],
+    requiredBy: [],
+    ...o,
+  });
   const all = (list: Unit[]) => new Map(list.map((x) => [x.name, x]));
 
   test('a target pulls in what it requires, wants, and what is installed into it; order from After and Before', () => {
@@ -107,26 +157,39 @@ describe('boot graph', () => {
     assert.deepEqual(t.missing, [{ from: 'web.service', name: 'ghost.service', hard: false }]);
     assert.equal(findCycle(t.after), undefined);
     // targets come after what they pull in
-    assert.deepEqual(Object.fromEntries([...levels(t.after)].sort()), { 'basic.target': 1, 'db.service': 2, 'early.service': 0, 'multi-user.target': 4, 'web.service': 3 });
+    assert.deepEqual(Object.fromEntries([...levels(t.after)].sort()), {
+      'basic.target': 1,
+      'db.service': 2,
+      'early.service': 0,
+      'multi-user.target': 4,
+      'web.service': 3,
+    });
   });
 
   test('an ordering cycle is reported with its whole path', () => {
-    const units = all([u('t.target', { wants: ['a.service', 'b.service', 'c.service'] }), u('a.service', { after: ['c.service'] }), u('b.service', { after: ['a.service'] }), u('c.service', { after: ['b.service'] })]);
+    const units = all([
+      u('t.target', { wants: ['a.service', 'b.service', 'c.service'] }),
+      u('a.service', { after: ['c.service'] }),
+      u('b.service', { after: ['a.service'] }),
+      u('c.service', { after: ['b.service'] }),
+    ]);
     assert.deepEqual(findCycle(transaction(units, 't.target').after), ['a.service', 'c.service', 'b.service', 'a.service']);
   });
 
   test('random graphs: a reported cycle is a real cycle; none reported means every unit gets a level above its predecessors', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(7), fc.nat(7)), { maxLength: 20 }), (edges) => {
-      const after = new Map<string, Set<string>>(Array.from({ length: 8 }, (_, i) => [`u${i}`, new Set<string>()]));
-      for (const [a, b] of edges) after.get(`u${a}`)!.add(`u${b}`);
-      const c = findCycle(after);
-      if (c) {
-        assert.equal(c[0], c.at(-1));
-        for (let i = 0; i + 1 < c.length; i++) assert.ok(after.get(c[i])!.has(c[i + 1]));
-      } else {
-        const l = levels(after);
-        for (const [n, deps] of after) for (const d of deps) assert.ok(l.get(n)! > l.get(d)!);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(7), fc.nat(7)), { maxLength: 20 }), (edges) => {
+        const after = new Map<string, Set<string>>(Array.from({ length: 8 }, (_, i) => [`u${i}`, new Set<string>()]));
+        for (const [a, b] of edges) after.get(`u${a}`)!.add(`u${b}`);
+        const c = findCycle(after);
+        if (c) {
+          assert.equal(c[0], c.at(-1));
+          for (let i = 0; i + 1 < c.length; i++) assert.ok(after.get(c[i])!.has(c[i + 1]));
+        } else {
+          const l = levels(after);
+          for (const [n, deps] of after) for (const d of deps) assert.ok(l.get(n)! > l.get(d)!);
+        }
+      }),
+    );
   });
 });

@@ -20,7 +20,10 @@ const START = fileURLToPath(new URL('../../../scripts/start.mjs', import.meta.ur
 
 test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothing behind', async () => {
   const state = mkdtempSync(join(tmpdir(), 'dk-userland-'));
-  const p = spawn(process.execPath, [START], { env: { ...process.env, DK_USERLAND_STATE: state, DK_USERLAND_PORTS: 'auto' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [START], {
+    env: { ...process.env, DK_USERLAND_STATE: state, DK_USERLAND_PORTS: 'auto' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   p.stdout!.on('data', (b) => (out += b));
   p.stderr!.on('data', (b) => (out += b));
@@ -33,7 +36,12 @@ test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothi
       pids.push(Number(m[1]));
     }
     const port = (re: RegExp) => Number(re.exec(out)![1]);
-    const [echo, daytime, rpc, syslogUdp] = [port(/echo tcp\+udp 127\.0\.0\.1:(\d+)/), port(/daytime tcp 127\.0\.0\.1:(\d+)/), port(/udp\+tcp 127\.0\.0\.1:(\d+)/), port(/udp 127\.0\.0\.1:(\d+), tcp/)];
+    const [echo, daytime, rpc, syslogUdp] = [
+      port(/echo tcp\+udp 127\.0\.0\.1:(\d+)/),
+      port(/daytime tcp 127\.0\.0\.1:(\d+)/),
+      port(/udp\+tcp 127\.0\.0\.1:(\d+)/),
+      port(/udp 127\.0\.0\.1:(\d+), tcp/),
+    ];
     // syslog: the local socket and UDP, into the file and the store
     assert.equal(dk(['logger', '-u', join(state, 'log.sock'), '-t', 'demo', 'hello from the userland']).code, 0);
     await new Promise<void>((r) => {
@@ -76,7 +84,10 @@ test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothi
     assert.equal(json.code, 0, json.err);
     const statuses = JSON.parse(json.out) as { name: string; comm: string; pid: number; state: string }[];
     assert.deepEqual(statuses.map((s) => s.name).sort(), ['inetd', 'init', 'rpcbind', 'syslogd', 'update']);
-    assert.ok(statuses.every((s) => s.state === 'running'), json.out);
+    assert.ok(
+      statuses.every((s) => s.state === 'running'),
+      json.out,
+    );
     for (const s of statuses) {
       assert.equal(readFileSync(`/proc/${s.pid}/comm`, 'utf8').trim(), s.comm);
       if (s.name !== 'init') assert.ok(pids.includes(s.pid), `${s.name} ${s.pid} is the unit's main PID`);

@@ -33,26 +33,64 @@ describe('time specifications', () => {
   });
 
   test('any text: a number or undefined, never a throw; "-Nh" is N hours back', () => {
-    fc.assert(fc.property(fc.string(), (s) => {
-      const t = parseTimeSpec(s, NOW);
-      assert.ok(t === undefined || Number.isFinite(t));
-    }));
-    fc.assert(fc.property(fc.integer({ min: 0, max: 100000 }), fc.constantFrom(['s', 1e3], ['min', 60e3], ['h', 3600e3], ['d', 86400e3]), (n, [u, ms]) => {
-      assert.equal(parseTimeSpec(`-${n}${u}`, NOW), NOW - n * (ms as number));
-      assert.equal(parseTimeSpec(`${n} ${u} ago`, NOW), NOW - n * (ms as number));
-    }));
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const t = parseTimeSpec(s, NOW);
+        assert.ok(t === undefined || Number.isFinite(t));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100000 }), fc.constantFrom(['s', 1e3], ['min', 60e3], ['h', 3600e3], ['d', 86400e3]), (n, [u, ms]) => {
+        assert.equal(parseTimeSpec(`-${n}${u}`, NOW), NOW - n * (ms as number));
+        assert.equal(parseTimeSpec(`${n} ${u} ago`, NOW), NOW - n * (ms as number));
+      }),
+    );
   });
 });
 
 describe('dk logs arguments', () => {
   const parse = (...a: string[]) => parseLogsArgs(a, NOW, '/default.db');
   test('filters and modes', () => {
-    const o = parse('--db', '/x.db', '-n', '5', '-r', '-S', '-1h', '--until=now', '-p', 'err', '--facility', 'mail,local0', '-t', 'sshd', '-t', 'cron', '-H', 'web1', '--pid', '42', '-g', 'fail', '-o', 'json', '--no-pager');
+    const o = parse(
+      '--db',
+      '/x.db',
+      '-n',
+      '5',
+      '-r',
+      '-S',
+      '-1h',
+      '--until=now',
+      '-p',
+      'err',
+      '--facility',
+      'mail,local0',
+      '-t',
+      'sshd',
+      '-t',
+      'cron',
+      '-H',
+      'web1',
+      '--pid',
+      '42',
+      '-g',
+      'fail',
+      '-o',
+      'json',
+      '--no-pager',
+    );
     assert.equal(o.db, '/x.db');
     assert.equal(o.lines, 5);
     assert.ok(o.reverse && !o.pager);
     assert.equal(o.output, 'json');
-    assert.deepEqual(o.filter, { since: NOW - 3600e3, until: NOW, severities: [0, 1, 2, 3], facilities: [2, 16], apps: ['sshd', 'cron'], hosts: ['web1'], pids: ['42'] });
+    assert.deepEqual(o.filter, {
+      since: NOW - 3600e3,
+      until: NOW,
+      severities: [0, 1, 2, 3],
+      facilities: [2, 16],
+      apps: ['sshd', 'cron'],
+      hosts: ['web1'],
+      pids: ['42'],
+    });
     assert.ok(o.grep!.test('FAILED') && o.grep!.flags.includes('i'));
     assert.ok(!parse('-g', 'Fail').grep!.flags.includes('i'));
     assert.equal(parse('-n').lines, 10);
@@ -75,7 +113,12 @@ describe('dk logs arguments', () => {
       [['--since', 'today', '--until', 'yesterday'], /^--since: is later than --until/],
       [['-t'], /^-t: needs a value/],
     ];
-    for (const [args, want] of cases) assert.throws(() => parse(...args), (e: unknown) => e instanceof LogsUsageError && want.test(e.message), args.join(' '));
+    for (const [args, want] of cases)
+      assert.throws(
+        () => parse(...args),
+        (e: unknown) => e instanceof LogsUsageError && want.test(e.message),
+        args.join(' '),
+      );
   });
 
   test('the SQL: placeholders per dialect, empty lists select nothing', () => {

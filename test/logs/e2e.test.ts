@@ -115,7 +115,10 @@ test('a SIGKILLed daemon: the database opens and holds every committed message',
     const s = new SqliteStore(cdb, { readonly: true });
     try {
       assert.equal(s.count(), 5000);
-      assert.deepEqual([...s.select({ newestFirst: true, limit: 1 })].map((r) => r.msg), ['5000']);
+      assert.deepEqual(
+        [...s.select({ newestFirst: true, limit: 1 })].map((r) => r.msg),
+        ['5000'],
+      );
     } finally {
       s.close();
     }

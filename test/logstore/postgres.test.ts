@@ -44,7 +44,16 @@ async function eventually(pred: () => Promise<boolean>, what: string, limitMs = 
 }
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
-const rec = (i: number, o: Partial<LogRecord> = {}): LogRecord => ({ received: T0 + i * 1000, host: i % 2 ? 'web1' : 'db1', facility: 1, severity: i % 8, app: i % 4 ? 'app' : 'cron', pid: String(100 + (i % 5)), msg: `message ${i}`, ...o });
+const rec = (i: number, o: Partial<LogRecord> = {}): LogRecord => ({
+  received: T0 + i * 1000,
+  host: i % 2 ? 'web1' : 'db1',
+  facility: 1,
+  severity: i % 8,
+  app: i % 4 ? 'app' : 'cron',
+  pid: String(100 + (i % 5)),
+  msg: `message ${i}`,
+  ...o,
+});
 
 describe('PostgreSQL store', () => {
   test('insert in batches, select with filters, keyset paging under a regex', async (t) => {
@@ -95,7 +104,12 @@ describe('PostgreSQL store', () => {
         await s.close();
       }
     };
-    const lines = (tag: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(` ${tag}: `)).length : 0);
+    const lines = (tag: string) =>
+      existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes(` ${tag}: `)).length
+        : 0;
     const burst = (tag: string, p: string, n: number) => {
       const r = run('sh', ['-c', `seq 1 ${n} | "${process.execPath}" "${DK}" logger -u "${d.sock}" -p ${p} -t ${tag}`]);
       assert.equal(r.code, 0, r.err);

@@ -8,7 +8,16 @@ import { SqliteStore } from '../../src/logstore/sqlite.js';
 import type { LogRecord } from '../../src/logstore/record.js';
 
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
-const rec = (i: number, o: Partial<LogRecord> = {}): LogRecord => ({ received: T0 + i * 1000, host: i % 2 ? 'web1' : 'db1', facility: i % 3 ? 1 : 2, severity: i % 8, app: i % 4 ? 'app' : 'cron', pid: String(100 + (i % 5)), msg: `message ${i}`, ...o });
+const rec = (i: number, o: Partial<LogRecord> = {}): LogRecord => ({
+  received: T0 + i * 1000,
+  host: i % 2 ? 'web1' : 'db1',
+  facility: i % 3 ? 1 : 2,
+  severity: i % 8,
+  app: i % 4 ? 'app' : 'cron',
+  pid: String(100 + (i % 5)),
+  msg: `message ${i}`,
+  ...o,
+});
 
 test('filters, order, limits and ids', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dk-store-'));
@@ -24,7 +33,10 @@ test('filters, order, limits and ids', () => {
     assert.deepEqual(msgs({ severities: [0], facilities: [2], since: T0 + 100_000, limit: 2 }), ['message 120', 'message 144']);
     assert.deepEqual(msgs({ pids: ['101'], until: T0 + 20_000 }), ['message 1', 'message 6', 'message 11', 'message 16']);
     assert.deepEqual(msgs({ afterId: 199 }), ['message 199', 'message 500']);
-    assert.deepEqual(msgs({ newestFirst: true, limit: 2 }, (r) => /7$/.test(r.msg)), ['message 197', 'message 187']);
+    assert.deepEqual(
+      msgs({ newestFirst: true, limit: 2 }, (r) => /7$/.test(r.msg)),
+      ['message 197', 'message 187'],
+    );
     const full = [...s.select({ newestFirst: true, limit: 1 })][0];
     assert.deepEqual(full, { id: 201, ...rec(500, { sd: '[{"id":"x@1","params":[["k","v"]]}]', msgid: 'M1', reported: T0, source: 'tcp:1.2.3.4' }) });
   } finally {

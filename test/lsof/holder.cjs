@@ -17,19 +17,23 @@ fs.writeSync(keep[2], 'x'.repeat(100));
 fs.unlinkSync(gone);
 // a pipe: a child whose stdin we hold open
 const cat = spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
-const tcp = net.createServer((s) => keep.push(s)).listen(0, '127.0.0.1', () => {
-  const client = net.connect(tcp.address().port, '127.0.0.1', () => {
-    const udp = dgram.createSocket('udp4').bind(0, '127.0.0.1', () => {
-      const unixPath = path.join(dir, 'sock');
-      const us = net.createServer((s) => keep.push(s)).listen(unixPath, () => {
-        const uc = net.connect(unixPath, () => {
-          setTimeout(() => process.stdout.write(`ready ${cat.pid}\n`), 100);
-          keep.push(client, udp, us, uc);
-        });
+const tcp = net
+  .createServer((s) => keep.push(s))
+  .listen(0, '127.0.0.1', () => {
+    const client = net.connect(tcp.address().port, '127.0.0.1', () => {
+      const udp = dgram.createSocket('udp4').bind(0, '127.0.0.1', () => {
+        const unixPath = path.join(dir, 'sock');
+        const us = net
+          .createServer((s) => keep.push(s))
+          .listen(unixPath, () => {
+            const uc = net.connect(unixPath, () => {
+              setTimeout(() => process.stdout.write(`ready ${cat.pid}\n`), 100);
+              keep.push(client, udp, us, uc);
+            });
+          });
       });
     });
   });
-});
 process.on('SIGTERM', () => {
   cat.kill('SIGKILL');
   process.exit(0);

@@ -42,7 +42,22 @@ describe('dk lsof matches lsof 4.95', () => {
     same(['-n', '-P', '-p', p]);
     const out = dk(['lsof', '-n', '-P', '-p', p]).out;
     // what the issue asks to see, present in our rows
-    for (const re of [/ cwd +DIR /, / rtd +DIR /, / txt +REG /, / mem +REG .*libc\.so/, / REG .*regular\.txt$/m, / DIR .*dk-lsof-/, /FIFO .* pipe$/m, / unix .*type=STREAM \(CONNECTED\)$/m, / unix .*sock type=STREAM \(LISTEN\)$/m, /IPv4 .*TCP 127\.0\.0\.1:\d+ \(LISTEN\)$/m, /TCP 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+ \(ESTABLISHED\)$/m, /UDP 127\.0\.0\.1:\d+ $/m, /deleted\.txt \(deleted\)$/m, / a_inode /]) {
+    for (const re of [
+      / cwd +DIR /,
+      / rtd +DIR /,
+      / txt +REG /,
+      / mem +REG .*libc\.so/,
+      / REG .*regular\.txt$/m,
+      / DIR .*dk-lsof-/,
+      /FIFO .* pipe$/m,
+      / unix .*type=STREAM \(CONNECTED\)$/m,
+      / unix .*sock type=STREAM \(LISTEN\)$/m,
+      /IPv4 .*TCP 127\.0\.0\.1:\d+ \(LISTEN\)$/m,
+      /TCP 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+ \(ESTABLISHED\)$/m,
+      /UDP 127\.0\.0\.1:\d+ $/m,
+      /deleted\.txt \(deleted\)$/m,
+      / a_inode /,
+    ]) {
       assert.match(out, re);
     }
   });

@@ -19,18 +19,24 @@ function statLine(pid: number, c: string, state: string, nums: number[]): string
 describe('parseStat', () => {
   test('comm with spaces, parentheses and newlines survives; numbers land in their fields', () => {
     fc.assert(
-      fc.property(u32, comm, fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'), fc.array(u32, { minLength: 49, maxLength: 49 }), (pid, c, state, nums) => {
-        const st = parseStat(statLine(pid, c, state, nums));
-        assert.ok(st);
-        assert.equal(st.pid, pid);
-        assert.equal(st.comm, c);
-        assert.equal(st.state, state);
-        assert.equal(st.ppid, nums[0]);
-        assert.equal(st.ttyNr, nums[3]);
-        assert.equal(st.utime, nums[10]);
-        assert.equal(st.starttime, nums[18]);
-        assert.equal(st.policy, nums[37]);
-      }),
+      fc.property(
+        u32,
+        comm,
+        fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'),
+        fc.array(u32, { minLength: 49, maxLength: 49 }),
+        (pid, c, state, nums) => {
+          const st = parseStat(statLine(pid, c, state, nums));
+          assert.ok(st);
+          assert.equal(st.pid, pid);
+          assert.equal(st.comm, c);
+          assert.equal(st.state, state);
+          assert.equal(st.ppid, nums[0]);
+          assert.equal(st.ttyNr, nums[3]);
+          assert.equal(st.utime, nums[10]);
+          assert.equal(st.starttime, nums[18]);
+          assert.equal(st.policy, nums[37]);
+        },
+      ),
     );
   });
 
@@ -59,12 +65,13 @@ describe('parseStat', () => {
     assert.equal(devMajor(34816), 136);
     assert.equal(devMinor(34816), 0);
     const nr = (136 << 8) | (5 & 0xff) | ((300 & ~0xff) << 12);
-    assert.equal(devMinor(nr), 300 & ~0xff | 5);
+    assert.equal(devMinor(nr), (300 & ~0xff) | 5);
   });
 });
 
 describe('parseStatus', () => {
-  const sample = 'Name:\ta (b) c\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t42\nUid:\t1000\t1001\t1002\t1003\nGid:\t5\t6\t7\t8\nGroups:\t4 24 27 \nVmSize:\t  10000 kB\nVmLck:\t       4 kB\nVmRSS:\t    3000 kB\nThreads:\t3\nSigPnd:\t0000000000000001\nShdPnd:\t0000000000000002\nSigBlk:\t0000000000000003\nSigIgn:\t0000000000000004\nSigCgt:\t0000000000000005\nCapEff:\t000001ffffffffff\n';
+  const sample =
+    'Name:\ta (b) c\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t42\nUid:\t1000\t1001\t1002\t1003\nGid:\t5\t6\t7\t8\nGroups:\t4 24 27 \nVmSize:\t  10000 kB\nVmLck:\t       4 kB\nVmRSS:\t    3000 kB\nThreads:\t3\nSigPnd:\t0000000000000001\nShdPnd:\t0000000000000002\nSigBlk:\t0000000000000003\nSigIgn:\t0000000000000004\nSigCgt:\t0000000000000005\nCapEff:\t000001ffffffffff\n';
 
   test('the quick parse agrees with the full one on what it reads', () => {
     const a = parseStatus(sample, true);
@@ -103,9 +110,15 @@ describe('parseStatus', () => {
 describe('small parsers', () => {
   test('splitNul inverts the kernel argv encoding', () => {
     fc.assert(
-      fc.property(fc.array(fc.string().filter((s) => !s.includes('\0')), { minLength: 1 }), (argv) => {
-        assert.deepEqual(splitNul(`${argv.join('\0')}\0`), argv);
-      }),
+      fc.property(
+        fc.array(
+          fc.string().filter((s) => !s.includes('\0')),
+          { minLength: 1 },
+        ),
+        (argv) => {
+          assert.deepEqual(splitNul(`${argv.join('\0')}\0`), argv);
+        },
+      ),
     );
     assert.deepEqual(splitNul(''), []);
     assert.deepEqual(splitNul('sshd: listener'), ['sshd: listener']);
@@ -137,7 +150,10 @@ describe('small parsers', () => {
 
   test('tty drivers: later lines win, like procps', () => {
     const d = parseTtyDrivers('a /dev/tty 4 1-63 console\nb /dev/ttyS 4 64-95 serial\nc /dev/pts 136 0-1048575 pty:slave\nunknown serial 5 1 x\n');
-    assert.deepEqual(d.map((x) => x.name), ['pts', 'ttyS', 'tty']);
+    assert.deepEqual(
+      d.map((x) => x.name),
+      ['pts', 'ttyS', 'tty'],
+    );
   });
 
   test('passwd: first entry for an id wins', () => {

@@ -17,7 +17,10 @@ describe('snapshot on a fixture tree', () => {
     const { sys, procs } = snapshot({ procRoot, statDevice: pts });
     assert.equal(sys.bootTime, 1795600000);
     assert.equal(sys.memTotal, 2000000);
-    assert.deepEqual(procs.map((p) => p.pid), [1, 2, 9, 100, 150, 200, 300, 400, 500, 501, 502]);
+    assert.deepEqual(
+      procs.map((p) => p.pid),
+      [1, 2, 9, 100, 150, 200, 300, 400, 500, 501, 502],
+    );
     const p = procs.find((x) => x.pid === 300)!;
     assert.equal(p.comm, 'my (weird) prog');
     assert.equal(p.user, 'alice');
@@ -43,7 +46,14 @@ describe('snapshot on a fixture tree', () => {
 
   test('threads on request, one record per task', () => {
     const t = threads(300, { procRoot });
-    assert.deepEqual(t.map((x) => [x.pid, x.tid, x.comm]), [[300, 300, 'my (weird) prog'], [300, 301, 'my (weird) prog'], [300, 302, 'worker']]);
+    assert.deepEqual(
+      t.map((x) => [x.pid, x.tid, x.comm]),
+      [
+        [300, 300, 'my (weird) prog'],
+        [300, 301, 'my (weird) prog'],
+        [300, 302, 'worker'],
+      ],
+    );
     assert.equal(oneProcess(12345, { procRoot }), undefined);
     assert.deepEqual(oneProcess(1, { procRoot, fields: ['environ'] })?.environ, ['HOME=/root', 'LANG=C']);
   });

@@ -43,20 +43,43 @@ describe('dk ps on a fixture tree', () => {
       return l.map((x) => x.slice(at));
     };
     const f = cmd(ps('axjf').out);
-    assert.deepEqual(f.slice(1, 5), ['[kthreadd]', ' \\_ [kworker/0:1-events]', '/sbin/init splash', 'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups']);
+    assert.deepEqual(f.slice(1, 5), [
+      '[kthreadd]',
+      ' \\_ [kworker/0:1-events]',
+      '/sbin/init splash',
+      'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups',
+    ]);
     assert.equal(f[6].slice(0, 16), '     \\_ ./prog -');
     assert.equal(f[7], '         \\_ [sh] <defunct>');
     const h = cmd(ps('-ejH').out);
-    assert.deepEqual(h.slice(1), ['kthreadd', '  kworker/0:1-events', 'init', '  sshd', '    bash', '      my (weird) prog', '        sh', '  crond', '    sleep', '    sleep', '  café']);
+    assert.deepEqual(h.slice(1), [
+      'kthreadd',
+      '  kworker/0:1-events',
+      'init',
+      '  sshd',
+      '    bash',
+      '      my (weird) prog',
+      '        sh',
+      '  crond',
+      '    sleep',
+      '    sleep',
+      '  café',
+    ]);
   });
 
   test('-eLf: one row per thread, process counters on the leader', () => {
     const l = rows(ps('-eLo', 'pid,lwp,nlwp,time,comm').out);
-    assert.deepEqual(l.filter((x) => x.trim().startsWith('300 ')), ['  300   300    3 00:00:50 my (weird) prog', '  300   301    3 00:00:01 my (weird) prog', '  300   302    3 00:00:01 worker']);
+    assert.deepEqual(
+      l.filter((x) => x.trim().startsWith('300 ')),
+      ['  300   300    3 00:00:50 my (weird) prog', '  300   301    3 00:00:01 my (weird) prog', '  300   302    3 00:00:01 worker'],
+    );
   });
 
   test('-o: header overrides, widths, empty headers, procps truncation', () => {
-    assert.equal(rows(ps('-o', 'pid=PROCESS,user:5,comm:6,args=', '-p', '300').out)[1], '    300 alice my (we ./prog --name=café 中 line1 line2 ' + 'x'.repeat(300));
+    assert.equal(
+      rows(ps('-o', 'pid=PROCESS,user:5,comm:6,args=', '-p', '300').out)[1],
+      `    300 alice my (we ./prog --name=café 中 line1 line2 ${'x'.repeat(300)}`,
+    );
     assert.equal(rows(ps('-o', 'pid=PROCESS,user:5', '-p', '300').out)[0], 'PROCESS USER');
     assert.equal(ps('-o', 'pid=,comm=', '-p', '1').out, '    1 init\n');
     assert.equal(rows(ps('-o', 'user=ABCDEFGHIJKLMNOPQRSTUV,pid', '-p', '500').out)[1], 'averyveryverylonguser+   500');
@@ -87,7 +110,10 @@ describe('dk ps on a fixture tree', () => {
 
   test('--sort, -w and --cols', () => {
     const l = rows(ps('-eo', 'pid,rss', '--sort=-rss,pid').out);
-    assert.deepEqual(l.slice(1, 4).map((x) => x.trim().split(/\s+/)[0]), ['300', '1', '100']);
+    assert.deepEqual(
+      l.slice(1, 4).map((x) => x.trim().split(/\s+/)[0]),
+      ['300', '1', '100'],
+    );
     const narrow = psOn('basic', ['-o', 'pid,args', '-p', '300'], { LANG: 'C.UTF-8' }, { columns: 30 });
     assert.equal(rows(narrow.out)[1], '  300 ./prog --name=café 中 li');
     const wide = psOn('basic', ['-o', 'pid,args', '-w', '-p', '300'], { LANG: 'C.UTF-8' }, { columns: 30 });

@@ -132,7 +132,13 @@ describe('dk ps matches procps ps', () => {
   test('-u/-U/-C/-t select like procps', (t) => {
     if (!requirePeer(t, 'ps', 'procps')) return;
     const pids = new Set(fam.pids);
-    for (const args of [['-o', 'pid,user,comm', '-u', 'root'], ['-o', 'pid,comm', '-U', '0'], ['-o', 'pid,comm', '-C', 'sleep'], ['-o', 'pid,comm', '-t', '-'], ['-o', 'pid,comm', '-g', String(fam.byRole.shell)]]) {
+    for (const args of [
+      ['-o', 'pid,user,comm', '-u', 'root'],
+      ['-o', 'pid,comm', '-U', '0'],
+      ['-o', 'pid,comm', '-C', 'sleep'],
+      ['-o', 'pid,comm', '-t', '-'],
+      ['-o', 'pid,comm', '-g', String(fam.byRole.shell)],
+    ]) {
       const peer = run('ps', args);
       const mine = dk(['ps', ...args]);
       assert.equal(mine.code, peer.code);
@@ -142,7 +148,18 @@ describe('dk ps matches procps ps', () => {
 
   test('errors: one line, exit status 1, like procps refuses', (t) => {
     if (!requirePeer(t, 'ps', 'procps')) return;
-    for (const args of [['-o', 'foo'], ['-Q'], ['--bogus'], ['-o', 'pid,comm=A B'], ['-o', 'pid:0'], ['-L', '-T'], ['-y'], ['-p'], ['Q'], ['-u', 'no-such-user-xyz']]) {
+    for (const args of [
+      ['-o', 'foo'],
+      ['-Q'],
+      ['--bogus'],
+      ['-o', 'pid,comm=A B'],
+      ['-o', 'pid:0'],
+      ['-L', '-T'],
+      ['-y'],
+      ['-p'],
+      ['Q'],
+      ['-u', 'no-such-user-xyz'],
+    ]) {
       const peer = run('ps', args);
       const mine = dk(['ps', ...args]);
       assert.equal(peer.code, 1, `peer ${args.join(' ')}`);
@@ -150,7 +167,10 @@ describe('dk ps matches procps ps', () => {
       assert.equal(mine.out, '');
       assert.equal(mine.err.trim().split('\n').length, 1, mine.err);
       // the reason procps gives is in our line too
-      const reason = peer.err.split('\n').find((l) => l.startsWith('error: '))?.slice(7);
+      const reason = peer.err
+        .split('\n')
+        .find((l) => l.startsWith('error: '))
+        ?.slice(7);
       if (reason) assert.ok(mine.err.includes(reason), `${mine.err} lacks ${reason}`);
     }
   });
@@ -158,7 +178,53 @@ describe('dk ps matches procps ps', () => {
   test('headers of every SysV/BSD format combination', (t) => {
     if (!requirePeer(t, 'ps', 'procps')) return;
     const pid = String(process.pid);
-    const combos = ['-f', '-F', '-l', '-j', '-c', '-P', '-L', '-T', '-H', '-ly', '-lF', '-jf', '-jl', '-Lf', '-LF', '-Lc', '-cf', '-cl', '-Tf', '-Tl', '-fP', '-FP', '-lfc', '-ljf', '-Lcf', '-lyF', 'u', 'l', 'j', 's', 'v', 'X', 'uf', 'S', 'c', 'e', 'n', 'h', 'r', 'w', 'ww', 'un', 'ln', '-O', 'O'];
+    const combos = [
+      '-f',
+      '-F',
+      '-l',
+      '-j',
+      '-c',
+      '-P',
+      '-L',
+      '-T',
+      '-H',
+      '-ly',
+      '-lF',
+      '-jf',
+      '-jl',
+      '-Lf',
+      '-LF',
+      '-Lc',
+      '-cf',
+      '-cl',
+      '-Tf',
+      '-Tl',
+      '-fP',
+      '-FP',
+      '-lfc',
+      '-ljf',
+      '-Lcf',
+      '-lyF',
+      'u',
+      'l',
+      'j',
+      's',
+      'v',
+      'X',
+      'uf',
+      'S',
+      'c',
+      'e',
+      'n',
+      'h',
+      'r',
+      'w',
+      'ww',
+      'un',
+      'ln',
+      '-O',
+      'O',
+    ];
     for (const c of combos) {
       const args = c === '-O' || c === 'O' ? [c, 'nice', '-p', pid] : [c, '-p', pid];
       const peer = run('ps', args);

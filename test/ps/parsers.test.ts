@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseArgs } from '../../src/ps/options.js';
 import { parseFormatList, PsError, sysvList } from '../../src/ps/format.js';
-import { escape, cellsOf } from '../../src/ps/text.js';
+import { escapeText, cellsOf } from '../../src/ps/text.js';
 import { bsdTime, cpuTime, elapsed } from '../../src/ps/times.js';
 
 const onlyPsErrors = (f: () => unknown): void => {
@@ -17,7 +17,10 @@ const onlyPsErrors = (f: () => unknown): void => {
 
 describe('ps option parser', () => {
   test('any argv parses or fails with a PsError, never a crash', () => {
-    const word = fc.oneof(fc.string(), fc.constantFrom('-e', '-f', 'aux', '-o', 'pid,comm', '--sort', '-pid', 'p', '1', '-L', '-T', 'f', '--forest', '-N', 'x', 'O', '--cols', '0'));
+    const word = fc.oneof(
+      fc.string(),
+      fc.constantFrom('-e', '-f', 'aux', '-o', 'pid,comm', '--sort', '-pid', 'p', '1', '-L', '-T', 'f', '--forest', '-N', 'x', 'O', '--cols', '0'),
+    );
     fc.assert(fc.property(fc.array(word, { maxLength: 6 }), (argv) => onlyPsErrors(() => parseArgs(argv))));
   });
 
@@ -57,7 +60,15 @@ describe('-o lists', () => {
 
   test('headers and widths', () => {
     const n = parseFormatList('pid=PROCESS,comm:5,user=,args=A=B', 5);
-    assert.deepEqual(n.map((x) => [x.col.name, x.head, x.width]), [['pid', 'PROCESS', 7], ['comm', 'COMMAND', 5], ['user', '', 8], ['args', 'A=B', 27]]);
+    assert.deepEqual(
+      n.map((x) => [x.col.name, x.head, x.width]),
+      [
+        ['pid', 'PROCESS', 7],
+        ['comm', 'COMMAND', 5],
+        ['user', '', 8],
+        ['args', 'A=B', 27],
+      ],
+    );
     assert.throws(() => parseFormatList('pid,,comm', 5), /improper format list/);
     assert.throws(() => parseFormatList('pid:0', 5), /unsigned decimal/);
     assert.throws(() => parseFormatList('%p,%c', 5), /AIX/);
@@ -69,9 +80,10 @@ describe('escaping and time formats', () => {
   test('escaped text never holds control characters and fits its cells', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.nat({ max: 40 }), fc.constantFrom('utf8' as const, 'ascii' as const), (s, max, cs) => {
-        const e = escape(s, max, cs);
+        const e = escapeText(s, max, cs);
         assert.ok(e.cells <= max);
         assert.equal(cellsOf(e.text), e.cells);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may be left in the text
         assert.ok(!/[\x00-\x1f\x7f]/.test(e.text));
         if (cs === 'ascii') assert.ok(/^[\x20-\x7e]*$/.test(e.text));
       }),

@@ -14,7 +14,7 @@ describe('dk pstree on a fixture tree', () => {
   });
 
   test('-p shows PIDs and turns compaction off', () => {
-    assert.match(tree("-p").out, /crond\(150\)-\+-sleep\(501\)\n        \| {12}`-sleep\(502\)/);
+    assert.match(tree('-p').out, /crond\(150\)-\+-sleep\(501\)\n {8}\| {12}`-sleep\(502\)/);
   });
 
   test('-a: arguments after the name, (name) without a command line, compacted threads', () => {

@@ -70,7 +70,11 @@ describe('dk pstree matches psmisc pstree', () => {
     if (!requirePeer(t, 'pstree', 'psmisc')) return;
     const env = { ...process.env, LANG: 'C.UTF-8', TERM: 'xterm' };
     const s = String(fam.byRole.shell);
-    for (const args of [['-H', String(fam.byRole.sleeper1), s], ['-C', 'age', '-p', s], ['-H', s, '-a', s]]) {
+    for (const args of [
+      ['-H', String(fam.byRole.sleeper1), s],
+      ['-C', 'age', '-p', s],
+      ['-H', s, '-a', s],
+    ]) {
       const peer = run('pstree', args, env);
       const mine = dk(['pstree', ...args], env);
       assert.equal(mine.out, peer.out, `pstree ${args.join(' ')}`);
@@ -81,7 +85,10 @@ describe('dk pstree matches psmisc pstree', () => {
     if (!requirePeer(t, 'pstree', 'psmisc')) return;
     for (const cols of ['20', '12', '7']) {
       const env = { ...process.env, LANG: 'C.UTF-8', COLUMNS: cols };
-      for (const args of [['-p', String(fam.byRole.shell)], ['-a', String(fam.byRole.long)]]) {
+      for (const args of [
+        ['-p', String(fam.byRole.shell)],
+        ['-a', String(fam.byRole.long)],
+      ]) {
         const peer = run('pstree', args, env);
         const mine = dk(['pstree', ...args], env);
         assert.equal(mine.out, peer.out, `COLUMNS=${cols} pstree ${args.join(' ')}`);

@@ -7,7 +7,33 @@ import { Forest } from '../../src/pstree/tree.js';
 
 describe('pstree parsers', () => {
   test('any command line gives output or a usage error, never a crash', () => {
-    const word = fc.oneof(fc.string(), fc.constantFrom('-a', '-p', '-c', '-l', '-n', '-u', '-U', '-A', '-G', '-g', '-t', '-T', '-s', '-Z', '-H', '1', 'alice', '--arguments', '--show-pids', '-C', 'age', '300'));
+    const word = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        '-a',
+        '-p',
+        '-c',
+        '-l',
+        '-n',
+        '-u',
+        '-U',
+        '-A',
+        '-G',
+        '-g',
+        '-t',
+        '-T',
+        '-s',
+        '-Z',
+        '-H',
+        '1',
+        'alice',
+        '--arguments',
+        '--show-pids',
+        '-C',
+        'age',
+        '300',
+      ),
+    );
     fc.assert(
       fc.property(fc.array(word, { maxLength: 5 }), (argv) => {
         const r = pstreeOn('basic', argv, { COLUMNS: '60' });

@@ -35,7 +35,10 @@ const rpcb = (b: { prog: number; vers: number; netid: string; addr?: string }) =
   writeRpcb(w, { addr: '', owner: '', ...b });
   return w.toBuffer();
 };
-const boolOf = (r: CallResult) => ('reply' in r && r.reply.kind === 'accepted' && r.reply.stat === 0 ? new XdrReader(r.reply.results).bool() : `no answer: ${JSON.stringify('error' in r ? r.error : r.reply)}`);
+const boolOf = (r: CallResult) =>
+  'reply' in r && r.reply.kind === 'accepted' && r.reply.stat === 0
+    ? new XdrReader(r.reply.results).bool()
+    : `no answer: ${JSON.stringify('error' in r ? r.error : r.reply)}`;
 const statOf = (r: CallResult) => ('reply' in r ? (r.reply.kind === 'accepted' ? r.reply.stat : r.reply.kind) : r.error);
 
 /** one UDP datagram from a chosen source address; the answer's bytes (or undefined) */
@@ -63,15 +66,30 @@ try {
   const asRoot = encodeAuthSys({ stamp: 0, machine: 'lab', uid: 0, gid: 0, gids: [] });
 
   // a registration by the superuser through the local socket
-  out.setLocal = boolOf(await rpcCall(unix, { prog: 100000, vers: 3, proc: 1, args: rpcb({ prog: 300001, vers: 1, netid: 'udp', addr: '0.0.0.0.39.16' }), cred: asRoot }));
+  out.setLocal = boolOf(
+    await rpcCall(unix, { prog: 100000, vers: 3, proc: 1, args: rpcb({ prog: 300001, vers: 1, netid: 'udp', addr: '0.0.0.0.39.16' }), cred: asRoot }),
+  );
   // SET from another host: refused
-  const remoteSet = await udpFrom('10.1.1.1', 111, encodeCall({ xid: 1, prog: 100000, vers: 3, proc: 1, cred: NULL_AUTH, verf: NULL_AUTH, args: rpcb({ prog: 300002, vers: 1, netid: 'udp', addr: '0.0.0.0.39.17' }) }));
+  const remoteSet = await udpFrom(
+    '10.1.1.1',
+    111,
+    encodeCall({
+      xid: 1,
+      prog: 100000,
+      vers: 3,
+      proc: 1,
+      cred: NULL_AUTH,
+      verf: NULL_AUTH,
+      args: rpcb({ prog: 300002, vers: 1, netid: 'udp', addr: '0.0.0.0.39.17' }),
+    }),
+  );
   const rs = remoteSet && decodeMessage(remoteSet);
   out.setRemote = rs && !('error' in rs) && rs.type === 'reply' && rs.kind === 'accepted' && rs.stat === 0 ? new XdrReader(rs.results).bool() : 'no answer';
   // UNSET of the superuser's registration by a caller who is not its owner (UDP from loopback: owner unknown)
   out.unsetByOther = boolOf(await rpcCall(udp, { prog: 100000, vers: 3, proc: 2, args: rpcb({ prog: 300001, vers: 1, netid: 'udp' }) }));
-  out.stillThere = (await rpcCall(udp, { prog: 100000, vers: 3, proc: 3, args: rpcb({ prog: 300001, vers: 1, netid: 'udp' }) }));
-  out.stillThere = 'reply' in (out.stillThere as CallResult) ? new XdrReader(((out.stillThere as { reply: { results: Buffer } }).reply).results).string() : 'no answer';
+  out.stillThere = await rpcCall(udp, { prog: 100000, vers: 3, proc: 3, args: rpcb({ prog: 300001, vers: 1, netid: 'udp' }) });
+  out.stillThere =
+    'reply' in (out.stillThere as CallResult) ? new XdrReader((out.stillThere as { reply: { results: Buffer } }).reply.results).string() : 'no answer';
   // ... and by its owner
   out.unsetByOwner = boolOf(await rpcCall(unix, { prog: 100000, vers: 3, proc: 2, args: rpcb({ prog: 300001, vers: 1, netid: 'udp' }), cred: asRoot }));
 
@@ -133,7 +151,8 @@ try {
     let answered = 0;
     s.on('message', () => answered++);
     s.bind(0, '10.1.1.1', () => {
-      for (let i = 0; i < 500; i++) s.send(encodeCall({ xid: 1000 + i, prog: 100000, vers: 2, proc: 0, cred: NULL_AUTH, verf: NULL_AUTH, args: Buffer.alloc(0) }), 1113, '127.0.0.1');
+      for (let i = 0; i < 500; i++)
+        s.send(encodeCall({ xid: 1000 + i, prog: 100000, vers: 2, proc: 0, cred: NULL_AUTH, verf: NULL_AUTH, args: Buffer.alloc(0) }), 1113, '127.0.0.1');
       setTimeout(() => {
         s.close();
         resolve(answered);
@@ -146,7 +165,8 @@ try {
   const svc = dgram.createSocket('udp4');
   svc.on('message', (m, r) => {
     const c = decodeMessage(m);
-    if (!('error' in c) && c.type === 'call') svc.send(encodeReply({ xid: c.xid, kind: 'accepted', verf: NULL_AUTH, stat: 0, results: new XdrWriter().uint(4242).toBuffer() }), r.port, r.address);
+    if (!('error' in c) && c.type === 'call')
+      svc.send(encodeReply({ xid: c.xid, kind: 'accepted', verf: NULL_AUTH, stat: 0, results: new XdrWriter().uint(4242).toBuffer() }), r.port, r.address);
   });
   await new Promise<void>((r) => svc.bind(0, '127.0.0.1', () => r()));
   const svcPort = (svc.address() as { port: number }).port;
@@ -154,7 +174,19 @@ try {
   const set = new XdrWriter();
   writeMapping(set, { prog: 300010, vers: 1, prot: 17, port: svcPort });
   out.rSet = boolOf(await rpcCall({ kind: 'udp', host: '127.0.0.1', port: 1114 }, { prog: 100000, vers: 2, proc: 1, args: set.toBuffer() }));
-  const fwd = await rpcCall({ kind: 'udp', host: '127.0.0.1', port: 1114 }, { prog: 100000, vers: 2, proc: 5, args: (() => { const w = new XdrWriter(); writeRmtCallArgs(w, { prog: 300010, vers: 1, proc: 7, args: Buffer.alloc(0) }); return w.toBuffer(); })() });
+  const fwd = await rpcCall(
+    { kind: 'udp', host: '127.0.0.1', port: 1114 },
+    {
+      prog: 100000,
+      vers: 2,
+      proc: 5,
+      args: (() => {
+        const w = new XdrWriter();
+        writeRmtCallArgs(w, { prog: 300010, vers: 1, proc: 7, args: Buffer.alloc(0) });
+        return w.toBuffer();
+      })(),
+    },
+  );
   if ('reply' in fwd && fwd.reply.kind === 'accepted' && fwd.reply.stat === 0) {
     const rr = new XdrReader(fwd.reply.results);
     out.rForward = { port: rr.uint() === svcPort, result: new XdrReader(rr.opaque()).uint() };

@@ -101,7 +101,12 @@ test("dk rpcinfo against Debian's rpcbind prints what Debian's rpcinfo prints", 
     ].join('\n');
     const r = spawnSync('unshare', ['-nm', 'sh', '-c', script], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(existsSync(join(x, 'sbin/rpcbind')), true);
-    const parts = new Map(r.stdout.split(/^== /m).filter(Boolean).map((p) => [p.slice(0, p.indexOf('\n')), p.slice(p.indexOf('\n') + 1)]));
+    const parts = new Map(
+      r.stdout
+        .split(/^== /m)
+        .filter(Boolean)
+        .map((p) => [p.slice(0, p.indexOf('\n')), p.slice(p.indexOf('\n') + 1)]),
+    );
     for (const [label] of compared) assert.equal(parts.get(`${label} (dk)`), parts.get(`${label} (debian)`), `rpcinfo ${label}`);
     assert.equal(parts.get('-d (dk)'), 'rc=0\n');
     assert.equal(parts.get('-p after (dk)'), parts.get('-p after (debian)'));

@@ -84,9 +84,18 @@ test('GETADDRLIST gives the caller its own family only; GETTIME; UADDR2TADDR and
 test('random calls to every procedure of every version: an answer or silence, never a throw', async () => {
   const pm = setup();
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 13 }), fc.uint8Array({ maxLength: 80 }), fc.boolean(), async (vers, proc, args, isLocal) => {
-      await pm.handle(encodeCall({ xid: 1, prog: 100000, vers, proc, cred: NULL_AUTH, verf: NULL_AUTH, args: Buffer.from(args) }), { ...local, local: isLocal });
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.uint8Array({ maxLength: 80 }),
+      fc.boolean(),
+      async (vers, proc, args, isLocal) => {
+        await pm.handle(encodeCall({ xid: 1, prog: 100000, vers, proc, cred: NULL_AUTH, verf: NULL_AUTH, args: Buffer.from(args) }), {
+          ...local,
+          local: isLocal,
+        });
+      },
+    ),
     { numRuns: 500 },
   );
 });

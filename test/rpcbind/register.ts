@@ -15,7 +15,10 @@ const check = (r: Awaited<ReturnType<typeof rpcCall>>, label: string) => {
   if (!('reply' in r) || r.reply.kind !== 'accepted' || r.reply.stat !== 0 || r.reply.results.readUInt32BE(0) !== 1) failed.push(label);
 };
 if (what === 'pmap') {
-  for (const m of [{ prog: 100005, vers: 1, prot: 17, port: 1234 }, { prog: 100005, vers: 1, prot: 6, port: 1235 }] satisfies Mapping[]) {
+  for (const m of [
+    { prog: 100005, vers: 1, prot: 17, port: 1234 },
+    { prog: 100005, vers: 1, prot: 6, port: 1235 },
+  ] satisfies Mapping[]) {
     const w = new XdrWriter();
     writeMapping(w, m);
     check(await rpcCall({ kind: 'udp', host: '127.0.0.1', port: Number(port) }, { prog: 100000, vers: 2, proc: 1, args: w.toBuffer() }), `pmap set ${m.prot}`);
@@ -28,7 +31,13 @@ if (what === 'pmap') {
   for (const [b, vers, uid] of sets) {
     const w = new XdrWriter();
     writeRpcb(w, b);
-    check(await rpcCall({ kind: 'unix', path: socket }, { prog: 100000, vers, proc: 1, args: w.toBuffer(), cred: encodeAuthSys({ stamp: 1, machine: 'x', uid, gid: uid, gids: [] }) }), `rpcb set ${b.prog}`);
+    check(
+      await rpcCall(
+        { kind: 'unix', path: socket },
+        { prog: 100000, vers, proc: 1, args: w.toBuffer(), cred: encodeAuthSys({ stamp: 1, machine: 'x', uid, gid: uid, gids: [] }) },
+      ),
+      `rpcb set ${b.prog}`,
+    );
   }
 }
 if (failed.length) {

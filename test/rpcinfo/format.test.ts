@@ -8,9 +8,24 @@ import type { RpcbStat } from '../../src/rpc/pmap.js';
 import { formatStats, parseRpcFile } from '../../src/rpcinfo/format.js';
 
 const FIXTURE = readFileSync(fileURLToPath(new URL('../../../test/fixtures/rpcinfo/debian-session.txt', import.meta.url)), 'utf8');
-const section = (label: string) => FIXTURE.split(/^== /m).find((s) => s.startsWith(`${label}\n`))!.split('\n').slice(1).join('\n').replace(/rc=0\n$/, '');
-const names = new Map([[100000, 'portmapper'], [100005, 'mountd']]);
-const stat = (info: number[], setinfo: number, unsetinfo: number, addrinfo: RpcbStat['addrinfo'] = []): RpcbStat => ({ info: [...info, ...new Array(13 - info.length).fill(0)], setinfo, unsetinfo, addrinfo, rmtinfo: [] });
+const section = (label: string) =>
+  FIXTURE.split(/^== /m)
+    .find((s) => s.startsWith(`${label}\n`))!
+    .split('\n')
+    .slice(1)
+    .join('\n')
+    .replace(/rc=0\n$/, '');
+const names = new Map([
+  [100000, 'portmapper'],
+  [100005, 'mountd'],
+]);
+const stat = (info: number[], setinfo: number, unsetinfo: number, addrinfo: RpcbStat['addrinfo'] = []): RpcbStat => ({
+  info: [...info, ...new Array(13 - info.length).fill(0)],
+  setinfo,
+  unsetinfo,
+  addrinfo,
+  rmtinfo: [],
+});
 
 test('-m: the three versions, success/total pairs, GETADDR details newest first', () => {
   const first = [
@@ -18,7 +33,10 @@ test('-m: the three versions, success/total pairs, GETADDR details newest first'
     stat([0, 1, 0, 0, 2, 0, 0, 0, 0], 1, 0),
     stat([0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1], 1, 0, [{ prog: 100000, vers: 2, netid: 'tcp', success: 1, failure: 0 }]),
   ];
-  assert.equal(formatStats(first, (p) => names.get(p)), section('-m'));
+  assert.equal(
+    formatStats(first, (p) => names.get(p)),
+    section('-m'),
+  );
   const after = [
     stat([4, 2, 0, 0, 3, 0], 2, 0),
     stat([3, 1, 2, 0, 2, 0, 0, 0, 0], 1, 2),
@@ -31,11 +49,20 @@ test('-m: the three versions, success/total pairs, GETADDR details newest first'
       { prog: 100000, vers: 2, netid: 'tcp', success: 2, failure: 0 },
     ]),
   ];
-  assert.equal(formatStats(after, (p) => names.get(p)), section('-m after'));
+  assert.equal(
+    formatStats(after, (p) => names.get(p)),
+    section('-m after'),
+  );
 });
 
 test('/etc/rpc: first name per number, comments and aliases', () => {
   const m = parseRpcFile('# comment\nportmapper\t100000\tportmap sunrpc rpcbind\nrstatd 100001 rstat # x\nportmap 100000\nbroken line\n');
-  assert.deepEqual([...m], [[100000, 'portmapper'], [100001, 'rstatd']]);
+  assert.deepEqual(
+    [...m],
+    [
+      [100000, 'portmapper'],
+      [100001, 'rstatd'],
+    ],
+  );
   fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => void parseRpcFile(t)));
 });

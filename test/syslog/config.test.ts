@@ -42,28 +42,36 @@ describe('syslog.conf', () => {
     assert.deepEqual(hit(cfg, 'mail', 'info'), ['/b', 'udp', 'tcp']);
     assert.deepEqual(hit(cfg, 'mail', 'debug'), ['/b', '/c', 'udp', 'tcp']);
     assert.deepEqual(hit(cfg, 'user', 'info'), ['/d', 'udp', 'tcp']);
-    assert.deepEqual(cfg.rules.map((r) => r.action), [
-      { kind: 'file', path: '/a', sync: true, mode: 0o640 },
-      { kind: 'file', path: '/b', sync: true, mode: 0o640 },
-      { kind: 'file', path: '/c', sync: true, mode: 0o640 },
-      { kind: 'file', path: '/d', sync: false, mode: 0o640 },
-      { kind: 'udp', host: 'loghost', port: 514 },
-      { kind: 'tcp', host: '::1', port: 6514 },
-      { kind: 'users', users: ['root', 'alice'] },
-      { kind: 'pipe', path: '/run/fifo' },
-      { kind: 'file', path: '/e', sync: true, mode: 0o640 },
-      { kind: 'discard' },
-    ]);
+    assert.deepEqual(
+      cfg.rules.map((r) => r.action),
+      [
+        { kind: 'file', path: '/a', sync: true, mode: 0o640 },
+        { kind: 'file', path: '/b', sync: true, mode: 0o640 },
+        { kind: 'file', path: '/c', sync: true, mode: 0o640 },
+        { kind: 'file', path: '/d', sync: false, mode: 0o640 },
+        { kind: 'udp', host: 'loghost', port: 514 },
+        { kind: 'tcp', host: '::1', port: 6514 },
+        { kind: 'users', users: ['root', 'alice'] },
+        { kind: 'pipe', path: '/run/fifo' },
+        { kind: 'file', path: '/e', sync: true, mode: 0o640 },
+        { kind: 'discard' },
+      ],
+    );
     assert.equal(cfg.rules[8].format, 'json');
   });
 
   test('$FileCreateMode, $FileOwner, $FileGroup apply to the file actions after them; $Umask is kept', () => {
-    const cfg = parse('*.* /a\n$FileCreateMode 0600\n$FileOwner nobody\n*.* /b\n$FileGroup 0\n$FileOwner 12\n*.* -/c\n$Umask 0027\n$FileCreateMode 999\n$FileOwner no-such-user-here\n$FileGroup no-such-group\n');
-    assert.deepEqual(cfg.rules.map((r) => r.action), [
-      { kind: 'file', path: '/a', sync: true, mode: 0o640 },
-      { kind: 'file', path: '/b', sync: true, mode: 0o600, uid: 65534 },
-      { kind: 'file', path: '/c', sync: false, mode: 0o600, uid: 12, gid: 0 },
-    ]);
+    const cfg = parse(
+      '*.* /a\n$FileCreateMode 0600\n$FileOwner nobody\n*.* /b\n$FileGroup 0\n$FileOwner 12\n*.* -/c\n$Umask 0027\n$FileCreateMode 999\n$FileOwner no-such-user-here\n$FileGroup no-such-group\n',
+    );
+    assert.deepEqual(
+      cfg.rules.map((r) => r.action),
+      [
+        { kind: 'file', path: '/a', sync: true, mode: 0o640 },
+        { kind: 'file', path: '/b', sync: true, mode: 0o600, uid: 65534 },
+        { kind: 'file', path: '/c', sync: false, mode: 0o600, uid: 12, gid: 0 },
+      ],
+    );
     assert.equal(cfg.umask, 0o027);
     assert.deepEqual(cfg.errors.map(formatError), [
       "test.conf:9:17: $FileCreateMode needs an octal mode like 0640, not '999'",
@@ -93,8 +101,14 @@ describe('syslog.conf', () => {
       writeFileSync(join(dir, 'd', 'skip.txt'), 'garbage\n');
       const cfg = loadConfig(join(dir, 'main.conf'));
       assert.deepEqual(cfg.errors, []);
-      assert.deepEqual(cfg.rules.map((r) => (r.action as { path: string }).path), ['/mail', '/all']);
-      assert.deepEqual(cfg.listeners, [{ proto: 'udp', host: '127.0.0.1', port: 5514 }, { proto: 'tcp', port: 5515 }]);
+      assert.deepEqual(
+        cfg.rules.map((r) => (r.action as { path: string }).path),
+        ['/mail', '/all'],
+      );
+      assert.deepEqual(cfg.listeners, [
+        { proto: 'udp', host: '127.0.0.1', port: 5514 },
+        { proto: 'tcp', port: 5515 },
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

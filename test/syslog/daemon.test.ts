@@ -37,7 +37,10 @@ before(async () => {
       '',
     ].join('\n'),
   );
-  daemon = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', conf, '-p', sock, '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+  daemon = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', conf, '-p', sock, '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: ENV,
+  });
   daemon.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await until(() => /listening on tcp/.test(stderr), 'the daemon to listen');
   udpPort = Number(/listening on udp [\d.]+:(\d+)/.exec(stderr)![1]);
@@ -49,7 +52,10 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const lineOf = (file: string, text: string) => read(file).split('\n').find((l) => l.includes(text));
+const lineOf = (file: string, text: string) =>
+  read(file)
+    .split('\n')
+    .find((l) => l.includes(text));
 
 describe('dk syslogd', () => {
   test('util-linux logger over the unix socket, UDP, TCP (octet counting) and RFC 5424', async (t) => {
@@ -60,7 +66,11 @@ describe('dk syslogd', () => {
       [['-u', sock, '-p', 'authpriv.notice', '-t', 'sshd', 'secret stuff'], 'secure', 'secret stuff'],
       [['-n', '127.0.0.1', '-P', String(udpPort), '-d', '-t', 'udptag', 'over udp'], 'messages', 'over udp'],
       [['-n', '127.0.0.1', '-P', String(tcpPort), '-T', '--octet-count', '-t', 'tcptag', 'over tcp'], 'messages', 'over tcp'],
-      [['-n', '127.0.0.1', '-P', String(tcpPort), '-T', '--rfc5424', '-p', 'local7.warning', '-t', 'boot', 'five four two four'], 'boot.log', 'five four two four'],
+      [
+        ['-n', '127.0.0.1', '-P', String(tcpPort), '-T', '--rfc5424', '-p', 'local7.warning', '-t', 'boot', 'five four two four'],
+        'boot.log',
+        'five four two four',
+      ],
       [['-u', sock, '-p', 'news.crit', '-t', 'inn', 'news critical'], 'spooler', 'news critical'],
     ];
     for (const [args, file, text] of cases) {
@@ -80,7 +90,28 @@ describe('dk syslogd', () => {
     assert.equal(dk(['logger', '-u', sock, '-t', 'dkl', '-i', 'dk logger local']).code, 0);
     const piped = run('sh', ['-c', `printf 'first\\nsecond\\n' | "${process.execPath}" "${DK}" logger -u "${sock}" -t piped`]);
     assert.equal(piped.code, 0, piped.err);
-    assert.equal(dk(['logger', '-n', '127.0.0.1', '-P', String(tcpPort), '-T', '-p', 'local5.err', '-t', 'js', '--msgid', 'M9', '--sd-id', 'ex@1', '--sd-param', 'k="v]"', 'json line']).code, 0);
+    assert.equal(
+      dk([
+        'logger',
+        '-n',
+        '127.0.0.1',
+        '-P',
+        String(tcpPort),
+        '-T',
+        '-p',
+        'local5.err',
+        '-t',
+        'js',
+        '--msgid',
+        'M9',
+        '--sd-id',
+        'ex@1',
+        '--sd-param',
+        'k="v]"',
+        'json line',
+      ]).code,
+      0,
+    );
     await until(() => !!lineOf('messages', 'dk logger local') && !!lineOf('messages', 'piped: second') && read('five.json').includes('json line'), 'all three');
     const j = JSON.parse(read('five.json').trim().split('\n').pop()!);
     assert.deepEqual([j.facility, j.severity, j.app, j.msgId, j.structuredData[0].params[0]], ['local5', 'err', 'js', 'M9', ['k', 'v]']]);
@@ -129,7 +160,10 @@ describe('dk syslogd', () => {
     const good = readFileSync(conf, 'utf8');
     writeFileSync(conf, `${good}local3.* ${f('local3')}\nthis line is wrong\n`);
     daemon.kill('SIGHUP');
-    await until(() => /syslog\.conf:\d+:1: selector 'this' has no '\.'/.test(stderr) && /reload refused/.test(stderr), 'the bad line reported as file:line:col, the reload refused');
+    await until(
+      () => /syslog\.conf:\d+:1: selector 'this' has no '\.'/.test(stderr) && /reload refused/.test(stderr),
+      'the bad line reported as file:line:col, the reload refused',
+    );
     dk(['logger', '-u', sock, '-p', 'local3.info', '-t', 'l3', 'before the fix']);
     // the rotated file was reopened all the same; the new rule did not come in
     await until(() => !!lineOf('messages', 'before the fix'), 'the message in the new messages file');
@@ -149,7 +183,9 @@ describe('dk syslogd', () => {
     daemon.kill('SIGTERM');
     const code = await new Promise<number | null>((res) => daemon.once('exit', (c) => res(c)));
     assert.equal(code, 0);
-    const got = read('messages').split('\n').filter((l) => / burst: message \d+$/.test(l)).length;
+    const got = read('messages')
+      .split('\n')
+      .filter((l) => / burst: message \d+$/.test(l)).length;
     assert.equal(got, 200);
     assert.ok(!existsSync(sock));
   });

@@ -28,21 +28,33 @@ function fullLine(b: Buffer): { pri: number; line: string } {
 
 const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
 const word = fc.stringMatching(/^[A-Za-z0-9._:\-[\]]{0,12}$/);
-const pri = fc.oneof(pick(''), fc.integer({ min: 0, max: 191 }).map((v) => `<${v}>`), pick('<0>', '<007>', '<192>', '<>', '<12', '<1000>'));
+const pri = fc.oneof(
+  pick(''),
+  fc.integer({ min: 0, max: 191 }).map((v) => `<${v}>`),
+  pick('<0>', '<007>', '<192>', '<>', '<12', '<1000>'),
+);
 const stamp = fc.oneof(
   { arbitrary: pick('Nov 25 12:00:00', 'Nov  5 12:00:00', 'Jan 01 00:00:00'), weight: 3 },
-  { arbitrary: pick('Nov 5 12:00:00', 'Foo 25 12:00:00', 'Nov 25 12:00:00.123', 'Nov 25 12:00:00 2026', 'Nov 25 12:0:00', '2026-11-25T12:00:00Z', ''), weight: 1 },
+  {
+    arbitrary: pick('Nov 5 12:00:00', 'Foo 25 12:00:00', 'Nov 25 12:00:00.123', 'Nov 25 12:00:00 2026', 'Nov 25 12:0:00', '2026-11-25T12:00:00Z', ''),
+    weight: 1,
+  },
 );
-const host = fc.oneof(pick('', 'host ', 'my-host.example.com ', 'h_1 ', '10.0.0.1 ', 'host: ', 'ho[st '), word.map((w) => `${w} `));
+const host = fc.oneof(
+  pick('', 'host ', 'my-host.example.com ', 'h_1 ', '10.0.0.1 ', 'host: ', 'ho[st '),
+  word.map((w) => `${w} `),
+);
 const tag = fc.oneof(pick('', 'sshd', 'cron[123]', 'a', 'x'.repeat(48), 'x'.repeat(49), 'kernel[', 'app[1 2]', 'app[]'), word);
 const colon = pick(': ', ':', ':  ', ' ', '', ':\t');
 const text = fc.oneof({ arbitrary: fc.stringMatching(/^[ -~]{0,40}$/), weight: 4 }, { arbitrary: fc.stringMatching(/^[ -~\t\u00e9]{0,40}$/), weight: 1 });
 const tail = pick('', '\n', '\0', '\r\n', '\n\n');
 
-const generated = fc.tuple(pri, stamp, fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }), host, tag, colon, text, tail).map(([p, s, sp, h, t, c, x, e]) => Buffer.from(`${p}${s}${s && sp ? ' ' : ''}${h}${t}${c}${x}${e}`));
+const generated = fc
+  .tuple(pri, stamp, fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }), host, tag, colon, text, tail)
+  .map(([p, s, sp, h, t, c, x, e]) => Buffer.from(`${p}${s}${s && sp ? ' ' : ''}${h}${t}${c}${x}${e}`));
 
 describe('fast path', () => {
-  test('wherever it applies, the line equals the full parser\'s', () => {
+  test("wherever it applies, the line equals the full parser's", () => {
     let taken = 0;
     fc.assert(
       fc.property(generated, (b) => {

@@ -25,40 +25,51 @@ const num = (b: Buffer) => Number(/q: (\d+)/.exec(b.toString())![1]);
 describe('frame queue', () => {
   test('any interleaving of push, shift, unshift and save/reopen keeps the order', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.nat(40).map((n) => ['push', n] as const), fc.nat(3000).map((n) => ['shift', n] as const), fc.constant(['requeue', 0] as const), fc.constant(['restart', 0] as const)), { maxLength: 40 }), (ops) => {
-        const dir = mkdtempSync(join(tmpdir(), 'dk-queue-'));
-        try {
-          const open = () => new FrameQueue({ dir, memBytes: 500, maxBytes: 1 << 30 });
-          let q = open();
-          let next = 0;
-          const expected: number[] = [];
-          const taken: number[] = [];
-          let last: Buffer[] = [];
-          for (const [op, n] of ops) {
-            if (op === 'push') {
-              const fs = Array.from({ length: n }, () => frame(next++));
-              q.push(fs);
-              expected.push(...fs.map(num));
-            } else if (op === 'shift') {
-              last = q.shift(n);
-              taken.push(...last.map(num));
-            } else if (op === 'requeue') {
-              // sent, not acknowledged, connection lost: back to the front
-              q.unshift(last);
-              taken.splice(taken.length - last.length, last.length);
-              last = [];
-            } else {
-              q.save();
-              q = open();
-              last = [];
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.nat(40).map((n) => ['push', n] as const),
+            fc.nat(3000).map((n) => ['shift', n] as const),
+            fc.constant(['requeue', 0] as const),
+            fc.constant(['restart', 0] as const),
+          ),
+          { maxLength: 40 },
+        ),
+        (ops) => {
+          const dir = mkdtempSync(join(tmpdir(), 'dk-queue-'));
+          try {
+            const open = () => new FrameQueue({ dir, memBytes: 500, maxBytes: 1 << 30 });
+            let q = open();
+            let next = 0;
+            const expected: number[] = [];
+            const taken: number[] = [];
+            let last: Buffer[] = [];
+            for (const [op, n] of ops) {
+              if (op === 'push') {
+                const fs = Array.from({ length: n }, () => frame(next++));
+                q.push(fs);
+                expected.push(...fs.map(num));
+              } else if (op === 'shift') {
+                last = q.shift(n);
+                taken.push(...last.map(num));
+              } else if (op === 'requeue') {
+                // sent, not acknowledged, connection lost: back to the front
+                q.unshift(last);
+                taken.splice(taken.length - last.length, last.length);
+                last = [];
+              } else {
+                q.save();
+                q = open();
+                last = [];
+              }
             }
+            while (q.length) taken.push(...q.shift(1000).map(num));
+            assert.deepEqual(taken, expected);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
           }
-          while (q.length) taken.push(...q.shift(1000).map(num));
-          assert.deepEqual(taken, expected);
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -73,7 +84,10 @@ describe('frame queue', () => {
       // what is left starts where the drops ended, and runs to the last one pushed
       const left: number[] = [];
       while (q.length) left.push(...q.shift(1000).map(num));
-      assert.deepEqual(left, Array.from({ length: 400 - q.dropped }, (_, i) => q.dropped + i));
+      assert.deepEqual(
+        left,
+        Array.from({ length: 400 - q.dropped }, (_, i) => q.dropped + i),
+      );
       const torn = Buffer.concat([frame(1), frame(2), frame(3).subarray(0, 10)]);
       assert.deepEqual(readFrames(torn).map(num), [1, 2]);
     } finally {
@@ -145,7 +159,10 @@ describe('sender -> LOGHOST', () => {
       send(sender, 15001, 20000);
       // the sender is restarted while the LOGHOST is away: its queue goes to disk and comes back
       assert.equal(await sender.stop(), 0);
-      assert.ok(readdirSync(join(sendDir, 'state', 'queues', `127.0.0.1_${port}`)).some((f) => f.endsWith('.seg')), 'a saved queue');
+      assert.ok(
+        readdirSync(join(sendDir, 'state', 'queues', `127.0.0.1_${port}`)).some((f) => f.endsWith('.seg')),
+        'a saved queue',
+      );
       sender = await startSender();
       send(sender, 20001, 25000);
       loghost = await startLoghost();
@@ -194,4 +211,3 @@ test('a LOGHOST acknowledges only what its store committed: killed before the co
     rmSync(root, { recursive: true, force: true });
   }
 });
-

@@ -28,16 +28,31 @@ test('3 hosts x 100k messages to a LOGHOST killed for 30 s: none lost', { timeou
       t.diagnostic(`${why}: running on loopback ports instead`);
     }
     const args = [LAB, dir, netns ? 'netns' : 'loopback', '3', '100000', '30'];
-    const r = netns ? spawnSync('unshare', ['-rn', process.execPath, ...args], { encoding: 'utf8', timeout: 280_000 }) : spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 280_000 });
+    const r = netns
+      ? spawnSync('unshare', ['-rn', process.execPath, ...args], { encoding: 'utf8', timeout: 280_000 })
+      : spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 280_000 });
     const line = r.stdout.trim().split('\n').pop() ?? '';
-    const res = JSON.parse(line || '{"error":"no output"}') as { error?: string; expected: number; distinct: number; duplicates: number; missing: string[]; senderExitCodes: number[]; diskDuringOutage: number[]; hostStats: string[]; storedWhenKilled: number };
+    const res = JSON.parse(line || '{"error":"no output"}') as {
+      error?: string;
+      expected: number;
+      distinct: number;
+      duplicates: number;
+      missing: string[];
+      senderExitCodes: number[];
+      diskDuringOutage: number[];
+      hostStats: string[];
+      storedWhenKilled: number;
+    };
     assert.equal(res.error, undefined, `${res.error} ${r.stderr}`);
     assert.deepEqual(res.senderExitCodes, [0, 0, 0]);
     assert.ok(res.storedWhenKilled < res.expected, 'the LOGHOST died in the middle of the stream');
     assert.deepEqual(res.missing, [], `lost: ${res.missing.join(', ')}`);
     assert.equal(res.distinct, res.expected);
     // the outage was long enough for every host to spill to its disk queue
-    assert.ok(res.diskDuringOutage.every((b) => b > 0), `disk queues ${res.diskDuringOutage}`);
+    assert.ok(
+      res.diskDuringOutage.every((b) => b > 0),
+      `disk queues ${res.diskDuringOutage}`,
+    );
     for (const s of res.hostStats) assert.match(s, /written \d+, dropped 0, queued 0, on disk 0 bytes/);
     t.diagnostic(`${res.expected} messages, ${res.duplicates} duplicates, ${res.storedWhenKilled} stored when the LOGHOST was killed`);
   } finally {

@@ -27,7 +27,11 @@ test('$FileCreateMode and $FileOwner/$FileGroup shape the files the daemon creat
     `local1.* ${join(dir, 'shaped')}`,
   ]);
   try {
-    for (const [p, text] of [['local0.info', 'to default'], ['local1.info', 'to shaped']]) assert.equal(dk(['logger', '-u', d.sock, '-p', p, text]).code, 0);
+    for (const [p, text] of [
+      ['local0.info', 'to default'],
+      ['local1.info', 'to shaped'],
+    ])
+      assert.equal(dk(['logger', '-u', d.sock, '-p', p, text]).code, 0);
     await until(() => has(join(dir, 'default'), 'to default') && has(join(dir, 'shaped'), 'to shaped'), 'both files');
     // the process umask (022 here) still applies, as for rsyslog
     assert.equal(statSync(join(dir, 'default')).mode & 0o777, 0o640 & ~process.umask());
@@ -54,7 +58,10 @@ test('IPv6 listeners: util-linux logger over UDP and TCP to [::1]', async (t) =>
     assert.equal(run('logger', ['-n', '::1', '-P', String(udp), '-d', '-t', 'v6udp', 'over udp6']).code, 0);
     assert.equal(run('logger', ['-n', '::1', '-P', String(tcp), '-T', '--octet-count', '-t', 'v6tcp', 'over tcp6']).code, 0);
     await until(() => has(out, 'over udp6') && has(out, 'over tcp6'), 'both IPv6 messages');
-    const got = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { app: string; msg: string; input: string });
+    const got = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { app: string; msg: string; input: string });
     assert.deepEqual(got.map((m) => [m.app, m.msg, m.input.replace(/\d+$/, 'P')]).sort(), [
       ['v6tcp', 'over tcp6', 'tcp:::1:P'],
       ['v6udp', 'over udp6', 'udp:::1:P'],
@@ -116,7 +123,11 @@ test('a terminal nobody reads (a stopped console) never stalls the daemon: its l
     d = await startSyslogd(dir, [`local2.* ${term.tty}`, `local3.* ${file}`]);
     // far more than a pty buffers: a blocking write would hang the daemon here
     // a stalled daemon would block this sender for good: bounded, so that shows as a failure
-    const flood = spawnSync('sh', ['-c', `seq 1 3000 | sed 's/$/ ${'x'.repeat(150)}/' | "${process.execPath}" "${DK}" logger -u "${d.sock}" -p local2.err -t flood`], { timeout: 60_000, encoding: 'utf8' });
+    const flood = spawnSync(
+      'sh',
+      ['-c', `seq 1 3000 | sed 's/$/ ${'x'.repeat(150)}/' | "${process.execPath}" "${DK}" logger -u "${d.sock}" -p local2.err -t flood`],
+      { timeout: 60_000, encoding: 'utf8' },
+    );
     assert.equal(flood.status, 0, `the sender was blocked: ${flood.error?.message ?? flood.stderr}`);
     assert.equal(dk(['logger', '-u', d.sock, '-p', 'local3.info', '-t', 'after', 'still logging']).code, 0);
     await until(() => has(file, 'after: still logging'), 'the file line after the flood');

@@ -43,15 +43,17 @@ describe('RFC 5424', () => {
   });
 
   test('the RFC examples, escapes, BOM, NILVALUE, offsets', () => {
-    const a = parseRfc5424('<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \ufeff\'su root\' failed for lonvick on /dev/pts/8');
+    const a = parseRfc5424("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \ufeff'su root' failed for lonvick on /dev/pts/8");
     assert.equal(a.facility, 4);
     assert.equal(a.severity, 2);
     assert.equal(a.timestamp?.toISOString(), '2003-10-11T22:14:15.003Z');
     assert.equal(a.procId, undefined);
     assert.equal(a.msg, "'su root' failed for lonvick on /dev/pts/8");
-    const b = parseRfc5424('<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It\'s time to make the do-nuts.');
+    const b = parseRfc5424("<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.");
     assert.equal(b.timestamp?.toISOString(), '2003-08-24T12:14:15.000Z');
-    const c = parseRfc5424('<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]');
+    const c = parseRfc5424(
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]',
+    );
     assert.deepEqual(c.structuredData[1], { id: 'examplePriority@32473', params: [['class', 'high']] });
     assert.equal(c.msg, '');
     const d = parseRfc5424('<13>1 - - - - - [x@1 a="q\\"uote \\\\ back \\] bracket"] m');
@@ -79,11 +81,28 @@ describe('RFC 3164 as senders write it', () => {
   });
   test('format then parse keeps the fields', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 191 }), fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/), fc.stringMatching(/^[a-zA-Z][\w.-]{0,20}$/), fc.option(fc.stringMatching(/^\d{1,7}$/), { nil: undefined }), fc.string(), (pri, host, app, pid, msg) => {
-        const m: SyslogMessage = { facility: pri >> 3, severity: pri & 7, timestamp: new Date(2026, 10, 25, 10, 20, 30), hostname: host, app, procId: pid, structuredData: [], msg, format: 'rfc3164' };
-        const back = parseRfc3164(formatRfc3164(m), now);
-        assert.deepEqual([back.facility, back.severity, back.hostname, back.app, back.procId, back.msg], [m.facility, m.severity, host, app, pid, msg]);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 191 }),
+        fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/),
+        fc.stringMatching(/^[a-zA-Z][\w.-]{0,20}$/),
+        fc.option(fc.stringMatching(/^\d{1,7}$/), { nil: undefined }),
+        fc.string(),
+        (pri, host, app, pid, msg) => {
+          const m: SyslogMessage = {
+            facility: pri >> 3,
+            severity: pri & 7,
+            timestamp: new Date(2026, 10, 25, 10, 20, 30),
+            hostname: host,
+            app,
+            procId: pid,
+            structuredData: [],
+            msg,
+            format: 'rfc3164',
+          };
+          const back = parseRfc3164(formatRfc3164(m), now);
+          assert.deepEqual([back.facility, back.severity, back.hostname, back.app, back.procId, back.msg], [m.facility, m.severity, host, app, pid, msg]);
+        },
+      ),
     );
   });
 });
@@ -101,7 +120,10 @@ describe('any input', () => {
 });
 
 describe('RFC 6587 framing', () => {
-  const messages = fc.array(fc.string({ minLength: 1, maxLength: 60 }).filter((s) => !s.includes('\n') && !s.includes('\0')), { minLength: 1, maxLength: 20 });
+  const messages = fc.array(
+    fc.string({ minLength: 1, maxLength: 60 }).filter((s) => !s.includes('\n') && !s.includes('\0')),
+    { minLength: 1, maxLength: 20 },
+  );
   const splits = (b: Buffer, cuts: number[]) => {
     const points = [...new Set(cuts.map((c) => c % (b.length + 1)))].sort((x, y) => x - y);
     const out: Buffer[] = [];
@@ -119,8 +141,13 @@ describe('RFC 6587 framing', () => {
       fc.property(messages, fc.array(fc.nat(), { maxLength: 10 }), fc.boolean(), (msgs, cuts, octet) => {
         const stream = octet ? Buffer.concat(msgs.map((m) => octetFrame(m))) : Buffer.from(msgs.map((m) => `<13>${m}\n`).join(''));
         const d = new FrameDecoder(1000);
-        const got = splits(stream, cuts).flatMap((c) => d.push(c)).concat(d.end());
-        assert.deepEqual(got.map((f) => f.data.toString()), octet ? msgs : msgs.map((m) => `<13>${m}`));
+        const got = splits(stream, cuts)
+          .flatMap((c) => d.push(c))
+          .concat(d.end());
+        assert.deepEqual(
+          got.map((f) => f.data.toString()),
+          octet ? msgs : msgs.map((m) => `<13>${m}`),
+        );
       }),
     );
   });
@@ -128,16 +155,25 @@ describe('RFC 6587 framing', () => {
   test('with oversize frames and a small maximum, any split decodes like the whole stream at once', () => {
     const frame = fc.tuple(fc.stringMatching(/^[a-z<>0-9 ]{1,70}$/), fc.boolean());
     fc.assert(
-      fc.property(fc.array(frame, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), fc.integer({ min: 8, max: 40 }), (frames, cuts, octet, max) => {
-        const stream = octet ? Buffer.concat(frames.map(([m]) => octetFrame(m))) : Buffer.from(frames.map(([m, nul]) => `${m}${nul ? '\0' : '\n'}`).join(''));
-        const decode = (chunks: Buffer[]) => {
-          const d = new FrameDecoder(max);
-          return chunks.flatMap((c) => d.push(c)).concat(d.end()).map((f) => [f.data.toString(), f.truncated]);
-        };
-        const whole = decode([stream]);
-        assert.deepEqual(decode(splits(stream, cuts)), whole);
-        assert.deepEqual(decode([...stream].map((x) => Buffer.from([x]))), whole);
-      }),
+      fc.property(
+        fc.array(frame, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        fc.integer({ min: 8, max: 40 }),
+        (frames, cuts, octet, max) => {
+          const stream = octet ? Buffer.concat(frames.map(([m]) => octetFrame(m))) : Buffer.from(frames.map(([m, nul]) => `${m}${nul ? '\0' : '\n'}`).join(''));
+          const decode = (chunks: Buffer[]) => {
+            const d = new FrameDecoder(max);
+            return chunks
+              .flatMap((c) => d.push(c))
+              .concat(d.end())
+              .map((f) => [f.data.toString(), f.truncated]);
+          };
+          const whole = decode([stream]);
+          assert.deepEqual(decode(splits(stream, cuts)), whole);
+          assert.deepEqual(decode([...stream].map((x) => Buffer.from([x]))), whole);
+        },
+      ),
     );
   });
 
@@ -147,7 +183,13 @@ describe('RFC 6587 framing', () => {
       const stream = octet ? Buffer.concat([octetFrame(big), octetFrame('next')]) : Buffer.from(`${big}\nnext\n`);
       const d = new FrameDecoder(20);
       const got = [...d.push(stream.subarray(0, 7)), ...d.push(stream.subarray(7)), ...d.end()];
-      assert.deepEqual(got.map((f) => [f.data.toString(), f.truncated]), [['x'.repeat(20), true], ['next', false]]);
+      assert.deepEqual(
+        got.map((f) => [f.data.toString(), f.truncated]),
+        [
+          ['x'.repeat(20), true],
+          ['next', false],
+        ],
+      );
     }
   });
 });

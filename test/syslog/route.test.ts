@@ -55,10 +55,7 @@ test("the seed's syslog.conf: where each kind of message ends up", () => {
     ['user.emerg', ['/var/log/messages', '*']],
   ];
   for (const [p, actions] of table) assert.deepEqual(routeOf(cfg, p).actions, actions, p);
-  assert.equal(
-    formatRoute(routeOf(cfg, 'daemon.debug')),
-    'daemon.debug:\n  no action takes it: the message is lost\n',
-  );
+  assert.equal(formatRoute(routeOf(cfg, 'daemon.debug')), 'daemon.debug:\n  no action takes it: the message is lost\n');
   assert.equal(
     formatRoute(routeOf(cfg, 'mail.emerg')),
     `mail.emerg:\n  ${'syslog.conf:3'.padEnd(24)} ${'mail.*'.padEnd(40)} -> /var/log/maillog\n  ${'syslog.conf:5'.padEnd(24)} ${'*.emerg'.padEnd(40)} -> *\n`,
@@ -69,7 +66,14 @@ test('a discard stops the walk: rules after it never see the message', () => {
   const cfg = parse('mail.* /a\nmail.err ~\n*.* /b\n');
   const r = routeOf(cfg, 'mail.crit');
   assert.deepEqual([r.actions, r.stoppedBy], [['/a'], 'syslog.conf:2']);
-  assert.deepEqual(r.steps.map((s) => [s.matched, s.stops]), [[true, false], [true, true], [false, false]]);
+  assert.deepEqual(
+    r.steps.map((s) => [s.matched, s.stops]),
+    [
+      [true, false],
+      [true, true],
+      [false, false],
+    ],
+  );
   assert.deepEqual(routeOf(cfg, 'mail.info').actions, ['/a', '/b']);
   assert.match(String(parsePriority('mail')), /not FACILITY\.LEVEL/);
   assert.match(String(parsePriority('mial.err')), /unknown facility 'mial'/);
@@ -110,8 +114,19 @@ describe('route() against a running dk syslogd, on generated configurations', { 
     fc.constant('none'),
     fc.tuple(fc.constantFrom('', '!', '=', '!='), fc.constantFrom(...SEVERITIES)).map(([p, s]) => `${p}${s}`),
   );
-  const selector = fc.tuple(fc.oneof(fc.constant('*'), fc.uniqueArray(fc.constantFrom(...FACS), { minLength: 1, maxLength: 3 }).map((a) => a.join(','))), level).map(([f, l]) => `${f}.${l}`);
-  const rule = fc.tuple(fc.array(selector, { minLength: 1, maxLength: 3 }), fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FILES) }, { weight: 1, arbitrary: fc.constantFrom('~', 'stop') }));
+  const selector = fc
+    .tuple(
+      fc.oneof(
+        fc.constant('*'),
+        fc.uniqueArray(fc.constantFrom(...FACS), { minLength: 1, maxLength: 3 }).map((a) => a.join(',')),
+      ),
+      level,
+    )
+    .map(([f, l]) => `${f}.${l}`);
+  const rule = fc.tuple(
+    fc.array(selector, { minLength: 1, maxLength: 3 }),
+    fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FILES) }, { weight: 1, arbitrary: fc.constantFrom('~', 'stop') }),
+  );
   const priority = fc.tuple(fc.constantFrom(...FACS), fc.constantFrom(...SEVERITIES)).map(([f, s]) => `${f}.${s}`);
 
   test('every message lands in exactly the files route() names', async () => {
@@ -121,7 +136,10 @@ describe('route() against a running dk syslogd, on generated configurations', { 
         run++;
         // a first rule sees everything: when the sentinel is in its file, everything before it was written
         const sentinelFile = join(dir, `sentinel${run}`);
-        const lines = [`*.* ${sentinelFile}`, ...rules.map(([sels, action]) => `${sels.join(';')} ${FILES.includes(action) ? join(dir, `${action}.${run}`) : action}`)];
+        const lines = [
+          `*.* ${sentinelFile}`,
+          ...rules.map(([sels, action]) => `${sels.join(';')} ${FILES.includes(action) ? join(dir, `${action}.${run}`) : action}`),
+        ];
         const text = `${lines.join('\n')}\n`;
         writeFileSync(join(dir, 'syslog.conf'), text);
         const r = await ask(join(dir, 'control.sock'), { cmd: 'reload' });

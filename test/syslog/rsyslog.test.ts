@@ -41,12 +41,16 @@ describe('rsyslogd -> dk syslogd', () => {
     dkd = await startSyslogd(dir, [`*.* ${join(dir, 'got.json')};json`], { tcp: true, udp: true });
     stops.push(() => dkd!.stop());
     const fwd = (extra: string) => `action(type="omfwd" target="127.0.0.1" ${extra})`;
-    rs = await startRsyslogd(RSYSLOGD, dir, [
-      'input(type="imuxsock" Socket="%DIR%/rsock")',
-      `local0.* ${fwd(`port="${dkd.tcpPort}" protocol="tcp"`)}`,
-      `local1.* ${fwd(`port="${dkd.tcpPort}" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"`)}`,
-      `local2.* ${fwd(`port="${dkd.udpPort}" protocol="udp"`)}`,
-    ].join('\n'));
+    rs = await startRsyslogd(
+      RSYSLOGD,
+      dir,
+      [
+        'input(type="imuxsock" Socket="%DIR%/rsock")',
+        `local0.* ${fwd(`port="${dkd.tcpPort}" protocol="tcp"`)}`,
+        `local1.* ${fwd(`port="${dkd.tcpPort}" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"`)}`,
+        `local2.* ${fwd(`port="${dkd.udpPort}" protocol="udp"`)}`,
+      ].join('\n'),
+    );
     stops.push(() => rs!.stop());
   });
 
@@ -61,7 +65,11 @@ describe('rsyslogd -> dk syslogd', () => {
     const burst = run('sh', ['-c', `seq 1 2000 | sed 's/^/burst line /' | logger -u "${sock}" -p local1.notice -t burst`]);
     assert.equal(burst.code, 0, burst.err);
     const got = () => lines(join(dir, 'got.json')).map((l) => JSON.parse(l) as Record<string, string>);
-    await until(() => got().filter((m) => m.app === 'burst').length === 2000 && got().some((m) => m.app === 'udp-app') && got().some((m) => m.app === 'lf-app'), 'all messages from rsyslogd', 30000);
+    await until(
+      () => got().filter((m) => m.app === 'burst').length === 2000 && got().some((m) => m.app === 'udp-app') && got().some((m) => m.app === 'lf-app'),
+      'all messages from rsyslogd',
+      30000,
+    );
     const one = (app: string) => got().find((m) => m.app === app)!;
     for (const [app, facility, severity, text] of [
       ['lf-app', 'local0', 'warning', 'over tcp, LF framed'],
@@ -72,8 +80,13 @@ describe('rsyslogd -> dk syslogd', () => {
       assert.deepEqual([m.facility, m.severity, m.host, m.msg.trim()], [facility, severity, host, text], JSON.stringify(m));
       assert.match(String(m.procId), /^\d+$/, JSON.stringify(m));
     }
-    const order = got().filter((m) => m.app === 'burst').map((m) => Number(/burst line (\d+)/.exec(m.msg)![1]));
-    assert.deepEqual(order, Array.from({ length: 2000 }, (_, i) => i + 1));
+    const order = got()
+      .filter((m) => m.app === 'burst')
+      .map((m) => Number(/burst line (\d+)/.exec(m.msg)![1]));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 2000 }, (_, i) => i + 1),
+    );
   });
 });
 
@@ -83,12 +96,16 @@ describe('dk syslogd -> rsyslogd', () => {
   before(async () => {
     mkdirSync(dir);
     if (!existsSync(RSYSLOGD)) return;
-    const rs = await startRsyslogd(RSYSLOGD, dir, [
-      'module(load="imtcp")',
-      'input(type="imtcp" port="0" listenPortFileName="%DIR%/rsyslog-tcp.port")',
-      'template(name="fields" type="string" string="%syslogfacility-text%.%syslogseverity-text% host=%hostname% tag=%programname% pid=%procid% msgid=%msgid% msg=%msg%\\n")',
-      '*.* action(type="omfile" file="%DIR%/fields" template="fields")',
-    ].join('\n'));
+    const rs = await startRsyslogd(
+      RSYSLOGD,
+      dir,
+      [
+        'module(load="imtcp")',
+        'input(type="imtcp" port="0" listenPortFileName="%DIR%/rsyslog-tcp.port")',
+        'template(name="fields" type="string" string="%syslogfacility-text%.%syslogseverity-text% host=%hostname% tag=%programname% pid=%procid% msgid=%msgid% msg=%msg%\\n")',
+        '*.* action(type="omfile" file="%DIR%/fields" template="fields")',
+      ].join('\n'),
+    );
     stops.push(() => rs.stop());
     dkd = await startSyslogd(dir, [`local3.* @@127.0.0.1:${rs.tcpPort}`, `local4.* @@127.0.0.1:${rs.tcpPort};rfc5424`]);
     stops.push(() => dkd!.stop());
@@ -102,11 +119,24 @@ describe('dk syslogd -> rsyslogd', () => {
     const burst = run('sh', ['-c', `seq 1 2000 | sed 's/^/forwarded /' | "${process.execPath}" "${DK}" logger -u "${sock}" -p local3.info -t fwd`]);
     assert.equal(burst.code, 0, burst.err);
     const file = join(dir, 'fields');
-    await until(() => lines(file).filter((l) => l.includes('tag=fwd ')).length === 2000 && lines(file).some((l) => l.includes('dk5424')), 'all messages at rsyslogd', 30000);
+    await until(
+      () => lines(file).filter((l) => l.includes('tag=fwd ')).length === 2000 && lines(file).some((l) => l.includes('dk5424')),
+      'all messages at rsyslogd',
+      30000,
+    );
     const all = lines(file);
-    assert.equal(all.find((l) => l.includes('tag=dkapp ')), `local3.err host=${host} tag=dkapp pid=4242 msgid=- msg= traditional to rsyslog`);
-    assert.equal(all.find((l) => l.includes('tag=dk5424 ')), `local4.notice host=${host} tag=dk5424 pid=77 msgid=ID9 msg=structured to rsyslog`);
+    assert.equal(
+      all.find((l) => l.includes('tag=dkapp ')),
+      `local3.err host=${host} tag=dkapp pid=4242 msgid=- msg= traditional to rsyslog`,
+    );
+    assert.equal(
+      all.find((l) => l.includes('tag=dk5424 ')),
+      `local4.notice host=${host} tag=dk5424 pid=77 msgid=ID9 msg=structured to rsyslog`,
+    );
     const order = all.filter((l) => l.includes('tag=fwd ')).map((l) => Number(/forwarded (\d+)$/.exec(l)![1]));
-    assert.deepEqual(order, Array.from({ length: 2000 }, (_, i) => i + 1));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 2000 }, (_, i) => i + 1),
+    );
   });
 });

@@ -26,12 +26,58 @@ function openssl(...args: string[]): void {
 
 /** A CA, and certificates it signs for the name and address given. */
 function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.pem`));
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    f(`${name}.key`),
+    '-out',
+    f(`${name}.pem`),
+  );
 }
 function makeCert(ca: string, name: string, san: string): void {
   writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\n`);
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`));
-  openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f(`${ca}.pem`), '-CAkey', f(`${ca}.key`), '-CAcreateserial', '-days', '2', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`));
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    f(`${name}.key`),
+    '-out',
+    f(`${name}.csr`),
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    f(`${name}.csr`),
+    '-CA',
+    f(`${ca}.pem`),
+    '-CAkey',
+    f(`${ca}.key`),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    f(`${name}.ext`),
+    '-out',
+    f(`${name}.pem`),
+  );
 }
 
 before(() => {
@@ -58,7 +104,11 @@ const has = (file: string, text: string) => existsSync(file) && readFileSync(fil
 
 test('@@(tls): a trusted server gets the messages; an untrusted one gets nothing and the reason is logged', async (t) => {
   if (!requirePeer(t, 'openssl', 'openssl')) return;
-  const loghost = await daemon('loghost', [`*.* ${f('loghost.log')}`], ['--tls', '127.0.0.1:0', '--tls-cert', f('server.pem'), '--tls-key', f('server.key'), '--state-dir', f('loghost/state')]);
+  const loghost = await daemon(
+    'loghost',
+    [`*.* ${f('loghost.log')}`],
+    ['--tls', '127.0.0.1:0', '--tls-cert', f('server.pem'), '--tls-key', f('server.key'), '--state-dir', f('loghost/state')],
+  );
   const port = Number(/listening on tls [\d.]+:(\d+)/.exec(loghost.stderr())![1]);
   const good = await daemon('good', [`*.* @@(tls)127.0.0.1:${port}`], ['--tls-ca', f('ca.pem')]);
   const bad = await daemon('bad', [`*.* @@(tls)127.0.0.1:${port}`], ['--tls-ca', f('otherca.pem')]);
@@ -77,9 +127,17 @@ test('@@(tls): a trusted server gets the messages; an untrusted one gets nothing
 
 test('a TLS listener with --tls-ca takes only clients with a certificate from that CA', async (t) => {
   if (!requirePeer(t, 'openssl', 'openssl')) return;
-  const loghost = await daemon('mutual', [`*.* ${f('mutual.log')}`], ['--tls', '127.0.0.1:0', '--tls-cert', f('server.pem'), '--tls-key', f('server.key'), '--tls-ca', f('ca.pem')]);
+  const loghost = await daemon(
+    'mutual',
+    [`*.* ${f('mutual.log')}`],
+    ['--tls', '127.0.0.1:0', '--tls-cert', f('server.pem'), '--tls-key', f('server.key'), '--tls-ca', f('ca.pem')],
+  );
   const port = Number(/listening on tls [\d.]+:(\d+)/.exec(loghost.stderr())![1]);
-  const withCert = await daemon('withcert', [`*.* @@(tls)127.0.0.1:${port}`], ['--tls-ca', f('ca.pem'), '--tls-cert', f('client.pem'), '--tls-key', f('client.key')]);
+  const withCert = await daemon(
+    'withcert',
+    [`*.* @@(tls)127.0.0.1:${port}`],
+    ['--tls-ca', f('ca.pem'), '--tls-cert', f('client.pem'), '--tls-key', f('client.key')],
+  );
   const without = await daemon('without', [`*.* @@(tls)127.0.0.1:${port}`], ['--tls-ca', f('ca.pem')]);
   assert.equal(dk(['logger', '-u', withCert.sock, '-t', 'mtls', 'client proved itself']).code, 0);
   assert.equal(dk(['logger', '-u', without.sock, '-t', 'anon', 'no client certificate']).code, 0);

@@ -34,7 +34,17 @@ function start(args: string): void {
   tmux('kill-session', '-t', session);
   // the shell records dk top's exit status, then keeps the pane open by waiting on the terminal
   // (no child process of its own that could outlive the session)
-  const r = tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '35', `${process.execPath} ${DK} top ${args}; echo EXIT=$? > ${exitFile}; read keep_the_pane_open`);
+  const r = tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '110',
+    '-y',
+    '35',
+    `${process.execPath} ${DK} top ${args}; echo EXIT=$? > ${exitFile}; read keep_the_pane_open`,
+  );
   assert.equal(r.status, 0, r.stderr);
 }
 
@@ -83,7 +93,10 @@ describe('dk top on a terminal', () => {
     // a narrower terminal: columns that no longer fit are dropped, as top does
     tmux('resize-window', '-t', session, '-x', '60', '-y', '20');
     await until(() => {
-      const header = screen().split('\n').find((l) => l.trimStart().startsWith('PID USER')) ?? '';
+      const header =
+        screen()
+          .split('\n')
+          .find((l) => l.trimStart().startsWith('PID USER')) ?? '';
       return header.trimEnd().endsWith('%MEM') && !header.includes('COMMAND');
     }, 'the narrow layout');
 

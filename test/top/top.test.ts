@@ -61,14 +61,19 @@ describe('dk top -b', () => {
         const b = shape(mf[i]);
         assert.deepEqual(b.summary, a.summary, `summary of top ${args.join(' ')}`);
         assert.equal(b.rows.length, a.rows.length, `rows of top ${args.join(' ')}\n${frame}\n---\n${mf[i]}`);
-        a.rows.forEach((row, j) => assert.ok(linesMatch(row, b.rows[j]), `top ${args.join(' ')} row ${j}\npeer: ${row}\nours: ${b.rows[j]}`));
+        for (const [j, row] of a.rows.entries()) assert.ok(linesMatch(row, b.rows[j]), `top ${args.join(' ')} row ${j}\npeer: ${row}\nours: ${b.rows[j]}`);
       });
     }
   });
 
   test('errors as procps words them, status 1', (t) => {
     if (!requirePeer(t, 'top', 'procps')) return;
-    for (const [args, re] of [[['-b', '-n', '0'], /bad iterations argument '0'/], [['-b', '-u', 'no-such-user-xyz'], /Invalid user/], [['-b', '-x'], /invalid option -- 'x'/], [['-b', '-d', 'x'], /bad delay interval/]] as [string[], RegExp][]) {
+    for (const [args, re] of [
+      [['-b', '-n', '0'], /bad iterations argument '0'/],
+      [['-b', '-u', 'no-such-user-xyz'], /Invalid user/],
+      [['-b', '-x'], /invalid option -- 'x'/],
+      [['-b', '-d', 'x'], /bad delay interval/],
+    ] as [string[], RegExp][]) {
       const r = dk(['top', ...args]);
       assert.equal(r.code, 1);
       assert.match(r.err, re);
@@ -77,7 +82,10 @@ describe('dk top -b', () => {
 
   test('--json: one document per frame, with the paging figures', () => {
     const r = dk(['top', '-b', '-n', '2', '-d', '0.1', '--json', '-p', fam.pids.join(',')]);
-    const docs = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const docs = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(docs.length, 2);
     assert.equal(docs[1].processes.length, fam.pids.length);
     assert.ok('thrashing' in docs[0].paging && 'majflt' in docs[0].paging);
@@ -93,7 +101,10 @@ describe('top arithmetic', () => {
   test('CPU percentages from two /proc/stat samples', () => {
     const a = parseCpuStat('cpu  100 0 50 800 10 0 0 0 0 0\ncpu0 50 0 25 400 5 0 0 0\n');
     const b = parseCpuStat('cpu  130 0 60 900 10 0 0 0 0 0\ncpu0 65 0 30 450 5 0 0 0\n');
-    assert.deepEqual(cpuPercents(a.total, b.total).map((x) => Math.round(x * 10) / 10), [21.4, 0, 7.1, 71.4, 0, 0, 0, 0]);
+    assert.deepEqual(
+      cpuPercents(a.total, b.total).map((x) => Math.round(x * 10) / 10),
+      [21.4, 0, 7.1, 71.4, 0, 0, 0, 0],
+    );
     assert.deepEqual(cpuPercents(a.total, a.total), [0, 0, 0, 100, 0, 0, 0, 0]);
     assert.equal(parseMeminfo('MemTotal: 100 kB\nSReclaimable: 5 kB\nCached: 10 kB\n').cached, 15);
   });

@@ -31,7 +31,7 @@ export function parseWrappers(text: string, file: string): { rules: WrapperRule[
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     let line = lines[i];
-    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + ' ' + lines[++i];
+    while (line.endsWith('\\') && i + 1 < lines.length) line = `${line.slice(0, -1)} ${lines[++i]}`;
     const t = line.replace(/^\s*#.*/, '').trim();
     if (!t) continue;
     // colons inside [v6] brackets are not field separators
@@ -70,7 +70,15 @@ function v6Bits(addr: string): bigint | undefined {
   const [head, tail] = addr.includes('::') ? addr.split('::') : [addr, undefined];
   const h = head ? head.split(':') : [];
   const tl = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const expand = (parts: string[]) => parts.flatMap((p) => (p.includes('.') ? (() => { const n = v4(p)!; return [(n >>> 16).toString(16), (n & 0xffff).toString(16)]; })() : [p]));
+  const expand = (parts: string[]) =>
+    parts.flatMap((p) =>
+      p.includes('.')
+        ? (() => {
+            const n = v4(p)!;
+            return [(n >>> 16).toString(16), (n & 0xffff).toString(16)];
+          })()
+        : [p],
+    );
   const he = expand(h);
   const te = expand(tl);
   const groups = tail === undefined ? he : [...he, ...Array(8 - he.length - te.length).fill('0'), ...te];
@@ -97,7 +105,7 @@ export function matchClient(pattern: string, c: Client): boolean {
     const n = v4(m4[1]);
     if (a === undefined || n === undefined) return false;
     const mask = m4[2].includes('.') ? v4(m4[2])! : m4[2] === '0' ? 0 : (0xffffffff << (32 - Number(m4[2]))) >>> 0;
-    return ((a & mask) >>> 0) === ((n & mask) >>> 0);
+    return (a & mask) >>> 0 === (n & mask) >>> 0;
   }
   const m6 = /^\[([0-9a-f:.]+)\](?:\/(\d{1,3}))?$/.exec(p);
   if (m6) {

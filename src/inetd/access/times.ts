@@ -14,7 +14,12 @@ export function parseAccessTimes(list: string[]): Interval[] | { bad: string } {
   const out: Interval[] = [];
   for (const t of list) {
     const m = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(t);
-    const mins = m && [[m[1], m[2]], [m[3], m[4]]].map(([h, mm]) => (Number(h) < 24 && Number(mm) < 60 ? Number(h) * 60 + Number(mm) : NaN));
+    const mins =
+      m &&
+      [
+        [m[1], m[2]],
+        [m[3], m[4]],
+      ].map(([h, mm]) => (Number(h) < 24 && Number(mm) < 60 ? Number(h) * 60 + Number(mm) : NaN));
     if (!mins || mins.some(Number.isNaN)) return { bad: t };
     out.push({ from: mins[0], to: mins[1] });
   }

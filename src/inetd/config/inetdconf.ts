@@ -25,7 +25,7 @@ export function parseInetdConf(text: string, file: string, services: ServicesTab
     const lineNo = i + 1;
     let line = lines[i].replace(/\r$/, '');
     // continuation lines start with white space (openbsd-inetd) or the line ends with a backslash
-    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + ' ' + lines[++i].trim();
+    while (line.endsWith('\\') && i + 1 < lines.length) line = `${line.slice(0, -1)} ${lines[++i].trim()}`;
     const problem = (reason: string) => out.problems.push({ file, line: lineNo, reason });
     const t = line.replace(/^\s*#.*/, '').trim();
     if (!t) continue;

@@ -115,7 +115,12 @@ export interface ParsedXinetd {
 }
 
 /** Blocks of one file (and what it includes), in order. */
-function readBlocks(path: string, r: XinetdReader, out: { blocks: Block[]; problems: ConfigProblem[]; warnings: ConfigProblem[]; files: string[] }, depth: number): void {
+function readBlocks(
+  path: string,
+  r: XinetdReader,
+  out: { blocks: Block[]; problems: ConfigProblem[]; warnings: ConfigProblem[]; files: string[] },
+  depth: number,
+): void {
   const text = r.read(path);
   if (text === undefined) {
     out.problems.push({ file: path, line: 0, reason: 'cannot read the file' });
@@ -187,7 +192,8 @@ function readBlocks(path: string, r: XinetdReader, out: { blocks: Block[]; probl
     list.push({ op: op as Attr['op'], values: rest.trim() ? rest.trim().split(/\s+/) : [], line: lineNo });
     block.attrs.set(name, list);
   }
-  if (block) out.problems.push({ file: path, line: block.line, reason: `'${block.kind === 'defaults' ? 'defaults' : `service ${block.name}`}' is not closed with '}'` });
+  if (block)
+    out.problems.push({ file: path, line: block.line, reason: `'${block.kind === 'defaults' ? 'defaults' : `service ${block.name}`}' is not closed with '}'` });
 }
 
 /** Applies =, += and -= in order over a starting list (the defaults' value). */
@@ -212,7 +218,8 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
   for (const b of acc.blocks.filter((x) => x.kind === 'service')) {
     const bad: string[] = [];
     const line = (k: string) => b.attrs.get(k)?.[0].line ?? b.line;
-    const get = (k: string): string[] | undefined => (ATTRIBUTES[k]?.list ? listValue(defaults.get(k), b.attrs.get(k)) : (b.attrs.get(k)?.at(-1)?.values ?? defaults.get(k)));
+    const get = (k: string): string[] | undefined =>
+      ATTRIBUTES[k]?.list ? listValue(defaults.get(k), b.attrs.get(k)) : (b.attrs.get(k)?.at(-1)?.values ?? defaults.get(k));
     const one = (k: string): string | undefined => get(k)?.join(' ');
     /** a numeric attribute through its parser in the table; UNLIMITED (or absent) is undefined */
     const num = (k: string): number | undefined => {
@@ -267,7 +274,11 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
       if (kind === 'SYSLOG' && logType[1]) log = { type: 'syslog', facility: logType[1], level: logType[2] ?? 'info' };
       else if (kind === 'FILE' && logType[1]) log = { type: 'file', path: logType[1] };
       else {
-        out.problems.push({ file: b.file, line: line('log_type'), reason: `log_type must be 'SYSLOG facility [level]' or 'FILE path', not '${logType.join(' ')}'` });
+        out.problems.push({
+          file: b.file,
+          line: line('log_type'),
+          reason: `log_type must be 'SYSLOG facility [level]' or 'FILE path', not '${logType.join(' ')}'`,
+        });
         bad.push('log_type');
       }
     }

@@ -59,7 +59,8 @@ export function formatEvent(e: ConnEvent): string {
 
 const p2 = (n: number) => String(n).padStart(2, '0');
 /** xinetd's file log stamp: 26/11/25@15:33:41 */
-const fileStamp = (d: Date) => `${p2(d.getFullYear() % 100)}/${d.getMonth() + 1}/${d.getDate()}@${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+const fileStamp = (d: Date) =>
+  `${p2(d.getFullYear() % 100)}/${d.getMonth() + 1}/${d.getDate()}@${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
 
 /** Ours in full, for a refusal whose FAIL line has only xinetd's word: "id: reason (from=ADDR)". */
 export function formatDetail(e: ConnEvent): string | undefined {

@@ -229,7 +229,8 @@ export class Inetd {
       }
       if (!withinAccessTimes(t, new Date())) return { code: 'time', reason: 'outside access_times' };
     }
-    if (svc.maxLoad !== undefined && loadavg()[0] >= svc.maxLoad) return { code: 'load', reason: `load ${loadavg()[0].toFixed(2)} over max_load ${svc.maxLoad}` };
+    if (svc.maxLoad !== undefined && loadavg()[0] >= svc.maxLoad)
+      return { code: 'load', reason: `load ${loadavg()[0].toFixed(2)} over max_load ${svc.maxLoad}` };
     return undefined;
   }
 
@@ -257,7 +258,9 @@ export class Inetd {
     const now = Date.now();
     l.starts = l.starts.filter((t) => t > now - 60_000);
     if (l.starts.length >= (svc.maxPerMinute ?? WAIT_SPAWNS_PER_MINUTE)) {
-      this.o.log(`dk inetd: ${svc.id}: started ${l.starts.length} times within a minute (is the server taking its socket?), suspended for ${WAIT_SUSPEND_MS / 1000} s`);
+      this.o.log(
+        `dk inetd: ${svc.id}: started ${l.starts.length} times within a minute (is the server taking its socket?), suspended for ${WAIT_SUSPEND_MS / 1000} s`,
+      );
       l.starts = [];
       return void setTimeout(() => this.arm(l), WAIT_SUSPEND_MS).unref();
     }
@@ -457,7 +460,11 @@ export class Inetd {
           socketType: svc.socketType,
           wait: svc.wait,
           user: svc.user,
-          server: svc.internal ? `internal ${svc.internal}` : svc.redirect ? `redirect ${svc.redirect.host}:${svc.redirect.port}` : [svc.server ?? '', ...svc.args.slice(1)].join(' '),
+          server: svc.internal
+            ? `internal ${svc.internal}`
+            : svc.redirect
+              ? `redirect ${svc.redirect.host}:${svc.redirect.port}`
+              : [svc.server ?? '', ...svc.args.slice(1)].join(' '),
           listeners: [],
           active: [...c.active].map((a) => ({ ...a })),
           started: c.started,

@@ -92,7 +92,15 @@ export async function launch(o: LaunchOptions, ready: Readiness, exited: ExitHan
   const [file, args, argv0] = wrap
     ? [
         ...wrapExec(
-          { uid: switching ? acct!.uid : undefined, gid: switching ? acct!.gid : undefined, groups: acct?.groups, nice: svc.nice, umask: svc.umask, listenPid: o.listenFds, gateFd: gate },
+          {
+            uid: switching ? acct!.uid : undefined,
+            gid: switching ? acct!.gid : undefined,
+            groups: acct?.groups,
+            nice: svc.nice,
+            umask: svc.umask,
+            listenPid: o.listenFds,
+            gateFd: gate,
+          },
           svc.server!,
           svc.args,
         ),
@@ -106,7 +114,12 @@ export async function launch(o: LaunchOptions, ready: Readiness, exited: ExitHan
       // socket non-blocking, and that flag belongs to the socket, not to our
       // descriptor: servers expect blocking reads (Node's spawn clears it too)
       blocking(fd);
-      const p = await posixSpawn(svc.server!, svc.args, Object.entries(env).map(([k, v]) => `${k}=${v}`), [fd, fd, fd]);
+      const p = await posixSpawn(
+        svc.server!,
+        svc.args,
+        Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        [fd, fd, fd],
+      );
       onExit(p, ready, exited);
       return { server: p };
     }
@@ -150,4 +163,3 @@ function blocking(fd: number): void {
   const fl = c.fcntl(fd, F_GETFL, 'int', 0);
   if (fl >= 0 && fl & O_NONBLOCK) c.fcntl(fd, F_SETFL, 'int', fl & ~O_NONBLOCK);
 }
-

@@ -55,7 +55,8 @@ export class Limits {
     }
     if (c.instances !== undefined && this.active >= c.instances) return { ok: false, code: 'service_limit', reason: `instances limit (${c.instances})` };
     const n = this.bySource.get(source) ?? 0;
-    if (c.perSource !== undefined && n >= c.perSource) return { ok: false, code: 'per_source_limit', reason: `per_source limit (${c.perSource}) for ${source}` };
+    if (c.perSource !== undefined && n >= c.perSource)
+      return { ok: false, code: 'per_source_limit', reason: `per_source limit (${c.perSource}) for ${source}` };
     this.active++;
     this.bySource.set(source, n + 1);
     return { ok: true };

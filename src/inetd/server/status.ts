@@ -62,8 +62,12 @@ export function summarizeInetd(s: InetdStatus): string {
 export function renderInetdStatus(s: InetdStatus): string {
   const lines = [`dk inetd status: ${summarizeInetd(s)}`];
   for (const v of s.services) {
-    const refused = Object.entries(v.refused).map(([k, n]) => `${k} ${n}`).join(', ');
-    lines.push(`  ${v.id} on ${v.listeners.join(' ')}: ${v.active.length} active, started ${v.started}, refused ${refused || '0'}${v.failed ? `, failed ${v.failed}` : ''}`);
+    const refused = Object.entries(v.refused)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    lines.push(
+      `  ${v.id} on ${v.listeners.join(' ')}: ${v.active.length} active, started ${v.started}, refused ${refused || '0'}${v.failed ? `, failed ${v.failed}` : ''}`,
+    );
     for (const a of v.active) lines.push(`    pid ${a.pid || '-'} ${a.client ?? ''} since ${a.since}`);
   }
   return lines.join('\n');

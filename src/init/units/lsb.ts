@@ -74,9 +74,15 @@ export function lsbUnit(path: string, h: LsbHeader): Unit {
   const hard = h.requiredStart.map(depName).filter((x): x is string => !!x);
   const soft = h.shouldStart.map(depName).filter((x): x is string => !!x);
   // facilities are soft: nothing may fail to boot because no unit stands for $time
-  const facilities = h.requiredStart.filter((d) => d.startsWith('$')).map(depName).filter((x): x is string => !!x);
+  const facilities = h.requiredStart
+    .filter((d) => d.startsWith('$'))
+    .map(depName)
+    .filter((x): x is string => !!x);
   const levels = new Set(h.defaultStart.map((r) => r.toUpperCase()));
-  const wantedBy = [...(['2', '3', '4', '5'].some((r) => levels.has(r)) ? ['multi-user.target'] : []), ...(levels.has('1') || levels.has('S') ? ['rescue.target'] : [])];
+  const wantedBy = [
+    ...(['2', '3', '4', '5'].some((r) => levels.has(r)) ? ['multi-user.target'] : []),
+    ...(levels.has('1') || levels.has('S') ? ['rescue.target'] : []),
+  ];
   return {
     name,
     kind: 'service',

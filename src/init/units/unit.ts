@@ -75,9 +75,30 @@ export interface LoadedUnit {
 
 const UNIT_KEYS = new Set(['Description', 'Documentation', 'Requires', 'Wants', 'After', 'Before', 'Conflicts', 'DefaultDependencies']);
 const SERVICE_KEYS = new Set([
-  'Type', 'ExecStart', 'ExecStartPre', 'ExecStartPost', 'ExecStop', 'ExecReload', 'Restart', 'RestartSec', 'User', 'Group', 'WorkingDirectory',
-  'Environment', 'EnvironmentFile', 'PIDFile', 'TimeoutStartSec', 'TimeoutStopSec', 'TimeoutSec', 'KillMode', 'KillSignal', 'RemainAfterExit',
-  'StandardOutput', 'StandardError', 'NotifyAccess', 'ReadinessFd',
+  'Type',
+  'ExecStart',
+  'ExecStartPre',
+  'ExecStartPost',
+  'ExecStop',
+  'ExecReload',
+  'Restart',
+  'RestartSec',
+  'User',
+  'Group',
+  'WorkingDirectory',
+  'Environment',
+  'EnvironmentFile',
+  'PIDFile',
+  'TimeoutStartSec',
+  'TimeoutStopSec',
+  'TimeoutSec',
+  'KillMode',
+  'KillSignal',
+  'RemainAfterExit',
+  'StandardOutput',
+  'StandardError',
+  'NotifyAccess',
+  'ReadinessFd',
 ]);
 const SOCKET_KEYS = new Set(['ListenStream', 'ListenDatagram', 'Service', 'Accept', 'SocketMode']);
 const INSTALL_KEYS = new Set(['WantedBy', 'RequiredBy', 'Alias', 'Also']);
@@ -200,7 +221,8 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
     }
     if (!/^(SIG)?[A-Z0-9]+$/.test(s.killSignal)) bad(last('Service', 'KillSignal')!, 'not a signal name');
     if (!s.execStart.length && s.type !== 'oneshot') problems.push({ file, line: 1, reason: `${name}: no ExecStart= (only Type=oneshot may go without)` });
-    if (s.execStart.length > 1 && s.type !== 'oneshot') problems.push({ file, line: entries('Service', 'ExecStart')[1].line, reason: `${name}: more than one ExecStart= is only for Type=oneshot` });
+    if (s.execStart.length > 1 && s.type !== 'oneshot')
+      problems.push({ file, line: entries('Service', 'ExecStart')[1].line, reason: `${name}: more than one ExecStart= is only for Type=oneshot` });
     if (s.type === 'forking' && !s.pidFile) warnings.push({ file, line: 1, reason: `${name}: Type=forking without PIDFile=: the main process is guessed` });
     unit.service = s;
   }
@@ -208,7 +230,8 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
     unit.socket = { listenStream: list('Socket', 'ListenStream'), listenDatagram: list('Socket', 'ListenDatagram'), service: last('Socket', 'Service')?.value };
     const accept = last('Socket', 'Accept');
     if (accept && /^(1|yes|true|on)$/i.test(accept.value)) bad(accept, 'Accept=yes (a service instance per connection) is not supported; use dk inetd');
-    if (!unit.socket.listenStream.length && !unit.socket.listenDatagram.length) problems.push({ file, line: 1, reason: `${name}: no ListenStream= or ListenDatagram=` });
+    if (!unit.socket.listenStream.length && !unit.socket.listenDatagram.length)
+      problems.push({ file, line: 1, reason: `${name}: no ListenStream= or ListenDatagram=` });
   }
   return { unit: problems.length ? undefined : unit, problems, warnings };
 }

@@ -87,7 +87,27 @@ export function parseTimespan(s: string, defaultUnit: 's' | 'ms' = 's'): number 
   const t = s.trim();
   if (t === 'infinity') return Infinity;
   if (!t) return undefined;
-  const units: Record<string, number> = { us: 0.001, usec: 0.001, ms: 1, msec: 1, s: 1000, sec: 1000, second: 1000, seconds: 1000, m: 60_000, min: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hr: 3_600_000, hour: 3_600_000, hours: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000 };
+  const units: Record<string, number> = {
+    us: 0.001,
+    usec: 0.001,
+    ms: 1,
+    msec: 1,
+    s: 1000,
+    sec: 1000,
+    second: 1000,
+    seconds: 1000,
+    m: 60_000,
+    min: 60_000,
+    minute: 60_000,
+    minutes: 60_000,
+    h: 3_600_000,
+    hr: 3_600_000,
+    hour: 3_600_000,
+    hours: 3_600_000,
+    d: 86_400_000,
+    day: 86_400_000,
+    days: 86_400_000,
+  };
   let total = 0;
   const re = /(\d+(?:\.\d+)?)\s*([a-z]*)\s*/gy;
   let m: RegExpExecArray | null;

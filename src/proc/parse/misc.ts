@@ -56,7 +56,7 @@ export function parseMemTotal(text: string): number | undefined {
  * underscores (and ppc64's leading dot).
  */
 export function normalizeWchan(text: string): string {
-  if (text === '' ) return '?';
+  if (text === '') return '?';
   if (text === '0') return '-';
   let s = text;
   if (s.startsWith('.')) s = s.slice(1);

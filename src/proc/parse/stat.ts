@@ -55,7 +55,10 @@ export function parseStat(text: string): StatFields | undefined {
   const pid = Number(text.slice(0, open).trim());
   if (!Number.isInteger(pid)) return undefined;
   const comm = text.slice(open + 1, close);
-  const rest = text.slice(close + 2).trimEnd().split(' ');
+  const rest = text
+    .slice(close + 2)
+    .trimEnd()
+    .split(' ');
   // Fields from "state" (3rd) to "policy" (41st) are needed: 39 after the comm.
   if (rest.length < 39) return undefined;
   const n = (i: number): number => {

@@ -64,7 +64,7 @@ function kb(v: string): number | undefined {
 }
 
 /** The value of one "Key:\tvalue" line, found directly; undefined when absent. */
-function valueOf(text: string, key: string): string | undefined {
+function fieldValue(text: string, key: string): string | undefined {
   let at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`);
   if (at < 0) return undefined;
   if (at > 0) at++;
@@ -81,17 +81,17 @@ function valueOf(text: string, key: string): string | undefined {
 export function parseStatus(text: string, full = true): StatusFields {
   if (!full) {
     const out: StatusFields = {};
-    const uid = valueOf(text, 'Uid:');
+    const uid = fieldValue(text, 'Uid:');
     if (uid !== undefined) out.uid = quad(uid);
-    const gid = valueOf(text, 'Gid:');
+    const gid = fieldValue(text, 'Gid:');
     if (gid !== undefined) out.gid = quad(gid);
-    const groups = valueOf(text, 'Groups:');
+    const groups = fieldValue(text, 'Groups:');
     if (groups !== undefined) out.groups = groups === '' ? [] : groups.split(/\s+/).map(Number).filter(Number.isInteger);
-    const size = valueOf(text, 'VmSize:');
+    const size = fieldValue(text, 'VmSize:');
     if (size !== undefined) out.vmSize = kb(size);
-    const lck = valueOf(text, 'VmLck:');
+    const lck = fieldValue(text, 'VmLck:');
     if (lck !== undefined) out.vmLck = kb(lck);
-    const rss = valueOf(text, 'VmRSS:');
+    const rss = fieldValue(text, 'VmRSS:');
     if (rss !== undefined) out.vmRss = kb(rss);
     return out;
   }

@@ -139,15 +139,24 @@ const TEMPLATES: Record<string, OutputFormat> = {
 /** An action as syslog.conf writes it, for statistics and logs (passwords left out). */
 export function describeAction(a: Action): string {
   switch (a.kind) {
-    case 'file': return a.sync ? a.path : `-${a.path}`;
-    case 'udp': return `@${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-    case 'tcp': return `@@${a.tls ? '(tls)' : ''}${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-    case 'pipe': return `|${a.path}`;
-    case 'users': return a.users.join(',');
-    case 'wall': return '*';
-    case 'discard': return '~';
-    case 'sqlite': return `:sqlite:${a.path ?? ''}`;
-    case 'pgsql': return `:pgsql:${a.url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@')}`;
+    case 'file':
+      return a.sync ? a.path : `-${a.path}`;
+    case 'udp':
+      return `@${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+    case 'tcp':
+      return `@@${a.tls ? '(tls)' : ''}${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+    case 'pipe':
+      return `|${a.path}`;
+    case 'users':
+      return a.users.join(',');
+    case 'wall':
+      return '*';
+    case 'discard':
+      return '~';
+    case 'sqlite':
+      return `:sqlite:${a.path ?? ''}`;
+    case 'pgsql':
+      return `:pgsql:${a.url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@')}`;
   }
 }
 
@@ -206,9 +215,19 @@ export function parseAction(text: string, files: FileOptions = { mode: DEFAULT_F
 }
 
 const IGNORED_DIRECTIVES = new Set([
-  '$modload', '$dircreatemode', '$dirowner', '$dirgroup',
-  '$workdirectory', '$actionfiledefaulttemplate', '$repeatedmsgreduction', '$privdroptouser', '$privdroptogroup',
-  '$actionfileenablesync', '$maxmessagesize', '$escapecontrolcharactersonreceive', '$systemlogsocketname',
+  '$modload',
+  '$dircreatemode',
+  '$dirowner',
+  '$dirgroup',
+  '$workdirectory',
+  '$actionfiledefaulttemplate',
+  '$repeatedmsgreduction',
+  '$privdroptouser',
+  '$privdroptogroup',
+  '$actionfileenablesync',
+  '$maxmessagesize',
+  '$escapecontrolcharactersonreceive',
+  '$systemlogsocketname',
 ]);
 
 export function parseConfigText(text: string, file: string, cfg: Config, depth = 0): void {
@@ -238,8 +257,7 @@ export function parseConfigText(text: string, file: string, cfg: Config, depth =
         const id = /^\d+$/.test(arg) ? Number(arg) : user ? nameCache().uidOf(arg) : nameCache().gidOf(arg);
         if (id === undefined) err(argCol, `unknown ${user ? 'user' : 'group'} '${arg}'`);
         else cfg.fileOptions = { ...cfg.fileOptions, [user ? 'uid' : 'gid']: id };
-      }
-      else if (key === '$udpserverrun' || key === '$inputtcpserverrun') {
+      } else if (key === '$udpserverrun' || key === '$inputtcpserverrun') {
         const port = Number(arg);
         if (!Number.isInteger(port) || port < 1 || port > 65535) err(col0 + name.length + 1, `bad port '${arg}'`);
         else cfg.listeners.push({ proto: key === '$udpserverrun' ? 'udp' : 'tcp', port });
@@ -301,9 +319,24 @@ function includeFiles(spec: string, from: string, cfg: Config, depth: number, re
   try {
     if (/[*?]/.test(path)) {
       const dir = dirname(path);
-      const re = new RegExp(`^${path.slice(dir.length + 1).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-      files = fs.readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
-    } else if (fs.statSync(path).isDirectory()) files = fs.readdirSync(path).filter((f) => f.endsWith('.conf')).sort().map((f) => join(path, f));
+      const re = new RegExp(
+        `^${path
+          .slice(dir.length + 1)
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      );
+      files = fs
+        .readdirSync(dir)
+        .filter((f) => re.test(f))
+        .sort()
+        .map((f) => join(dir, f));
+    } else if (fs.statSync(path).isDirectory())
+      files = fs
+        .readdirSync(path)
+        .filter((f) => f.endsWith('.conf'))
+        .sort()
+        .map((f) => join(path, f));
     else files = [path];
   } catch {
     return report(`cannot read include '${spec}'`);

@@ -63,7 +63,7 @@ export function formatRoute(r: Route, verbose = false): string {
   const out = [`${r.facility}.${r.level}:`];
   for (const s of r.steps) {
     if (!verbose && !s.matched) continue;
-    const what = s.stops ? 'stops here' : s.matched ? '-> ' + s.action : 'not taken';
+    const what = s.stops ? 'stops here' : s.matched ? `-> ${s.action}` : 'not taken';
     out.push(`  ${s.at.padEnd(24)} ${s.selector.padEnd(40)} ${what}`);
   }
   if (!r.actions.length) out.push('  no action takes it: the message is lost');

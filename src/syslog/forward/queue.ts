@@ -42,12 +42,13 @@ export class FrameQueue {
   private spill: { fd: number; seg: Segment } | undefined;
   dropped = 0;
 
-  constructor(
-    private readonly o: { dir?: string; memBytes: number; maxBytes: number; segmentBytes?: number },
-  ) {
+  constructor(private readonly o: { dir?: string; memBytes: number; maxBytes: number; segmentBytes?: number }) {
     if (!o.dir) return;
     fs.mkdirSync(o.dir, { recursive: true });
-    for (const f of fs.readdirSync(o.dir).filter((f) => /^\d{10}\.seg$/.test(f)).sort()) {
+    for (const f of fs
+      .readdirSync(o.dir)
+      .filter((f) => /^\d{10}\.seg$/.test(f))
+      .sort()) {
       const buf = fs.readFileSync(join(o.dir, f));
       this.segments.push({ n: Number(f.slice(0, 10)), bytes: buf.length, count: readFrames(buf).length });
     }

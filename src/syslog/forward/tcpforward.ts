@@ -90,7 +90,15 @@ export class TcpForward {
     if (t) {
       const read = (f?: string) => (f ? fs.readFileSync(f) : undefined);
       // certificate checking stays on: a peer that cannot prove who it is gets nothing
-      s = tls.connect({ host: this.host, port: this.port, servername: net.isIP(this.host) ? undefined : this.host, ca: read(t.ca), cert: read(t.cert), key: read(t.key), minVersion: 'TLSv1.2' });
+      s = tls.connect({
+        host: this.host,
+        port: this.port,
+        servername: net.isIP(this.host) ? undefined : this.host,
+        ca: read(t.ca),
+        cert: read(t.cert),
+        key: read(t.key),
+        minVersion: 'TLSv1.2',
+      });
       s.on('error', (e: Error) => {
         if (e.message !== this.lastTlsError) this.o.log?.(`dk syslogd: ${this.name}: ${e.message}`);
         this.lastTlsError = e.message;
@@ -226,7 +234,8 @@ export class TcpForward {
     this.unackedHead = 0;
     if (this.o.queueDir) this.queue.save();
     else this.queue.dropped += this.queue.length;
-    if (this.queue.length) this.o.log?.(`dk syslogd: ${this.name}: ${this.queue.length} messages ${this.o.queueDir ? 'kept in the disk queue' : 'not delivered'} at shutdown`);
+    if (this.queue.length)
+      this.o.log?.(`dk syslogd: ${this.name}: ${this.queue.length} messages ${this.o.queueDir ? 'kept in the disk queue' : 'not delivered'} at shutdown`);
     if (s && !s.destroyed) s.destroy();
   }
 }

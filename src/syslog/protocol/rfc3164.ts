@@ -64,7 +64,7 @@ export function parseRfc3164(input: string, now = new Date()): SyslogMessage {
 
   // TAG[PID]: text
   const tag = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,32})\])?: ?/.exec(s);
-  if (tag && (tag[0].includes(':'))) {
+  if (tag?.[0].includes(':')) {
     out.app = tag[1];
     if (tag[2] !== undefined) out.procId = tag[2];
     s = s.slice(tag[0].length);

@@ -34,10 +34,12 @@ export function formatSd(sd: StructuredElement[]): string {
   return sd
     .map((e) => {
       if (!NAME.test(e.id)) throw new Rfc5424Error(`bad SD-ID '${e.id}'`);
-      return `[${e.id}${e.params.map(([k, v]) => {
-        if (!NAME.test(k)) throw new Rfc5424Error(`bad PARAM-NAME '${k}'`);
-        return ` ${k}="${escapeParam(v)}"`;
-      }).join('')}]`;
+      return `[${e.id}${e.params
+        .map(([k, v]) => {
+          if (!NAME.test(k)) throw new Rfc5424Error(`bad PARAM-NAME '${k}'`);
+          return ` ${k}="${escapeParam(v)}"`;
+        })
+        .join('')}]`;
     })
     .join('');
 }
@@ -70,7 +72,7 @@ function parseSd(s: string, at: number): [StructuredElement[], number] {
       if (!NAME.test(name)) throw new Rfc5424Error(`bad PARAM-NAME at ${i}`);
       let k = eq + 2;
       let v = '';
-      for (;; k++) {
+      for (; ; k++) {
         if (k >= s.length) throw new Rfc5424Error('unterminated PARAM-VALUE');
         const c = s[k];
         if (c === '\\' && (s[k + 1] === '"' || s[k + 1] === '\\' || s[k + 1] === ']')) {

@@ -190,14 +190,33 @@ export function userTerminals(users: string[] | 'all', utmpPath = '/run/utmp'): 
 export function makeOutput(a: Action, name: string, store: StoreOptions): Output | undefined {
   switch (a.kind) {
     // /dev/console and ttys: opened per write without becoming our controlling terminal, never blocking
-    case 'file': return a.path.startsWith('/dev/') ? new DeviceOutput(name, () => [a.path]) : new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
-    case 'udp': return new UdpOutput(name, a.host, a.port);
-    case 'tcp': return new TcpForward(name, a.host, a.port, { queueDir: store.stateDir ? join(store.stateDir, 'queues', `${a.host}_${a.port}`.replace(/[^\w.-]/g, '_')) : undefined, log: store.log, tls: a.tls ? (store.tls ?? {}) : undefined, memBytes: store.queueMem, maxBytes: store.queueMax });
-    case 'pipe': return new DeviceOutput(name, () => [a.path]);
-    case 'users': return new DeviceOutput(name, () => userTerminals(a.users));
-    case 'wall': return new DeviceOutput(name, () => userTerminals('all'));
-    case 'sqlite': return new StoreOutput(name, a.path ?? store.defaultPath, store);
-    case 'pgsql': return new PgOutput(name, a.url, store.log, { queueDir: store.stateDir ? join(store.stateDir, 'queues', `pgsql-${createHash('sha256').update(a.url).digest('hex').slice(0, 12)}`) : undefined, memBytes: store.queueMem, maxBytes: store.queueMax });
-    case 'discard': return undefined;
+    case 'file':
+      return a.path.startsWith('/dev/') ? new DeviceOutput(name, () => [a.path]) : new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
+    case 'udp':
+      return new UdpOutput(name, a.host, a.port);
+    case 'tcp':
+      return new TcpForward(name, a.host, a.port, {
+        queueDir: store.stateDir ? join(store.stateDir, 'queues', `${a.host}_${a.port}`.replace(/[^\w.-]/g, '_')) : undefined,
+        log: store.log,
+        tls: a.tls ? (store.tls ?? {}) : undefined,
+        memBytes: store.queueMem,
+        maxBytes: store.queueMax,
+      });
+    case 'pipe':
+      return new DeviceOutput(name, () => [a.path]);
+    case 'users':
+      return new DeviceOutput(name, () => userTerminals(a.users));
+    case 'wall':
+      return new DeviceOutput(name, () => userTerminals('all'));
+    case 'sqlite':
+      return new StoreOutput(name, a.path ?? store.defaultPath, store);
+    case 'pgsql':
+      return new PgOutput(name, a.url, store.log, {
+        queueDir: store.stateDir ? join(store.stateDir, 'queues', `pgsql-${createHash('sha256').update(a.url).digest('hex').slice(0, 12)}`) : undefined,
+        memBytes: store.queueMem,
+        maxBytes: store.queueMax,
+      });
+    case 'discard':
+      return undefined;
   }
 }

@@ -64,10 +64,14 @@ const mib = (n: number) => (n / 1048576).toFixed(1);
 export function renderSyslogdStatus(s: SyslogdStatus): string {
   const lines = ['dk syslogd statistics:'];
   for (const i of s.inputs) {
-    lines.push(`  input ${i.kind}:${i.address}: received ${i.messages}, ${i.bytes} bytes${i.errors ? `, ${i.errors} errors` : ''}${i.connections !== undefined ? `, ${i.connections} connections` : ''}${i.kernelDrops !== undefined ? `, kernel dropped ${i.kernelDrops}` : ''}`);
+    lines.push(
+      `  input ${i.kind}:${i.address}: received ${i.messages}, ${i.bytes} bytes${i.errors ? `, ${i.errors} errors` : ''}${i.connections !== undefined ? `, ${i.connections} connections` : ''}${i.kernelDrops !== undefined ? `, kernel dropped ${i.kernelDrops}` : ''}`,
+    );
   }
   lines.push(`  rate: ${s.rate.last1s.toFixed(0)}/s last second, ${s.rate.last10s.toFixed(0)}/s last 10 s, ${s.rate.last60s.toFixed(0)}/s last minute`);
-  lines.push(`  memory: rss ${mib(s.memory.rssBytes)} MiB, heap ${mib(s.memory.heapUsedBytes)}/${mib(s.memory.heapTotalBytes)} MiB, buffers ${mib(s.memory.arrayBuffersBytes)} MiB`);
+  lines.push(
+    `  memory: rss ${mib(s.memory.rssBytes)} MiB, heap ${mib(s.memory.heapUsedBytes)}/${mib(s.memory.heapTotalBytes)} MiB, buffers ${mib(s.memory.arrayBuffersBytes)} MiB`,
+  );
   lines.push(`  flow control: inputs paused ${s.flowControl.pauses} times${s.flowControl.paused ? ' (paused now)' : ''}`);
   for (const a of s.actions) {
     lines.push(

@@ -100,7 +100,15 @@ interface InputStats {
   open: number;
 }
 
-const input = (kind: InputStatus['kind'], address: string): InputStats => ({ name: `${kind}:${address}`, kind, address, received: 0, bytes: 0, errors: 0, open: 0 });
+const input = (kind: InputStatus['kind'], address: string): InputStats => ({
+  name: `${kind}:${address}`,
+  kind,
+  address,
+  received: 0,
+  bytes: 0,
+  errors: 0,
+  open: 0,
+});
 
 export class Syslogd {
   private routes: Route[] = [];
@@ -160,7 +168,15 @@ export class Syslogd {
     const old = new Map(this.routes.map((r) => [r.key, r]));
     const next: Route[] = [];
     const rules = [...cfg.rules];
-    if (this.o.db) rules.unshift({ masks: new Uint8Array(NFACILITIES).fill(0xff), action: { kind: 'sqlite', path: this.o.db }, format: 'traditional', selector: '*.*', file: '--db', line: 0 });
+    if (this.o.db)
+      rules.unshift({
+        masks: new Uint8Array(NFACILITIES).fill(0xff),
+        action: { kind: 'sqlite', path: this.o.db },
+        format: 'traditional',
+        selector: '*.*',
+        file: '--db',
+        line: 0,
+      });
     const store: StoreOptions = { defaultPath: 'logs.db', ...this.o.store, log: this.o.log, tls: this.o.tls };
     for (const rule of rules) {
       const key = `${JSON.stringify(rule.action)}`;
@@ -315,7 +331,17 @@ export class Syslogd {
    * traditional-format byte outputs is written without being parsed into an
    * object; everything else goes through parseMessage and accept().
    */
-  private acceptBytes(b: Buffer, s: number, e: number, stats: InputStats, hostB: Buffer, host: string, pid: number | undefined, uid: number | undefined, now: number): void {
+  private acceptBytes(
+    b: Buffer,
+    s: number,
+    e: number,
+    stats: InputStats,
+    hostB: Buffer,
+    host: string,
+    pid: number | undefined,
+    uid: number | undefined,
+    now: number,
+  ): void {
     const routes = e - s <= this.o.maxSize && scan3164(b, s, e, SCAN) ? this.fast[SCAN.pri] : null;
     if (!routes) {
       this.accept(parseMessage(b.subarray(s, e), { maxSize: this.o.maxSize }), stats.name, { host, pid, uid });
@@ -327,13 +353,19 @@ export class Syslogd {
       this.stamp = Buffer.from(stamp3164(new Date(now)));
     }
     const hb = SCAN.hostStart >= 0 ? b : hostB;
-    const hs = SCAN.hostStart >= 0 ? SCAN.hostStart : 0;
+    const hs = Math.max(SCAN.hostStart, 0);
     const he = SCAN.hostStart >= 0 ? SCAN.hostEnd : hostB.length;
     const rs = SCAN.restStart;
     const re = SCAN.end;
     for (const route of routes) {
       const last = route.last;
-      if (last?.rb && last.re - last.rs === re - rs && last.he - last.hs === he - hs && sameBytes(last.rb, last.rs, b, rs, re - rs) && sameBytes(last.hb!, last.hs, hb, hs, he - hs)) {
+      if (
+        last?.rb &&
+        last.re - last.rs === re - rs &&
+        last.he - last.hs === he - hs &&
+        sameBytes(last.rb, last.rs, b, rs, re - rs) &&
+        sameBytes(last.hb!, last.hs, hb, hs, he - hs)
+      ) {
         last.count++;
         continue;
       }
@@ -531,13 +563,16 @@ export class Syslogd {
     const n = route.last.count;
     route.last.count = 0;
     const at = new Date();
-    const line = formatLine({ msg: parseMessage(`<46>last message repeated ${n} times`), at, host: this.host, input: 'internal' }, route.rule.format).replace(/ $/, '');
+    const line = formatLine({ msg: parseMessage(`<46>last message repeated ${n} times`), at, host: this.host, input: 'internal' }, route.rule.format).replace(
+      / $/,
+      '',
+    );
     this.queue(route, line, line);
   }
 
   private flushRepeats(olderThan: number): void {
     const now = Date.now();
-    for (const r of this.routes) if (r.last && r.last.count && now - r.last.at >= olderThan) this.flushRepeat(r);
+    for (const r of this.routes) if (r.last?.count && now - r.last.at >= olderThan) this.flushRepeat(r);
   }
 
   status(): SyslogdStatus {
@@ -552,7 +587,15 @@ export class Syslogd {
         }
       }
       const connections = i.kind === 'tcp' || i.kind === 'tls' ? i.open : undefined;
-      return { kind: i.kind, address: i.address, messages: i.received, bytes: i.bytes, errors: i.errors, ...(kernelDrops !== undefined ? { kernelDrops } : {}), ...(connections !== undefined ? { connections } : {}) };
+      return {
+        kind: i.kind,
+        address: i.address,
+        messages: i.received,
+        bytes: i.bytes,
+        errors: i.errors,
+        ...(kernelDrops !== undefined ? { kernelDrops } : {}),
+        ...(connections !== undefined ? { connections } : {}),
+      };
     });
     const actions: ActionStatus[] = [];
     const byOutput = new Map<Output, ActionStatus>();
