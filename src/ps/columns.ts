@@ -63,6 +63,12 @@ export function elapsedSeconds(p: ProcessInfo, sys: SystemInfo): number {
 const startEpoch = (p: ProcessInfo, sys: SystemInfo): number => sys.bootTime + Math.floor(p.startTicks / sys.hz);
 
 /** procps-ng 4 divides by the elapsed time as a real number, not whole seconds. */
+/** %MEM: resident set over MemTotal, in tenths, capped at 99.9 as procps does. */
+function memPercent(p: ProcessInfo, c: RenderContext): string {
+  const v = Math.min(999, c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0);
+  return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`;
+}
+
 function realElapsed(p: ProcessInfo, sys: SystemInfo): number {
   const t = sys.uptime - p.startTicks / sys.hz;
   return Math.max(t, 0);
@@ -158,19 +164,7 @@ const DEFS: Def[] = [
     },
     pcpuPermille,
   ],
-  [
-    '%mem',
-    '%MEM',
-    4,
-    'R',
-    [],
-    (p, c) => {
-      let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0;
-      if (v > 999) v = 999;
-      return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`;
-    },
-    (p) => p.rss,
-  ],
+  ['%mem', '%MEM', 4, 'R', [], memPercent, (p) => p.rss],
   ['addr', 'ADDR', 4, 'R', [], dash],
   ['addr_1', 'ADDR', 1, 'L', [], dash],
   ['args', 'COMMAND', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
@@ -256,19 +250,7 @@ const DEFS: Def[] = [
   ['pgid', 'PGID', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
   ['pgrp', 'PGRP', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
   ['pid', 'PID', 5, 'R', [], (p) => String(p.pid), pidKey((p) => p.pid), true],
-  [
-    'pmem',
-    '%MEM',
-    4,
-    'R',
-    [],
-    (p, c) => {
-      let v = c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0;
-      if (v > 999) v = 999;
-      return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`;
-    },
-    (p) => p.rss,
-  ],
+  ['pmem', '%MEM', 4, 'R', [], memPercent, (p) => p.rss],
   ['policy', 'POL', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
   ['ppid', 'PPID', 5, 'R', [], (p) => String(p.ppid), pidKey((p) => p.ppid), true],
   ['pri', 'PRI', 3, 'R', [], (p) => String(39 - p.priority), (p) => -p.priority],
