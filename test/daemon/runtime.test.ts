@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ask } from '../../src/daemon/control.js';
+import { forEachDatagram, UnixLogSocket } from '../../src/sys/unixsock.js';
 import type { DaemonStatus } from '../../src/daemon/runtime.js';
 import type { SyslogdStatus } from '../../src/syslog/server/status.js';
 import type { InetdStatus } from '../../src/inetd/server/status.js';
@@ -23,6 +24,7 @@ import type { RpcbindStatus } from '../../src/rpcbind/status.js';
 import { DK, dk, ENV, run } from '../helpers/dk.js';
 import { killAll, until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
 
 const REGISTER = fileURLToPath(new URL('../rpcbind/register.js', import.meta.url));
 
@@ -150,6 +152,59 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
     assert.match(s.summary, /^2 inputs|^3 inputs/);
   });
 
+  test('read while a load runs: the counts only grow, nothing is written before it is received, and it all adds up at the end', async () => {
+    const before = await status<SyslogdStatus>(sock());
+    const N = 20_000;
+    const load = spawn('sh', ['-c', `seq 1 ${N} | "${process.execPath}" "${DK}" logger -u "${f('log')}" -t during`], { stdio: 'ignore', env: ENV });
+    children.push(load);
+    const done = event(load, 'exit', 'the load to end', 60_000);
+    let last = before.detail.received;
+    let seen = 0;
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      const s = await status<SyslogdStatus>(sock());
+      const messages = s.detail.actions.find((a) => a.action === f('messages'))!;
+      assert.ok(s.detail.received >= last, `received went from ${last} to ${s.detail.received}`);
+      assert.ok(messages.written <= s.detail.received, `written ${messages.written} > received ${s.detail.received}`);
+      last = s.detail.received;
+      seen++;
+    }
+    assert.ok(seen >= 2, `status was read ${seen} times during the load`);
+    const end = await statusUntil<SyslogdStatus>(
+      sock(),
+      (x) => x.detail.received === before.detail.received + N && x.detail.actions[0].written === before.detail.actions[0].written + N,
+      'the load counted and written',
+    );
+    assert.equal(end.detail.inputs.find((i) => i.kind === 'unix')!.messages, before.detail.inputs.find((i) => i.kind === 'unix')!.messages + N);
+  });
+
+  test('sd_notify: READY with STATUS, RELOADING with MONOTONIC_USEC then READY, STOPPING', async () => {
+    const got: string[] = [];
+    const notify = UnixLogSocket.open(f('notify.sock'), 4096, (batch, count) =>
+      forEachDatagram(batch, count, (b, st, en) => got.push(b.toString('utf8', st, en))),
+    );
+    try {
+      writeFileSync(f('n.conf'), `*.* ${f('n.log')}\n`);
+      const child = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', f('n.conf'), '-p', f('n.sock'), '--control', f('n.control')], {
+        stdio: 'ignore',
+        env: { ...ENV, NOTIFY_SOCKET: f('notify.sock') },
+      });
+      children.push(child);
+      await until(() => got.some((m) => m.startsWith('READY=1')), 'READY');
+      assert.match(got[0], new RegExp(`^READY=1\nSTATUS=1 inputs, 1 actions, 0 messages \\(0/s\\)\nMAINPID=${child.pid}$`));
+      assert.equal((await ask(f('n.control'), { cmd: 'reload' })).ok, true);
+      await until(() => got.length >= 3, 'the reload notifications');
+      assert.match(got[1], /^RELOADING=1\nMONOTONIC_USEC=\d+$/);
+      assert.match(got[2], /^READY=1\nSTATUS=/);
+      child.kill('SIGTERM');
+      await event(child, 'exit', 'the daemon to stop');
+      assert.equal(got[3], 'STOPPING=1');
+    } finally {
+      await notify.close();
+    }
+  });
+
   test('a reload with a broken file is refused, said so in status, and the running rules stay', async () => {
     writeFileSync(f('syslog.conf'), `*.info ${f('messages')}\nmial.* ${f('mial')}\n`);
     const r = await ask(sock(), { cmd: 'reload' });
@@ -202,12 +257,14 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
     assert.equal((await status(sock())).state, 'running');
   });
 
-  test('ps -o comm, pgrep and dk ps --daemons call it dk-syslogd; the command line is its title', () => {
+  test('ps -o comm, pgrep, top, dk ps and dk top call it dk-syslogd; the command line is its title', () => {
     const pid = String(d.child.pid);
     assert.equal(run('ps', ['-o', 'comm=', '-p', pid]).out.trim(), 'dk-syslogd');
     assert.match(run('ps', ['-o', 'args=', '-p', pid]).out.trim(), new RegExp(`^dk-syslogd -n -f ${f('syslog.conf')} -p `));
     assert.ok(run('pgrep', ['-x', 'dk-syslogd']).out.split('\n').includes(pid));
     assert.equal(dk(['ps', '-o', 'comm=', '-p', pid]).out.trim(), 'dk-syslogd');
+    assert.match(run('top', ['-b', '-n1', '-p', pid]).out, new RegExp(`^\\s*${pid} .* dk-syslogd\\s*$`, 'm'));
+    assert.match(dk(['top', '-b', '-n1', '-p', pid]).out, new RegExp(`^\\s*${pid} .* dk-syslogd\\s*$`, 'm'));
   });
 });
 
@@ -310,7 +367,8 @@ describe('dk inetd', { timeout: 120_000 }, () => {
 
 describe('dk rpcbind', { timeout: 120_000 }, () => {
   test('registrations and GETSTAT counters in status; comm dk-rpcbind', async () => {
-    const d = start(['rpcbind', '-d', '-p', '0', '-h', '127.0.0.1', '--socket', f('rpcbind.sock'), '--state-dir', f('rpcbind')]);
+    const rpcPort = await freePort();
+    const d = start(['rpcbind', '-d', '-p', String(rpcPort), '-h', '127.0.0.1', '--socket', f('rpcbind.sock'), '--state-dir', f('rpcbind')]);
     const sock = f('rpcbind/control.sock');
     await until(() => existsSync(sock) || d.child.exitCode !== null, 'the control socket');
     assert.equal(d.child.exitCode, null, d.err());
@@ -329,6 +387,21 @@ describe('dk rpcbind', { timeout: 120_000 }, () => {
     const v4 = s.detail.stats.find((x) => x.version === 4)!;
     assert.deepEqual([v3.setinfo, v4.setinfo, v3.info[1], v4.info[1]], [1, 1, 1, 1]);
     assert.equal(run('ps', ['-o', 'comm=', '-p', String(d.child.pid)]).out.trim(), 'dk-rpcbind');
+    // under load: rpcinfo -p (a v2 DUMP each) from a loop while status is read; the DUMP count adds up
+    const port = s.detail.port;
+    assert.equal(port, rpcPort);
+    const dumps = () => s.detail.stats.find((x) => x.version === 2)!.info[4];
+    const base = dumps();
+    let calls = 0;
+    for (let i = 0; i < 20; i++) {
+      const r = dk(['rpcinfo', '--port', String(port), '-p', '127.0.0.1']);
+      assert.equal(r.code, 0, r.err);
+      calls++;
+      if (i % 5 === 4) {
+        const mid = await status<RpcbindStatus>(sock);
+        assert.equal(mid.detail.stats.find((x) => x.version === 2)!.info[4], base + calls);
+      }
+    }
   });
 });
 
