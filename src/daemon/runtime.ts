@@ -243,6 +243,17 @@ export async function runDaemon<S>(core: DaemonCore<S>, o: RuntimeOptions): Prom
   });
   process.on('SIGUSR1', () => o.log((core.render ?? ((s: S) => JSON.stringify(s)))(core.status())));
 
+  // the control socket is claimed before anything starts: a second instance on an explicit path starts nothing
+  const controlWanted = o.control === null ? undefined : (o.control ?? defaultControl(core.name, o.stateDir));
+  if (controlWanted && (await answering(controlWanted))) {
+    if (o.control) {
+      pidfile?.remove();
+      return fail(`control socket ${controlWanted} is in use by another daemon`);
+    }
+    // a default path held by another instance: it keeps it
+    o.log(`${who}: ${controlWanted} answers for another daemon; running without a control socket (give --control PATH)`);
+  } else controlPath = controlWanted;
+
   try {
     await core.start();
   } catch (e) {
@@ -254,23 +265,13 @@ export async function runDaemon<S>(core: DaemonCore<S>, o: RuntimeOptions): Prom
   state = 'running';
   void core.finished?.then(() => stop());
 
-  if (o.control !== null) {
-    const path = o.control ?? defaultControl(core.name, o.stateDir);
-    if (await answering(path)) {
-      // a default path held by another instance: it keeps it; an explicit one is an error
-      if (o.control) {
-        await rt.stop('control socket in use');
-        return fail(`control socket ${path} is in use by another daemon`);
-      }
-      o.log(`${who}: ${path} answers for another daemon; running without a control socket (give --control PATH)`);
-    } else {
-      try {
-        fs.mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-        controlPath = path;
-        server = serveControl(path, verbTable(core, rt, stop), o.log, who);
-      } catch (e) {
-        o.log(`${who}: no control socket at ${path}: ${(e as Error).message}`);
-      }
+  if (controlPath) {
+    try {
+      fs.mkdirSync(dirname(controlPath), { recursive: true, mode: 0o755 });
+      server = serveControl(controlPath, verbTable(core, rt, stop), o.log, who);
+    } catch (e) {
+      o.log(`${who}: no control socket at ${controlPath}: ${(e as Error).message}`);
+      controlPath = undefined;
     }
   }
   sdNotify(`READY=1\nSTATUS=${core.summary(core.status())}\nMAINPID=${process.pid}`);

@@ -236,6 +236,13 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
     assert.equal(d.child.exitCode, null);
   });
 
+  test('a second daemon given the same --control refuses before it starts anything', () => {
+    const second = run(process.execPath, [DK, 'syslogd', '-n', '-f', f('syslog.conf'), '-p', f('second.sock'), '--control', sock()], ENV);
+    assert.equal(second.code, 1);
+    assert.equal(second.err, `dk syslogd: control socket ${sock()} is in use by another daemon\n`);
+    assert.ok(!existsSync(f('second.sock')));
+  });
+
   test('garbage on the control socket gets an error line; the daemon keeps answering', async () => {
     const answers = await new Promise<string>((resolve) => {
       const c = net.connect(sock());
