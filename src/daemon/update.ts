@@ -39,6 +39,20 @@ export interface UpdateStatus {
   writebackKb: number;
 }
 
+export const summarizeUpdate = (s: UpdateStatus): string => `${s.flushes} flushes every ${s.intervalSeconds} s, ${s.dirtyKb} kB dirty`;
+
+export function renderUpdateStatus(s: UpdateStatus): string {
+  const l = s.lastFlush;
+  return [
+    `dk update status: ${summarizeUpdate(s)}`,
+    `  ${s.paths.length ? `syncfs ${s.paths.join(' ')}` : 'sync'} every ${s.intervalSeconds} s; next ${s.nextFlush ?? '-'}`,
+    l
+      ? `  last ${l.at} in ${l.durationMs.toFixed(1)} ms: Dirty ${l.dirtyBeforeKb} -> ${l.dirtyAfterKb} kB, Writeback ${l.writebackBeforeKb} -> ${l.writebackAfterKb} kB`
+      : '  no flush yet',
+    `  now: Dirty ${s.dirtyKb} kB, Writeback ${s.writebackKb} kB`,
+  ].join('\n');
+}
+
 export async function runUpdate(argv: string[], io: UpdateIO): Promise<number> {
   let interval = 30;
   let verbose = false;
@@ -148,7 +162,8 @@ export async function runUpdate(argv: string[], io: UpdateIO): Promise<number> {
         writebackKb: m.writeback,
       };
     },
-    summary: (s) => `${s.flushes} flushes every ${s.intervalSeconds} s, ${s.dirtyKb} kB dirty`,
+    summary: summarizeUpdate,
+    render: renderUpdateStatus,
   };
   return runDaemon(core, {
     foreground: !detach,

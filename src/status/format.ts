@@ -5,6 +5,7 @@
  * Pure: the caller gathers the statuses and the log lines.
  */
 import type { DaemonStatus } from '../daemon/runtime.js';
+import { renderUpdateStatus } from '../daemon/update.js';
 import { renderInetdStatus } from '../inetd/server/status.js';
 import { renderInitStatus } from '../init/status.js';
 import { renderRpcbindStatus } from '../rpcbind/status.js';
@@ -42,6 +43,7 @@ const RENDERERS: Record<string, (detail: never) => string> = {
   inetd: renderInetdStatus,
   rpcbind: renderRpcbindStatus,
   init: renderInitStatus,
+  update: renderUpdateStatus,
 };
 
 /** The daemon's own part, in the words of its USR1 text (its first line is the headline's job). */
