@@ -11,11 +11,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../src/logstore/sqlite.js';
+// DK also gives this process a run directory of its own for the daemons' control sockets
+import { DK } from './dk.js';
 import { freePort } from './ports.js';
 
-const DK = fileURLToPath(new URL('../../dk.cjs', import.meta.url));
 const [dir, mode, hostsArg, countArg, outageArg] = process.argv.slice(2);
 const HOSTS = Number(hostsArg);
 const COUNT = Number(countArg);
