@@ -50,12 +50,23 @@ export function serveControl(path: string, verbs: ReadonlyMap<string, Verb>, log
     };
     // answers go out in the order of the requests, whatever each takes
     let turn: Promise<unknown> = Promise.resolve();
-    const rl = createInterface({ input: c, crlfDelay: Infinity });
-    rl.on('line', (line) => {
-      turn = turn.then(() => handle(line));
+    let partial = '';
+    c.setEncoding('utf8');
+    c.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) turn = turn.then(() => handle(line.replace(/\r$/, '')));
+      // a line that never ends is not a request, and must not grow the daemon's memory
+      if (partial.length > MAX_LINE) {
+        partial = '';
+        c.removeAllListeners('data');
+        turn = turn.then(() => {
+          answer({ error: 'request too long' } satisfies ControlError);
+          c.end();
+        });
+      }
     });
     const handle = (line: string): Promise<void> | void => {
-      if (line.length > MAX_LINE) return answer({ error: 'request too long' } satisfies ControlError);
       let req: Request;
       try {
         req = JSON.parse(line) as Request;
@@ -73,10 +84,6 @@ export function serveControl(path: string, verbs: ReadonlyMap<string, Verb>, log
         .then(() => verb.run(req, peer))
         .then(answer, (e: Error) => answer({ error: e.message } satisfies ControlError));
     };
-    // a line that never ends: the socket is cut once the limit is passed
-    c.on('data', () => {
-      if (c.readableLength > MAX_LINE) c.destroy();
-    });
   });
   srv.on('error', (e) => log(`${who}: control socket ${path}: ${e.message}`));
   srv.listen(path, () => fs.chmodSync(path, 0o666));

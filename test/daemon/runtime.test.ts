@@ -262,6 +262,17 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
     assert.match(b.error, /unknown command 'frobnicate' \(known: status, reload, stop, route\)/);
     assert.match(c.error, /not a JSON request/);
     assert.equal((await status(sock())).state, 'running');
+    // a line that never ends is cut off with an answer, not kept in memory
+    const long = await new Promise<string>((resolve) => {
+      const c = net.connect(sock());
+      let t = '';
+      c.on('data', (x) => (t += x));
+      c.on('close', () => resolve(t));
+      c.on('error', () => {});
+      c.write(`{"cmd":"status","pad":"${'x'.repeat(200_000)}`);
+    });
+    assert.equal(long, '{"error":"request too long"}\n');
+    assert.equal((await status(sock())).state, 'running');
   });
 
   test('ps -o comm, pgrep, top, dk ps and dk top call it dk-syslogd; the command line is its title', () => {
