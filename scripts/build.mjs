@@ -4,11 +4,30 @@
 // Node's ESM loader and compiling the bundle took ~9 ms per run, the cached
 // CommonJS path ~1 ms.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });
+// the console's page: type-checked for the browser, then one JS and one CSS file, no CDN
+execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.web.json`], { stdio: 'inherit' });
+mkdirSync(`${root}dist/console`, { recursive: true });
+await build({
+  entryPoints: [`${root}src/console/web/main.tsx`],
+  outfile: `${root}dist/console/app.js`,
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  logLevel: 'warning',
+});
+writeFileSync(
+  `${root}dist/console/app.css`,
+  `${readFileSync(`${root}node_modules/uplot/dist/uPlot.min.css`, 'utf8')}\n${readFileSync(`${root}src/console/web/style.css`, 'utf8')}`,
+);
+copyFileSync(`${root}src/console/web/index.html`, `${root}dist/console/index.html`);
 
 for (const old of ['dist/chunks', 'dist/dk.js', 'dist/dk-bundle.cjs.cache']) rmSync(`${root}${old}`, { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -21,7 +40,7 @@ await build({
   target: 'node20',
   define: { DK_VERSION: JSON.stringify(version) },
   // koffi ships a native addon: it stays a runtime require from node_modules
-  external: ['koffi', 'libsql'],
+  external: ['koffi', 'libsql', 'fastify', 'ws'],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

@@ -70,6 +70,8 @@ export const TOOLS: Record<string, Tool> = {
   rpcbind: (argv) => runRpcbind(argv, { write, error }),
   rpcinfo: (argv) => runRpcinfo(argv, { write, error }),
   status: (argv) => runStatus(argv, { write, error }),
+  // fastify and the console's modules are loaded by this command only
+  console: (argv) => import('../console/run.js').then((m) => m.runConsole(argv, { write, error })),
   logger: (argv) =>
     runLogger(argv, {
       write,

@@ -15,6 +15,7 @@ import { INIT_HELP, INITCTL_HELP } from '../init/run.js';
 import { RPCBIND_HELP } from '../rpcbind/run.js';
 import { RPCINFO_USAGE } from '../rpcinfo/run.js';
 import { STATUS_HELP } from '../status/run.js';
+import { CONSOLE_HELP } from '../console/help.js';
 
 declare const DK_VERSION: string | undefined;
 const VERSION = typeof DK_VERSION === 'string' ? DK_VERSION : '0.0.0-dev';
@@ -45,6 +46,7 @@ export function program(tools: Record<string, (argv: string[]) => number | Promi
   passthrough('initctl', 'talk to dk init: status, list, start, stop, restart, reload, isolate, poweroff', INITCTL_HELP);
   passthrough('daemonize', 'run a command as a daemon: setsid, double fork, locked pidfile, no terminal', DAEMONIZE_HELP);
   passthrough('update', 'the update daemon: sync(2) every 30 seconds', UPDATE_HELP);
+  passthrough('console', 'the web console: processes, services, logs and network daemons, live', CONSOLE_HELP);
   passthrough('status', 'what the dk daemons are doing: PID, uptime, memory, key figures, last log lines', STATUS_HELP);
   passthrough('logs', 'read the log store (journalctl-like: -f -n -S -U -p -t -g -o)', LOGS_HELP);
   passthrough('top', 'display processes, batch mode compatible with procps-ng top', TOP_HELP);

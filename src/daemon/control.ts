@@ -8,7 +8,6 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { createInterface } from 'node:readline';
 import { peerCred } from '../sys/peercred.js';
 import { removeStaleSocket } from '../sys/stalesocket.js';
 
@@ -98,15 +97,20 @@ function mayChange(peer: Peer): boolean {
 export function ask(path: string, req: Request, timeoutMs = 600_000): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const c = net.connect(path);
+    let text = '';
+    c.setEncoding('utf8');
     c.setTimeout(timeoutMs, () => c.destroy(new Error(`no answer on ${path}`)));
     c.on('error', (e: NodeJS.ErrnoException) =>
       reject(new Error(e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? `nothing is listening on ${path}` : `${path}: ${e.message}`)),
     );
     c.on('connect', () => c.write(`${JSON.stringify(req)}\n`));
-    createInterface({ input: c }).once('line', (line) => {
+    c.on('data', (chunk: string) => {
+      text += chunk;
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
       c.destroy();
       try {
-        resolve(JSON.parse(line) as Record<string, unknown>);
+        resolve(JSON.parse(text.slice(0, nl)) as Record<string, unknown>);
       } catch {
         reject(new Error(`${path}: the answer is not JSON`));
       }

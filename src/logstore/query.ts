@@ -14,6 +14,8 @@ export interface LogFilter {
   pids?: string[];
   /** only rows with a larger id (follow mode) */
   afterId?: number;
+  /** only rows with a smaller id (paging back); the rows then come in id order */
+  beforeId?: number;
   /** newest first, at most limit; otherwise oldest first */
   newestFirst?: boolean;
   limit?: number;
@@ -38,6 +40,7 @@ export function selectSql(f: LogFilter, dialect: 'sqlite' | 'postgres'): Sql {
   if (f.since !== undefined) where.push(`received >= ${p(f.since)}`);
   if (f.until !== undefined) where.push(`received <= ${p(f.until)}`);
   if (f.afterId !== undefined) where.push(`id > ${p(f.afterId)}`);
+  if (f.beforeId !== undefined) where.push(`id < ${p(f.beforeId)}`);
   list('app', f.apps);
   list('host', f.hosts);
   list('pid', f.pids);
@@ -45,7 +48,9 @@ export function selectSql(f: LogFilter, dialect: 'sqlite' | 'postgres'): Sql {
   if (f.severities && f.severities.length < 8) list('severity', f.severities);
   if (f.facilities) list('facility', f.facilities);
   const order = f.newestFirst ? 'DESC' : 'ASC';
-  let text = `SELECT id, received, reported, host, facility, severity, app, pid, msgid, sd, msg, source FROM logs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY received ${order}, id ${order}`;
+  // paging back walks the primary key: a page of a 10-million-row store costs what the page costs
+  const by = f.beforeId !== undefined ? `id ${order}` : `received ${order}, id ${order}`;
+  let text = `SELECT id, received, reported, host, facility, severity, app, pid, msgid, sd, msg, source FROM logs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${by}`;
   if (f.limit !== undefined) text += ` LIMIT ${p(f.limit)}`;
   return { text, params };
 }

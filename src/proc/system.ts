@@ -71,6 +71,21 @@ export function parseVmstat(text: string): VmCounters {
   return { pswpin: v('pswpin'), pswpout: v('pswpout'), pgmajfault: v('pgmajfault') };
 }
 
+export interface PagingRates {
+  /** pages swapped in and out, and major faults, per second */
+  swapIn: number;
+  swapOut: number;
+  majflt: number;
+}
+
+export function pagingRates(a: VmCounters, b: VmCounters, seconds: number): PagingRates {
+  const per = (x: number, y: number) => (seconds > 0 ? Math.max(0, y - x) / seconds : 0);
+  return { swapIn: per(a.pswpin, b.pswpin), swapOut: per(a.pswpout, b.pswpout), majflt: per(a.pgmajfault, b.pgmajfault) };
+}
+
+/** Swapping both ways while faulting pages in fast: the machine spends its time paging (top --thrash's warning). */
+export const thrashing = (r: PagingRates): boolean => r.swapIn + r.swapOut > 100 && r.majflt > 100;
+
 /** USER_PROCESS records in utmp (384 bytes each on Linux x86-64 and arm64). */
 export function countUsers(utmp: Buffer | undefined): number {
   if (!utmp) return 0;

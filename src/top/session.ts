@@ -6,7 +6,7 @@
 import { snapshot } from '../proc/snapshot.js';
 import type { FieldName, ProcessInfo } from '../proc/types.js';
 import { countStates, cpuLine, memLines, taskHeader, taskRow, tasksLine, topLine, type TaskCounts, type TaskView } from './format.js';
-import { sampleSystem, type SystemSample } from '../proc/system.js';
+import { pagingRates, sampleSystem, thrashing as isThrashing, type SystemSample } from '../proc/system.js';
 
 export interface SessionOptions {
   pids?: number[];
@@ -160,13 +160,10 @@ export class Session {
     let depth = shown.map(() => 0);
     if (o.forest) ({ shown, depth } = forestOrder(shown));
 
-    const dt = Math.max(elapsed, 1e-9);
-    const swapIn = (sys.vm.pswpin - this.prevSys.vm.pswpin) / dt;
-    const swapOut = (sys.vm.pswpout - this.prevSys.vm.pswpout) / dt;
-    const majflt = (sys.vm.pgmajfault - this.prevSys.vm.pgmajfault) / dt;
+    const rates = pagingRates(this.prevSys.vm, sys.vm, Math.max(elapsed, 1e-9));
+    const { swapIn, swapOut, majflt } = rates;
     const kswapdCpu = views.filter((t) => t.p.comm.startsWith('kswapd')).reduce((s, t) => s + t.cpu, 0);
-    // sustained paging both ways while processes keep faulting pages back in
-    const thrashing = swapIn + swapOut > 100 && majflt > 100;
+    const thrashing = isThrashing(rates);
 
     const frame: Frame = {
       sys,

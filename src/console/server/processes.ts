@@ -1,0 +1,147 @@
+/**
+ * The Processes page's data: every process as a row, %CPU from the
+ * difference of two samples (top's way), and what changed since the last
+ * sample, so the page gets deltas and not the whole table every second.
+ * A process's own page: threads, open files and sockets (dk lsof's rows),
+ * the executable's ELF facts (dk exec-info), limits, cgroup, environment.
+ */
+import { userInfo } from 'node:os';
+import { inspect, type Report } from '../../execinfo/run.js';
+import { collect } from '../../lsof/collect.js';
+import { makeNames } from '../../lsof/names.js';
+import { parseLsofArgs } from '../../lsof/options.js';
+import { processLimits, type Limit } from '../../proc/limits.js';
+import { snapshot, threads } from '../../proc/snapshot.js';
+import type { FieldName, ProcessInfo } from '../../proc/types.js';
+import { nameCache } from '../../proc/users.js';
+import { daemonTraits, traitLetters } from '../../ps/daemons.js';
+
+export interface ProcessRow {
+  pid: number;
+  ppid: number;
+  user: string;
+  /** R S D Z T t I ... */
+  state: string;
+  /** percent of one CPU since the last sample */
+  cpu: number;
+  /** resident set, KiB */
+  rss: number;
+  threads: number;
+  /** seconds since the epoch */
+  start: number;
+  command: string;
+  /** dk ps --daemons' letters: T no tty, G no tpgid, P parent init, S own session ('kernel' for kernel threads) */
+  daemon: string;
+}
+
+const FIELDS: FieldName[] = ['euid', 'user', 'cmdline', 'rss', 'nlwp', 'utime', 'stime', 'startTime', 'sid', 'tpgid', 'ttyNr', 'comm', 'state', 'ppid'];
+
+const commandOf = (p: ProcessInfo): string => (p.cmdline?.length ? p.cmdline.join(' ') : `[${p.comm}]`);
+
+export class ProcessTable {
+  private prevTicks = new Map<number, number>();
+  private prevAt = 0;
+
+  constructor(private readonly procRoot = '/proc') {}
+
+  /** All rows now. */
+  sample(): ProcessRow[] {
+    const snap = snapshot({ procRoot: this.procRoot, fields: FIELDS });
+    const now = Date.now();
+    const secs = this.prevAt ? (now - this.prevAt) / 1000 : 0;
+    const byPid = new Map(snap.procs.map((p) => [p.pid, p]));
+    const ticks = new Map<number, number>();
+    const rows = snap.procs.map((p) => {
+      const t = p.utime + p.stime;
+      ticks.set(p.pid, t);
+      const before = this.prevTicks.get(p.pid);
+      const cpu = secs > 0 && before !== undefined ? ((t - before) / snap.sys.hz / secs) * 100 : 0;
+      return {
+        pid: p.pid,
+        ppid: p.ppid,
+        user: p.user ?? String(p.euid ?? '?'),
+        state: p.state,
+        cpu: Math.round(Math.max(0, cpu) * 10) / 10,
+        rss: p.rss,
+        threads: p.nlwp,
+        start: p.startTime,
+        command: commandOf(p),
+        daemon: p.kernelThread ? 'kernel' : traitLetters(daemonTraits(p, byPid)),
+      } satisfies ProcessRow;
+    });
+    this.prevTicks = ticks;
+    this.prevAt = now;
+    return rows;
+  }
+}
+
+/** What one watcher has: the next message carries only rows new or different, and the PIDs gone. */
+export class RowDelta {
+  private sent = new Map<number, string>();
+
+  delta(rows: readonly ProcessRow[]): { rows: ProcessRow[]; gone: number[]; full: boolean } {
+    const full = this.sent.size === 0;
+    const next = new Map<number, string>();
+    const changed: ProcessRow[] = [];
+    for (const r of rows) {
+      const key = JSON.stringify(r);
+      next.set(r.pid, key);
+      if (this.sent.get(r.pid) !== key) changed.push(r);
+    }
+    const gone = [...this.sent.keys()].filter((pid) => !next.has(pid));
+    this.sent = next;
+    return { rows: changed, gone, full };
+  }
+}
+
+export interface ProcessDetail {
+  info: Omit<ProcessInfo, 'environ'>;
+  threads: { tid: number; comm: string; state: string; utime: number; stime: number; processor: number }[];
+  /** dk lsof's rows for the process: fd, type, device, size/off, node, name */
+  files: { fd: string; type: string; device: string; size: string; node: string; name: string }[];
+  exe?: Report['elf'];
+  limits?: Limit[];
+  /** only for processes of the console's own user */
+  environ?: string[];
+}
+
+/** Everything the process page shows; undefined when the process is gone. */
+export function processDetail(pid: number, procRoot = '/proc'): ProcessDetail | undefined {
+  const p = snapshot({ procRoot, pids: [pid], fields: undefined }).procs[0];
+  if (!p) return undefined;
+  const { environ: _hidden, ...info } = p;
+  const own = p.euid === process.getuid?.() || p.user === userInfo().username;
+  const files = collect(parseLsofArgs(['-n', '-P', '-p', String(pid)]), procRoot, nameCache(), makeNames(false, false), () => {}).results.flatMap((r) =>
+    r.rows.map((row) => ({
+      fd: `${row.fd}${row.access.trim()}${row.lock.trim()}`,
+      type: row.type,
+      device: row.device,
+      size: String(row.size ?? row.offset ?? ''),
+      node: row.node,
+      name: row.name.trimEnd(),
+    })),
+  );
+  let exe: Report['elf'];
+  if (p.exe) {
+    try {
+      exe = inspect(p.exe, process.env).elf;
+    } catch {
+      exe = undefined;
+    }
+  }
+  return {
+    info,
+    threads: threads(pid, { procRoot, fields: ['comm', 'state', 'utime', 'stime', 'processor'] }).map((t) => ({
+      tid: t.tid,
+      comm: t.comm,
+      state: t.state,
+      utime: t.utime,
+      stime: t.stime,
+      processor: t.processor,
+    })),
+    files,
+    exe,
+    limits: processLimits(pid, procRoot),
+    environ: own ? snapshot({ procRoot, pids: [pid], fields: ['environ'] }).procs[0]?.environ : undefined,
+  };
+}
