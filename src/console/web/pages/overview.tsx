@@ -36,7 +36,7 @@ function Chart({ points, series, title, max }: { points: Point[]; series: [keyof
     plot.current = new uPlot(
       {
         title,
-        width: Math.max(300, el.current.clientWidth),
+        width: Math.max(300, el.current.clientWidth - 16),
         height: 160,
         scales: max ? { y: { range: [0, max] } } : {},
         series: [{}, ...series.map(([, label], i) => ({ label, stroke: ['#2a6fdb', '#d9822b', '#2b9d5c', '#b83280'][i], width: 1.5 }))],

@@ -130,8 +130,10 @@ export function ProcessesPage() {
               <td class="num">{r.threads}</td>
               <td>{since(r.start)}</td>
               <td class="cmd" style={{ paddingLeft: `${0.4 + depth * 1.2}em` }}>
-                {depth ? '└ ' : ''}
-                {r.command}
+                <div title={r.command}>
+                  {depth ? '└ ' : ''}
+                  {r.command}
+                </div>
               </td>
               {view === 'daemons' && <td>{r.daemon}</td>}
             </tr>
