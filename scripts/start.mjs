@@ -5,6 +5,7 @@
 // any free ones). Prints what runs and how to try it, then runs until Ctrl-C,
 // which stops everything in order.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -16,7 +17,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const DK = join(root, 'dist', 'dk.cjs');
 const STATE = process.env.DK_USERLAND_STATE ?? join(root, 'state', 'userland');
 const EXAMPLE = join(root, 'examples', 'userland');
-const DEFAULTS = { SYSLOG_PORT: 10514, RPCBIND_PORT: 10111, ECHO_PORT: 10007, DAYTIME_PORT: 10013, CHARGEN_PORT: 10019, TIME_PORT: 10037 };
+const DEFAULTS = { SYSLOG_PORT: 10514, RPCBIND_PORT: 10111, ECHO_PORT: 10007, DAYTIME_PORT: 10013, CHARGEN_PORT: 10019, TIME_PORT: 10037, CONSOLE_PORT: 10090 };
 
 /** true when both TCP and UDP on 127.0.0.1:port are free */
 async function free(port) {
@@ -65,6 +66,19 @@ function render(values) {
 
 const p = await ports();
 render({ ...p, NODE: process.execPath, DK, STATE, USER: userInfo().username });
+
+// the console's first admin: a random password, kept 0600 next to the users file
+const USERS = join(STATE, 'console.users');
+const PASSWORD_FILE = join(STATE, 'console-admin.password');
+if (!fs.existsSync(USERS)) {
+  const password = randomBytes(15).toString('base64url');
+  const r = spawnSync(process.execPath, [DK, 'console', 'passwd', '--users', USERS, 'admin', '--role', 'admin'], { input: `${password}\n`, encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(r.stderr);
+    process.exit(1);
+  }
+  fs.writeFileSync(PASSWORD_FILE, `${password}\n`, { mode: 0o600 });
+}
 const initDir = join(STATE, 'init');
 const control = join(initDir, 'control.sock');
 const init = spawn(process.execPath, [DK, 'init', '--units', join(STATE, 'units'), '--state-dir', initDir, '--syslog-socket', join(STATE, 'log.sock')], {
@@ -99,6 +113,7 @@ function show() {
     ],
     'rpcbind.service': [`udp+tcp 127.0.0.1:${p.RPCBIND_PORT}`, `unix ${STATE}/rpcbind.sock`],
     'update.service': ['sync(2) every 30 s'],
+    'console.service': [`http://127.0.0.1:${p.CONSOLE_PORT}/`],
   };
   const rows = units.filter((u) => u.kind === 'service').map((u) => [u.name, u.state, u.pid ? String(u.pid) : '-', (ends[u.name] ?? []).join(', ')]);
   const w = [0, 1, 2].map((i) => Math.max(...[['SERVICE', 'STATE', 'PID'][i], ...rows.map((r) => r[i])].map((x) => x.length)));
@@ -107,6 +122,8 @@ function show() {
     console.log(`  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`);
   const dk = `node ${DK}`;
   console.log(`
+The web console: http://127.0.0.1:${p.CONSOLE_PORT}/  (user admin, password in ${PASSWORD_FILE})
+
 Try:
   ${dk} logger -u ${STATE}/log.sock -t demo "hello from the userland"
   ${dk} logs --db ${STATE}/logs.db -f

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothi
   const pids: number[] = [];
   try {
     await until(() => /Ctrl-C stops everything/.test(out) || p.exitCode !== null, 'the userland to boot', 30_000);
-    for (const svc of ['syslogd', 'inetd', 'rpcbind', 'update']) {
+    for (const svc of ['syslogd', 'inetd', 'rpcbind', 'update', 'console']) {
       const m = new RegExp(`${svc}\\.service\\s+active\\s+(\\d+)`).exec(out);
       assert.ok(m, `${svc} active in\n${out}`);
       pids.push(Number(m[1]));
@@ -83,7 +83,7 @@ test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothi
     const json = dk(['status', '--state-dir', state, '--json']);
     assert.equal(json.code, 0, json.err);
     const statuses = JSON.parse(json.out) as { name: string; comm: string; pid: number; state: string }[];
-    assert.deepEqual(statuses.map((s) => s.name).sort(), ['inetd', 'init', 'rpcbind', 'syslogd', 'update']);
+    assert.deepEqual(statuses.map((s) => s.name).sort(), ['console', 'inetd', 'init', 'rpcbind', 'syslogd', 'update']);
     assert.ok(
       statuses.every((s) => s.state === 'running'),
       json.out,
@@ -94,7 +94,18 @@ test('npm start: the userland boots, every endpoint answers, Ctrl-C leaves nothi
     }
     const text = dk(['status', '--state-dir', state]);
     assert.equal(text.code, 0, text.err);
-    for (const c of ['dk-init', 'dk-syslogd', 'dk-inetd', 'dk-rpcbind', 'dk-update']) assert.match(text.out, new RegExp(`^● ${c} - running since `, 'm'));
+    for (const c of ['dk-init', 'dk-syslogd', 'dk-inetd', 'dk-rpcbind', 'dk-update', 'dk-console'])
+      assert.match(text.out, new RegExp(`^● ${c} - running since `, 'm'));
+    // the console: its first admin's password is in a 0600 file, and it logs in
+    const consoleUrl = /The web console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1];
+    const passwordFile = join(state, 'console-admin.password');
+    assert.equal(statSync(passwordFile).mode & 0o777, 0o600);
+    const login = await fetch(`${consoleUrl}api/login`, {
+      method: 'POST',
+      headers: { origin: consoleUrl.replace(/\/$/, ''), 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'admin', password: readFileSync(passwordFile, 'utf8').trim() }),
+    });
+    assert.equal(login.status, 200);
     // dk init tags each service's output with its unit: dk inetd's own lines come from the store
     assert.match(text.out, /\n\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ (dk-)?inetd\[\d+\]: (dk inetd: \S+ listening on tcp|START: )/);
     assert.match(text.out, /syslogd\.service +active +\d+/);
