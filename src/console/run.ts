@@ -143,6 +143,8 @@ export async function runConsole(argv: string[], io: ConsoleIO): Promise<number>
   return runDaemon(core, {
     foreground: true,
     foregroundArgv: ['console', ...argv],
+    // not the daemons' 1 MB young generation: a thousand rows a second would be scavenged several times a tick
+    nodeFlags: [],
     control,
     stateDir: stateDirs[0] ? join(stateDirs[0], 'console') : undefined,
     log,

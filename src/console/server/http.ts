@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostname, loadavg, release, setPriority, cpus } from 'node:os';
 import { extname, join, normalize } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collect, openReader } from '../../logstore/reader.js';
 import type { LogRecord } from '../../logstore/record.js';
@@ -252,16 +253,26 @@ export function routes(app: FastifyInstance, ctx: HttpContext): void {
     return { inetd: pick('inetd'), rpcbind: pick('rpcbind'), syslogd: pick('syslogd') };
   });
 
-  // the page and its assets: files of the assets directory only
+  // the page and its assets: files of the assets directory only, read and compressed once
+  const assets = new Map<string, { raw: Buffer; gz: Buffer }>();
+  const asset = (file: string) => {
+    let a = assets.get(file);
+    if (!a) {
+      const raw = fs.readFileSync(file);
+      assets.set(file, (a = { raw, gz: gzipSync(raw, { level: 9 }) }));
+    }
+    return a;
+  };
   app.get('/*', async (req, reply) => {
     const path = req.url.split('?')[0];
     const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
-    const file = join(ctx.assets, rel);
-    if (!file.startsWith(ctx.assets) || !TYPES[extname(file)] || !fs.existsSync(file)) {
-      // the page routes (#/processes ...) are the same page
-      return reply.type(TYPES['.html']).send(fs.readFileSync(join(ctx.assets, 'index.html')));
-    }
-    return reply.type(TYPES[extname(file)]).send(fs.readFileSync(file));
+    let file = join(ctx.assets, rel);
+    // the page routes (#/processes ...) are the same page
+    if (!file.startsWith(ctx.assets) || !TYPES[extname(file)] || !fs.existsSync(file)) file = join(ctx.assets, 'index.html');
+    const a = asset(file);
+    void reply.type(TYPES[extname(file)]).header('vary', 'accept-encoding');
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(a.gz);
+    return reply.send(a.raw);
   });
 }
 

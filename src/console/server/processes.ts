@@ -10,7 +10,9 @@ import { inspect, type Report } from '../../execinfo/run.js';
 import { collect } from '../../lsof/collect.js';
 import { makeNames } from '../../lsof/names.js';
 import { parseLsofArgs } from '../../lsof/options.js';
+import { procOwner } from '../../proc/fds.js';
 import { processLimits, type Limit } from '../../proc/limits.js';
+import { rawCmdline } from '../../proc/tasks.js';
 import { snapshot, threads } from '../../proc/snapshot.js';
 import type { FieldName, ProcessInfo } from '../../proc/types.js';
 import { nameCache } from '../../proc/users.js';
@@ -34,13 +36,29 @@ export interface ProcessRow {
   daemon: string;
 }
 
-const FIELDS: FieldName[] = ['euid', 'user', 'cmdline', 'rss', 'nlwp', 'utime', 'stime', 'startTime', 'sid', 'tpgid', 'ttyNr', 'comm', 'state', 'ppid'];
+/** stat alone: state, times, memory, threads, session and terminal (one small file per process) */
+const FIELDS: FieldName[] = ['comm', 'state', 'ppid', 'rss', 'nlwp', 'utime', 'stime', 'startTime', 'startTicks', 'sid', 'tpgid', 'ttyNr', 'pgid'];
+
+/** how many ticks pass before a process's command line and owner are read again */
+const REFRESH_TICKS = 10;
 
 const commandOf = (p: ProcessInfo): string => (p.cmdline?.length ? p.cmdline.join(' ') : `[${p.comm}]`);
 
+/**
+ * Rows at 1 Hz for a thousand processes cost what reading them costs, so a
+ * tick reads only /proc/PID/stat. The owner (a stat(2) of /proc/PID, as lsof
+ * takes it) and the command line are read when a process first appears and
+ * then again every REFRESH_TICKS ticks, a tenth of the processes per tick: a
+ * process that renames itself (setproctitle) or changes user shows so within
+ * ten seconds.
+ */
 export class ProcessTable {
   private prevTicks = new Map<number, number>();
   private prevAt = 0;
+  private tick = 0;
+  /** per process (pid and start time): its owner and command line */
+  private known = new Map<number, { start: number; uid?: number; cmdline: string[] }>();
+  private readonly names = nameCache();
 
   constructor(private readonly procRoot = '/proc') {}
 
@@ -51,15 +69,24 @@ export class ProcessTable {
     const secs = this.prevAt ? (now - this.prevAt) / 1000 : 0;
     const byPid = new Map(snap.procs.map((p) => [p.pid, p]));
     const ticks = new Map<number, number>();
+    const known = new Map<number, { start: number; uid?: number; cmdline: string[] }>();
+    const slot = this.tick++ % REFRESH_TICKS;
     const rows = snap.procs.map((p) => {
       const t = p.utime + p.stime;
       ticks.set(p.pid, t);
       const before = this.prevTicks.get(p.pid);
       const cpu = secs > 0 && before !== undefined ? ((t - before) / snap.sys.hz / secs) * 100 : 0;
+      let k = this.known.get(p.pid);
+      if (!k || k.start !== p.startTicks || p.pid % REFRESH_TICKS === slot) {
+        const raw = p.kernelThread ? '' : rawCmdline(p.pid, this.procRoot);
+        k = { start: p.startTicks, uid: procOwner(p.pid, this.procRoot), cmdline: raw ? raw.replace(/\0$/, '').split('\0') : [] };
+      }
+      known.set(p.pid, k);
+      p.cmdline = k.cmdline;
       return {
         pid: p.pid,
         ppid: p.ppid,
-        user: p.user ?? String(p.euid ?? '?'),
+        user: k.uid === undefined ? '?' : (this.names.user(k.uid) ?? String(k.uid)),
         state: p.state,
         cpu: Math.round(Math.max(0, cpu) * 10) / 10,
         rss: p.rss,
@@ -69,6 +96,7 @@ export class ProcessTable {
         daemon: p.kernelThread ? 'kernel' : traitLetters(daemonTraits(p, byPid)),
       } satisfies ProcessRow;
     });
+    this.known = known;
     this.prevTicks = ticks;
     this.prevAt = now;
     return rows;
