@@ -14,8 +14,8 @@ export interface LogFilter {
   pids?: string[];
   /** only rows with a larger id (follow mode) */
   afterId?: number;
-  /** only rows with a smaller id (paging back); the rows then come in id order */
-  beforeId?: number;
+  /** only rows older than this one (paging back: the last row of the page before), in (received, id) order */
+  before?: { received: number; id: number };
   /** newest first, at most limit; otherwise oldest first */
   newestFirst?: boolean;
   limit?: number;
@@ -40,7 +40,8 @@ export function selectSql(f: LogFilter, dialect: 'sqlite' | 'postgres'): Sql {
   if (f.since !== undefined) where.push(`received >= ${p(f.since)}`);
   if (f.until !== undefined) where.push(`received <= ${p(f.until)}`);
   if (f.afterId !== undefined) where.push(`id > ${p(f.afterId)}`);
-  if (f.beforeId !== undefined) where.push(`id < ${p(f.beforeId)}`);
+  // a row-value comparison: the (app|host, received) indexes, which end in the id, walk straight to the page
+  if (f.before !== undefined) where.push(`(received, id) < (${p(f.before.received)}, ${p(f.before.id)})`);
   list('app', f.apps);
   list('host', f.hosts);
   list('pid', f.pids);
@@ -48,9 +49,7 @@ export function selectSql(f: LogFilter, dialect: 'sqlite' | 'postgres'): Sql {
   if (f.severities && f.severities.length < 8) list('severity', f.severities);
   if (f.facilities) list('facility', f.facilities);
   const order = f.newestFirst ? 'DESC' : 'ASC';
-  // paging back walks the primary key: a page of a 10-million-row store costs what the page costs
-  const by = f.beforeId !== undefined ? `id ${order}` : `received ${order}, id ${order}`;
-  let text = `SELECT id, received, reported, host, facility, severity, app, pid, msgid, sd, msg, source FROM logs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${by}`;
+  let text = `SELECT id, received, reported, host, facility, severity, app, pid, msgid, sd, msg, source FROM logs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY received ${order}, id ${order}`;
   if (f.limit !== undefined) text += ` LIMIT ${p(f.limit)}`;
   return { text, params };
 }

@@ -6,8 +6,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseLogQuery } from '../../src/console/server/logquery.js';
@@ -15,7 +17,8 @@ import { hashPassword, parseUsers, verifyPassword } from '../../src/console/serv
 import { AttemptLimiter } from '../../src/console/server/ratelimit.js';
 import { Sessions } from '../../src/console/server/sessions.js';
 import { until } from '../helpers/children.js';
-import { dk } from '../helpers/dk.js';
+import { DK, dk, ENV, run } from '../helpers/dk.js';
+import { requirePeer } from '../helpers/peers.js';
 import { PASSWORDS, startConsoleLab, type ConsoleLab } from '../helpers/console.js';
 
 describe('pure parts', () => {
@@ -37,12 +40,21 @@ describe('pure parts', () => {
   });
 
   test('log queries: journalctl-like filters, clear errors, never a throw', () => {
-    const q = parseLogQuery({ unit: 'napper.service', priority: 'warning', facility: 'daemon,auth', since: '0', before: '99', limit: '50', grep: 'up$' });
+    const q = parseLogQuery({
+      unit: 'napper.service',
+      priority: 'warning',
+      facility: 'daemon,auth',
+      since: '0',
+      before: '1700000000000:99',
+      limit: '50',
+      grep: 'up$',
+    });
     assert.ok(typeof q !== 'string');
     assert.deepEqual(q.filter.apps, ['napper']);
     assert.deepEqual(q.filter.severities, [0, 1, 2, 3, 4]);
     assert.deepEqual(q.filter.facilities, [3, 4]);
-    assert.deepEqual([q.filter.beforeId, q.filter.limit, q.grep?.source], [99, 50, 'up$']);
+    assert.deepEqual([q.filter.before, q.filter.limit, q.grep?.source], [{ received: 1700000000000, id: 99 }, 50, 'up$']);
+    assert.match(String(parseLogQuery({ before: '99' })), /not a RECEIVED:ID cursor/);
     assert.deepEqual((parseLogQuery({ priority: 'err..notice' }) as { filter: { severities: number[] } }).filter.severities, [3, 4, 5]);
     assert.match(String(parseLogQuery({ grep: '(' })), /^grep: /);
     assert.match(String(parseLogQuery({ priority: 'loud' })), /unknown priority/);
@@ -71,6 +83,57 @@ describe('pure parts', () => {
     for (let i = 0; i < 3; i++) l.fail('x', i);
     assert.ok(l.waitMs('x', 10) > 0);
     assert.equal(l.waitMs('x', 60_003), 0);
+  });
+});
+
+describe('listening', { timeout: 60_000 }, () => {
+  test('anything but loopback without TLS is refused before binding; with a certificate the cookie is Secure', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dk-console-tls-'));
+    const children: ChildProcess[] = [];
+    try {
+      const users = join(dir, 'users');
+      assert.equal(run(process.execPath, [DK, 'console', 'passwd', '--users', users, 'ann'], ENV, undefined, 'ann-password-1\n').code, 0);
+      const open = run(process.execPath, [DK, 'console', '--listen', '0.0.0.0:0', '--users', users, '--control', join(dir, 'c.sock')], ENV);
+      assert.equal(open.code, 1);
+      assert.match(open.err, /^dk console: refusing to listen on 0\.0\.0\.0 without TLS: /);
+      assert.match(run(process.execPath, [DK, 'console', '--listen', 'nowhere'], ENV).err, /--listen takes ADDRESS:PORT/);
+      if (!requirePeer(t, 'openssl', 'openssl')) return;
+      const cert = join(dir, 'cert.pem');
+      const key = join(dir, 'key.pem');
+      const ssl = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], ENV);
+      assert.equal(ssl.code, 0, ssl.err);
+      const c = spawn(
+        process.execPath,
+        [DK, 'console', '--listen', '127.0.0.1:0', '--users', users, '--tls-cert', cert, '--tls-key', key, '--control', join(dir, 'c.sock')],
+        { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      children.push(c);
+      let err = '';
+      c.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+      await until(() => /listening on https:/.test(err) || c.exitCode !== null, 'the TLS console');
+      const url = /listening on (https:\/\/\S+)/.exec(err)![1];
+      const body = JSON.stringify({ user: 'ann', password: 'ann-password-1' });
+      const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+        const req = httpsRequest(
+          `${url}api/login`,
+          {
+            method: 'POST',
+            ca: readFileSync(cert),
+            headers: { origin: url.replace(/\/$/, ''), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.headers);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      assert.match(String(headers['set-cookie']), /HttpOnly; SameSite=Strict; Path=\/; Secure$/);
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -192,7 +255,7 @@ describe('the API on a live machine', { timeout: 120_000 }, () => {
     assert.equal((await units()).find((u) => u.name === 'napper.service')?.state, 'active');
     assert.match(lab.consoleErr(), /admin \(admin\) from 127\.0\.0\.1: stop napper\.service: done/);
     // the unit's output went to syslog under its name, then to the store
-    type Logs = { rows: { id: number; app?: string; msg: string; severity: number }[]; next?: number };
+    type Logs = { rows: { id: number; app?: string; msg: string; severity: number }[]; next?: string };
     const logs = async (q: string) => (await (await api(`api/logs?${q}`, { cookie: admin.cookie })).json()) as Logs;
     await until(async () => (await logs('unit=napper.service')).rows.filter((r) => r.msg === 'napper is up').length >= 2, 'two starts of napper in the store');
     for (let i = 0; i < 30; i++) assert.equal(dk(['logger', '-u', lab.logSock, '-t', 'pager', '-p', i % 2 ? 'user.err' : 'user.info', `line ${i}`]).code, 0);

@@ -25,8 +25,8 @@ process.once('exit', () => rmSync(RUN_DIR, { recursive: true, force: true }));
 /** A fixed, comparable environment: same locale and time zone for both sides. */
 export const ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', TZ: 'UTC', HOME: process.env.HOME, DK_RUN_DIR: RUN_DIR };
 
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = ENV, argv0?: string): Result {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', argv0, maxBuffer: 64 << 20 });
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = ENV, argv0?: string, input?: string): Result {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', argv0, input, maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

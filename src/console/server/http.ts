@@ -241,7 +241,8 @@ export function routes(app: FastifyInstance, ctx: HttpContext): void {
     try {
       const t0 = performance.now();
       const rows = await collect(store.select(q.filter, q.grep ? (r) => q.grep!.test(r.msg) : undefined));
-      return { rows: rows.map(logRow), next: rows.length === q.filter.limit ? rows[rows.length - 1].id : undefined, ms: performance.now() - t0 };
+      const last = rows[rows.length - 1];
+      return { rows: rows.map(logRow), next: rows.length === q.filter.limit ? `${last.received}:${last.id}` : undefined, ms: performance.now() - t0 };
     } finally {
       await store.close();
     }

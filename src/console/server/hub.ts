@@ -171,7 +171,7 @@ export class Hub {
       return this.reply(c, { topic: 'logs', error: (e as Error).message });
     }
     const keep = q.grep ? (r: { msg: string }) => q.grep!.test(r.msg) : undefined;
-    const { limit: _l, newestFirst: _n, beforeId: _b, ...filter } = q.filter;
+    const { limit: _l, newestFirst: _n, before: _b, ...filter } = q.filter;
     const stop = follow(store, filter, await store.maxId(), (rows) => this.reply(c, { topic: 'logs', rows: rows.map(logRow) }), keep, 200);
     c.stopLogs = () => {
       stop();

@@ -59,8 +59,9 @@ export function parseLogQuery(q: Record<string, string | undefined>): LogQuery |
     filter[k] = t;
   }
   if (q.before) {
-    if (!/^\d+$/.test(q.before)) return `before: '${q.before}' is not a row id`;
-    filter.beforeId = Number(q.before);
+    const m = /^(\d+):(\d+)$/.exec(q.before);
+    if (!m) return `before: '${q.before}' is not a RECEIVED:ID cursor (the 'next' of the page before)`;
+    filter.before = { received: Number(m[1]), id: Number(m[2]) };
   }
   const limit = q.limit ? Number(q.limit) : 200;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return `limit: a number from 1 to ${MAX_LIMIT}`;

@@ -14,13 +14,13 @@ export function LogsPage() {
   const [rows, setRows] = useState<LogLine[]>([]);
   const [paused, setPaused] = useState(false);
   const [error, setError] = useState('');
-  const [next, setNext] = useState<number | undefined>();
+  const [next, setNext] = useState<string | undefined>();
   const [form, setForm] = useState({ tag: '', priority: '', facility: '', host: '', since: '', until: '', grep: '' });
   const [query, setQuery] = useState<Record<string, string>>({});
   const qs = (q: Record<string, string>) => new URLSearchParams(Object.entries(q).filter(([, v]) => v)).toString();
   useEffect(() => {
     setRows([]);
-    get<{ rows: LogLine[]; next?: number }>(`/api/logs?${qs({ ...query, limit: '200' })}`).then(
+    get<{ rows: LogLine[]; next?: string }>(`/api/logs?${qs({ ...query, limit: '200' })}`).then(
       (r) => {
         setRows(r.rows.reverse());
         setNext(r.next);
@@ -40,7 +40,7 @@ export function LogsPage() {
   }, [query, paused]);
   const older = () =>
     next !== undefined &&
-    get<{ rows: LogLine[]; next?: number }>(`/api/logs?${qs({ ...query, before: String(next), limit: '200' })}`).then(
+    get<{ rows: LogLine[]; next?: string }>(`/api/logs?${qs({ ...query, before: next, limit: '200' })}`).then(
       (r) => {
         setRows((prev) => [...r.rows.reverse(), ...prev]);
         setNext(r.next);
