@@ -100,7 +100,27 @@ describe('listening', { timeout: 60_000 }, () => {
       if (!requirePeer(t, 'openssl', 'openssl')) return;
       const cert = join(dir, 'cert.pem');
       const key = join(dir, 'key.pem');
-      const ssl = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], ENV);
+      const ssl = run(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        ENV,
+      );
       assert.equal(ssl.code, 0, ssl.err);
       const c = spawn(
         process.execPath,
