@@ -105,21 +105,37 @@ export class ProcessTable {
 
 /** What one watcher has: the next message carries only rows new or different, and the PIDs gone. */
 export class RowDelta {
-  private sent = new Map<number, string>();
+  private sent = new Map<number, ProcessRow>();
 
   delta(rows: readonly ProcessRow[]): { rows: ProcessRow[]; gone: number[]; full: boolean } {
     const full = this.sent.size === 0;
-    const next = new Map<number, string>();
+    const next = new Map<number, ProcessRow>();
     const changed: ProcessRow[] = [];
     for (const r of rows) {
-      const key = JSON.stringify(r);
-      next.set(r.pid, key);
-      if (this.sent.get(r.pid) !== key) changed.push(r);
+      next.set(r.pid, r);
+      const old = this.sent.get(r.pid);
+      if (!old || !sameRow(old, r)) changed.push(r);
     }
-    const gone = [...this.sent.keys()].filter((pid) => !next.has(pid));
+    const gone: number[] = [];
+    for (const pid of this.sent.keys()) if (!next.has(pid)) gone.push(pid);
     this.sent = next;
     return { rows: changed, gone, full };
   }
+}
+
+/** field by field: no string is made for rows that did not change (most of them, most seconds) */
+function sameRow(a: ProcessRow, b: ProcessRow): boolean {
+  return (
+    a.cpu === b.cpu &&
+    a.rss === b.rss &&
+    a.state === b.state &&
+    a.threads === b.threads &&
+    a.ppid === b.ppid &&
+    a.user === b.user &&
+    a.start === b.start &&
+    a.command === b.command &&
+    a.daemon === b.daemon
+  );
 }
 
 export interface ProcessDetail {
