@@ -63,6 +63,12 @@ export function elapsedSeconds(p: ProcessInfo, sys: SystemInfo): number {
 const startEpoch = (p: ProcessInfo, sys: SystemInfo): number => sys.bootTime + Math.floor(p.startTicks / sys.hz);
 
 /** procps-ng 4 divides by the elapsed time as a real number, not whole seconds. */
+/** %CPU: permille shown with one decimal below 100%, whole percents above (procps). */
+function cpuPercent(p: ProcessInfo, c: RenderContext): string {
+  const v = pcpuPermille(p, c);
+  return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`;
+}
+
 /** %MEM: resident set over MemTotal, in tenths, capped at 99.9 as procps does. */
 function memPercent(p: ProcessInfo, c: RenderContext): string {
   const v = Math.min(999, c.sys.memTotal ? Math.floor((p.rss * 1000) / c.sys.memTotal) : 0);
@@ -152,18 +158,7 @@ type Def = [string, string, number, Just, FieldName[], Column['print'], Column['
 const pidKey = (f: (p: ProcessInfo) => number) => (p: ProcessInfo) => f(p);
 
 const DEFS: Def[] = [
-  [
-    '%cpu',
-    '%CPU',
-    4,
-    'R',
-    [],
-    (p, c) => {
-      const v = pcpuPermille(p, c);
-      return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`;
-    },
-    pcpuPermille,
-  ],
+  ['%cpu', '%CPU', 4, 'R', [], cpuPercent, pcpuPermille],
   ['%mem', '%MEM', 4, 'R', [], memPercent, (p) => p.rss],
   ['addr', 'ADDR', 4, 'R', [], dash],
   ['addr_1', 'ADDR', 1, 'L', [], dash],
@@ -234,18 +229,7 @@ const DEFS: Def[] = [
   ['nlwp', 'NLWP', 4, 'R', [], (p) => String(p.nlwp), (p) => p.nlwp],
   ['nwchan', 'WCHAN', 6, 'R', [], dash],
   ['opri', 'PRI', 3, 'R', [], (p) => String(60 + p.priority), (p) => p.priority],
-  [
-    'pcpu',
-    '%CPU',
-    4,
-    'R',
-    [],
-    (p, c) => {
-      const v = pcpuPermille(p, c);
-      return v > 999 ? String(Math.floor(v / 10)) : `${Math.floor(v / 10)}.${v % 10}`;
-    },
-    pcpuPermille,
-  ],
+  ['pcpu', '%CPU', 4, 'R', [], cpuPercent, pcpuPermille],
   ['pending', 'PENDING', 9, 'S', ['signals'], (p, c) => sig(p.signals?.shared, c)],
   ['pgid', 'PGID', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
   ['pgrp', 'PGRP', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],

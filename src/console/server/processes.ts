@@ -17,24 +17,9 @@ import { snapshot, threads } from '../../proc/snapshot.js';
 import type { FieldName, ProcessInfo } from '../../proc/types.js';
 import { nameCache } from '../../proc/users.js';
 import { daemonTraits, traitLetters } from '../../ps/daemons.js';
+import type { ProcessRow } from '../shared/types.js';
 
-export interface ProcessRow {
-  pid: number;
-  ppid: number;
-  user: string;
-  /** R S D Z T t I ... */
-  state: string;
-  /** percent of one CPU since the last sample */
-  cpu: number;
-  /** resident set, KiB */
-  rss: number;
-  threads: number;
-  /** seconds since the epoch */
-  start: number;
-  command: string;
-  /** dk ps --daemons' letters: T no tty, G no tpgid, P parent init, S own session ('kernel' for kernel threads) */
-  daemon: string;
-}
+export type { ProcessRow };
 
 /** stat alone: state, times, memory, threads, session and terminal (one small file per process) */
 const FIELDS: FieldName[] = ['comm', 'state', 'ppid', 'rss', 'nlwp', 'utime', 'stime', 'startTime', 'startTicks', 'sid', 'tpgid', 'ttyNr', 'pgid'];

@@ -6,23 +6,9 @@
  */
 import { cpuPercents, pagingRates, sampleSystem, thrashing, type SystemSample } from '../../proc/system.js';
 import { snapshot } from '../../proc/snapshot.js';
+import type { Point } from '../shared/types.js';
 
-export interface Point {
-  /** ms since the epoch */
-  t: number;
-  /** CPU busy, percent of all CPUs */
-  cpu: number;
-  /** memory used (total - available), percent */
-  mem: number;
-  /** swap used, percent (0 without swap) */
-  swap: number;
-  swapIn: number;
-  swapOut: number;
-  majflt: number;
-  /** CPU of the kswapd threads, percent of one CPU */
-  kswapd: number;
-  thrashing: boolean;
-}
+export type { Point };
 
 export const HISTORY = 600;
 

@@ -1,20 +1,9 @@
 /** Overview: the machine, and CPU / memory / swap / paging over the last 10 minutes, live. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
+import type { Point } from '../../shared/types.js';
 import { get, live } from '../api.js';
 import { duration, kib } from './format.js';
-
-interface Point {
-  t: number;
-  cpu: number;
-  mem: number;
-  swap: number;
-  swapIn: number;
-  swapOut: number;
-  majflt: number;
-  kswapd: number;
-  thrashing: boolean;
-}
 
 interface Overview {
   host: string;

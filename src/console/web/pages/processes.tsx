@@ -1,20 +1,10 @@
 /** Processes: every process, live at 1 Hz, sorted and filtered here; a tree (pstree) and a daemons view. */
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { ProcessRow } from '../../shared/types.js';
 import { live } from '../api.js';
 import { kib, since } from './format.js';
 
-export interface Row {
-  pid: number;
-  ppid: number;
-  user: string;
-  state: string;
-  cpu: number;
-  rss: number;
-  threads: number;
-  start: number;
-  command: string;
-  daemon: string;
-}
+type Row = ProcessRow;
 
 const COLUMNS: [keyof Row, string][] = [
   ['pid', 'PID'],
