@@ -24,6 +24,10 @@ export interface UnitStatus {
   result?: string;
   status?: string;
   retryAt?: number;
+  /** when the state last changed, ms since the epoch */
+  since: number;
+  /** restarts dk init made on its own */
+  restarts: number;
 }
 
 export class Manager {
@@ -262,6 +266,8 @@ export class Manager {
       result: r.result || undefined,
       status: r.status || undefined,
       retryAt: r.retryAt,
+      since: r.since,
+      restarts: r.restarts,
     }));
   }
 }

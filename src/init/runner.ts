@@ -49,6 +49,10 @@ export function parseEnvFile(text: string): Record<string, string> {
 
 export class UnitRunner {
   state: UnitState = 'inactive';
+  /** when the state last changed, ms since the epoch */
+  since = Date.now();
+  /** restarts dk init made on its own (Restart=) */
+  restarts = 0;
   mainPid: number | undefined;
   /** why it last failed or ended */
   result = '';
@@ -69,6 +73,7 @@ export class UnitRunner {
 
   private set(state: UnitState, why = ''): void {
     if (this.state === state && !why) return;
+    if (this.state !== state) this.since = Date.now();
     this.state = state;
     if (why) this.result = why;
     this.host.log(`dk init: ${this.unit.name}: ${state}${why ? ` (${why})` : ''}`);
@@ -309,7 +314,10 @@ export class UnitRunner {
       this.set('auto-restart', `${why}; restart in ${delay} ms`);
     }
     this.retryAt = now + delay;
-    this.restartTimer = setTimeout(() => void this.start(), delay);
+    this.restartTimer = setTimeout(() => {
+      this.restarts++;
+      void this.start();
+    }, delay);
   }
 
   private fail(why: string): boolean {

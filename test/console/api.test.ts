@@ -267,8 +267,15 @@ describe('the API on a live machine', { timeout: 120_000 }, () => {
   test('services: stop and start a unit through dk init; its log lines; logs filtered and paged', async () => {
     const admin = await lab.login('admin', PASSWORDS.admin);
     const units = async () =>
-      ((await (await api('api/services', { cookie: admin.cookie })).json()) as { units: { name: string; state: string; pid?: number }[] }).units;
-    assert.equal((await units()).find((u) => u.name === 'napper.service')?.state, 'active');
+      (
+        (await (await api('api/services', { cookie: admin.cookie })).json()) as {
+          units: { name: string; state: string; pid?: number; since: number; restarts: number }[];
+        }
+      ).units;
+    const napper = (await units()).find((u) => u.name === 'napper.service')!;
+    assert.equal(napper.state, 'active');
+    assert.ok(napper.since > Date.now() - 600_000 && napper.since <= Date.now(), `since ${napper.since}`);
+    assert.equal(napper.restarts, 0);
     assert.equal((await api('api/services/napper.service/stop', { cookie: admin.cookie, csrf: admin.csrf, body: {} })).status, 200);
     assert.equal((await units()).find((u) => u.name === 'napper.service')?.state, 'inactive');
     assert.equal((await api('api/services/napper.service/start', { cookie: admin.cookie, csrf: admin.csrf, body: {} })).status, 200);

@@ -9,8 +9,8 @@ interface Unit {
   pid?: number;
   description?: string;
   result?: string;
-  restarts?: number;
-  since?: number;
+  restarts: number;
+  since: number;
 }
 
 interface LogLine {
@@ -63,6 +63,8 @@ export function ServicesPage({ admin }: { admin: boolean }) {
             <th>UNIT</th>
             <th>STATE</th>
             <th>PID</th>
+            <th>SINCE</th>
+            <th>RESTARTS</th>
             <th>DESCRIPTION</th>
             <th />
           </tr>
@@ -81,6 +83,8 @@ export function ServicesPage({ admin }: { admin: boolean }) {
                   {u.result ? ` (${u.result})` : ''}
                 </td>
                 <td class="num">{u.pid ? <a href={`#/process/${u.pid}`}>{u.pid}</a> : '-'}</td>
+                <td>{new Date(u.since).toLocaleTimeString()}</td>
+                <td class="num">{u.restarts}</td>
                 <td>{u.description}</td>
                 <td>
                   {admin &&
@@ -94,7 +98,7 @@ export function ServicesPage({ admin }: { admin: boolean }) {
               </tr>
               {open === u.name && (
                 <tr key={`${u.name}-log`}>
-                  <td colSpan={5}>
+                  <td colSpan={7}>
                     <UnitLogs unit={u.name} />
                   </td>
                 </tr>
