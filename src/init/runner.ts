@@ -75,7 +75,9 @@ export class UnitRunner {
     if (this.state === state && !why) return;
     if (this.state !== state) this.since = Date.now();
     this.state = state;
+    // a unit that is up again no longer carries how it last ended
     if (why) this.result = why;
+    else if (state === 'active') this.result = '';
     this.host.log(`dk init: ${this.unit.name}: ${state}${why ? ` (${why})` : ''}`);
     this.host.changed(this);
   }

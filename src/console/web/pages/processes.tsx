@@ -17,6 +17,8 @@ const COLUMNS: [keyof Row, string][] = [
   ['command', 'COMMAND'],
 ];
 
+const NUMERIC = new Set<keyof Row>(['pid', 'cpu', 'rss', 'threads']);
+
 /** Rows in tree order with their depth, children under parents as pstree draws them. */
 function treeOrder(rows: Row[]): [Row, number][] {
   const kids = new Map<number, Row[]>();
@@ -99,7 +101,7 @@ export function ProcessesPage() {
         <thead>
           <tr>
             {COLUMNS.map(([k, h]) => (
-              <th key={k} onClick={() => setSort([k, sort[0] === k ? -sort[1] : k === 'cpu' || k === 'rss' ? -1 : 1])}>
+              <th key={k} class={NUMERIC.has(k) ? 'num' : ''} onClick={() => setSort([k, sort[0] === k ? -sort[1] : k === 'cpu' || k === 'rss' ? -1 : 1])}>
                 {h}
                 {sort[0] === k ? (sort[1] > 0 ? ' ▲' : ' ▼') : ''}
               </th>

@@ -62,9 +62,9 @@ export function ServicesPage({ admin }: { admin: boolean }) {
           <tr>
             <th>UNIT</th>
             <th>STATE</th>
-            <th>PID</th>
+            <th class="num">PID</th>
             <th>SINCE</th>
-            <th>RESTARTS</th>
+            <th class="num">RESTARTS</th>
             <th>DESCRIPTION</th>
             <th />
           </tr>
