@@ -16,7 +16,10 @@ export interface DaemonTraits {
   ownSession: boolean;
 }
 
-export function daemonTraits(p: ProcessInfo, byPid: ReadonlyMap<number, ProcessInfo>): DaemonTraits {
+/** what the traits are read from: a process record, or anything with these fields */
+export type DaemonFacts = Pick<ProcessInfo, 'pid' | 'ppid' | 'sid' | 'ttyNr' | 'tpgid'>;
+
+export function daemonTraits(p: DaemonFacts, byPid: ReadonlyMap<number, DaemonFacts>): DaemonTraits {
   const parent = byPid.get(p.ppid);
   const parentInit = p.ppid === 1 || (parent !== undefined && parent.ttyNr === 0 && parent.ppid === 1 && parent.sid === parent.pid);
   return {

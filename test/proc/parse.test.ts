@@ -2,7 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseStat, devMajor, devMinor } from '../../src/proc/parse/stat.js';
+import { parseStatLite } from '../../src/proc/statlite.js';
 import { parseStatus } from '../../src/proc/parse/status.js';
 import { splitNul, parseStatm, parseUptime, parseBootTime, parseMemTotal, normalizeWchan, parseCgroup } from '../../src/proc/parse/misc.js';
 import { parseTtyDrivers } from '../../src/proc/tty.js';
@@ -15,6 +17,73 @@ const u32 = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 function statLine(pid: number, c: string, state: string, nums: number[]): string {
   return `${pid} (${c}) ${state} ${nums.join(' ')}\n`;
 }
+
+describe('parseStatLite', () => {
+  test("the fields a live table reads are the full parser's, for any comm and numbers (negative tty/tpgid too)", () => {
+    fc.assert(
+      fc.property(
+        u32,
+        comm,
+        fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'),
+        fc.array(u32, { minLength: 49, maxLength: 49 }),
+        fc.boolean(),
+        (pid, c, state, nums, noTty) => {
+          const line = statLine(pid, c, state, noTty ? nums.map((n, i) => (i === 4 ? -1 : n)) : nums);
+          const full = parseStat(line)!;
+          const lite = parseStatLite(Buffer.from(line, 'utf8'));
+          assert.ok(lite);
+          assert.deepEqual(lite, {
+            pid: full.pid,
+            comm: full.comm,
+            state: full.state,
+            ppid: full.ppid,
+            pgrp: full.pgrp,
+            session: full.session,
+            ttyNr: full.ttyNr,
+            tpgid: full.tpgid,
+            flags: full.flags,
+            utime: full.utime,
+            stime: full.stime,
+            numThreads: full.numThreads,
+            starttime: full.starttime,
+            rss: full.rss,
+          });
+        },
+      ),
+    );
+  });
+
+  test('cut-off or garbage bytes give nothing or a record, never a throw; every live process reads the same both ways', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => void parseStatLite(Buffer.from(b))));
+    const line = statLine(
+      42,
+      'x',
+      'S',
+      Array.from({ length: 49 }, (_, i) => i + 1),
+    );
+    // rss is the last field read: cut before it, nothing; cut inside it, a prefix of it
+    const rssStart = line.indexOf(' 21 22 ') + 1;
+    for (let at = 0; at < line.length; at++) {
+      const st = parseStatLite(Buffer.from(line.slice(0, at)));
+      if (at <= rssStart) assert.equal(st, undefined, `cut at ${at}`);
+      else assert.ok(st && '21'.startsWith(String(st.rss)), `cut at ${at}`);
+    }
+    for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${name}/stat`, 'latin1');
+      } catch {
+        continue;
+      }
+      const full = parseStat(text)!;
+      const lite = parseStatLite(Buffer.from(text, 'latin1'))!;
+      assert.deepEqual(
+        [lite.pid, lite.ppid, lite.utime, lite.rss, lite.starttime, lite.numThreads],
+        [full.pid, full.ppid, full.utime, full.rss, full.starttime, full.numThreads],
+      );
+    }
+  });
+});
 
 describe('parseStat', () => {
   test('comm with spaces, parentheses and newlines survives; numbers land in their fields', () => {

@@ -13,25 +13,31 @@ import { parseLsofArgs } from '../../lsof/options.js';
 import { procOwner } from '../../proc/fds.js';
 import { processLimits, type Limit } from '../../proc/limits.js';
 import { rawCmdline } from '../../proc/tasks.js';
-import { snapshot, threads } from '../../proc/snapshot.js';
-import type { FieldName, ProcessInfo } from '../../proc/types.js';
+import { listPids } from '../../proc/read.js';
+import { snapshot, systemInfo, threads } from '../../proc/snapshot.js';
+import { readStatLite, type StatLite } from '../../proc/statlite.js';
+import type { ProcessInfo } from '../../proc/types.js';
 import { nameCache } from '../../proc/users.js';
-import { daemonTraits, traitLetters } from '../../ps/daemons.js';
+import { daemonTraits, traitLetters, type DaemonFacts } from '../../ps/daemons.js';
 import type { ProcessRow } from '../shared/types.js';
 
 export type { ProcessRow };
 
-/** stat alone: state, times, memory, threads, session and terminal (one small file per process) */
-const FIELDS: FieldName[] = ['comm', 'state', 'ppid', 'rss', 'nlwp', 'utime', 'stime', 'startTime', 'startTicks', 'sid', 'tpgid', 'ttyNr', 'pgid'];
-
 /** how many ticks pass before a process's command line and owner are read again */
 const REFRESH_TICKS = 10;
 
-const commandOf = (p: ProcessInfo): string => (p.cmdline?.length ? p.cmdline.join(' ') : `[${p.comm}]`);
+const PF_KTHREAD = 0x00200000;
+
+interface Known {
+  start: number;
+  uid?: number;
+  command: string;
+}
 
 /**
  * Rows at 1 Hz for a thousand processes cost what reading them costs, so a
- * tick reads only /proc/PID/stat. The owner (a stat(2) of /proc/PID, as lsof
+ * tick reads only /proc/PID/stat, parsed from its bytes for the dozen fields
+ * a row needs (proc/statlite.ts). The owner (a stat(2) of /proc/PID, as lsof
  * takes it) and the command line are read when a process first appears and
  * then again every REFRESH_TICKS ticks, a tenth of the processes per tick: a
  * process that renames itself (setproctitle) or changes user shows so within
@@ -42,43 +48,48 @@ export class ProcessTable {
   private prevAt = 0;
   private tick = 0;
   /** per process (pid and start time): its owner and command line */
-  private known = new Map<number, { start: number; uid?: number; cmdline: string[] }>();
+  private known = new Map<number, Known>();
   private readonly names = nameCache();
 
   constructor(private readonly procRoot = '/proc') {}
 
   /** All rows now. */
   sample(): ProcessRow[] {
-    const snap = snapshot({ procRoot: this.procRoot, fields: FIELDS });
+    const sys = systemInfo(this.procRoot);
     const now = Date.now();
     const secs = this.prevAt ? (now - this.prevAt) / 1000 : 0;
-    const byPid = new Map(snap.procs.map((p) => [p.pid, p]));
+    const stats: StatLite[] = [];
+    for (const pid of listPids(this.procRoot)) {
+      const st = readStatLite(pid, this.procRoot);
+      if (st) stats.push(st);
+    }
+    const facts = new Map<number, DaemonFacts>(stats.map((st) => [st.pid, { pid: st.pid, ppid: st.ppid, sid: st.session, ttyNr: st.ttyNr, tpgid: st.tpgid }]));
     const ticks = new Map<number, number>();
-    const known = new Map<number, { start: number; uid?: number; cmdline: string[] }>();
+    const known = new Map<number, Known>();
     const slot = this.tick++ % REFRESH_TICKS;
-    const rows = snap.procs.map((p) => {
-      const t = p.utime + p.stime;
-      ticks.set(p.pid, t);
-      const before = this.prevTicks.get(p.pid);
-      const cpu = secs > 0 && before !== undefined ? ((t - before) / snap.sys.hz / secs) * 100 : 0;
-      let k = this.known.get(p.pid);
-      if (!k || k.start !== p.startTicks || p.pid % REFRESH_TICKS === slot) {
-        const raw = p.kernelThread ? '' : rawCmdline(p.pid, this.procRoot);
-        k = { start: p.startTicks, uid: procOwner(p.pid, this.procRoot), cmdline: raw ? raw.replace(/\0$/, '').split('\0') : [] };
+    const rows = stats.map((st) => {
+      const t = st.utime + st.stime;
+      ticks.set(st.pid, t);
+      const before = this.prevTicks.get(st.pid);
+      const cpu = secs > 0 && before !== undefined ? ((t - before) / sys.hz / secs) * 100 : 0;
+      const kernel = (st.flags & PF_KTHREAD) !== 0;
+      let k = this.known.get(st.pid);
+      if (!k || k.start !== st.starttime || st.pid % REFRESH_TICKS === slot) {
+        const raw = kernel ? '' : rawCmdline(st.pid, this.procRoot);
+        k = { start: st.starttime, uid: procOwner(st.pid, this.procRoot), command: raw ? raw.replace(/\0+$/, '').replaceAll('\0', ' ') : `[${st.comm}]` };
       }
-      known.set(p.pid, k);
-      p.cmdline = k.cmdline;
+      known.set(st.pid, k);
       return {
-        pid: p.pid,
-        ppid: p.ppid,
+        pid: st.pid,
+        ppid: st.ppid,
         user: k.uid === undefined ? '?' : (this.names.user(k.uid) ?? String(k.uid)),
-        state: p.state,
+        state: st.state,
         cpu: Math.round(Math.max(0, cpu) * 10) / 10,
-        rss: p.rss,
-        threads: p.nlwp,
-        start: p.startTime,
-        command: commandOf(p),
-        daemon: p.kernelThread ? 'kernel' : traitLetters(daemonTraits(p, byPid)),
+        rss: (st.rss * sys.pageSize) / 1024,
+        threads: st.numThreads,
+        start: sys.bootTime + st.starttime / sys.hz,
+        command: k.command,
+        daemon: kernel ? 'kernel' : traitLetters(daemonTraits(facts.get(st.pid)!, facts)),
       } satisfies ProcessRow;
     });
     this.known = known;
