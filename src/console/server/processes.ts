@@ -23,13 +23,14 @@ import type { ProcessRow } from '../shared/types.js';
 
 export type { ProcessRow };
 
-/** how many ticks pass before a process's command line and owner are read again */
-const REFRESH_TICKS = 10;
+/** how many ticks pass before a process's command line and owner are read again (sooner when its name changes) */
+const REFRESH_TICKS = 30;
 
 const PF_KTHREAD = 0x00200000;
 
 interface Known {
   start: number;
+  comm: string;
   uid?: number;
   command: string;
 }
@@ -38,10 +39,10 @@ interface Known {
  * Rows at 1 Hz for a thousand processes cost what reading them costs, so a
  * tick reads only /proc/PID/stat, parsed from its bytes for the dozen fields
  * a row needs (proc/statlite.ts). The owner (a stat(2) of /proc/PID, as lsof
- * takes it) and the command line are read when a process first appears and
- * then again every REFRESH_TICKS ticks, a tenth of the processes per tick: a
- * process that renames itself (setproctitle) or changes user shows so within
- * ten seconds.
+ * takes it) and the command line are read when a process first appears or
+ * its name (comm) changes, and otherwise again every REFRESH_TICKS ticks, a
+ * thirtieth of the processes per tick: a process that rewrites its argv
+ * without renaming itself, or changes user, shows so within thirty seconds.
  */
 export class ProcessTable {
   private prevTicks = new Map<number, number>();
@@ -74,9 +75,9 @@ export class ProcessTable {
       const cpu = secs > 0 && before !== undefined ? ((t - before) / sys.hz / secs) * 100 : 0;
       const kernel = (st.flags & PF_KTHREAD) !== 0;
       let k = this.known.get(st.pid);
-      if (!k || k.start !== st.starttime || st.pid % REFRESH_TICKS === slot) {
+      if (!k || k.start !== st.starttime || k.comm !== st.comm || st.pid % REFRESH_TICKS === slot) {
         const raw = kernel ? '' : rawCmdline(st.pid, this.procRoot);
-        k = { start: st.starttime, uid: procOwner(st.pid, this.procRoot), command: raw ? raw.replace(/\0+$/, '').replaceAll('\0', ' ') : `[${st.comm}]` };
+        k = { start: st.starttime, comm: st.comm, uid: procOwner(st.pid, this.procRoot), command: raw ? raw.replace(/\0+$/, '').replaceAll('\0', ' ') : `[${st.comm}]` };
       }
       known.set(st.pid, k);
       return {
