@@ -77,7 +77,12 @@ export class ProcessTable {
       let k = this.known.get(st.pid);
       if (!k || k.start !== st.starttime || k.comm !== st.comm || st.pid % REFRESH_TICKS === slot) {
         const raw = kernel ? '' : rawCmdline(st.pid, this.procRoot);
-        k = { start: st.starttime, comm: st.comm, uid: procOwner(st.pid, this.procRoot), command: raw ? raw.replace(/\0+$/, '').replaceAll('\0', ' ') : `[${st.comm}]` };
+        k = {
+          start: st.starttime,
+          comm: st.comm,
+          uid: procOwner(st.pid, this.procRoot),
+          command: raw ? raw.replace(/\0+$/, '').replaceAll('\0', ' ') : `[${st.comm}]`,
+        };
       }
       known.set(st.pid, k);
       return {
