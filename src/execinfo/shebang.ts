@@ -33,6 +33,7 @@ export function parseShebang(head: Buffer): Shebang | undefined {
     .replace(/[ \t]+$/, '')
     .replace(/^[ \t]+/, '');
   if (line === '') throw new ShebangError('#! line names no interpreter (the kernel returns ENOEXEC)');
-  const m = /^([^ \t]+)(?:[ \t]+(.*))?$/.exec(line)!;
+  // the s flag: a carriage return is part of the line (a DOS-edited script names "/bin/sh\r", as the kernel reads it)
+  const m = /^([^ \t]+)(?:[ \t]+(.*))?$/s.exec(line)!;
   return m[2] === undefined || m[2] === '' ? { interpreter: m[1] } : { interpreter: m[1], arg: m[2] };
 }

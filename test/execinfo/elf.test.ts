@@ -90,6 +90,9 @@ describe('#! lines', () => {
     assert.deepEqual(parseShebang(Buffer.from('#!/bin/awk\t-f\n')), { interpreter: '/bin/awk', arg: '-f' });
     assert.equal(parseShebang(Buffer.from('\x7fELF')), undefined);
     assert.throws(() => parseShebang(Buffer.from('#!   \n')), ShebangError);
+    // a DOS line end is part of what the kernel reads: the famous "/bin/sh^M: bad interpreter"
+    assert.deepEqual(parseShebang(Buffer.from('#!/bin/sh\r\n')), { interpreter: '/bin/sh\r' });
+    assert.deepEqual(parseShebang(Buffer.from([0x23, 0x21, 0, 32, 13])), { interpreter: '\0', arg: '\r' });
   });
 
   test('any bytes: a result, undefined, or a ShebangError', () => {
