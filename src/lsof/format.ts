@@ -99,6 +99,7 @@ const FILE_FIELDS = 'faltGDdsoikPnT';
 export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _names: Names): string {
   const all = fields === '';
   const want = (c: string) => all || fields.includes(c);
+  const fileSet = [...FILE_FIELDS].some(want);
   const end = nul ? '\0' : '\n';
   // with -F0 every field ends in NUL and every set (process, file) in a newline
   const setEnd = nul ? '\n' : '';
@@ -114,8 +115,10 @@ export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _n
       else if (c === 'L' && p.user !== undefined) out += `L${p.user}${end}`;
     }
     out += setEnd;
+    // lsof prints a file set only for the file fields asked for, and the descriptor only if f is one
+    if (!fileSet) continue;
     for (const r of p.rows) {
-      out += `f${r.fd}${end}`;
+      if (want('f')) out += `f${r.fd}${end}`;
       for (const c of FILE_FIELDS.slice(1)) {
         if (!want(c)) continue;
         switch (c) {

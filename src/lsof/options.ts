@@ -33,6 +33,8 @@ export interface LsofRequest {
   and: boolean;
   terse: boolean;
   fields?: string;
+  /** -F?: the list of field letters */
+  fieldHelp?: boolean;
   fieldNul: boolean;
   dirs: { path: string; recurse: boolean }[];
   files: string[];
@@ -86,6 +88,38 @@ export function parseInet(spec: string): InetSpec {
   if (s !== '') throw new LsofError(`unacceptable Internet address: -i ${spec}`);
   return out;
 }
+
+/** the field letters lsof 4.95 knows, and what -F? says of each */
+const FIELDS: [string, string][] = [
+  ['a', 'access: r = read; w = write; u = read/write'],
+  ['c', 'command name'],
+  ['d', 'device character code'],
+  ['D', 'major/minor device number as 0x<hex>'],
+  ['f', 'file descriptor'],
+  ['G', 'file flaGs'],
+  ['i', 'inode number'],
+  ['k', 'link count'],
+  ['K', 'task ID (TID)'],
+  ['l', 'lock: r/R = read; w/W = write; u = read/write'],
+  ['L', 'login name'],
+  ['m', 'marker between repeated output'],
+  ['M', 'task comMand name'],
+  ['n', 'comment, name, Internet addresses'],
+  ['o', 'file offset as 0t<dec> or 0x<hex>'],
+  ['p', 'process ID (PID)'],
+  ['g', 'process group ID (PGID)'],
+  ['P', 'protocol name'],
+  ['r', 'raw device number as 0x<hex>'],
+  ['R', 'paRent PID'],
+  ['s', 'file size'],
+  ['S', 'stream module and device names'],
+  ['t', 'file type'],
+  ['T', 'TCP/TPI info'],
+  ['u', 'user ID (UID)'],
+  ['0', '(zero) use NUL field terminator instead of NL'],
+];
+export const FIELD_LETTERS = FIELDS.map(([c]) => c).join('');
+export const FIELD_HELP = `lsof:\tID    field description\n${FIELDS.map(([c, d]) => `\t ${c}    ${d}\n`).join('')}`;
 
 export function parseLsofArgs(argv: string[]): LsofRequest {
   const r: LsofRequest = {
@@ -224,11 +258,18 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         r.endpoints = true;
         break;
       case 'F': {
-        let v = rest;
+        // as lsof's optional-value options: a next word not starting with - or + is the field list
+        let v = rest === '' && argv[i + 1] !== undefined && !/^[-+]/.test(argv[i + 1]) ? argv[++i] : rest;
+        if (v === '?') {
+          r.fieldHelp = true;
+          break;
+        }
         if (v.startsWith('0')) {
           r.fieldNul = true;
           v = v.slice(1);
         }
+        const bad = [...v].find((c) => !FIELD_LETTERS.includes(c));
+        if (bad !== undefined) throw new LsofError(`unknown field: ${bad}`);
         r.fields = v;
         break;
       }

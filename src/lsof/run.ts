@@ -7,7 +7,7 @@ import { pipeAndSocketHolders, type FdHolder } from '../proc/fds.js';
 import { socketTable } from '../proc/net.js';
 import { snapshot } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
-import { LsofError, parseLsofArgs, type LsofRequest } from './options.js';
+import { FIELD_HELP, LsofError, parseLsofArgs, type LsofRequest } from './options.js';
 import { ipv6Text, makeNames, resolveHosts } from './names.js';
 import { formatFields, formatListing, type ProcRows } from './format.js';
 import { inetName } from './rows.js';
@@ -49,6 +49,11 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
   }
   if (r.help) {
     io.write(LSOF_HELP);
+    return 0;
+  }
+  if (r.fieldHelp) {
+    // lsof -F? writes the field list to stderr and exits 0
+    io.error(FIELD_HELP);
     return 0;
   }
   if (r.version) {

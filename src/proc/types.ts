@@ -58,6 +58,9 @@ export interface ProcessInfo {
   shared?: number;
   /** locked memory, KiB */
   locked?: number;
+  /** VmData and VmStk of status, KiB (ps's SIZE is their sum) */
+  vmData?: number;
+  vmStk?: number;
   minflt: number;
   majflt: number;
   cminflt: number;

@@ -63,6 +63,13 @@ export function elapsedSeconds(p: ProcessInfo, sys: SystemInfo): number {
 const startEpoch = (p: ProcessInfo, sys: SystemInfo): number => sys.bootTime + Math.floor(p.startTicks / sys.hz);
 
 /** procps-ng 4 divides by the elapsed time as a real number, not whole seconds. */
+/** the code segment (stat's startcode..endcode), KiB, rounded down */
+const textKiB = (p: ProcessInfo): number => Math.floor(Math.max(0, p.endCode - p.startCode) / 1024);
+/** the address space less the code, KiB */
+const dataKiB = (p: ProcessInfo): number => Math.floor(Math.max(0, p.vsz * 1024 - Math.max(0, p.endCode - p.startCode)) / 1024);
+/** SIZE: what swap would need if every writable page were dirtied, VmData + VmStk */
+const swapSize = (p: ProcessInfo): number => (p.vmData ?? 0) + (p.vmStk ?? 0);
+
 /** %CPU: permille shown with one decimal below 100%, whole percents above (procps). */
 function cpuPercent(p: ProcessInfo, c: RenderContext): string {
   const v = pcpuPermille(p, c);
@@ -159,7 +166,7 @@ const pidKey = (f: (p: ProcessInfo) => number) => (p: ProcessInfo) => f(p);
 
 const DEFS: Def[] = [
   ['%cpu', '%CPU', 4, 'R', [], cpuPercent, pcpuPermille],
-  ['%mem', '%MEM', 4, 'R', [], memPercent, (p) => p.rss],
+  ['%mem', '%MEM', 4, 'R', ['rss'], memPercent, (p) => p.rss],
   ['addr', 'ADDR', 4, 'R', [], dash],
   ['addr_1', 'ADDR', 1, 'L', [], dash],
   ['args', 'COMMAND', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
@@ -234,7 +241,7 @@ const DEFS: Def[] = [
   ['pgid', 'PGID', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
   ['pgrp', 'PGRP', 5, 'R', [], (p) => String(p.pgid), pidKey((p) => p.pgid), true],
   ['pid', 'PID', 5, 'R', [], (p) => String(p.pid), pidKey((p) => p.pid), true],
-  ['pmem', '%MEM', 4, 'R', [], memPercent, (p) => p.rss],
+  ['pmem', '%MEM', 4, 'R', ['rss'], memPercent, (p) => p.rss],
   ['policy', 'POL', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
   ['ppid', 'PPID', 5, 'R', [], (p) => String(p.ppid), pidKey((p) => p.ppid), true],
   ['pri', 'PRI', 3, 'R', [], (p) => String(39 - p.priority), (p) => -p.priority],
@@ -242,9 +249,9 @@ const DEFS: Def[] = [
   ['psr', 'PSR', 3, 'R', [], (p) => String(p.processor), (p) => p.processor],
   ['rgid', 'RGID', 5, 'R', ['gid'], (p) => num(p.gid)],
   ['rgroup', 'RGROUP', 8, 'U', ['realGroup'], (p, c) => name(p.realGroup, p.gid, c)],
-  ['rss', 'RSS', 5, 'R', [], (p) => String(p.rss), (p) => p.rss],
-  ['rssize', 'RSS', 5, 'R', [], (p) => String(p.rss), (p) => p.rss],
-  ['rsz', 'RSZ', 5, 'R', [], (p) => String(p.rss), (p) => p.rss],
+  ['rss', 'RSS', 5, 'R', ['rss'], (p) => String(p.rss), (p) => p.rss],
+  ['rssize', 'RSS', 5, 'R', ['rss'], (p) => String(p.rss), (p) => p.rss],
+  ['rsz', 'RSZ', 5, 'R', ['rss'], (p) => String(p.rss), (p) => p.rss],
   ['rtprio', 'RTPRIO', 6, 'R', [], (p) => (p.policy === 0 ? '-' : String(p.rtPriority)), (p) => p.rtPriority],
   ['ruid', 'RUID', 5, 'R', ['uid'], (p) => num(p.uid), (p) => p.uid ?? -1],
   ['ruser', 'RUSER', 8, 'U', ['realUser'], (p, c) => name(p.realUser, p.uid, c)],
@@ -300,6 +307,13 @@ const DEFS: Def[] = [
   ['vm_lib', 'LIB', 5, 'R', [], dash],
   ['vsize', 'VSZ', 6, 'R', [], (p) => String(p.vsz), (p) => p.vsz],
   ['vsz', 'VSZ', 6, 'R', [], (p) => String(p.vsz), (p) => p.vsz],
+  // text and data as procps 4 sizes them: the code segment of stat, and the rest of the address space
+  ['trs', 'TRS', 4, 'R', [], (p) => String(textKiB(p)), textKiB],
+  ['tsiz', 'TSIZ', 4, 'R', [], (p) => String(textKiB(p)), textKiB],
+  ['trss', 'TRSS', 4, 'R', [], (p) => String(textKiB(p)), textKiB],
+  ['drs', 'DRS', 5, 'R', [], (p) => String(dataKiB(p)), dataKiB],
+  ['dsiz', 'DSIZ', 4, 'R', [], (p) => String(dataKiB(p)), dataKiB],
+  ['size', 'SIZE', 5, 'R', ['vmData', 'vmStk'], (p) => String(swapSize(p)), swapSize],
   ['wchan', 'WCHAN', 6, 'W', ['wchan'], wchan],
   ['wname', 'WCHAN', 6, 'W', ['wchan'], wchan],
   ['m_size', 'SIZE', 5, 'R', [], dash],

@@ -93,6 +93,10 @@ export function parseStatus(text: string, full = true): StatusFields {
     if (lck !== undefined) out.vmLck = kb(lck);
     const rss = fieldValue(text, 'VmRSS:');
     if (rss !== undefined) out.vmRss = kb(rss);
+    const data = fieldValue(text, 'VmData:');
+    if (data !== undefined) out.vmData = kb(data);
+    const stk = fieldValue(text, 'VmStk:');
+    if (stk !== undefined) out.vmStk = kb(stk);
     return out;
   }
   const out: StatusFields = {};
