@@ -18,10 +18,22 @@ export function stats(samples) {
 
 const f = (ms) => `${ms.toFixed(1)} ms`;
 
-export function report(name, ours, peer) {
+/**
+ * With floor (node -e 0 measured in the same run): also what our command costs
+ * above Node's own start-up against the peer's whole time, the issue's target.
+ */
+export function report(name, ours, peer, floor) {
+  const above = floor ? `, above node ${f(floor.median)}: ${((ours.median - floor.median) / peer.median).toFixed(2)} of the peer` : '';
   console.log(
-    `${name}: ours ${f(ours.median)} (min ${f(ours.min)}), peer ${f(peer.median)} (min ${f(peer.min)}), ratio ${(ours.median / peer.median).toFixed(2)} (min ${(ours.min / peer.min).toFixed(2)})`,
+    `${name}: ours ${f(ours.median)} (min ${f(ours.min)}), peer ${f(peer.median)} (min ${f(peer.min)}), ratio ${(ours.median / peer.median).toFixed(2)} (min ${(ours.min / peer.min).toFixed(2)})${above}`,
   );
+}
+
+/** node -e 0, the floor under every dk command, measured now */
+export function nodeFloor(runs = 9) {
+  const ms = [];
+  for (let i = 0; i < runs; i++) ms.push(timeCommand(process.execPath, ['-e', '0']));
+  return stats(ms);
 }
 
 /**

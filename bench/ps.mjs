@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { report, stats, timeCommand } from './lib.mjs';
+import { nodeFloor, report, stats, timeCommand } from './lib.mjs';
 
 const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
 const LIB = new URL('../dist/src/index.js', import.meta.url).href;
@@ -49,7 +49,7 @@ export default async function () {
         ours.push(timeCommand(process.execPath, [DK, 'ps', ...args], env));
         peer.push(timeCommand('ps', args, env));
       }
-      report(`ps ${args.join(' ')} (whole process)`, stats(ours), stats(peer));
+      report(`ps ${args.join(' ')} (whole process)`, stats(ours), stats(peer), nodeFloor());
     }
     for (const args of [['-p'], []]) {
       const ours = [];
@@ -58,7 +58,7 @@ export default async function () {
         ours.push(timeCommand(process.execPath, [DK, 'pstree', ...args], env));
         peer.push(timeCommand('pstree', args, env));
       }
-      report(`pstree ${args.join(' ')} (whole process)`.replace('  ', ' '), stats(ours), stats(peer));
+      report(`pstree ${args.join(' ')} (whole process)`.replace('  ', ' '), stats(ours), stats(peer), nodeFloor());
     }
 
     // library: in-process snapshot with psutil-comparable fields

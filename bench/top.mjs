@@ -1,6 +1,6 @@
 // dk top -b -n1 against procps top -b -n1, with ~1000 extra sleeping processes.
 import { fileURLToPath } from 'node:url';
-import { report, stats, timeCommand } from './lib.mjs';
+import { nodeFloor, report, stats, timeCommand } from './lib.mjs';
 import { withSleepers } from './ps.mjs';
 
 const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
@@ -20,7 +20,7 @@ export default async function () {
         ours.push(timeCommand(process.execPath, [DK, 'top', ...args], env));
         peer.push(timeCommand('top', args, env));
       }
-      report(`top ${args.join(' ')} (whole process)`, stats(ours), stats(peer));
+      report(`top ${args.join(' ')} (whole process)`, stats(ours), stats(peer), nodeFloor());
     }
   });
 }

@@ -8,20 +8,6 @@
 import * as fs from 'node:fs';
 import { basename } from 'node:path';
 import { isatty } from 'node:tty';
-import { runPs } from '../ps/run.js';
-import { runPstree } from '../pstree/run.js';
-import { runExecInfo } from '../execinfo/run.js';
-import { runLsof } from '../lsof/run.js';
-import { runTop } from '../top/run.js';
-import { runSyslogd } from '../syslog/run.js';
-import { runLogger } from '../syslog/logger.js';
-import { runLogs } from '../logs/run.js';
-import { runInetd } from '../inetd/run.js';
-import { runDaemonize, runUpdate } from '../daemon/run.js';
-import { runInit, runInitctl } from '../init/run.js';
-import { runRpcbind } from '../rpcbind/run.js';
-import { runRpcinfo } from '../rpcinfo/run.js';
-import { runStatus } from '../status/run.js';
 
 type Tool = (argv: string[]) => number | Promise<number>;
 
@@ -54,36 +40,42 @@ function writeFd(fd: number, s: string): void {
 const write = (s: string): void => writeFd(1, s);
 const error = (s: string): void => writeFd(2, s);
 
+/**
+ * Each tool's modules are imported when that tool runs: in the bundle the
+ * dynamic imports become lazy module inits, so `dk ps` does not pay for
+ * initialising syslogd's tables or inetd's attribute list (nor fastify).
+ */
 export const TOOLS: Record<string, Tool> = {
-  ps: (argv) => runPs(argv, { write, error, env: process.env, tty: stdoutTty() }),
-  pstree: (argv) => runPstree(argv, { write, error, env: process.env, tty: stdoutTty() }),
-  'exec-info': (argv) => runExecInfo(argv, { write, error, env: process.env }),
-  lsof: (argv) => runLsof(argv, { write, error, env: process.env }),
-  top: (argv) => runTop(argv, { write, error, env: process.env, tty: stdoutTty() }),
-  syslogd: (argv) => runSyslogd(argv, { write, error }),
-  logs: (argv) => runLogs(argv, { write, error }),
-  inetd: (argv) => runInetd(argv, { write, error }),
-  daemonize: (argv) => runDaemonize(argv, { write, error }),
-  update: (argv) => runUpdate(argv, { write, error }),
-  init: (argv) => runInit(argv, { write, error }),
-  initctl: (argv) => runInitctl(argv, { write, error }),
-  rpcbind: (argv) => runRpcbind(argv, { write, error }),
-  rpcinfo: (argv) => runRpcinfo(argv, { write, error }),
-  status: (argv) => runStatus(argv, { write, error }),
-  // fastify and the console's modules are loaded by this command only
+  ps: (argv) => import('../ps/run.js').then((m) => m.runPs(argv, { write, error, env: process.env, tty: stdoutTty() })),
+  pstree: (argv) => import('../pstree/run.js').then((m) => m.runPstree(argv, { write, error, env: process.env, tty: stdoutTty() })),
+  'exec-info': (argv) => import('../execinfo/run.js').then((m) => m.runExecInfo(argv, { write, error, env: process.env })),
+  lsof: (argv) => import('../lsof/run.js').then((m) => m.runLsof(argv, { write, error, env: process.env })),
+  top: (argv) => import('../top/run.js').then((m) => m.runTop(argv, { write, error, env: process.env, tty: stdoutTty() })),
+  syslogd: (argv) => import('../syslog/run.js').then((m) => m.runSyslogd(argv, { write, error })),
+  logs: (argv) => import('../logs/run.js').then((m) => m.runLogs(argv, { write, error })),
+  inetd: (argv) => import('../inetd/run.js').then((m) => m.runInetd(argv, { write, error })),
+  daemonize: (argv) => import('../daemon/run.js').then((m) => m.runDaemonize(argv, { write, error })),
+  update: (argv) => import('../daemon/run.js').then((m) => m.runUpdate(argv, { write, error })),
+  init: (argv) => import('../init/run.js').then((m) => m.runInit(argv, { write, error })),
+  initctl: (argv) => import('../init/run.js').then((m) => m.runInitctl(argv, { write, error })),
+  rpcbind: (argv) => import('../rpcbind/run.js').then((m) => m.runRpcbind(argv, { write, error })),
+  rpcinfo: (argv) => import('../rpcinfo/run.js').then((m) => m.runRpcinfo(argv, { write, error })),
+  status: (argv) => import('../status/run.js').then((m) => m.runStatus(argv, { write, error })),
   console: (argv) => import('../console/run.js').then((m) => m.runConsole(argv, { write, error })),
   logger: (argv) =>
-    runLogger(argv, {
-      write,
-      error,
-      stdin: () =>
-        new Promise((res) => {
-          let s = '';
-          process.stdin.setEncoding('utf8');
-          process.stdin.on('data', (d) => (s += d));
-          process.stdin.on('end', () => res(s));
-        }),
-    }),
+    import('../syslog/logger.js').then((m) =>
+      m.runLogger(argv, {
+        write,
+        error,
+        stdin: () =>
+          new Promise((res) => {
+            let s = '';
+            process.stdin.setEncoding('utf8');
+            process.stdin.on('data', (d) => (s += d));
+            process.stdin.on('end', () => res(s));
+          }),
+      }),
+    ),
 };
 
 const invokedAs = basename(process.argv[1] ?? 'dk').replace(/\.c?js$/, '');
