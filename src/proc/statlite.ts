@@ -5,26 +5,14 @@
  * table (and anything else that samples every process often); the full
  * parser (parse/stat.ts) stays the reference and the tests hold them equal.
  */
+import type { StatFields } from './parse/stat.js';
 import { readBytes } from './read.js';
 
-export interface StatLite {
-  pid: number;
-  comm: string;
-  state: string;
-  ppid: number;
-  pgrp: number;
-  session: number;
-  ttyNr: number;
-  tpgid: number;
-  flags: number;
-  utime: number;
-  stime: number;
-  numThreads: number;
-  /** clock ticks after boot */
-  starttime: number;
-  /** pages */
-  rss: number;
-}
+/** the fields a live table reads, named as the full parser names them */
+export type StatLite = Pick<
+  StatFields,
+  'pid' | 'comm' | 'state' | 'ppid' | 'pgrp' | 'session' | 'ttyNr' | 'tpgid' | 'flags' | 'utime' | 'stime' | 'numThreads' | 'starttime' | 'rss'
+>;
 
 // 1-based field numbers of stat(5), after pid (1) and comm (2)
 const F_STATE = 3;
