@@ -125,11 +125,16 @@ export async function runDaemon<S>(core: DaemonCore<S>, o: RuntimeOptions): Prom
   const who = `dk ${core.name}`;
   if (!o.foreground) {
     try {
-      await daemonize({
-        command: [process.execPath, ...(o.nodeFlags ?? DAEMON_NODE_FLAGS), process.argv[1], ...o.foregroundArgv],
-        pidfile: o.pidfile,
-        ready: true,
-      });
+      // dk itself, also when run through a link named after the tool (dk links): the stages are dk subcommands
+      const dk = fs.realpathSync(process.argv[1] ?? '');
+      await daemonize(
+        {
+          command: [process.execPath, ...(o.nodeFlags ?? DAEMON_NODE_FLAGS), dk, ...o.foregroundArgv],
+          pidfile: o.pidfile,
+          ready: true,
+        },
+        dk,
+      );
       return 0;
     } catch (e) {
       o.error(`${who}: ${(e as Error).message}\n`);

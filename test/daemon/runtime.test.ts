@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -443,6 +443,17 @@ describe('detaching', { timeout: 120_000 }, () => {
       const second = spawnSync(process.execPath, [DK, ...args], { cwd: dir, env: ENV, encoding: 'utf8' });
       assert.equal(second.status, 1);
       assert.match(second.stderr, new RegExp(`^dk syslogd: already running \\(pid ${pid}\\): ${f('d.pid')} is locked\\n$`));
+      // through a link named after the tool (dk links), as busybox users run it
+      symlinkSync(DK, f('syslogd'));
+      const viaLink = spawnSync(f('syslogd'), ['-f', 'd.conf', '-p', 'l.sock', '--control', 'l.control', '--pidfile', 'l.pid'], {
+        cwd: dir,
+        env: ENV,
+        encoding: 'utf8',
+      });
+      assert.equal(viaLink.status, 0, viaLink.stderr);
+      const linked = Number(readFileSync(f('l.pid'), 'utf8'));
+      assert.equal(readFileSync(`/proc/${linked}/comm`, 'utf8').trim(), 'dk-syslogd');
+      process.kill(linked, 'SIGTERM');
       // a daemon that cannot start says why, on the caller's terminal
       const bad = spawnSync(process.execPath, [DK, 'syslogd', '-f', 'd.conf', '-p', f('nodir/x/sock'), '--control', 'none.control'], {
         cwd: dir,
