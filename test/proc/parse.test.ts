@@ -14,6 +14,10 @@ import { parseIdFile } from '../../src/proc/users.js';
 const comm = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '(', ')', '\n', ')', ' S 1 (', 'é', '\t', '9'), maxLength: 15 });
 const u32 = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
+const stateLetter = fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I');
+/** the 49 numbers after comm and state */
+const statNumbers = fc.array(u32, { minLength: 49, maxLength: 49 });
+
 function statLine(pid: number, c: string, state: string, nums: number[]): string {
   return `${pid} (${c}) ${state} ${nums.join(' ')}\n`;
 }
@@ -21,35 +25,28 @@ function statLine(pid: number, c: string, state: string, nums: number[]): string
 describe('parseStatLite', () => {
   test("the fields a live table reads are the full parser's, for any comm and numbers (negative tty/tpgid too)", () => {
     fc.assert(
-      fc.property(
-        u32,
-        comm,
-        fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'),
-        fc.array(u32, { minLength: 49, maxLength: 49 }),
-        fc.boolean(),
-        (pid, c, state, nums, noTty) => {
-          const line = statLine(pid, c, state, noTty ? nums.map((n, i) => (i === 4 ? -1 : n)) : nums);
-          const full = parseStat(line)!;
-          const lite = parseStatLite(Buffer.from(line, 'utf8'));
-          assert.ok(lite);
-          assert.deepEqual(lite, {
-            pid: full.pid,
-            comm: full.comm,
-            state: full.state,
-            ppid: full.ppid,
-            pgrp: full.pgrp,
-            session: full.session,
-            ttyNr: full.ttyNr,
-            tpgid: full.tpgid,
-            flags: full.flags,
-            utime: full.utime,
-            stime: full.stime,
-            numThreads: full.numThreads,
-            starttime: full.starttime,
-            rss: full.rss,
-          });
-        },
-      ),
+      fc.property(u32, comm, stateLetter, statNumbers, fc.boolean(), (pid, c, state, nums, noTty) => {
+        const line = statLine(pid, c, state, noTty ? nums.map((n, i) => (i === 4 ? -1 : n)) : nums);
+        const full = parseStat(line)!;
+        const lite = parseStatLite(Buffer.from(line, 'utf8'));
+        assert.ok(lite);
+        assert.deepEqual(lite, {
+          pid: full.pid,
+          comm: full.comm,
+          state: full.state,
+          ppid: full.ppid,
+          pgrp: full.pgrp,
+          session: full.session,
+          ttyNr: full.ttyNr,
+          tpgid: full.tpgid,
+          flags: full.flags,
+          utime: full.utime,
+          stime: full.stime,
+          numThreads: full.numThreads,
+          starttime: full.starttime,
+          rss: full.rss,
+        });
+      }),
     );
   });
 
@@ -88,24 +85,18 @@ describe('parseStatLite', () => {
 describe('parseStat', () => {
   test('comm with spaces, parentheses and newlines survives; numbers land in their fields', () => {
     fc.assert(
-      fc.property(
-        u32,
-        comm,
-        fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'),
-        fc.array(u32, { minLength: 49, maxLength: 49 }),
-        (pid, c, state, nums) => {
-          const st = parseStat(statLine(pid, c, state, nums));
-          assert.ok(st);
-          assert.equal(st.pid, pid);
-          assert.equal(st.comm, c);
-          assert.equal(st.state, state);
-          assert.equal(st.ppid, nums[0]);
-          assert.equal(st.ttyNr, nums[3]);
-          assert.equal(st.utime, nums[10]);
-          assert.equal(st.starttime, nums[18]);
-          assert.equal(st.policy, nums[37]);
-        },
-      ),
+      fc.property(u32, comm, stateLetter, statNumbers, (pid, c, state, nums) => {
+        const st = parseStat(statLine(pid, c, state, nums));
+        assert.ok(st);
+        assert.equal(st.pid, pid);
+        assert.equal(st.comm, c);
+        assert.equal(st.state, state);
+        assert.equal(st.ppid, nums[0]);
+        assert.equal(st.ttyNr, nums[3]);
+        assert.equal(st.utime, nums[10]);
+        assert.equal(st.starttime, nums[18]);
+        assert.equal(st.policy, nums[37]);
+      }),
     );
   });
 
