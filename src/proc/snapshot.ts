@@ -7,6 +7,8 @@
 import { parseStat, type StatFields } from './parse/stat.js';
 import { parseStatus, type StatusFields } from './parse/status.js';
 import { normalizeWchan, parseBootTime, parseCgroup, parseMemTotal, parseStatm, parseUptime, splitNul } from './parse/misc.js';
+import { NAMESPACES, parseAutogroup, parseIo, parseLoginUid, parseNamespaceLink, parseSmapsRollup } from './parse/accounting.js';
+import { lxcName, ownerUidOf, sessionOf, shiftPath, sliceOf, systemdPath, unitOf, userUnitOf } from './parse/systemd-cgroup.js';
 import { listPids, readAscii, readBytes, readLink, readText } from './read.js';
 import { TtyResolver, type StatDevice } from './tty.js';
 import { nameCache } from './users.js';
@@ -29,7 +31,49 @@ export interface SnapshotOptions {
   pids?: readonly number[];
 }
 
-type Source = 'stat' | 'status' | 'statm' | 'cmdline' | 'environ' | 'exe' | 'cwd' | 'wchan' | 'cgroup' | 'oom' | 'tty' | 'attr';
+type Source =
+  | 'stat'
+  | 'status'
+  | 'statm'
+  | 'cmdline'
+  | 'environ'
+  | 'exe'
+  | 'cwd'
+  | 'wchan'
+  | 'cgroup'
+  | 'oom'
+  | 'tty'
+  | 'attr'
+  | 'io'
+  | 'smaps'
+  | 'ns'
+  | 'autogroup'
+  | 'loginuid';
+
+/** the source behind each field that is not in stat or status */
+const SOURCE_OF: Partial<Record<FieldName, Source>> = {
+  shared: 'statm',
+  cmdline: 'cmdline',
+  environ: 'environ',
+  exe: 'exe',
+  cwd: 'cwd',
+  wchan: 'wchan',
+  cgroup: 'cgroup',
+  systemd: 'cgroup',
+  lxc: 'cgroup',
+  oomScore: 'oom',
+  oomScoreAdj: 'oom',
+  tty: 'tty',
+  label: 'attr',
+  io: 'io',
+  pss: 'smaps',
+  uss: 'smaps',
+  namespaces: 'ns',
+  autogroup: 'autogroup',
+  loginUid: 'loginuid',
+};
+/** what a snapshot without a field list reads: everything but the environment and the costly per-mapping sums */
+const DEFAULT_SOURCES: Source[] = ['status', 'statm', 'cmdline', 'exe', 'cwd', 'wchan', 'cgroup', 'oom', 'tty', 'attr'];
 
 const STATUS_FIELDS: FieldName[] = [
   'uid',
@@ -41,6 +85,7 @@ const STATUS_FIELDS: FieldName[] = [
   'sgid',
   'fsgid',
   'groups',
+  'groupNames',
   'user',
   'realUser',
   'savedUser',
@@ -61,21 +106,12 @@ const STATUS_FIELDS: FieldName[] = [
 function sourcesFor(fields: readonly FieldName[] | undefined): Set<Source> {
   const s = new Set<Source>(['stat']);
   if (!fields) {
-    for (const x of ['status', 'statm', 'cmdline', 'exe', 'cwd', 'wchan', 'cgroup', 'oom', 'tty', 'attr'] as Source[]) s.add(x);
+    for (const x of DEFAULT_SOURCES) s.add(x);
     return s;
   }
   for (const f of fields) {
     if (STATUS_FIELDS.includes(f)) s.add('status');
-    else if (f === 'shared') s.add('statm');
-    else if (f === 'cmdline') s.add('cmdline');
-    else if (f === 'environ') s.add('environ');
-    else if (f === 'exe') s.add('exe');
-    else if (f === 'cwd') s.add('cwd');
-    else if (f === 'wchan') s.add('wchan');
-    else if (f === 'cgroup') s.add('cgroup');
-    else if (f === 'oomScore' || f === 'oomScoreAdj') s.add('oom');
-    else if (f === 'tty') s.add('tty');
-    else if (f === 'label') s.add('attr');
+    else if (SOURCE_OF[f]) s.add(SOURCE_OF[f]);
   }
   return s;
 }
@@ -122,8 +158,41 @@ class Reader {
     this.ttys = new TtyResolver({ procRoot: this.procRoot, devRoot: opts.devRoot, statDevice: opts.statDevice });
     this.src = sourcesFor(opts.fields);
     this.fullStatus = !opts.fields || opts.fields.includes('signals') || opts.fields.includes('caps');
+    this.placement = !opts.fields || opts.fields.includes('systemd');
+    this.groupNames = !opts.fields || opts.fields.includes('groupNames');
   }
+  private readonly groupNames: boolean;
   private readonly fullStatus: boolean;
+  private readonly placement: boolean;
+  private pid1Path: string | null | undefined;
+
+  /** PID 1's systemd path, the root that unit paths are relative to (read once) */
+  private managerRoot(): string | undefined {
+    if (this.pid1Path === undefined) {
+      const t = readText(`${this.procRoot}/1/cgroup`);
+      this.pid1Path = (t === undefined ? undefined : systemdPath(t.split('\n'))) ?? null;
+    }
+    return this.pid1Path ?? undefined;
+  }
+
+  private applyCgroup(p: ProcessInfo, text: string): void {
+    p.cgroup = parseCgroup(text);
+    p.lxc = lxcName(text);
+    if (!this.placement) return;
+    const raw = systemdPath(text.split('\n'));
+    if (raw === undefined) return;
+    const path = shiftPath(raw, this.managerRoot());
+    const session = sessionOf(path);
+    p.systemd = { slice: sliceOf(path), unit: unitOf(path), userUnit: userUnitOf(path), session, ownerUid: ownerUidOf(path) };
+    if (session) {
+      const m = /^SEAT=(.*)$/m.exec(readText(`/run/systemd/sessions/${session}`) ?? '');
+      if (m) p.systemd.seat = m[1];
+    }
+    const unit = p.systemd.unit;
+    if (unit?.startsWith('machine-') && unit.endsWith('.scope')) {
+      p.systemd.machine = readLink(`/run/systemd/machines/unit:${unit}`)?.replace(/^.*\//, '');
+    }
+  }
 
   /** Reads one task; dir is /proc/PID or /proc/PID/task/TID. */
   read(pid: number, dir: string, processDir: string): ProcessInfo | undefined {
@@ -161,7 +230,36 @@ class Reader {
     }
     if (src.has('cgroup')) {
       const c = readText(`${processDir}/cgroup`);
-      if (c !== undefined) p.cgroup = parseCgroup(c);
+      if (c !== undefined) this.applyCgroup(p, c);
+    }
+    if (src.has('io')) {
+      const t = readAscii(`${dir}/io`, true);
+      if (t !== undefined) p.io = parseIo(t);
+    }
+    if (src.has('smaps')) {
+      const t = readAscii(`${dir}/smaps_rollup`);
+      const r = t === undefined ? undefined : parseSmapsRollup(t);
+      if (r) {
+        p.pss = r.pss;
+        p.uss = r.uss;
+      }
+    }
+    if (src.has('ns')) {
+      const ns: ProcessInfo['namespaces'] = {};
+      for (const n of NAMESPACES) {
+        const l = readLink(`${dir}/ns/${n}`);
+        const v = l === undefined ? undefined : parseNamespaceLink(l);
+        if (v !== undefined) ns[n] = v;
+      }
+      p.namespaces = ns;
+    }
+    if (src.has('autogroup')) {
+      const t = readAscii(`${dir}/autogroup`, true);
+      if (t !== undefined) p.autogroup = parseAutogroup(t);
+    }
+    if (src.has('loginuid')) {
+      const t = readAscii(`${dir}/loginuid`, true);
+      if (t !== undefined) p.loginUid = parseLoginUid(t);
     }
     if (src.has('oom')) {
       const s = readAscii(`${dir}/oom_score`, true);
@@ -243,7 +341,10 @@ class Reader {
       p.savedGroup = this.names.group(p.sgid);
       p.fsGroup = this.names.group(p.fsgid);
     }
-    if (s.groups) p.groups = s.groups;
+    if (s.groups) {
+      p.groups = s.groups;
+      if (this.groupNames) p.groupNames = s.groups.map((g) => this.names.group(g) ?? String(g));
+    }
     p.locked = s.vmLck ?? 0;
     if (s.vmSize !== undefined) p.vsz = s.vmSize;
     if (s.vmRss !== undefined) p.rss = s.vmRss;

@@ -1,7 +1,25 @@
 /** The typed records the /proc layer returns. Absent means "could not be read". */
 import type { Capabilities, SignalMasks } from './parse/status.js';
+import type { IoCounters, Namespace } from './parse/accounting.js';
 
-export type { Capabilities, SignalMasks };
+export type { Capabilities, SignalMasks, IoCounters, Namespace };
+
+/** Where systemd places the process, as libsystemd reads its cgroup path. */
+export interface SystemdPlacement {
+  /** innermost slice; "-.slice" is the root slice */
+  slice: string;
+  unit?: string;
+  /** the unit inside a user's manager */
+  userUnit?: string;
+  /** login session id */
+  session?: string;
+  /** uid owning the user slice */
+  ownerUid?: number;
+  /** seat of the session, from /run/systemd/sessions */
+  seat?: string;
+  /** container name, from /run/systemd/machines */
+  machine?: string;
+}
 
 export interface ProcessInfo {
   /** thread-group id: the process id */
@@ -31,6 +49,8 @@ export interface ProcessInfo {
   fsgid?: number;
   /** supplementary groups */
   groups?: number[];
+  /** their names (the number where a group has none) */
+  groupNames?: string[];
   /** effective user name, or undefined when the uid has no name */
   user?: string;
   realUser?: string;
@@ -90,7 +110,21 @@ export interface ProcessInfo {
   exe?: string;
   cwd?: string;
   environ?: string[];
+  /** the non-root lines of /proc/PID/cgroup joined by ',' (procps's CGROUP) */
   cgroup?: string;
+  systemd?: SystemdPlacement;
+  /** lxc container name */
+  lxc?: string;
+  io?: IoCounters;
+  /** proportional and unique set sizes from smaps_rollup, KiB */
+  pss?: number;
+  uss?: number;
+  /** namespace inode numbers (the ns/ links); absent where the link is not readable */
+  namespaces?: Partial<Record<Namespace, number>>;
+  /** scheduler autogroup (CONFIG_SCHED_AUTOGROUP) */
+  autogroup?: { id: number; nice: number };
+  /** audit login uid; absent when unset */
+  loginUid?: number;
   oomScore?: number;
   oomScoreAdj?: number;
   caps?: Partial<Capabilities>;

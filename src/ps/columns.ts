@@ -3,9 +3,10 @@
  * header, default width, justification and value. Every output format (-f,
  * -l, u, -o ...) is a list of these, so one table drives all of them.
  */
-import type { FieldName, ProcessInfo, SystemInfo } from '../proc/types.js';
+import type { FieldName, IoCounters, Namespace, ProcessInfo, SystemdPlacement, SystemInfo } from '../proc/types.js';
 import { bsdStart as bsdStartRaw, bsdTime, cpuTime, ctime as ctimeRaw, elapsed, memoByStart, started as startedRaw, stime as stimeRaw } from './times.js';
-import { escapeText, type Charset } from './text.js';
+import { cellsOf, escapeText, type Charset } from './text.js';
+import { numaNode } from '../proc/numa.js';
 
 /** L left, R right, U user name (left unless numeric), W wchan, X unlimited text, S signal mask */
 export type Just = 'L' | 'R' | 'U' | 'W' | 'X' | 'S';
@@ -19,6 +20,8 @@ export interface RenderContext {
   maxRight: number;
   /** forest art to put in front of command columns */
   forestPrefix: string;
+  /** characters per level of that art (4, or 2 for -H): procps draws whole levels only */
+  forestUnit?: number;
   /** BSD c: args shows the command name only */
   bsdC: boolean;
   /** BSD e: show the environment after the command */
@@ -42,6 +45,8 @@ export interface Column {
   print(p: ProcessInfo, c: RenderContext): string;
   /** sort key; columns without one sort by their printed text */
   key?(p: ProcessInfo, c: RenderContext): number | string;
+  /** cells the value claims when that differs from what it prints (procps's fname) */
+  claims?(text: string, c: RenderContext): number;
 }
 
 const stime = memoByStart(stimeRaw);
@@ -52,17 +57,25 @@ const ctime = memoByStart((start) => ctimeRaw(start));
 const num = (n: number | undefined): string => (n === undefined ? '-' : String(n));
 const dash = (): string => '-';
 
+/** TIME and its kin count the process's own CPU time, even under S (procps 4's TIME_ALL) */
+const ownTicks = (p: ProcessInfo): number => p.utime + p.stime;
+
 function ticks(p: ProcessInfo, c: RenderContext): number {
   return c.cumulative ? p.utime + p.stime + p.cutime + p.cstime : p.utime + p.stime;
 }
+/**
+ * Ticks since the process started as procps counts them: the uptime in
+ * whole ticks (procps truncates uptime * Hertz) less the start.
+ */
+function elapsedTicks(p: ProcessInfo, sys: SystemInfo): number {
+  return Math.max(0, Math.floor(sys.uptime * sys.hz) - p.startTicks);
+}
 /** seconds since the process started, truncated like procps's TIME_ELAPSED */
 export function elapsedSeconds(p: ProcessInfo, sys: SystemInfo): number {
-  const t = Math.floor(sys.uptime - p.startTicks / sys.hz);
-  return Math.max(t, 0);
+  return Math.floor(elapsedTicks(p, sys) / sys.hz);
 }
 const startEpoch = (p: ProcessInfo, sys: SystemInfo): number => sys.bootTime + Math.floor(p.startTicks / sys.hz);
 
-/** procps-ng 4 divides by the elapsed time as a real number, not whole seconds. */
 /** the code segment (stat's startcode..endcode), KiB, rounded down */
 const textKiB = (p: ProcessInfo): number => Math.floor(Math.max(0, p.endCode - p.startCode) / 1024);
 /** the address space less the code, KiB */
@@ -82,23 +95,37 @@ function memPercent(p: ProcessInfo, c: RenderContext): string {
   return `${String(Math.floor(v / 10)).padStart(2)}.${v % 10}`;
 }
 
-function realElapsed(p: ProcessInfo, sys: SystemInfo): number {
-  const t = sys.uptime - p.startTicks / sys.hz;
-  return Math.max(t, 0);
+/** CPU time over lifetime in permille, in procps's integer arithmetic (the lifetime goes through seconds and back). */
+function pcpuPermille(p: ProcessInfo, c: RenderContext): number {
+  const jiffies = Math.trunc((elapsedTicks(p, c.sys) / c.sys.hz) * c.sys.hz);
+  return jiffies ? Math.floor((ticks(p, c) * 1000) / jiffies) : 0;
 }
 
-function pcpuPermille(p: ProcessInfo, c: RenderContext): number {
-  const secs = realElapsed(p, c.sys);
-  return secs ? Math.floor(Math.floor((ticks(p, c) * 1000) / c.sys.hz) / secs) : 0;
+/**
+ * procps's UTILIZATION (c, util, %CUU, %CUC): the ticks scaled in single
+ * precision (its 100.0f) over the lifetime in ticks.
+ */
+function utilization(p: ProcessInfo, sys: SystemInfo, withChildren: boolean): number {
+  const t = elapsedTicks(p, sys);
+  const used = p.utime + p.stime + (withChildren ? p.cutime + p.cstime : 0);
+  return t > 0 ? Math.fround(Math.fround(used) * 100) / t : 0;
+}
+/** %CUU / %CUC: three decimals, capped just under 100 */
+function utilizationText(p: ProcessInfo, sys: SystemInfo, withChildren: boolean): string {
+  const u = utilization(p, sys, withChildren);
+  return (u > 99 ? 99.999 : u).toFixed(3);
 }
 
 function name(n: string | undefined, id: number | undefined, c: RenderContext): string {
   if (id === undefined) return '-';
-  if (c.numeric || n === undefined) return String(id);
-  const e = escapeText(n, 1 << 17, c.charset);
+  if (c.numeric) return String(id);
+  // an id without a name is shown, and cut, as its number in text
+  const e = escapeText(n ?? String(id), 1 << 17, c.charset);
   if (e.cells <= c.maxRight) return e.text;
-  // procps truncates names that do not fit and marks the cut with '+'
-  return `${escapeText(n, Math.max(0, c.maxRight - 1), c.charset).text}+`;
+  // procps cuts at a byte and marks the cut with '+', unless that byte is part of a multi-byte character
+  const b = Buffer.from(e.text);
+  if (c.maxRight >= 1 && b[c.maxRight - 1] < 127) return `${b.subarray(0, c.maxRight - 1).toString()}+`;
+  return String(id);
 }
 
 /** the kernel-thread / zombie form: "[comm]" and " <defunct>" */
@@ -110,7 +137,7 @@ function commandText(p: ProcessInfo, c: RenderContext, full: boolean): string {
   let room = c.maxRight;
   let out = '';
   if (c.forestPrefix) {
-    const f = c.forestPrefix.slice(0, Math.max(0, room));
+    const f = wholeLevels(c.forestPrefix, room, c.forestUnit);
     out += f;
     room -= f.length;
   }
@@ -127,6 +154,24 @@ function commandText(p: ProcessInfo, c: RenderContext, full: boolean): string {
 }
 
 const args = (p: ProcessInfo, c: RenderContext): string => commandText(p, c, !c.bsdC);
+
+/** FNAME: the forest art, then at most 8 cells of the command name */
+/** as many whole levels of forest art as fit in room */
+function wholeLevels(art: string, room: number, unit = 4): string {
+  return art.slice(0, Math.max(0, Math.floor(Math.min(room, art.length) / unit) * unit));
+}
+
+function fname(p: ProcessInfo, c: RenderContext): string {
+  const art = wholeLevels(c.forestPrefix, c.maxRight, c.forestUnit);
+  return art + escapeText(p.comm, Math.min(8, c.maxRight - art.length), c.charset).text;
+}
+/** procps caps the room at 8 before printing and reports the room it had as used: the column claims more than it prints */
+function fnameClaims(text: string, c: RenderContext): number {
+  const art = wholeLevels(c.forestPrefix, c.maxRight, c.forestUnit).length;
+  const room = c.maxRight - art;
+  const printed = cellsOf(text) - art;
+  return room > 8 ? c.maxRight - (8 - printed) : art + printed;
+}
 const comm = (p: ProcessInfo, c: RenderContext): string => commandText(p, c, false);
 
 function tty(p: ProcessInfo): string {
@@ -160,6 +205,34 @@ function wchan(p: ProcessInfo, c: RenderContext): string {
 
 const hex = (n: number): string => n.toString(16).padStart(16, '0');
 
+/** C: whole percent of CPU over the lifetime, at most 99 */
+const schedC = (p: ProcessInfo, c: RenderContext): string => String(Math.min(99, Math.floor(utilization(p, c.sys, c.cumulative)))).padStart(2);
+
+/** a namespace's inode, '-' where the link could not be read */
+const ns = (n: Namespace) => (p: ProcessInfo) => num(p.namespaces?.[n]);
+
+/** procps's TTY_NUMBER: the terminal name less "tty" and "pts/" */
+function ttyNumber(p: ProcessInfo): string {
+  let t = p.tty ?? '?';
+  if (t.startsWith('tty') && t.length > 3) t = t.slice(3);
+  if (t.startsWith('pts/') && t.length > 4) t = t.slice(4);
+  return t;
+}
+
+/** CGNAME: the cgroup list from its name= hierarchy on */
+function cgname(p: ProcessInfo, c: RenderContext): string {
+  const g = p.cgroup ?? '-';
+  const at = g.indexOf(':name=');
+  return escapeText(at >= 0 && at + 6 < g.length ? g.slice(at + 6) : g, c.maxRight, c.charset).text;
+}
+
+const io = (k: keyof IoCounters) => (p: ProcessInfo) => String(p.io?.[k] ?? 0);
+const ioKey = (k: keyof IoCounters) => (p: ProcessInfo) => p.io?.[k] ?? 0;
+const sd = (f: (s: SystemdPlacement) => string | number | undefined) => (p: ProcessInfo) => {
+  const v = p.systemd ? f(p.systemd) : undefined;
+  return v === undefined ? '-' : String(v);
+};
+
 type Def = [string, string, number, Just, FieldName[], Column['print'], Column['key']?, boolean?];
 
 const pidKey = (f: (p: ProcessInfo) => number) => (p: ProcessInfo) => f(p);
@@ -173,20 +246,7 @@ const DEFS: Def[] = [
   ['blocked', 'BLOCKED', 9, 'S', ['signals'], (p, c) => sig(p.signals?.blocked, c)],
   ['bsdstart', 'START', 6, 'R', [], (p, c) => bsdStart(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
   ['bsdtime', 'TIME', 6, 'R', [], (p, c) => bsdTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
-  [
-    'c',
-    'C',
-    2,
-    'R',
-    [],
-    (p, c) => {
-      const s = realElapsed(p, c.sys);
-      let v = s ? Math.floor(Math.floor((ticks(p, c) * 100) / c.sys.hz) / s) : 0;
-      if (v > 99) v = 99;
-      return String(v).padStart(2);
-    },
-    pcpuPermille,
-  ],
+  ['c', 'C', 2, 'R', [], (p, c) => schedC(p, c), pcpuPermille],
   ['caught', 'CAUGHT', 9, 'S', ['signals'], (p, c) => sig(p.signals?.caught, c)],
   ['cgroup', 'CGROUP', 27, 'X', ['cgroup'], (p, c) => escapeText(p.cgroup ?? '-', c.maxRight, c.charset).text],
   ['class', 'CLS', 3, 'L', [], (p) => CLASSES[p.policy] ?? '?', (p) => p.policy],
@@ -195,8 +255,8 @@ const DEFS: Def[] = [
   ['comm', 'COMMAND', 15, 'X', [], comm, (p) => p.comm],
   ['command', 'COMMAND', 27, 'X', ['cmdline'], args, (p) => p.cmdline?.join(' ') ?? p.comm],
   ['cp', 'CP', 3, 'R', [], (p, c) => String(Math.min(999, pcpuPermille(p, c))).padStart(3), pcpuPermille],
-  ['cputime', 'TIME', 8, 'R', [], (p, c) => cpuTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
-  ['cputimes', 'TIME', 8, 'R', [], (p, c) => String(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
+  ['cputime', 'TIME', 8, 'R', [], (p, c) => cpuTime(Math.floor(ownTicks(p) / c.sys.hz)), ownTicks],
+  ['cputimes', 'TIME', 8, 'R', [], (p, c) => String(Math.floor(ownTicks(p) / c.sys.hz)), ownTicks],
   ['egid', 'EGID', 5, 'R', ['egid'], (p) => num(p.egid), (p) => p.egid ?? -1],
   ['egroup', 'EGROUP', 8, 'U', ['group'], (p, c) => name(p.group, p.egid, c)],
   ['eip', 'EIP', 16, 'R', [], (p) => hex(p.kstkEip)],
@@ -211,7 +271,7 @@ const DEFS: Def[] = [
   ['fgroup', 'FGROUP', 8, 'U', ['fsGroup'], (p, c) => name(p.fsGroup, p.fsgid, c)],
   ['flag', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
   ['flags', 'F', 1, 'R', [], (p) => ((p.flags >>> 6) & 7).toString(8), (p) => p.flags],
-  ['fname', 'COMMAND', 8, 'L', [], (p, c) => escapeText(p.comm, Math.min(8, c.maxRight), c.charset).text],
+  ['fname', 'COMMAND', 8, 'L', [], fname, (p) => p.comm],
   ['fsgid', 'FSGID', 5, 'R', ['fsgid'], (p) => num(p.fsgid)],
   ['fsgroup', 'FSGROUP', 8, 'U', ['fsGroup'], (p, c) => name(p.fsGroup, p.fsgid, c)],
   ['fsuid', 'FSUID', 5, 'R', ['fsuid'], (p) => num(p.fsuid)],
@@ -287,11 +347,11 @@ const DEFS: Def[] = [
   ['tgid', 'TGID', 5, 'R', [], (p) => String(p.pid), pidKey((p) => p.pid), true],
   ['thcount', 'THCNT', 5, 'R', [], (p) => String(p.nlwp), (p) => p.nlwp],
   ['tid', 'TID', 5, 'R', [], (p) => String(p.tid), (p) => p.tid, true],
-  ['time', 'TIME', 8, 'R', [], (p, c) => cpuTime(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
-  ['times', 'TIME', 8, 'R', [], (p, c) => String(Math.floor(ticks(p, c) / c.sys.hz)), ticks],
+  ['time', 'TIME', 8, 'R', [], (p, c) => cpuTime(Math.floor(ownTicks(p) / c.sys.hz)), ownTicks],
+  ['times', 'TIME', 8, 'R', [], (p, c) => String(Math.floor(ownTicks(p) / c.sys.hz)), ownTicks],
   ['timeout', 'TMOUT', 5, 'R', [], dash],
   ['tmout', 'TMOUT', 5, 'R', [], dash],
-  ['alarm', 'ALARM', 5, 'R', [], () => '    -'],
+  ['alarm', 'ALARM', 5, 'R', [], dash],
   ['tname', 'TTY', 8, 'L', ['tty'], tty, (p) => p.ttyNr],
   ['tpgid', 'TPGID', 5, 'R', [], (p) => String(p.tpgid), (p) => p.tpgid, true],
   ['tsig', 'PENDING', 9, 'S', ['signals'], (p, c) => sig(p.signals?.pending, c)],
@@ -316,14 +376,99 @@ const DEFS: Def[] = [
   ['size', 'SIZE', 5, 'R', ['vmData', 'vmStk'], (p) => String(swapSize(p)), swapSize],
   ['wchan', 'WCHAN', 6, 'W', ['wchan'], wchan],
   ['wname', 'WCHAN', 6, 'W', ['wchan'], wchan],
-  ['m_size', 'SIZE', 5, 'R', [], dash],
+  ['m_size', 'SIZE', 5, 'R', [], (p) => String(p.vsz * 1024), (p) => p.vsz],
   ['m_swap', 'SWAP', 5, 'R', [], dash],
-  ['m_share', 'SHRD', 5, 'R', ['shared'], (p) => num(p.shared)],
+  // procps 4 prints no value here any more
+  ['m_share', 'SHRD', 5, 'R', [], dash],
   ['m_dt', 'DT', 4, 'R', [], dash],
+  // the rest of procps 4's specifiers: other systems' names for columns above, and Linux's accounting files
+  ['atime', 'TIME', 8, 'R', [], (p, c) => cpuTime(Math.floor(ownTicks(p) / c.sys.hz)), ownTicks],
+  ['cpuid', 'CPUID', 5, 'R', [], (p) => String(p.processor), (p) => p.processor],
+  ['lastcpu', 'C', 3, 'R', [], (p) => String(p.processor), (p) => p.processor],
+  ['pagein', 'PAGEIN', 6, 'R', [], (p, c) => String(p.majflt + (c.cumulative ? p.cmajflt : 0)), (p) => p.majflt],
+  ['util', 'C', 2, 'R', [], (p, c) => schedC(p, c), pcpuPermille],
+  ['cuu', '%CUU', 6, 'R', [], (p, c) => utilizationText(p, c.sys, false), (p, c) => utilization(p, c.sys, false)],
+  ['cuc', '%CUC', 7, 'R', [], (p, c) => utilizationText(p, c.sys, true), (p, c) => utilization(p, c.sys, true)],
+  ['lim', 'LIM', 5, 'R', [], (p) => (p.rssLimit === Infinity ? 'xx' : String(Math.floor(p.rssLimit / 1024)).padStart(5)), (p) => p.rssLimit],
+  ['sgi_p', 'P', 1, 'R', [], (p) => (p.state === 'R' ? String(p.processor) : '*')],
+  ['sgi_rss', 'RSS', 4, 'L', ['rss'], (p) => String(p.rss), (p) => p.rss],
+  ['numa', 'NUMA', 4, 'R', [], (p) => String(numaNode(p.processor)), (p) => numaNode(p.processor)],
+  ['pri_api', 'API', 3, 'R', [], (p) => String(-1 - p.priority), (p) => -p.priority],
+  ['pri_bar', 'BAR', 3, 'R', [], (p) => String(p.priority + 1), (p) => p.priority],
+  ['pri_baz', 'BAZ', 3, 'R', [], (p) => String(p.priority + 100), (p) => p.priority],
+  ['pri_foo', 'FOO', 3, 'R', [], (p) => String(p.priority - 20), (p) => p.priority],
+  ['longtname', 'TTY', 8, 'L', ['tty'], tty, (p) => p.ttyNr],
+  ['tty4', 'TTY', 4, 'L', ['tty'], ttyNumber, (p) => p.ttyNr],
+  ['context', 'CONTEXT', 31, 'L', ['label'], (p) => p.label ?? '-'],
+  ['zone', 'ZONE', 31, 'L', ['label'], (p) => p.label ?? '-'],
+  ['svuser', 'SVUSER', 8, 'U', ['savedUser'], (p, c) => name(p.savedUser, p.suid, c)],
+  ['svgroup', 'SVGROUP', 8, 'U', ['savedGroup'], (p, c) => name(p.savedGroup, p.sgid, c)],
+  ['supgrp', 'SUPGRP', 40, 'X', ['groupNames'], (p, c) => escapeText(p.groupNames?.length ? p.groupNames.join(',') : '-', c.maxRight, c.charset).text],
+  ['cgname', 'CGNAME', 27, 'X', ['cgroup'], cgname],
+  ['lxc', 'LXC', 8, 'L', ['lxc'], (p) => p.lxc ?? '-'],
+  ['oom', 'OOM', 4, 'R', ['oomScore'], (p) => String(p.oomScore ?? 0), (p) => p.oomScore ?? 0],
+  ['oomadj', 'OOMADJ', 5, 'R', ['oomScoreAdj'], (p) => String(p.oomScoreAdj ?? 0), (p) => p.oomScoreAdj ?? 0],
+  ['pss', 'PSS', 5, 'R', ['pss'], (p) => String(p.pss ?? 0), (p) => p.pss ?? 0],
+  ['uss', 'USS', 5, 'R', ['uss'], (p) => String(p.uss ?? 0), (p) => p.uss ?? 0],
+  ['rchars', 'RCHARS', 5, 'R', ['io'], io('rchar'), ioKey('rchar')],
+  ['wchars', 'WCHARS', 5, 'R', ['io'], io('wchar'), ioKey('wchar')],
+  ['rops', 'ROPS', 5, 'R', ['io'], io('syscr'), ioKey('syscr')],
+  ['wops', 'WOPS', 5, 'R', ['io'], io('syscw'), ioKey('syscw')],
+  ['rbytes', 'RBYTES', 5, 'R', ['io'], io('readBytes'), ioKey('readBytes')],
+  ['wbytes', 'WBYTES', 5, 'R', ['io'], io('writeBytes'), ioKey('writeBytes')],
+  ['wcbytes', 'WCBYTES', 5, 'R', ['io'], io('cancelledWriteBytes'), ioKey('cancelledWriteBytes')],
+  ['ag_id', 'AGID', 5, 'R', ['autogroup'], (p) => String(p.autogroup?.id ?? -1), (p) => p.autogroup?.id ?? -1],
+  ['ag_nice', 'AGNI', 4, 'R', ['autogroup'], (p) => String(p.autogroup?.nice ?? 0), (p) => p.autogroup?.nice ?? 0],
+  ['luid', 'LUID', 5, 'R', ['loginUid'], (p) => num(p.loginUid), (p) => p.loginUid ?? -1],
+  ['cgroupns', 'CGROUPNS', 10, 'R', ['namespaces'], ns('cgroup')],
+  ['ipcns', 'IPCNS', 10, 'R', ['namespaces'], ns('ipc')],
+  ['mntns', 'MNTNS', 10, 'R', ['namespaces'], ns('mnt')],
+  ['netns', 'NETNS', 10, 'R', ['namespaces'], ns('net')],
+  ['pidns', 'PIDNS', 10, 'R', ['namespaces'], ns('pid')],
+  ['timens', 'TIMENS', 10, 'R', ['namespaces'], ns('time')],
+  ['userns', 'USERNS', 10, 'R', ['namespaces'], ns('user')],
+  ['utsns', 'UTSNS', 10, 'R', ['namespaces'], ns('uts')],
+  ['slice', 'SLICE', 31, 'L', ['systemd'], sd((s) => s.slice)],
+  ['unit', 'UNIT', 31, 'L', ['systemd'], sd((s) => s.unit)],
+  ['uunit', 'UUNIT', 31, 'L', ['systemd'], sd((s) => s.userUnit)],
+  ['lsession', 'SESSION', 11, 'L', ['systemd'], sd((s) => s.session)],
+  ['seat', 'SEAT', 11, 'L', ['systemd'], sd((s) => s.seat)],
+  ['machine', 'MACHINE', 31, 'L', ['systemd'], sd((s) => s.machine)],
+  ['ouid', 'OWNER', 5, 'L', ['systemd'], sd((s) => s.ownerUid)],
 ];
 
 export const COLUMNS: ReadonlyMap<string, Column> = new Map(
-  DEFS.map(([n, head, width, just, needs, print, key, pidmax]) => [n, { name: n, head, width, just, needs, print, key, pidmax }]),
+  DEFS.map(([n, head, width, just, needs, print, key, pidmax]) => [
+    n,
+    { name: n, head, width, just, needs, print, key, pidmax, claims: n === 'fname' ? fnameClaims : undefined },
+  ]),
+);
+
+/** ps L: every specifier that prints something, with its header, in procps's layout */
+export function specifierList(): string {
+  const cut = (t: string, n: number): string => t.slice(0, n).padEnd(n);
+  return [...COLUMNS.values()]
+    .filter((c) => c.print !== dash)
+    .map((c) => c.name)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((n) => `${cut(n, 12)} ${cut(COLUMNS.get(n)!.head, 8)}\n`)
+    .join('');
+}
+
+/**
+ * What -m and m print on a process's own line and on its threads' lines:
+ * procps marks each column per-process, per-thread or both, and the other
+ * line gets '-'.
+ */
+export const PROCESS_ONLY: ReadonlySet<string> = new Set(
+  '%mem args cgname cgroup cmd comm command drs dsiz exe fname longtname m_drs m_dt m_share m_size m_swap m_trs nlwp pgid pgrp pid pmem ppid pss rss rssize rsz sess session sgi_rss sid size stackp start_stack supgid supgrp sz tgid thcount tname tpgid trs trss tsiz tt tty tty4 tty8 ucmd ucomm uss vm_lib vsize vsz'.split(
+    ' ',
+  ),
+);
+export const THREAD_ONLY: ReadonlySet<string> = new Set(
+  'blocked caught class cls cpuid eip esp ignored intpri lastcpu lwp ni nice nwchan oom oomadj opri policy pri pri_api pri_bar pri_baz pri_foo priority psr rbytes rchars rops rtprio s sched sgi_p sig_block sig_catch sig_ignore sigcatch sigignore sigmask spid stat state tid wbytes wcbytes wchan wchars wname wops'.split(
+    ' ',
+  ),
 );
 
 /** Named lists (procps macros) that -o and the BSD/SysV options expand to. */

@@ -65,11 +65,12 @@ function parsePlainList(arg: string, pidWidth: number): FormatNode[] {
       continue;
     }
     const n = node(spec, pidWidth);
-    if (width !== undefined) n.width = width;
     if (head !== undefined) {
       n.head = head;
-      if (head.length > n.width) n.width = head.length;
+      // procps measures headers in bytes; a :WIDTH given too wins over the header's
+      if (Buffer.byteLength(head) > n.width) n.width = Buffer.byteLength(head);
     }
+    if (width !== undefined) n.width = width;
     out.push(n);
   }
   return out;
@@ -92,11 +93,11 @@ export interface SysvFlags {
 /** The column list the SysV format options produce, left to right. */
 export function sysvList(x: SysvFlags): string[] {
   const f = x.f || x.F;
-  const any = f || x.l || x.j || x.F || x.c || x.y || x.P;
   // procps builds this list right to left; so do we, then reverse.
   const r: string[] = [];
   if (x.preferBsd) {
-    r.push(any ? 'cmd' : 'args', 'bsdtime');
+    // only -f and -l are format flags: -j, -c, -y and -P modify the default list
+    r.push(f || x.l ? 'cmd' : 'args', 'bsdtime');
     if (!x.l) r.push('stat');
   } else {
     r.push(f ? 'cmd' : 'ucmd', 'time');
@@ -137,4 +138,5 @@ export const BSD_FORMATS: Readonly<Record<string, string>> = {
   s: 'OL_s',
   v: 'OL_v',
   X: 'OL_X',
+  m: 'OL_m',
 };

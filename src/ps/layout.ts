@@ -6,7 +6,7 @@
  * header overrides, a command column that is not last).
  */
 import type { ProcessInfo } from '../proc/types.js';
-import type { RenderContext } from './columns.js';
+import { PROCESS_ONLY, THREAD_ONLY, type RenderContext } from './columns.js';
 import type { FormatNode } from './format.js';
 import { cellsOf } from './text.js';
 
@@ -43,7 +43,13 @@ const PAD = ' '.repeat(SPACE_AMOUNT);
 const spaces = (n: number): string => (n > 0 ? PAD.slice(0, n) : '');
 
 /** One output line (without newline); p undefined renders the header. */
-export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderContext, forestArt: string): string {
+/** the columns procps draws the forest in front of */
+const FOREST_COLUMNS = new Set(['args', 'cmd', 'command', 'comm', 'ucmd', 'ucomm', 'fname']);
+
+/** which line of an m/-m listing a row is: its columns of the other kind print '-' */
+export type LineKind = 'process' | 'task' | undefined;
+
+export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderContext, forestArt: string, kind?: LineKind): string {
   const { nodes, activeCols } = l;
   let correct = 0;
   let actual = 0;
@@ -70,16 +76,14 @@ export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderCont
     let text: string;
     let amount: number;
     if (p) {
-      ctx.forestPrefix =
-        n.just === 'X' &&
-        (n.col.name === 'args' || n.col.name === 'cmd' || n.col.name === 'command' || n.col.name === 'comm' || n.col.name === 'ucmd' || n.col.name === 'ucomm')
-          ? forestArt
-          : '';
-      text = n.col.print(p, ctx);
-      amount = cellsOf(text);
+      ctx.forestPrefix = FOREST_COLUMNS.has(n.col.name) && (n.just === 'X' || n.col.name === 'fname') ? forestArt : '';
+      const nop = kind === 'process' ? THREAD_ONLY.has(n.col.name) : kind === 'task' && PROCESS_ONLY.has(n.col.name);
+      text = nop ? '-' : n.col.print(p, ctx);
+      amount = !nop && n.col.claims ? n.col.claims(text, ctx) : cellsOf(text);
     } else {
       text = n.head;
-      amount = text.length;
+      // procps pads headers by their length in bytes
+      amount = Buffer.byteLength(text);
     }
     let leftpad = 0;
     switch (n.just) {

@@ -12,6 +12,8 @@ export type ListKind = 'pid' | 'ppid' | 'sid' | 'euid' | 'ruid' | 'egid' | 'rgid
 export interface SelectList {
   kind: ListKind;
   values: string[];
+  /** -q, q, --quick-pid: the PIDs alone, in the order given */
+  quick?: boolean;
 }
 
 export type Simple = 'Ua' | 'Ud' | 'Ba' | 'Bx' | 'Bg';
@@ -38,7 +40,10 @@ export interface PsRequest {
   bsdE: boolean;
   cumulative: boolean;
   numeric: boolean;
-  threads?: 'L' | 'T' | 'H';
+  /** the thread options given: -L, -T, H, -m and m (or M) */
+  threadOpts: { L: boolean; T: boolean; H: boolean; m: boolean; Bm: boolean };
+  /** what they make of the listing: tasks (-L, -T), loose tasks (H), both (-m, m) */
+  threads?: 'L' | 'T' | 'H' | 'm';
   context: boolean;
   preferBsd: boolean;
   json: boolean;
@@ -46,6 +51,8 @@ export interface PsRequest {
   why: boolean;
   help?: string;
   version: boolean;
+  /** BSD L: list the format specifiers */
+  listSpecifiers?: boolean;
 }
 
 function fresh(): PsRequest {
@@ -59,6 +66,7 @@ function fresh(): PsRequest {
     formatsO: [],
     sysv: { f: false, F: false, l: false, j: false, c: false, y: false, P: false },
     sort: [],
+    threadOpts: { L: false, T: false, H: false, m: false, Bm: false },
     headers: 'default',
     wide: 0,
     bsdC: false,
@@ -133,6 +141,8 @@ class Parser {
       if (k === 'sysv' && this.forceBsd) k = 'bsd';
       switch (k) {
         case 'bsd':
+          // the BSD-only second pass takes only options written with a dash
+          if (this.forceBsd && a[0] !== '-') throw new PsError('second chance parse failed, not BSD or SysV');
           this.r.preferBsd = true;
           this.bsd(a[0] === '-' ? a.slice(1) : a);
           break;
@@ -212,6 +222,9 @@ class Parser {
         case 'T':
           this.thread('T');
           break;
+        case 'm':
+          this.thread('m');
+          break;
         case 'M':
         case 'Z':
           r.context = true;
@@ -232,7 +245,7 @@ class Parser {
           r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow -p'), 'process ID list') });
           return;
         case 'q':
-          r.lists.push({ kind: 'pid', values: numbers(this.listArg(rest, 'list of process IDs must follow -q'), 'process ID list') });
+          r.lists.push({ kind: 'pid', quick: true, values: numbers(this.listArg(rest, 'list of process IDs must follow -q'), 'process ID list') });
           return;
         case 'u':
           r.lists.push({ kind: 'euid', values: splitList(this.listArg(rest, 'list of users must follow -u'), 'user') });
@@ -264,11 +277,8 @@ class Parser {
     }
   }
 
-  private thread(t: 'L' | 'T' | 'H'): void {
-    if (this.r.threads && this.r.threads !== t) {
-      throw new PsError(t === 'H' || this.r.threads === 'H' ? 'thread flags conflict' : "thread flags conflict; can't use both -L and -T");
-    }
-    this.r.threads = t;
+  private thread(t: keyof PsRequest['threadOpts']): void {
+    this.r.threadOpts[t] = true;
   }
 
   private bsd(s: string): void {
@@ -321,6 +331,21 @@ class Parser {
           break;
         case 'H':
           this.thread('H');
+          break;
+        case 'M':
+          this.thread('Bm');
+          break;
+        case 'm':
+          // the second, BSD-only pass takes m as the old Linux memory format
+          if (this.forceBsd) {
+            if (r.bsdFormat && r.bsdFormat !== 'm') throw new PsError('conflicting format options');
+            r.bsdFormat = 'm';
+          } else this.thread('Bm');
+          break;
+        case 'L':
+          // procps takes L only on its own
+          if (this.argv.length !== 1 || this.argv[0] !== 'L') throw new PsError('the option is exclusive: L');
+          r.listSpecifiers = true;
           break;
         case 'V':
           r.version = true;
@@ -378,7 +403,7 @@ class Parser {
         r.lists.push({ kind: 'pid', values: numbers(value('list of process IDs must follow --pid'), 'process ID list') });
         break;
       case 'quick-pid':
-        r.lists.push({ kind: 'pid', values: numbers(value('list of process IDs must follow --quick-pid'), 'process ID list') });
+        r.lists.push({ kind: 'pid', quick: true, values: numbers(value('list of process IDs must follow --quick-pid'), 'process ID list') });
         break;
       case 'ppid':
         r.lists.push({ kind: 'ppid', values: numbers(value('list of process IDs must follow --ppid'), 'process ID list') });
@@ -468,7 +493,15 @@ class Parser {
 /** Checks that procps refuses too. */
 function conflicts(r: PsRequest): void {
   if (r.sysv.y && !r.sysv.l) throw new PsError('modifier -y without format -l makes no sense');
-  if (r.forest && r.threads) throw new PsError('thread display conflicts with forest display');
+  const t = r.threadOpts;
+  if (t.L || t.T || t.H || t.m || t.Bm) {
+    if (r.forest) throw new PsError('thread display conflicts with forest display');
+    if (t.H && (t.m || t.Bm)) throw new PsError("thread flags conflict; can't use H with m or -m");
+    if (t.m && t.Bm) throw new PsError("thread flags conflict; can't use both m and -m");
+    if (t.L && t.T) throw new PsError("thread flags conflict; can't use both -L and -T");
+    if ((t.L || t.T) && (t.m || t.Bm || t.H) && (r.formats.length || r.formatsO.length)) throw new PsError('-L/-T with H/m/-m and -o/-O/o/O is nonsense');
+    r.threads = t.m || t.Bm ? 'm' : t.H ? 'H' : t.L ? 'L' : 'T';
+  }
   const sysvFormat = r.sysv.f || r.sysv.F || r.sysv.l || r.sysv.j;
   if ((r.formats.length || r.formatsO.length) && (r.bsdFormat || sysvFormat)) throw new PsError('conflicting format options');
   if (r.bsdFormat && sysvFormat) throw new PsError('conflicting format options');

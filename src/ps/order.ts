@@ -6,6 +6,7 @@
 import type { ProcessInfo } from '../proc/types.js';
 import { COLUMNS, type RenderContext } from './columns.js';
 import { PsError } from './format.js';
+import { sortItem, strverscmp } from './sortkeys.js';
 
 export interface SortKey {
   key: string;
@@ -17,8 +18,18 @@ type Cmp = (a: ProcessInfo, b: ProcessInfo) => number;
 function keyCmp(k: SortKey, ctx: RenderContext): Cmp {
   const col = COLUMNS.get(k.key);
   if (!col) throw new PsError('unknown sort specifier');
-  const f = col.key ?? ((p: ProcessInfo) => col.print(p, { ...ctx, maxRight: 1 << 17, forestPrefix: '' }));
   const sign = k.reverse ? -1 : 1;
+  const item = sortItem(k.key);
+  if (item) {
+    const v = item.value;
+    if (item.versions) return (a, b) => sign * Math.sign(strverscmp(String(v(a, ctx.sys)), String(v(b, ctx.sys))));
+    return (a, b) => {
+      const x = v(a, ctx.sys);
+      const y = v(b, ctx.sys);
+      return x < y ? -sign : x > y ? sign : 0;
+    };
+  }
+  const f = col.key ?? ((p: ProcessInfo) => col.print(p, { ...ctx, maxRight: 1 << 17, forestPrefix: '' }));
   return (a, b) => {
     const x = f(a, ctx);
     const y = f(b, ctx);
@@ -49,12 +60,13 @@ export interface ForestRow {
 }
 
 /** Orders rows as a forest and returns each with its prefix codes. */
-export function forest(rows: ProcessInfo[], keys: SortKey[], ctx: RenderContext, unixStyle: boolean): ForestRow[] {
+export function forest(rows: ProcessInfo[], keys: SortKey[], ctx: RenderContext, unixStyle: boolean, userSorted = keys.length > 0): ForestRow[] {
   // procps sorts by parent (or by the user's keys instead), then start time,
   // and walks siblings as contiguous runs: a --sort that splits siblings
   // loses them from the tree there too, and we show the same listing.
   const byParent: Cmp = (a, b) => a.ppid - b.ppid;
-  const primary = keys.length ? keys.map((k) => keyCmp(k, ctx)) : [byParent];
+  // a --sort replaces the parent order even when none of its keys can sort
+  const primary = userSorted ? keys.map((k) => keyCmp(k, ctx)) : [byParent];
   const sorted = [...rows].sort(chain([...primary, (a, b) => a.startTicks - b.startTicks]));
   const n = sorted.length;
   const pids = new Set(sorted.map((p) => p.pid));

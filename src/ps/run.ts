@@ -6,10 +6,11 @@ import { snapshot, systemInfo } from '../proc/snapshot.js';
 import type { StatDevice } from '../proc/tty.js';
 import { nameCache, type NameCache } from '../proc/users.js';
 import type { FieldName, ProcessInfo } from '../proc/types.js';
-import { COLUMNS, type RenderContext } from './columns.js';
+import { sortItem } from './sortkeys.js';
+import { COLUMNS, specifierList, type RenderContext } from './columns.js';
 import { daemonColumn, DAEMON_FORMAT, isDaemon } from './daemons.js';
 import { BSD_FORMATS, expand, parseFormatList, PsError, sysvList, type FormatNode } from './format.js';
-import { layout, OUTBUF_SIZE, renderRow } from './layout.js';
+import { layout, type LineKind, OUTBUF_SIZE, renderRow } from './layout.js';
 import { parseArgs, type PsRequest, type SelectList } from './options.js';
 import { forest, forestArt, sortRows } from './order.js';
 import { ownTty, selector, ttyDevice } from './select.js';
@@ -55,16 +56,35 @@ function buildFormat(r: PsRequest, env: NodeJS.ProcessEnv, pw: number): FormatNo
     const bsd = r.formatsO.every((o) => o.bsd);
     nodes = [...expand('pid', pw), ...r.formatsO.flatMap((o) => parseFormatList(o.list, pw)), ...expand(bsd ? 'END_BSD' : 'END_SYS5', pw)];
   } else if (r.bsdFormat) {
-    nodes = expand(BSD_FORMATS[r.bsdFormat], pw);
+    nodes = threadColumns(expand(BSD_FORMATS[r.bsdFormat], pw), r, pw);
   } else if (r.daemons) {
     nodes = parseFormatList(DAEMON_FORMAT, pw);
   } else if (env.PS_FORMAT && !Object.values(r.sysv).some(Boolean)) {
     nodes = parseFormatList(env.PS_FORMAT, pw);
   } else {
     const s = r.sysv;
-    nodes = expand(sysvList({ ...s, L: r.threads === 'L', T: r.threads === 'T', preferBsd: r.preferBsd }).join(','), pw);
+    nodes = expand(sysvList({ ...s, L: r.threadOpts.L, T: r.threadOpts.T, preferBsd: r.preferBsd }).join(','), pw);
   }
   if (r.context) nodes.unshift(...expand('label', pw));
+  return nodes;
+}
+
+/** -T and -L add their columns to the BSD formats as procps does: SPID after PID, LWP after the first of SID..PID, NLWP after %CPU */
+function threadColumns(nodes: FormatNode[], r: PsRequest, pw: number): FormatNode[] {
+  const after = (heads: string[], spec: string): void => {
+    for (const h of heads) {
+      const at = nodes.findIndex((n) => n.head === h);
+      if (at >= 0) {
+        nodes.splice(at + 1, 0, ...expand(spec, pw));
+        return;
+      }
+    }
+  };
+  if (r.threadOpts.T) after(['PID'], 'spid');
+  if (r.threadOpts.L) {
+    after(['SID', 'SESS', 'PGID', 'PGRP', 'PPID', 'PID'], 'lwp');
+    after(['%CPU'], 'nlwp');
+  }
   return nodes;
 }
 
@@ -102,6 +122,15 @@ export function runPs(argv: string[], io: PsIO): number {
     io.write(`${PS_VERSION}\n`);
     return 0;
   }
+  if (r.listSpecifiers) {
+    io.write(specifierList());
+    return 0;
+  }
+  const quick = quickConflict(r);
+  if (quick) {
+    io.error(`dk ps: ${quick}\n`);
+    return 1;
+  }
   try {
     return list(r, io, procRoot, names);
   } catch (e) {
@@ -109,6 +138,35 @@ export function runPs(argv: string[], io: PsIO): number {
     io.error(`dk ps: error: ${e.message} (see 'dk ps --help')\n`);
     return 1;
   }
+}
+
+/**
+ * procps sorts by an item only when something registered it: a displayed
+ * column or a sort key whose printing reads it. Four specifiers sort by an
+ * item their own printing does not read (fgid by the kernel flags, vsize by
+ * the size in bytes, tty4 by the terminal name), so without a column that
+ * reads it such a key leaves the order alone.
+ */
+const BORROWED: Record<string, string[]> = {
+  fgid: ['f', 'flag', 'flags'],
+  vsize: ['drs', 'dsiz', 'm_drs', 'm_size', 'm_trs', 'size', 'trs', 'trss', 'tsiz'],
+  tty4: ['longtname', 'tname', 'tt', 'tty', 'tty8'],
+};
+function effectiveSort(keys: PsRequest['sort'], nodes: FormatNode[]): PsRequest['sort'] {
+  const present = new Set([...nodes.map((n) => n.col.name), ...keys.map((k) => k.key)]);
+  return keys.filter((k) => !BORROWED[k.key] || BORROWED[k.key].some((x) => present.has(x)));
+}
+
+/** -q lists PIDs read directly, in the order given: procps refuses it with what needs the whole table. */
+function quickConflict(r: PsRequest): string | undefined {
+  const quick = r.lists.filter((l) => l.quick).length;
+  if (!quick) return undefined;
+  if (quick > 1) return 'q/-q/--quick-pid can only be used once.';
+  if (r.lists.length > quick) return 'q/-q/--quick-pid cannot be combined with other selection options.';
+  if (r.forest) return 'q/-q/--quick-pid cannot be used together with forest type listings.';
+  if (r.sort.length) return 'q/-q,--quick-pid cannot be used together with sort options.';
+  if (r.negate) return 'q/-q/--quick-pid cannot be used together with negation switches.';
+  return undefined;
 }
 
 /** procps resolves user and group names while parsing, so "-aux" can fall back to BSD. */
@@ -138,14 +196,18 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
 
   const fields = new Set<FieldName>(needs);
   for (const n of nodes) for (const f of n.col.needs) fields.add(f);
-  for (const s of r.sort) for (const f of COLUMNS.get(s.key)?.needs ?? []) fields.add(f);
+  for (const s of r.sort) for (const f of sortItem(s.key)?.needs ?? COLUMNS.get(s.key)?.needs ?? []) fields.add(f);
   if (r.bsdE) fields.add('environ');
   if (r.daemons) fields.add('tty');
 
   // Selecting by PID alone needs only those PIDs read (procps reads them all).
   const onlyPids = !r.all && !r.negate && r.simple.size === 0 && r.lists.length > 0 && r.lists.every((l) => l.kind === 'pid');
-  const pids = onlyPids ? [...new Set(r.lists.flatMap((l) => l.values.map(Number)))].sort((a, b) => a - b) : undefined;
-  const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, statDevice: io.statDevice, fields: [...fields], threads: r.threads !== undefined, pids });
+  const quickList = r.lists[0]?.quick && !r.all && r.simple.size === 0 ? r.lists[0].values.map(Number) : undefined;
+  const pids = quickList ?? (onlyPids ? [...new Set(r.lists.flatMap((l) => l.values.map(Number)))].sort((a, b) => a - b) : undefined);
+  // procps reads threads for a sorted listing only under H: -L, -T, -m and m then show processes alone
+  const fancy = r.sort.length > 0 || r.forest !== undefined;
+  const tasks = r.threads === 'H' || (r.threads !== undefined && !fancy);
+  const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, statDevice: io.statDevice, fields: [...fields], threads: tasks, pids });
   let rows: ProcessInfo[] = snap.procs.filter(pred);
   let byPid: Map<number, ProcessInfo> | undefined;
   if (r.daemons || r.why) {
@@ -164,6 +226,7 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
     charset: charsetFromEnv(io.env),
     maxRight: 0,
     forestPrefix: '',
+    forestUnit: r.forest === 'unix' ? 2 : 4,
     bsdC: r.bsdC,
     bsdE: r.bsdE,
     cumulative: r.cumulative,
@@ -171,12 +234,16 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
     wideSignals: false,
   };
 
-  let ordered: { p: ProcessInfo; art: string }[];
+  const sortKeys = effectiveSort(r.sort, nodes);
+  let ordered: { p: ProcessInfo; art: string; kind?: LineKind }[];
   if (r.forest) {
     const unix = r.forest === 'unix';
-    ordered = forest(rows, r.sort, ctx, unix).map((f) => ({ p: f.p, art: forestArt(f.prefix, unix) }));
+    ordered = forest(rows, sortKeys, ctx, unix, r.sort.length > 0).map((f) => ({ p: f.p, art: forestArt(f.prefix, unix) }));
+  } else if (r.threads === 'm' && tasks) {
+    ordered = processThenTasks(snap.procs, pred);
   } else {
-    ordered = sortRows(rows, r.sort, ctx).map((p) => ({ p, art: '' }));
+    const kind: LineKind = r.threads === 'm' ? 'process' : undefined;
+    ordered = sortRows(rows, sortKeys, ctx).map((p) => ({ p, art: '', kind }));
   }
 
   if (r.json) {
@@ -191,21 +258,42 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
   }
 
   const lay = layout(nodes, screenWidth(r, io));
-  const showHeader = r.headers !== 'none' && nodes.some((n) => n.head !== '');
+  // --headers prints the header even when every column's is empty
+  const showHeader = r.headers === 'repeat' || (r.headers !== 'none' && nodes.some((n) => n.head !== ''));
   const gap = r.headers === 'repeat' ? Math.max(1, (r.rows ?? io.tty?.rows ?? 24) - 1) : Infinity;
   const lines: string[] = [];
   const header = showHeader ? renderRow(lay, undefined, ctx, '') : undefined;
   if (header !== undefined) lines.push(header);
   let sinceHeader = 0;
-  for (const { p, art } of ordered) {
+  for (const { p, art, kind } of ordered) {
     if (header !== undefined && sinceHeader === gap) {
       lines.push(header);
       sinceHeader = 0;
     }
-    lines.push(renderRow(lay, p, ctx, art));
+    lines.push(renderRow(lay, p, ctx, art, kind));
     sinceHeader++;
   }
   if (lines.length) io.write(`${lines.join('\n')}\n`);
   // procps exits 1 when nothing matched
   return ordered.length ? 0 : 1;
+}
+
+/**
+ * The m and -m listing: tasks ordered by process (and by start within
+ * one), each selected process's line (its leader's record, with per-thread
+ * columns as '-') followed by a line per task (per-process columns as '-').
+ */
+function processThenTasks(tasks: ProcessInfo[], pred: (p: ProcessInfo) => boolean): { p: ProcessInfo; art: string; kind: LineKind }[] {
+  const sorted = [...tasks].sort((a, b) => a.startTicks - b.startTicks).sort((a, b) => a.pid - b.pid);
+  const out: { p: ProcessInfo; art: string; kind: LineKind }[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const lead = sorted[i];
+    if (!pred(lead)) {
+      i++;
+      continue;
+    }
+    out.push({ p: lead, art: '', kind: 'process' });
+    for (; i < sorted.length && sorted[i].pid === lead.pid; i++) out.push({ p: sorted[i], art: '', kind: 'task' });
+  }
+  return out;
 }

@@ -27,9 +27,10 @@ export function parseStatm(text: string): Statm | undefined {
 }
 
 /** cgroup v2 line "0::/path", or the v1 lines joined as procps joins them. */
-export function parseCgroup(text: string): string {
-  const lines = text.split('\n').filter((l) => l !== '');
-  return lines.join(';');
+/** The lines that name a cgroup below a hierarchy's root, joined by ',' as procps shows them; undefined when every one is a root. */
+export function parseCgroup(text: string): string | undefined {
+  const lines = text.split('\n').filter((l) => l !== '' && !l.endsWith('/'));
+  return lines.length ? lines.join(',') : undefined;
 }
 
 /** First field of /proc/uptime, in seconds. */

@@ -1,0 +1,71 @@
+/**
+ * The differential rule: run dk X and the peer with the same generated
+ * arguments, compare exit status, standard output and whether anything was
+ * said on standard error. Rows can legitimately change between the two reads
+ * (a clock ticks over, a counter moves), so a difference is retried once
+ * and only one that persists fails, with both outputs' first differing line.
+ */
+import fc from 'fast-check';
+import { dk, run, type Result } from './dk.js';
+
+export interface Case {
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** what "the same" means for one tool: the outputs after a normalisation both sides get */
+export type Normalise = (out: string) => string;
+
+function firstDifference(a: string, b: string): string {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return `line ${i + 1}:\n  dk:   ${JSON.stringify(x[i])}\n  peer: ${JSON.stringify(y[i])}`;
+  }
+  return 'equal';
+}
+
+/** peers that crash (procps 4.0.2's ps -lL m segfaults) are not compared; they are counted */
+export const peerCrashes: string[] = [];
+
+function differs(ours: Result, peer: Result, norm: Normalise): string | undefined {
+  if (ours.code !== peer.code)
+    return `exit ${ours.code} vs the peer's ${peer.code}\n  dk stderr: ${ours.err.split('\n')[0]}\n  peer stderr: ${peer.err.split('\n')[0]}`;
+  if ((ours.err === '') !== (peer.err === ''))
+    return `stderr: dk ${JSON.stringify(ours.err.slice(0, 200))} vs the peer's ${JSON.stringify(peer.err.slice(0, 200))}`;
+  const a = norm(ours.out);
+  const b = norm(peer.out);
+  return a === b ? undefined : firstDifference(a, b);
+}
+
+/** Compares dk TOOL and the peer on one case; returns the difference that persisted, or undefined. */
+export function compareOnce(tool: string, peer: string, c: Case, norm: Normalise = (s) => s): string | undefined {
+  const first = run(peer, c.args, c.env);
+  if (first.code === -1) {
+    peerCrashes.push(`${peer} ${c.args.join(' ')}`);
+    return undefined;
+  }
+  let d = differs(dk([tool, ...c.args], c.env), first, norm);
+  if (d) d = differs(dk([tool, ...c.args], c.env), run(peer, c.args, c.env), norm);
+  return d;
+}
+
+/** How many generated cases a run makes: DK_FUZZ_RUNS (npm run fuzz) or the suite's default. */
+export function runs(suiteDefault: number): number {
+  const n = Number(process.env.DK_FUZZ_RUNS);
+  return Number.isInteger(n) && n > 0 ? n : suiteDefault;
+}
+
+/** fast-check parameters: seeded from DK_FUZZ_SEED when given; the seed and the shrunk case are printed on failure. */
+export function params(suiteDefault: number): fc.Parameters<[Case]> {
+  const seed = Number(process.env.DK_FUZZ_SEED);
+  return { numRuns: runs(suiteDefault), ...(Number.isInteger(seed) ? { seed } : {}), includeErrorInReport: true };
+}
+
+/** A property over generated cases that fails with the difference found. */
+export function sameAsPeer(tool: string, peer: string, cases: fc.Arbitrary<Case>, norm?: Normalise): fc.IPropertyWithHooks<[Case]> {
+  return fc.property(cases, (c) => {
+    const d = compareOnce(tool, peer, c, norm);
+    if (d) throw new Error(`${tool} ${c.args.map((a) => (/[\s'"]/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' ')}\n${d}`);
+  });
+}

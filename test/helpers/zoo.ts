@@ -1,0 +1,140 @@
+/**
+ * The zoo the differential tests compare on: every kind of process the
+ * viewing tools must show right. Sleepers and a parent with children, a
+ * multi-threaded process, a zombie, a stopped and a traced process, another
+ * user's process, one whose real and effective ids differ (setuid-like, with
+ * supplementary groups), a non-ASCII command name, a long non-ASCII argv[0],
+ * and children made by fork, clone(CLONE_FILES), clone(CLONE_VM|CLONE_FS),
+ * vfork and a thread (the C helper tasks.c). Kernel threads exist anyway.
+ * Everything is started in process groups of its own and killed by group.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFamily, until, type Family } from './children.js';
+
+export interface Zoo extends Family {
+  /** command names (comm) no other process on the machine has */
+  uniqueNames: string[];
+  /** the C helper's parent pid for each kind it made, and the child (or thread) */
+  kinds: Record<string, { parent: number; child: number }>;
+}
+
+export const NOBODY = 65534;
+/** ids no other test uses and no name resolves: selections by them find only the zoo */
+export const OTHER_UID = 64999;
+export const OTHER_GID = 64998;
+/** a command name with non-ASCII letters; 11 bytes, under comm's 15 */
+export const ODD_NAME = 'zoo-ñandú';
+
+function stateOf(pid: number): string | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the zoo; tasks is the built C helper, or undefined to leave its kinds out. */
+export async function startZoo(tasks: string | undefined): Promise<Zoo> {
+  const family = await startFamily();
+  const started: ChildProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'dk-zoo-'));
+  const run = (cmd: string, args: string[], opts: { uid?: number; gid?: number; out?: boolean; argv0?: string } = {}): ChildProcess => {
+    const c = spawn(cmd, args, { detached: true, stdio: ['ignore', opts.out ? 'pipe' : 'ignore', 'ignore'], uid: opts.uid, gid: opts.gid, argv0: opts.argv0 });
+    started.push(c);
+    return c;
+  };
+  // the family's node process spent CPU starting: its %CPU drifts as it ages, so the zoo leaves it out (tasks.c's thread stands in)
+  const { threaded: _, ...rest } = family.byRole;
+  const byRole: Record<string, number> = rest;
+
+  const stopped = run('sleep', ['310']);
+  byRole.stopped = stopped.pid!;
+  const nobody = run('sleep', ['311'], { uid: NOBODY, gid: NOBODY });
+  byRole.nobody = nobody.pid!;
+  const other = run('sleep', ['315'], { uid: OTHER_UID, gid: OTHER_GID });
+  byRole.other = other.pid!;
+  // real ids another user's, effective root's, with supplementary groups
+  const setuid = run('setpriv', ['--ruid', String(OTHER_UID), '--rgid', String(OTHER_GID), '--groups', '4,24,100', 'sleep', '312']);
+  byRole.setuid = setuid.pid!;
+  const odd = join(dir, ODD_NAME);
+  copyFileSync('/bin/sleep', odd);
+  const oddProc = run(odd, ['313']);
+  byRole.odd = oddProc.pid!;
+  const argv0 = `naïve ${'ü'.repeat(40)} ${'x'.repeat(300)} end`;
+  const renamed = run('bash', ['-c', `exec -a "${argv0}" sleep 314`]);
+  byRole.renamed = renamed.pid!;
+
+  const kinds: Zoo['kinds'] = {};
+  if (tasks) {
+    for (const kind of ['fork', 'thread', 'clone-files', 'clone-vm', 'traced', 'vfork']) {
+      const c = run(tasks, [kind], { out: true });
+      const line = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        c.stdout!.on('data', (d: Buffer) => {
+          buf += d.toString();
+          if (buf.includes('\n')) resolve(buf);
+        });
+        c.once('exit', () => reject(new Error(`tasks ${kind} exited before it was ready`)));
+      });
+      const parent = c.pid!;
+      let child = Number(/\d+/.exec(line)?.[0]);
+      if (kind === 'vfork') {
+        // the vfork child is the helper's only child
+        await until(() => readChildren(parent).length === 1, 'the vfork child');
+        child = readChildren(parent)[0];
+      }
+      if (kind === 'thread') {
+        await until(() => readTasks(parent).length === 2, 'the thread');
+        child = readTasks(parent).find((t) => t !== parent)!;
+      }
+      kinds[kind] = { parent, child };
+      byRole[`${kind}-parent`] = parent;
+      if (kind !== 'thread') byRole[`${kind}-child`] = child;
+    }
+  }
+
+  stopped.kill('SIGSTOP');
+  await until(() => stateOf(stopped.pid!) === 'T', 'the stopped sleeper');
+  await until(() => readFileSync(`/proc/${renamed.pid}/cmdline`, 'utf8').startsWith('naïve'), 'the renamed sleeper');
+  await until(() => stateOf(setuid.pid!) !== undefined && readFileSync(`/proc/${setuid.pid}/comm`, 'latin1') === 'sleep\n', 'setpriv to exec');
+
+  const pids = [...new Set(Object.values(byRole))].sort((a, b) => a - b);
+  return {
+    pids,
+    byRole,
+    kinds,
+    uniqueNames: [ODD_NAME],
+    async stop() {
+      for (const c of started) {
+        try {
+          process.kill(-c.pid!, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      await Promise.all(started.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+      await family.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function readChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function readTasks(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [];
+  }
+}
