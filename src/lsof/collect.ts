@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { openFiles, procOwner } from '../proc/fds.js';
-import { otherSocketInodes, socketQueues, socketTable, type SocketInfo } from '../proc/net.js';
+import { otherSocketInodes, socketQueues, socketTable, TCP_STATES, type SocketInfo } from '../proc/net.js';
 import { readLocks } from '../proc/locks.js';
 import { snapshot, threads } from '../proc/snapshot.js';
 import type { NameCache } from '../proc/users.js';
@@ -13,7 +13,7 @@ import { LsofError, type LsofRequest } from './options.js';
 import type { Names } from './names.js';
 import type { ProcRows } from './format.js';
 import { toRow, type Row, type RowContext } from './rows.js';
-import { matchesInet, stateAllowed } from './select.js';
+import { inetSpecsMatched, isAddressSpec, locateInet, matchesInet, stateAllowed } from './select.js';
 
 export interface Collected {
   results: ProcRows[];
@@ -56,7 +56,9 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     }
   }
   // +d/+D: the files that are in the tree now (a deleted file is not), by device and inode
-  const treeKeys = new Set<string>();
+  // every file in a +d/+D tree is a search item: one that nobody has open makes lsof exit 1
+  const treeKeys = new Map<string, boolean>();
+  const treePaths = new Map<string, string>();
   const dirPrefixes: { path: string; recurse: boolean }[] = [];
   for (const d of r.dirs) {
     let root: string;
@@ -71,7 +73,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     const add = (p: string) => {
       try {
         const st = fs.lstatSync(p);
-        treeKeys.add(`${st.dev}:${st.ino}`);
+        treeKeys.set(`${st.dev}:${st.ino}`, false);
+        treePaths.set(p, `${st.dev}:${st.ino}`);
       } catch {
         // vanished while walking
       }
@@ -109,9 +112,22 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   };
   const locks = readLocks(procRoot);
 
+  // lsof's exit status: 1 when a search item was not located (a PID, PGID,
+  // user, command, -i address, TCP state, file) whatever else the listing held
+  const located = {
+    pids: new Set<number>(),
+    pgids: new Set<number>(),
+    users: new Set<number>(),
+    commands: new Set<string>(),
+    inet: new Set<number>(),
+    net: false,
+    tcpStates: new Set<string>(),
+  };
   const results: ProcRows[] = [];
   for (const p of snap.procs) {
     if (r.notPids.includes(p.pid)) continue;
+    // lsof passes over zombies: nothing of theirs is open any more
+    if (p.state === 'Z') continue;
     const owner = procOwner(p.pid, procRoot);
     if (owner === undefined) continue;
     if (notUsers.includes(owner)) continue;
@@ -130,6 +146,10 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (r.commands.length) procChecks.push(procMatch.cmd);
     if (r.pgids.length) procChecks.push(procMatch.pgid);
     const procOk = r.and ? procChecks.every(Boolean) : procChecks.some(Boolean);
+    if (procMatch.pid) located.pids.add(p.pid);
+    if (procMatch.pgid) located.pgids.add(p.pgid);
+    if (procMatch.user) located.users.add(owner);
+    for (const c of r.commands) if (cmd.startsWith(c)) located.commands.add(c);
     if (r.and && procSel && !procOk) continue;
 
     // only process selections given: the other processes cannot have a row
@@ -143,6 +163,13 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
       if (!row) continue;
       if (r.notFds.length && fdMatches(row.fd, r.notFds)) continue;
       const fileChecks: boolean[] = [];
+      if (r.inet && row.inet) {
+        // lsof drops a file for its state before it looks at addresses
+        const where = stateAllowed(row, r) ? locateInet(row, r) : { specs: [], net: false };
+        for (const i of where.specs) located.inet.add(i);
+        if (where.net) located.net = true;
+        if (inetSpecsMatched(row, r).length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
+      } else if (row.inet && r.tcpStates?.length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
       if (r.inet) fileChecks.push(matchesInet(row, r));
       if (r.unix) fileChecks.push(row.unix === true);
       if (r.files.length) fileChecks.push(row.dev !== undefined && row.inode !== undefined && fileKeys.has(`${row.dev}:${row.inode}`));
@@ -151,6 +178,10 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
         // a unix socket is in the tree when its path is
         const path = row.unix ? (row.path ?? '') : '';
         const byPath = path !== '' && dirPrefixes.some((d) => path.startsWith(`${d.path}/`) && (d.recurse || !path.slice(d.path.length + 1).includes('/')));
+        if (inTree) treeKeys.set(`${row.dev}:${row.inode}`, true);
+        // a unix socket bound to a path in the tree locates that file
+        const sockKey = byPath ? treePaths.get(path) : undefined;
+        if (sockKey) treeKeys.set(sockKey, true);
         fileChecks.push(inTree || byPath);
       }
       const fileOk = r.and ? fileChecks.every(Boolean) : fileChecks.some(Boolean);
@@ -180,5 +211,18 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     }
   }
 
+  if ([...treeKeys.values()].some((found) => !found)) failed = true;
+  if (r.pids.some((x) => !located.pids.has(x))) failed = true;
+  if (r.pgids.some((x) => !located.pgids.has(x))) failed = true;
+  if (users.some((x) => !located.users.has(x))) failed = true;
+  if (r.commands.some((c) => !located.commands.has(c))) failed = true;
+  const inet = r.inet ?? [];
+  // a protocol, address or port is a search item of its own (the same spec given twice is one);
+  // -i, -i4 and -i6 alone ask for any Internet file
+  const key = (sp: (typeof inet)[number]) => JSON.stringify(sp);
+  const found = new Set([...located.inet].map((i) => key(inet[i])));
+  if (inet.some((sp) => isAddressSpec(sp) && !found.has(key(sp)))) failed = true;
+  if (inet.some((sp) => !isAddressSpec(sp)) && !located.net) failed = true;
+  if (r.tcpStates?.some((st) => !located.tcpStates.has(st))) failed = true;
   return { results, failed };
 }

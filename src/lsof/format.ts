@@ -21,6 +21,35 @@ export interface ProcRows {
 /** lsof's safestrprt: printable ASCII as is, others as \\xNN or ^X. */
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
+/** s as safestrprt units (a character, or an escape such as \\xc3), so a cut never splits an escape */
+function safeUnits(s: string): string[] {
+  const out: string[] = [];
+  for (const b of Buffer.from(s, 'utf8')) {
+    if (b >= 0x20 && b < 0x7f) out.push(String.fromCharCode(b));
+    else if (b < 0x20) out.push(`^${String.fromCharCode(b + 0x40)}`);
+    else out.push(`\\x${b.toString(16).padStart(2, '0')}`);
+  }
+  return out;
+}
+
+/** the command name cut to width as lsof cuts it: whole escapes only */
+function commandText(s: string, width: number): string {
+  let out = '';
+  for (const u of safeUnits(s)) {
+    if (out.length + u.length > width) break;
+    out += u;
+  }
+  return out;
+}
+
+/** file names: in a UTF-8 locale lsof prints printable multibyte characters as they are */
+function nameText(s: string, utf8: boolean): string {
+  if (!utf8) return safe(s);
+  let out = '';
+  for (const ch of s) out += /[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]/u.test(ch) && ch.codePointAt(0)! > 0x7f ? ch : safe(ch);
+  return out;
+}
+
 export function safe(s: string): string {
   if (PRINTABLE.test(s)) return s;
   let out = '';
@@ -43,11 +72,24 @@ function fdText(fd: string): string {
   return fd.padStart(4);
 }
 
-export function formatListing(procs: ProcRows[], o: { commandWidth: number; numericUsers: boolean; pgid: boolean }): string {
+export interface ListingOptions {
+  commandWidth: number;
+  numericUsers: boolean;
+  pgid: boolean;
+  ppid?: boolean;
+  /** -s: sizes only, under a SIZE header */
+  sizes?: boolean;
+  /** the locale is UTF-8: names keep their printable multibyte characters */
+  utf8?: boolean;
+}
+
+export function formatListing(procs: ProcRows[], o: ListingOptions): string {
   if (!procs.length) return '';
-  // -l prints the UID as lsof does, in a field eight wide
-  const user = (p: ProcRows) => (o.numericUsers ? String(p.uid).padStart(8) : (p.user ?? String(p.uid)));
-  const cmd = (p: ProcRows) => safe(p.command).slice(0, o.commandWidth);
+  // -l, and a UID without a name, print the number as lsof does, in a field eight wide
+  const user = (p: ProcRows) => (o.numericUsers || p.user === undefined ? String(p.uid).padStart(8) : p.user);
+  const cmd = (p: ProcRows) => commandText(p.command, o.commandWidth);
+  const sizeCol = (r: Row): string => (o.sizes ? (r.size !== undefined ? String(r.size) : '') : sizeOff(r));
+  const szHead = o.sizes ? 'SIZE' : 'SIZE/OFF';
   let cmdW = 'COMMAND'.length;
   let pidW = 'PID'.length;
   let userW = 'USER'.length;
@@ -55,38 +97,42 @@ export function formatListing(procs: ProcRows[], o: { commandWidth: number; nume
   let tidW = 'TID'.length;
   let tcmdW = 'TASKCMD'.length;
   const tasks = procs.some((p) => p.tid !== undefined);
-  const tcmd = (p: ProcRows) => safe(p.taskCommand ?? '').slice(0, o.commandWidth);
+  const tcmd = (p: ProcRows) => commandText(p.taskCommand ?? '', o.commandWidth);
+  let ppidW = 'PPID'.length;
   let fdW = 'FD'.length;
   let typeW = 'TYPE'.length;
   let devW = 'DEVICE'.length;
-  let szW = 'SIZE/OFF'.length;
+  let szW = szHead.length;
   let nodeW = 'NODE'.length;
   for (const p of procs) {
-    cmdW = Math.max(cmdW, cmd(p).length);
+    // lsof sizes the column by the whole escaped name up to the limit, though it prints whole escapes only
+    cmdW = Math.max(cmdW, Math.min(o.commandWidth, safe(p.command).length));
     pidW = Math.max(pidW, String(p.pid).length);
     userW = Math.max(userW, user(p).length);
     pgidW = Math.max(pgidW, String(p.pgid).length);
+    ppidW = Math.max(ppidW, String(p.ppid).length);
     if (p.tid !== undefined) tidW = Math.max(tidW, String(p.tid).length);
     tcmdW = Math.max(tcmdW, tcmd(p).length);
     for (const r of p.rows) {
       fdW = Math.max(fdW, fdText(r.fd).length + 2);
       typeW = Math.max(typeW, r.type.length);
       devW = Math.max(devW, r.device.length);
-      szW = Math.max(szW, sizeOff(r).length);
+      szW = Math.max(szW, sizeCol(r).length);
       nodeW = Math.max(nodeW, r.node.length);
     }
   }
   const lines: string[] = [];
   const pg = (v: string) => (o.pgid ? ` ${v.padStart(pgidW)}` : '');
+  const pp = (v: string) => (o.ppid ? ` ${v.padStart(ppidW)}` : '');
   const tk = (tid: string, cmd: string) => (tasks ? ` ${tid.padStart(tidW)} ${cmd.padEnd(tcmdW)}` : '');
   lines.push(
-    `${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${'SIZE/OFF'.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME`,
+    `${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pp('PPID')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${szHead.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME`,
   );
   for (const p of procs) {
-    const head = `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pg(String(p.pgid))} ${user(p).padStart(userW)}`;
+    const head = `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pp(String(p.ppid))}${pg(String(p.pgid))} ${user(p).padStart(userW)}`;
     for (const r of p.rows) {
       lines.push(
-        `${head} ${fdText(r.fd).padStart(fdW - 2)}${r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access}${r.lock} ${r.type.padStart(typeW)} ${r.device.padStart(devW)} ${sizeOff(r).padStart(szW)} ${r.node.padStart(nodeW)} ${safe(r.name)}`,
+        `${head} ${fdText(r.fd).padStart(fdW - 2)}${r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access}${r.lock} ${r.type.padStart(typeW)} ${r.device.padStart(devW)} ${sizeCol(r).padStart(szW)} ${r.node.padStart(nodeW)} ${nameText(r.name, o.utf8 ?? false)}`,
       );
     }
   }
@@ -96,9 +142,10 @@ export function formatListing(procs: ProcRows[], o: { commandWidth: number; nume
 const PROC_FIELDS = 'pgRcuL';
 const FILE_FIELDS = 'faltGDdsoikPnT';
 
-export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _names: Names): string {
+export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _names: Names, o: { numericUsers?: boolean; sizes?: boolean } = {}): string {
   const all = fields === '';
-  const want = (c: string) => all || fields.includes(c);
+  // -l drops the login name even when asked for; -s drops the offset from the default fields
+  const want = (c: string) => !(c === 'L' && o.numericUsers) && (all ? !(c === 'o' && o.sizes) : fields.includes(c));
   const fileSet = [...FILE_FIELDS].some(want);
   const end = nul ? '\0' : '\n';
   // with -F0 every field ends in NUL and every set (process, file) in a newline
@@ -118,6 +165,7 @@ export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _n
     // lsof prints a file set only for the file fields asked for, and the descriptor only if f is one
     if (!fileSet) continue;
     for (const r of p.rows) {
+      const before = out.length;
       if (want('f')) out += `f${r.fd}${end}`;
       for (const c of FILE_FIELDS.slice(1)) {
         if (!want(c)) continue;
@@ -163,7 +211,8 @@ export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _n
             break;
         }
       }
-      out += setEnd;
+      // a file with none of the fields asked for leaves no trace, not even the set's newline
+      if (out.length > before) out += setEnd;
     }
   }
   return out;

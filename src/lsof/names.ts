@@ -3,6 +3,8 @@
  * /etc/services unless -P, host names from /etc/hosts unless -n (a reverse
  * lookup that never waits on a resolver), IPv6 in brackets, * for "any".
  */
+// a static import: the bundle runs in vm.Script, where import() of a builtin has no loader
+import { Resolver } from 'node:dns/promises';
 import { readText } from '../proc/read.js';
 import { isIP } from 'node:net';
 import { ipv6Text } from '../sys/inet.js';
@@ -25,7 +27,6 @@ export interface Names {
 export async function resolveHosts(addrs: string[], names: Names, limitMs = 800): Promise<void> {
   const todo = [...new Set(addrs)].filter((a) => names.host(a) === undefined);
   if (!todo.length) return;
-  const { Resolver } = await import('node:dns/promises');
   const r = new Resolver({ timeout: Math.min(limitMs, 500), tries: 1 });
   const lookups = todo.map(async (a) => {
     try {

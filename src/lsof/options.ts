@@ -41,11 +41,17 @@ export interface LsofRequest {
   numericHosts: boolean;
   numericPorts: boolean;
   numericUsers: boolean;
+  /** -w: no warnings (such as a UID without a name) */
+  noWarnings?: boolean;
   commandWidth: number;
   /** -E/+E: name the other ends of pipes and unix sockets */
   endpoints: boolean;
   /** -g: a PGID column */
   showPgid: boolean;
+  /** -R: the parent PID column */
+  showPpid: boolean;
+  /** -s alone: sizes only (SIZE column, no offsets) */
+  sizesOnly: boolean;
   json: boolean;
   help: boolean;
   version: boolean;
@@ -144,6 +150,8 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
     commandWidth: 9,
     endpoints: false,
     showPgid: false,
+    showPpid: false,
+    sizesOnly: false,
     json: false,
     help: false,
     version: false,
@@ -200,6 +208,7 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         else if (c === 't') r.terse = true;
         else if (c === 'U') r.unix = true;
         else if (c === 'l') r.numericUsers = true;
+        else if (c === 'w') r.noWarnings = true;
       }
       continue;
     }
@@ -230,9 +239,18 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
       case 'c':
         split(value(rest, 'command'), r.commands, r.notCommands);
         break;
-      case 'd':
+      case 'd': {
+        const before = r.fds.length + r.notFds.length;
+        const excluding = r.notFds.length > 0;
         split(value(rest, 'file descriptor'), r.fds, r.notFds);
+        // one -d list is all includes or all excludes, across every -d given
+        const mixed = before > 0 ? (excluding ? r.fds.length > 0 : r.notFds.length > 0) : r.fds.length > 0 && r.notFds.length > 0;
+        if (mixed) {
+          const odd = excluding || before === 0 ? r.fds[0] : `^${r.notFds[0]}`;
+          throw new LsofError(`${odd.startsWith('^') ? 'exclude' : 'include'} in an ${excluding || before === 0 ? 'exclude' : 'include'} -d list: ${odd}`);
+        }
         break;
+      }
       case 'i': {
         // -i takes an optional value that must be attached or look like an address
         const next = argv[i + 1];
@@ -241,16 +259,31 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         break;
       }
       case 's': {
-        const v = rest !== '' ? rest : argv[i + 1] !== undefined && /^(tcp|udp):/i.test(argv[i + 1]) ? argv[++i] : '';
+        const v = rest !== '' ? rest : argv[i + 1] !== undefined && /^[A-Za-z]+:/.test(argv[i + 1]) ? argv[++i] : '';
+        // -s alone asks for sizes instead of offsets
+        if (v === '') {
+          r.sizesOnly = true;
+          break;
+        }
         const m = /^(tcp|udp):(.+)$/i.exec(v);
-        if (!m) throw new LsofError(`missing protocol state name specification: -s ${v}`);
+        if (!m) throw new LsofError(`unknown protocol name (${v.split(':')[0]}) in: -s ${v}`);
+        // Linux's UDP sockets have no states lsof can name
+        if (m[1].toUpperCase() === 'UDP') throw new LsofError(`no UDP state names available: ${v}`);
         const dest = m[1].toUpperCase() === 'TCP' ? (r.tcpStates ??= []) : (r.udpStates ??= []);
         for (const st of list(m[2])) {
-          if (st.startsWith('^')) (r.notTcpStates ??= []).push(st.slice(1).toUpperCase());
-          else dest.push(st.toUpperCase());
+          const excl = st.startsWith('^');
+          const name = (excl ? st.slice(1) : st).toUpperCase();
+          const into = excl ? (r.notTcpStates ??= []) : dest;
+          if (into.includes(name)) throw new LsofError(`duplicate ${m[1].toUpperCase()} ${excl ? 'ex' : 'in'}clusion: ${name}`);
+          into.push(name);
         }
+        const both = r.tcpStates?.find((st) => r.notTcpStates?.includes(st));
+        if (both) throw new LsofError(`can't include and exclude TCP state: ${both}`);
         break;
       }
+      case 'R':
+        r.showPpid = true;
+        break;
       case 'v':
         r.version = true;
         break;
@@ -264,9 +297,10 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
           r.fieldHelp = true;
           break;
         }
-        if (v.startsWith('0')) {
+        // 0 anywhere in the list ends fields with NUL instead of newline
+        if (v.includes('0')) {
           r.fieldNul = true;
-          v = v.slice(1);
+          v = v.replaceAll('0', '');
         }
         const bad = [...v].find((c) => !FIELD_LETTERS.includes(c));
         if (bad !== undefined) throw new LsofError(`unknown field: ${bad}`);

@@ -88,6 +88,11 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
   }
   if (r.endpoints) annotateEndpoints(results, procRoot);
 
+  // lsof warns about a UID without a name wherever it would print the name
+  const namesShown = !r.terse && !r.numericUsers && (r.fields === undefined || r.fields === '' || r.fields.includes('L'));
+  if (namesShown && !r.noWarnings) {
+    for (const uid of new Set(results.filter((p) => p.user === undefined).map((p) => p.uid))) io.error(`dk lsof: no pwd entry for UID ${uid}\n`);
+  }
   if (r.terse) {
     if (results.length) io.write(`${results.map((x) => x.pid).join('\n')}\n`);
   } else if (r.json) {
@@ -114,11 +119,22 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
       )}\n`,
     );
   } else if (r.fields !== undefined) {
-    io.write(formatFields(results, r.fields, r.fieldNul, nm));
+    io.write(formatFields(results, r.fields, r.fieldNul, nm, { numericUsers: r.numericUsers, sizes: r.sizesOnly }));
   } else {
-    io.write(formatListing(results, { commandWidth: r.commandWidth, numericUsers: r.numericUsers, pgid: r.showPgid }));
+    const locale = io.env.LC_ALL || io.env.LC_CTYPE || io.env.LANG || '';
+    io.write(
+      formatListing(results, {
+        commandWidth: r.commandWidth,
+        numericUsers: r.numericUsers,
+        pgid: r.showPgid,
+        ppid: r.showPpid,
+        sizes: r.sizesOnly,
+        utf8: /utf-?8/i.test(locale),
+      }),
+    );
   }
-  return results.length && !failed ? 0 : 1;
+  // lsof exits 1 for a search item not located, not for an empty listing
+  return failed ? 1 : 0;
 }
 
 /**

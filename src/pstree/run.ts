@@ -5,7 +5,7 @@ import { rawCmdline, taskComm, taskIds } from '../proc/tasks.js';
 import { snapshot } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
 import type { FieldName } from '../proc/types.js';
-import { ASCII, Forest, Printer, UTF8, VT100, type Symbols, type TreeProc } from './tree.js';
+import { ASCII, Forest, NS_ORDER, Printer, UTF8, VT100, type Symbols, type TreeProc } from './tree.js';
 
 export interface PstreeIO {
   write(s: string): void;
@@ -37,6 +37,7 @@ Display a tree of processes.
   -s, --show-parents  show parents of the selected process
   -t, --thread-names  show full thread names
   -T, --hide-threads  hide threads, show only processes
+  -S, --ns-changes    show namespace transitions
   -u, --uid-changes   show uid transitions
   -U, --unicode       use UTF-8 (Unicode) line drawing characters
   -V, --version       display version information
@@ -63,6 +64,7 @@ const LONG: Record<string, string> = {
   'thread-names': 't',
   'hide-threads': 'T',
   'uid-changes': 'u',
+  'ns-changes': 'S',
   unicode: 'U',
   version: 'V',
   'security-context': 'Z',
@@ -120,7 +122,7 @@ function parse(argv: string[]): Opts {
     } else if (a.startsWith('-') && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const f = a[j];
-        if (!'aAcCGhHnpglstTuUVZ'.includes(f)) throw invalid(`invalid option -- '${f}'`);
+        if (!'aAcCGhHnpglsStTuUVZ'.includes(f)) throw invalid(`invalid option -- '${f}'`);
         if (WITH_ARG.has(f)) {
           take(f, a.length > j + 1 ? a.slice(j + 1) : undefined, next);
           break;
@@ -184,6 +186,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
   const fields: FieldName[] = ['comm'];
   if (needUid) fields.push('euid');
   if (f.has('Z')) fields.push('label');
+  if (f.has('S')) fields.push('namespaces');
   const snap = snapshot({ procRoot, fields });
   const procs: TreeProc[] = snap.procs.map((p) => ({
     pid: p.pid,
@@ -195,6 +198,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
     age: Math.max(0, snap.sys.uptime - p.startTicks / snap.sys.hz),
     label: p.label,
     threads: f.has('T') ? [] : threadsOf(procRoot, p.pid, f.has('t'), p.comm),
+    ns: p.namespaces ? NS_ORDER.map((n) => p.namespaces?.[n] ?? 0) : undefined,
   }));
   const forest = new Forest({ byPid: f.has('n'), args, trunc, width });
   forest.load(procs, f.has('T'));
@@ -231,6 +235,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
     pids: f.has('p'),
     pgids: f.has('g'),
     userChanges: f.has('u'),
+    nsChanges: f.has('S'),
     label: f.has('Z'),
     color: o.color === 'age',
     bold: ['\x1b[1m', '\x1b[0m'],

@@ -20,7 +20,12 @@ export interface TreeProc {
   age: number;
   label?: string;
   threads: { tid: number; comm: string }[];
+  /** namespace inodes in psmisc's order (NS_ORDER); 0 where unreadable */
+  ns?: number[];
 }
+
+/** psmisc's namespace order, which -S prints changes in */
+export const NS_ORDER = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts', 'time'] as const;
 
 export interface Node {
   pid: number;
@@ -33,6 +38,7 @@ export interface Node {
   thread: boolean;
   age: number;
   label?: string;
+  ns?: number[];
   children: Node[];
   parent?: Node;
   highlight?: boolean;
@@ -142,6 +148,8 @@ export class Forest {
           if (t.tid === p.pid) continue;
           const name = `{${t.comm.slice(0, 16)}}`;
           this.add(name, t.tid, p.pid, p.pgid, p.uid, this.o.args ? `${name}\0` : undefined, true, p.age);
+          const tn = this.nodes.get(t.tid);
+          if (tn) tn.ns = p.ns;
         }
       }
       let args: string | undefined;
@@ -152,6 +160,8 @@ export class Forest {
         args = raw.length ? `${raw}\0` : '';
       }
       this.add(p.comm, p.pid, p.ppid, p.pgid, p.uid, args, false, p.age, p.label);
+      const n = this.nodes.get(p.pid);
+      if (n) n.ns = p.ns;
     }
     // processes whose parent is unknown hang under init
     let root = this.nodes.get(1);
@@ -198,6 +208,8 @@ export interface DumpOptions {
   pids: boolean;
   pgids: boolean;
   userChanges: boolean;
+  /** -S: namespaces a process does not share with its parent */
+  nsChanges?: boolean;
   label: boolean;
   color: boolean;
   bold?: [string, string];
@@ -302,6 +314,15 @@ export class Printer {
       if (name !== undefined) this.str(name);
       else this.int(cur.uid);
     }
+    if (o.nsChanges && cur.parent) {
+      for (let i = 0; i < NS_ORDER.length; i++) {
+        const mine = cur.ns?.[i] ?? 0;
+        const theirs = cur.parent.ns?.[i] ?? 0;
+        if (mine === 0 || theirs === 0 || mine === theirs) continue;
+        this.ch(info++ ? ',' : '(');
+        this.str(NS_ORDER[i]);
+      }
+    }
     if (o.label) {
       this.ch(info++ ? ',' : '(');
       this.str(`\`${cur.label ?? ''}'`);
@@ -334,7 +355,7 @@ export class Printer {
         let count = 0;
         if (o.compact && kids[w].thread) {
           for (let s = w + 1; s < kids.length; ) {
-            if (treeEqual(kids[w], kids[s], o.userChanges)) {
+            if (treeEqual(kids[w], kids[s], o.userChanges, o.nsChanges)) {
               kids.splice(s, 1);
               count++;
             } else s++;
@@ -359,7 +380,7 @@ export class Printer {
       let count = 0;
       if (o.compact) {
         for (let s = w + 1; s < kids.length; ) {
-          if (treeEqual(kids[w], kids[s], o.userChanges)) {
+          if (treeEqual(kids[w], kids[s], o.userChanges, o.nsChanges)) {
             kids.splice(s, 1);
             count++;
           } else s++;
@@ -375,10 +396,11 @@ export class Printer {
   }
 }
 
-export function treeEqual(a: Node, b: Node, uids: boolean): boolean {
+export function treeEqual(a: Node, b: Node, uids: boolean, ns = false): boolean {
   if (a.comm !== b.comm) return false;
   if (uids && a.uid !== b.uid) return false;
+  if (ns && NS_ORDER.some((_, i) => (a.ns?.[i] ?? 0) !== (b.ns?.[i] ?? 0))) return false;
   if (a.children.length !== b.children.length) return false;
-  for (let i = 0; i < a.children.length; i++) if (!treeEqual(a.children[i], b.children[i], uids)) return false;
+  for (let i = 0; i < a.children.length; i++) if (!treeEqual(a.children[i], b.children[i], uids, ns)) return false;
   return true;
 }

@@ -132,7 +132,7 @@ export function taskHeader(pidWidth: number, width = 512): string {
   return cols.map((c) => (c.left && c.head !== 'COMMAND' ? c.head.padEnd(c.width) : c.head.padStart(c.width))).join(' ');
 }
 
-export function taskRow(t: TaskView, o: { pidWidth: number; width: number; unit: string; hz: number }): string {
+export function taskRow(t: TaskView, o: { pidWidth: number; width: number; unit: string; hz: number; cumulative?: boolean }): string {
   const p = t.p;
   let user = p.user ?? String(p.euid ?? '');
   if (user.length > 8) user = `${user.slice(0, 7)}+`;
@@ -149,7 +149,7 @@ export function taskRow(t: TaskView, o: { pidWidth: number; width: number; unit:
     p.state,
     cpu,
     f1(t.mem, 5),
-    timePlus(p.utime + p.stime, o.hz).padStart(9),
+    timePlus(p.utime + p.stime + (o.cumulative ? p.cutime + p.cstime : 0), o.hz).padStart(9),
   ];
   const n = visibleColumns(o.pidWidth, o.width);
   if (n < 12) return cells.slice(0, n).join(' ');

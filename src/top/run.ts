@@ -24,6 +24,7 @@ export const TOP_HELP = `Usage:
   -p PIDS    only these processes        -u USER   effective user (-U: any uid)
   -H         threads                     -o FIELD  sort field (PID, %CPU, %MEM, RES, TIME+ ...)
   -c         command lines               -i        hide idle tasks
+  -S         cumulative time (dead children's too)
   -1         one %Cpu line per CPU       -E/-e     summary / task memory unit
   -w [COLS]  output width                --thrash  paging line: swap in/out, major faults, kswapd
   --json     one JSON document per frame
@@ -94,6 +95,9 @@ function parse(argv: string[]): TopOptions {
           continue;
         case 'i':
           o.idle = false;
+          continue;
+        case 'S':
+          o.cumulative = true;
           continue;
         case '1':
           o.perCpu = true;

@@ -17,6 +17,8 @@ export interface SessionOptions {
   sort: { field: string; ascending: boolean };
   cmdline: boolean;
   idle: boolean;
+  /** -S: TIME+ adds the time of dead children */
+  cumulative?: boolean;
   perCpu: boolean;
   summaryUnit: string;
   taskUnit: string;
@@ -41,7 +43,7 @@ export interface Frame {
 
 export const SORT_FIELDS = ['PID', 'USER', 'PR', 'NI', 'VIRT', 'RES', 'SHR', 'S', '%CPU', '%MEM', 'TIME+', 'COMMAND'];
 
-export function sortValue(t: TaskView, field: string): number | string {
+export function sortValue(t: TaskView, field: string, cumulative = false): number | string {
   const p = t.p;
   switch (field) {
     case 'PID':
@@ -64,7 +66,7 @@ export function sortValue(t: TaskView, field: string): number | string {
       return t.mem;
     case 'TIME+':
     case 'TIME':
-      return p.utime + p.stime;
+      return p.utime + p.stime + (cumulative ? p.cutime + p.cstime : 0);
     case 'COMMAND':
       return t.command;
     default:
@@ -152,8 +154,8 @@ export class Session {
     });
     const { field, ascending } = o.sort;
     shown = [...shown].sort((a, b) => {
-      const x = sortValue(a, field);
-      const y = sortValue(b, field);
+      const x = sortValue(a, field, o.cumulative);
+      const y = sortValue(b, field, o.cumulative);
       const c = x < y ? -1 : x > y ? 1 : 0;
       return ascending ? c : -c;
     });
@@ -212,7 +214,7 @@ export class Session {
   rows(f: Frame, width: number): string[] {
     return f.shown.map((t, i) => {
       const view = f.depth[i] ? { ...t, command: `${' '.repeat(f.depth[i] * 4 - 3)}\`- ${t.command}` } : t;
-      return taskRow(view, { pidWidth: f.pidWidth, width, unit: this.o.taskUnit, hz: f.hz });
+      return taskRow(view, { pidWidth: f.pidWidth, width, unit: this.o.taskUnit, hz: f.hz, cumulative: this.o.cumulative });
     });
   }
 

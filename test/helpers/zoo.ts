@@ -19,6 +19,10 @@ export interface Zoo extends Family {
   uniqueNames: string[];
   /** the C helper's parent pid for each kind it made, and the child (or thread) */
   kinds: Record<string, { parent: number; child: number }>;
+  /** the directory the files helper works in (its cwd, unix socket and files) */
+  dir: string;
+  /** the files helper's ports: TCP and UDP on 127.0.0.1, TCP on ::1 */
+  ports: { tcp4: number; udp4: number; tcp6: number };
 }
 
 export const NOBODY = 65534;
@@ -69,9 +73,10 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
   byRole.renamed = renamed.pid!;
 
   const kinds: Zoo['kinds'] = {};
+  let ports = { tcp4: 0, udp4: 0, tcp6: 0 };
   if (tasks) {
-    for (const kind of ['fork', 'thread', 'clone-files', 'clone-vm', 'traced', 'vfork']) {
-      const c = run(tasks, [kind], { out: true });
+    for (const kind of ['fork', 'thread', 'clone-files', 'clone-vm', 'traced', 'vfork', 'files']) {
+      const c = run(tasks, [kind, dir], { out: true });
       const line = await new Promise<string>((resolve, reject) => {
         let buf = '';
         c.stdout!.on('data', (d: Buffer) => {
@@ -92,8 +97,14 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
         child = readTasks(parent).find((t) => t !== parent)!;
       }
       kinds[kind] = { parent, child };
-      byRole[`${kind}-parent`] = parent;
-      if (kind !== 'thread') byRole[`${kind}-child`] = child;
+      if (kind === 'files') {
+        byRole.files = parent;
+        const [, , tcp4, udp4, tcp6] = line.trim().split(' ').map(Number);
+        ports = { tcp4, udp4, tcp6 };
+      } else {
+        byRole[`${kind}-parent`] = parent;
+        if (kind !== 'thread') byRole[`${kind}-child`] = child;
+      }
     }
   }
 
@@ -107,6 +118,8 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
     pids,
     byRole,
     kinds,
+    dir,
+    ports,
     uniqueNames: [ODD_NAME],
     async stop() {
       for (const c of started) {
