@@ -125,6 +125,8 @@ export interface ProcessInfo {
   autogroup?: { id: number; nice: number };
   /** audit login uid; absent when unset */
   loginUid?: number;
+  /** per kind of kernel object (kcmp): the lowest TID of the tasks sharing it with this one; absent where kcmp may not look */
+  sharing?: Partial<Record<'vm' | 'files' | 'fs' | 'sighand' | 'io' | 'sysvsem', number>>;
   oomScore?: number;
   oomScoreAdj?: number;
   caps?: Partial<Capabilities>;

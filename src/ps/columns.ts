@@ -435,7 +435,26 @@ const DEFS: Def[] = [
   ['seat', 'SEAT', 11, 'L', ['systemd'], sd((s) => s.seat)],
   ['machine', 'MACHINE', 31, 'L', ['systemd'], sd((s) => s.machine)],
   ['ouid', 'OWNER', 5, 'L', ['systemd'], sd((s) => s.ownerUid)],
+  // daemonkit's own: what a task shares with others (kcmp), as the lowest TID sharing it
+  ['vmgrp', 'VMGRP', 5, 'R', ['sharing'], (p) => num(p.sharing?.vm), (p) => p.sharing?.vm ?? -1, true],
+  ['filesgrp', 'FILESGRP', 8, 'R', ['sharing'], (p) => num(p.sharing?.files), (p) => p.sharing?.files ?? -1, true],
+  ['fsgrp', 'FSGRP', 5, 'R', ['sharing'], (p) => num(p.sharing?.fs), (p) => p.sharing?.fs ?? -1, true],
+  ['sighgrp', 'SIGHGRP', 7, 'R', ['sharing'], (p) => num(p.sharing?.sighand), (p) => p.sharing?.sighand ?? -1, true],
+  ['iogrp', 'IOGRP', 5, 'R', ['sharing'], (p) => num(p.sharing?.io), (p) => p.sharing?.io ?? -1, true],
+  ['semgrp', 'SEMGRP', 6, 'R', ['sharing'], (p) => num(p.sharing?.sysvsem), (p) => p.sharing?.sysvsem ?? -1, true],
 ];
+
+/** the specifiers daemonkit adds to procps's (ps L lists them too) */
+export const EXTENSIONS: ReadonlySet<string> = new Set(['vmgrp', 'filesgrp', 'fsgrp', 'sighgrp', 'iogrp', 'semgrp']);
+/** which kcmp kind each sharing column shows */
+export const SHARING_KIND: Readonly<Record<string, 'vm' | 'files' | 'fs' | 'sighand' | 'io' | 'sysvsem'>> = {
+  vmgrp: 'vm',
+  filesgrp: 'files',
+  fsgrp: 'fs',
+  sighgrp: 'sighand',
+  iogrp: 'io',
+  semgrp: 'sysvsem',
+};
 
 export const COLUMNS: ReadonlyMap<string, Column> = new Map(
   DEFS.map(([n, head, width, just, needs, print, key, pidmax]) => [

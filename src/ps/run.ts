@@ -7,7 +7,8 @@ import type { StatDevice } from '../proc/tty.js';
 import { nameCache, type NameCache } from '../proc/users.js';
 import type { FieldName, ProcessInfo } from '../proc/types.js';
 import { sortItem } from './sortkeys.js';
-import { COLUMNS, specifierList, type RenderContext } from './columns.js';
+import { COLUMNS, SHARING_KIND, specifierList, type RenderContext } from './columns.js';
+import { systemShareGroups } from '../proc/kcmp.js';
 import { daemonColumn, DAEMON_FORMAT, isDaemon } from './daemons.js';
 import { BSD_FORMATS, expand, parseFormatList, PsError, sysvList, type FormatNode } from './format.js';
 import { layout, type LineKind, OUTBUF_SIZE, renderRow } from './layout.js';
@@ -157,6 +158,23 @@ function effectiveSort(keys: PsRequest['sort'], nodes: FormatNode[]): PsRequest[
   return keys.filter((k) => !BORROWED[k.key] || BORROWED[k.key].some((x) => present.has(x)));
 }
 
+/**
+ * The kcmp groups the sharing columns show, over every task on the system
+ * (a vfork child's memory is its parent's even when the parent is not listed).
+ */
+function addSharing(procs: ProcessInfo[], nodes: FormatNode[], procRoot: string): void {
+  const kinds = [...new Set(nodes.map((n) => SHARING_KIND[n.col.name]).filter((k) => k !== undefined))];
+  const groups = systemShareGroups(kinds, procRoot);
+  if (!groups) return;
+  for (const p of procs) {
+    p.sharing = {};
+    for (const [kind, g] of groups) {
+      const v = g.get(kind === 'vm' || kind === 'sighand' ? p.pid : p.tid);
+      if (v !== undefined) p.sharing[kind] = v;
+    }
+  }
+}
+
 /** -q lists PIDs read directly, in the order given: procps refuses it with what needs the whole table. */
 function quickConflict(r: PsRequest): string | undefined {
   const quick = r.lists.filter((l) => l.quick).length;
@@ -208,6 +226,7 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
   const fancy = r.sort.length > 0 || r.forest !== undefined;
   const tasks = r.threads === 'H' || (r.threads !== undefined && !fancy);
   const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, statDevice: io.statDevice, fields: [...fields], threads: tasks, pids });
+  if (fields.has('sharing')) addSharing(snap.procs, nodes, procRoot);
   let rows: ProcessInfo[] = snap.procs.filter(pred);
   let byPid: Map<number, ProcessInfo> | undefined;
   if (r.daemons || r.why) {

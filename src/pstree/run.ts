@@ -4,6 +4,7 @@
 import { rawCmdline, taskComm, taskIds } from '../proc/tasks.js';
 import { snapshot } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
+import { kcmpCall } from '../proc/kcmp.js';
 import type { FieldName } from '../proc/types.js';
 import { ASCII, Forest, NS_ORDER, Printer, UTF8, VT100, type Symbols, type TreeProc } from './tree.js';
 
@@ -38,6 +39,8 @@ Display a tree of processes.
   -t, --thread-names  show full thread names
   -T, --hide-threads  hide threads, show only processes
   -S, --ns-changes    show namespace transitions
+      --shared        show what each child shares with its parent (kcmp):
+                      [vm,files,fs,sig]; [-] where it may not be compared
   -u, --uid-changes   show uid transitions
   -U, --unicode       use UTF-8 (Unicode) line drawing characters
   -V, --version       display version information
@@ -65,6 +68,7 @@ const LONG: Record<string, string> = {
   'hide-threads': 'T',
   'uid-changes': 'u',
   'ns-changes': 'S',
+  shared: 'K',
   unicode: 'U',
   version: 'V',
   'security-context': 'Z',
@@ -203,6 +207,8 @@ export function runPstree(argv: string[], io: PstreeIO): number {
   const forest = new Forest({ byPid: f.has('n'), args, trunc, width });
   forest.load(procs, f.has('T'));
 
+  if (f.has('K')) markShared(forest);
+
   const highlight = f.has('h') ? (io.pid ?? process.pid) : o.highlight;
   const term = io.env.TERM;
   if (f.has('H') && !term) {
@@ -263,6 +269,29 @@ export function runPstree(argv: string[], io: PstreeIO): number {
   }
   io.write(printer.text());
   return 0;
+}
+
+/**
+ * --shared: on each edge, the kernel objects child and parent share (kcmp):
+ * a thread shares them all, a forked child none, a vfork child the memory
+ * while its parent waits, clone(CLONE_FILES) the descriptor table.
+ */
+function markShared(forest: Forest): void {
+  const cmp = kcmpCall();
+  for (const [child, parent] of forest.edges()) {
+    if (!cmp) {
+      child.shared = '-';
+      continue;
+    }
+    const kinds = (['vm', 'files', 'fs', 'sighand'] as const).map((k) => [k, cmp(child.pid, parent.pid, k)] as const);
+    if (kinds.some(([, r]) => r < 0)) child.shared = '-';
+    else
+      child.shared =
+        kinds
+          .filter(([, r]) => r === 0)
+          .map(([k]) => (k === 'sighand' ? 'sig' : k))
+          .join(',') || undefined;
+  }
 }
 
 function threadsOf(procRoot: string, pid: number, ownNames: boolean, comm: string): { tid: number; comm: string }[] {

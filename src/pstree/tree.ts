@@ -39,6 +39,8 @@ export interface Node {
   age: number;
   label?: string;
   ns?: number[];
+  /** --shared: what this task shares with its parent ("vm,files"), "-" where kcmp may not look */
+  shared?: string;
   children: Node[];
   parent?: Node;
   highlight?: boolean;
@@ -173,6 +175,11 @@ export class Forest {
         n.parent = root;
       }
     }
+  }
+
+  /** Every node with its parent, for annotations that look at both. */
+  *edges(): Generator<[Node, Node]> {
+    for (const n of this.nodes.values()) if (n.parent && n.parent.pid !== 0) yield [n, n.parent];
   }
 
   /** -s: keep only the path from init down to this process (and its subtree). */
@@ -328,6 +335,7 @@ export class Printer {
       this.str(`\`${cur.label ?? ''}'`);
     }
     if ((swapped && cur.argc < 0) || (!swapped && info)) this.ch(')');
+    if (cur.shared) this.str(`[${cur.shared}]`);
     if (cur.highlight && o.bold) this.raw(o.bold[1]);
     if (o.args) {
       for (let i = 0; i < cur.argc; i++) {
@@ -400,6 +408,7 @@ export function treeEqual(a: Node, b: Node, uids: boolean, ns = false): boolean 
   if (a.comm !== b.comm) return false;
   if (uids && a.uid !== b.uid) return false;
   if (ns && NS_ORDER.some((_, i) => (a.ns?.[i] ?? 0) !== (b.ns?.[i] ?? 0))) return false;
+  if (a.shared !== b.shared) return false;
   if (a.children.length !== b.children.length) return false;
   for (let i = 0; i < a.children.length; i++) if (!treeEqual(a.children[i], b.children[i], uids, ns)) return false;
   return true;
