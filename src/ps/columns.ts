@@ -7,6 +7,7 @@ import type { FieldName, IoCounters, Namespace, ProcessInfo, SystemdPlacement, S
 import { bsdStart as bsdStartRaw, bsdTime, cpuTime, ctime as ctimeRaw, elapsed, memoByStart, started as startedRaw, stime as stimeRaw } from './times.js';
 import { cellsOf, escapeText, type Charset } from './text.js';
 import { numaNode } from '../proc/numa.js';
+import { kernelRole } from './kernel.js';
 
 /** L left, R right, U user name (left unless numeric), W wchan, X unlimited text, S signal mask */
 export type Just = 'L' | 'R' | 'U' | 'W' | 'X' | 'S';
@@ -441,11 +442,12 @@ const DEFS: Def[] = [
   ['fsgrp', 'FSGRP', 5, 'R', ['sharing'], (p) => num(p.sharing?.fs), (p) => p.sharing?.fs ?? -1, true],
   ['sighgrp', 'SIGHGRP', 7, 'R', ['sharing'], (p) => num(p.sharing?.sighand), (p) => p.sharing?.sighand ?? -1, true],
   ['iogrp', 'IOGRP', 5, 'R', ['sharing'], (p) => num(p.sharing?.io), (p) => p.sharing?.io ?? -1, true],
+  ['krole', 'ROLE', 40, 'X', [], (p, c) => (p.kernelThread ? escapeText(kernelRole(p.comm), c.maxRight, c.charset).text : '-')],
   ['semgrp', 'SEMGRP', 6, 'R', ['sharing'], (p) => num(p.sharing?.sysvsem), (p) => p.sharing?.sysvsem ?? -1, true],
 ];
 
 /** the specifiers daemonkit adds to procps's (ps L lists them too) */
-export const EXTENSIONS: ReadonlySet<string> = new Set(['vmgrp', 'filesgrp', 'fsgrp', 'sighgrp', 'iogrp', 'semgrp']);
+export const EXTENSIONS: ReadonlySet<string> = new Set(['krole', 'vmgrp', 'filesgrp', 'fsgrp', 'sighgrp', 'iogrp', 'semgrp']);
 /** which kcmp kind each sharing column shows */
 export const SHARING_KIND: Readonly<Record<string, 'vm' | 'files' | 'fs' | 'sighand' | 'io' | 'sysvsem'>> = {
   vmgrp: 'vm',

@@ -48,6 +48,8 @@ export interface PsRequest {
   preferBsd: boolean;
   json: boolean;
   daemons: boolean;
+  /** --kernel: kernel threads, with the role of each */
+  kernel?: boolean;
   why: boolean;
   help?: string;
   version: boolean;
@@ -480,6 +482,9 @@ class Parser {
         break;
       case 'daemons':
         r.daemons = true;
+        break;
+      case 'kernel':
+        r.kernel = true;
         break;
       case 'why':
         r.why = true;

@@ -10,6 +10,7 @@ import { sortItem } from './sortkeys.js';
 import { COLUMNS, SHARING_KIND, specifierList, type RenderContext } from './columns.js';
 import { systemShareGroups } from '../proc/kcmp.js';
 import { daemonColumn, DAEMON_FORMAT, isDaemon } from './daemons.js';
+import { KERNEL_FORMAT } from './kernel.js';
 import { BSD_FORMATS, expand, parseFormatList, PsError, sysvList, type FormatNode } from './format.js';
 import { layout, type LineKind, OUTBUF_SIZE, renderRow } from './layout.js';
 import { parseArgs, type PsRequest, type SelectList } from './options.js';
@@ -41,6 +42,8 @@ Format:     -f -F -l -j -c -y -P -H   u l j s v X   -o/o/--format LIST  -O/O LIS
             -L -T H (threads)  f --forest  c e S n  w ww --cols N
             --sort/k [+-]KEY,...  --no-headers h  --headers  -M -Z --context
 daemonkit:  --json (rows as JSON)  --daemons (daemon-like processes)  --why (daemon traits)
+            --kernel (kernel threads and their roles: kswapd, writeback, keventd ...)
+            -o vmgrp,filesgrp,fsgrp,sighgrp,iogrp,semgrp (what a task shares: kcmp)
 `;
 
 export const PS_VERSION = 'dk ps (daemonkit), compatible with procps-ng 4.0.2';
@@ -60,6 +63,8 @@ function buildFormat(r: PsRequest, env: NodeJS.ProcessEnv, pw: number): FormatNo
     nodes = threadColumns(expand(BSD_FORMATS[r.bsdFormat], pw), r, pw);
   } else if (r.daemons) {
     nodes = parseFormatList(DAEMON_FORMAT, pw);
+  } else if (r.kernel) {
+    nodes = parseFormatList(KERNEL_FORMAT, pw);
   } else if (env.PS_FORMAT && !Object.values(r.sysv).some(Boolean)) {
     nodes = parseFormatList(env.PS_FORMAT, pw);
   } else {
@@ -202,7 +207,7 @@ function checkNames(l: SelectList, names: NameCache): void {
 function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): number {
   const etcRoot = procRoot === '/proc' ? '/etc' : `${procRoot}/../etc`;
   // --daemons looks at the whole machine unless told otherwise
-  if (r.daemons && r.lists.length === 0 && r.simple.size === 0) r.all = true;
+  if ((r.daemons || r.kernel) && r.lists.length === 0 && r.simple.size === 0) r.all = true;
   const { pred, needs } = selector(r, {
     euid: io.euid ?? process.geteuid?.() ?? 0,
     myTty: ownTty(procRoot),
@@ -228,6 +233,7 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
   const snap = snapshot({ procRoot, etcRoot, devRoot: io.devRoot, statDevice: io.statDevice, fields: [...fields], threads: tasks, pids });
   if (fields.has('sharing')) addSharing(snap.procs, nodes, procRoot);
   let rows: ProcessInfo[] = snap.procs.filter(pred);
+  if (r.kernel) rows = rows.filter((p) => p.kernelThread);
   let byPid: Map<number, ProcessInfo> | undefined;
   if (r.daemons || r.why) {
     byPid = new Map(snap.procs.filter((p) => p.pid === p.tid).map((p) => [p.pid, p]));
