@@ -199,7 +199,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows });
     // With no selection lsof also looks at each task; it lists a task when it
     // cannot tell that its files are the process's own (unreadable links).
-    if (!anySel && files.some((f) => f.error?.reason)) {
+    if (!anySel && !r.ignoreTasks && files.some((f) => f.error?.reason)) {
       for (const t of threads(p.pid, { procRoot, fields: ['comm'] })) {
         if (t.tid === p.pid) continue;
         const tf = openFiles(p.pid, procRoot, { tid: t.tid });

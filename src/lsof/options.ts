@@ -48,6 +48,8 @@ export interface LsofRequest {
   endpoints: boolean;
   /** -g: a PGID column */
   showPgid: boolean;
+  /** -K i: never list tasks */
+  ignoreTasks?: boolean;
   /** -R: the parent PID column */
   showPpid: boolean;
   /** -s alone: sizes only (SIZE column, no offsets) */
@@ -290,6 +292,13 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
       case 'E':
         r.endpoints = true;
         break;
+      case 'K': {
+        // -K i: ignore tasks (-K alone, listing every task, is not supported yet)
+        const v = rest !== '' ? rest : argv[i + 1] === 'i' ? argv[++i] : '';
+        if (v !== 'i') throw new LsofError('-K without i (list every task) is not supported; -K i ignores tasks');
+        r.ignoreTasks = true;
+        break;
+      }
       case 'F': {
         // as lsof's optional-value options: a next word not starting with - or + is the field list
         let v = rest === '' && argv[i + 1] !== undefined && !/^[-+]/.test(argv[i + 1]) ? argv[++i] : rest;

@@ -74,8 +74,8 @@ export function readLink(path: string): string | undefined {
   }
 }
 
-/** Numeric directory entries (PIDs or TIDs), ascending as the kernel lists them. */
-export function listPids(dir: string): number[] {
+/** Numeric directory entries (PIDs or TIDs): ascending, or as the kernel lists them (a task directory: leader first). */
+export function listPids(dir: string, kernelOrder = false): number[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -87,5 +87,6 @@ export function listPids(dir: string): number[] {
     const c = n.charCodeAt(0);
     if (c >= 48 && c <= 57) out.push(Number(n));
   }
-  return out.sort((a, b) => a - b);
+  // a task directory lists the leader first, then threads in creation order, as ps and top show them
+  return kernelOrder ? out : out.sort((a, b) => a - b);
 }

@@ -357,7 +357,7 @@ class Reader {
   tasksOf(pid: number): ProcessInfo[] {
     const base = `${this.procRoot}/${pid}`;
     const out: ProcessInfo[] = [];
-    for (const tid of listPids(`${base}/task`)) {
+    for (const tid of listPids(`${base}/task`, true)) {
       // procps shows the group leader's line with the whole process's counters
       const t = this.read(pid, tid === pid ? base : `${base}/task/${tid}`, base);
       if (t) out.push(t);

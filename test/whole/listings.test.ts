@@ -1,0 +1,129 @@
+/**
+ * Whole-system listings against the peers (issue 13): ps -elf, ps aux,
+ * ps -eLf, pstree -p and lsof -n -P over every process on the machine, not
+ * only over processes a test chose. The rule for rows that legitimately
+ * change between two reads: the peer runs before and after dk; a row of dk's
+ * must equal the row with the same key in one of the two peer listings, and
+ * only keys present in all three listings are held to it (processes and
+ * descriptors born or gone in between, and each tool's own process, are
+ * not). The header must be equal, the common keys must come in the same
+ * order, and most of the table must be common, so the check cannot pass
+ * by comparing nothing.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dk, run } from '../helpers/dk.js';
+import { requirePeer } from '../helpers/peers.js';
+
+type Keyed = { header: string; rows: Map<string, string>; order: string[] };
+
+function keyed(out: string, key: (line: string) => string | undefined, headerLines = 1): Keyed {
+  const lines = out.replace(/\n$/, '').split('\n');
+  const rows = new Map<string, string>();
+  const order: string[] = [];
+  for (const l of lines.slice(headerLines)) {
+    const k = key(l);
+    if (k === undefined) continue;
+    // a key seen twice (lsof's mem rows of one file) keeps every occurrence
+    let kk = k;
+    for (let i = 2; rows.has(kk); i++) kk = `${k}#${i}`;
+    rows.set(kk, l);
+    order.push(kk);
+  }
+  return { header: lines.slice(0, headerLines).join('\n'), rows, order };
+}
+
+/** seconds in a time field ([[dd-]hh:]mm:ss), or a plain number, or undefined */
+function numeric(v: string): number | undefined {
+  if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(v);
+  return m ? ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3])) * 60 + Number(m[4]) : undefined;
+}
+
+/**
+ * A row read between two of the peer's reads: a field the peer read the
+ * same both times must be that; a field that moved meanwhile (%CPU and C of
+ * a busy process, TIME, VSZ of one that allocates) is not held, beyond
+ * being of the same kind (a number or time where the peer's are).
+ */
+function between(mine: string, before: string, after: string): boolean {
+  if (mine === before || mine === after) return true;
+  const [m, b, a] = [mine, before, after].map((l) => l.trim().split(/\s+/));
+  if (m.length !== b.length || m.length !== a.length) return false;
+  return m.every((v, i) => {
+    if (b[i] === a[i]) return v === b[i];
+    if (v === b[i] || v === a[i]) return true;
+    return numeric(v) !== undefined && numeric(b[i]) !== undefined && numeric(a[i]) !== undefined;
+  });
+}
+
+function sandwich(tool: string, args: string[], key: (line: string) => string | undefined, headerLines = 1): { common: number; total: number } {
+  const before = keyed(run(tool, args).out, key, headerLines);
+  const ours = keyed(dk([tool, ...args]).out, key, headerLines);
+  const after = keyed(run(tool, args).out, key, headerLines);
+  assert.equal(ours.header, before.header, `${tool} ${args.join(' ')}: header`);
+  const common = ours.order.filter((k) => before.rows.has(k) && after.rows.has(k));
+  for (const k of common) {
+    const mine = ours.rows.get(k)!;
+    if (!between(mine, before.rows.get(k)!, after.rows.get(k)!)) {
+      assert.fail(`${tool} ${args.join(' ')}: row ${k}\n  dk:     ${mine}\n  before: ${before.rows.get(k)}\n  after:  ${after.rows.get(k)}`);
+    }
+  }
+  const theirOrder = before.order.filter((k) => common.includes(k));
+  assert.deepEqual(common, theirOrder, `${tool} ${args.join(' ')}: order of the rows both have`);
+  assert.ok(common.length >= 0.8 * ours.order.length, `${tool} ${args.join(' ')}: only ${common.length} of ${ours.order.length} rows in common`);
+  return { common: common.length, total: ours.order.length };
+}
+
+const field = (i: number) => (l: string) => l.trim().split(/\s+/)[i];
+
+describe('whole-system listings, row by row against the peer read before and after', () => {
+  test('ps -elf, ps aux, ps -eLf', (t) => {
+    if (!requirePeer(t, 'ps', 'procps')) return;
+    // keys: PID (ps -elf: 4th column, ps aux: 2nd), PID+LWP for -eLf
+    const counts = [sandwich('ps', ['-elf'], field(3)), sandwich('ps', ['aux'], field(1)), sandwich('ps', ['-eLf'], (l) => `${field(1)(l)}/${field(3)(l)}`)];
+    t.diagnostic(`rows compared: ${counts.map((c) => `${c.common}/${c.total}`).join(', ')}`);
+  });
+
+  test('pstree -p: each process under the same parent', (t) => {
+    if (!requirePeer(t, 'pstree', 'psmisc')) return;
+    // one edge per line with -l and -A: the key is the child's PID, the value its parent's
+    const edges = (out: string): Map<string, string> => {
+      const m = new Map<string, string>();
+      const stack: { col: number; pid: string }[] = [];
+      for (const line of out.split('\n')) {
+        // a name starts after its connector (---, -+-, |- or `-), or at the start of the line
+        for (const match of line.matchAll(/(---|-\+-|\|-|`-)?[^ (]*\((\d+)\)/g)) {
+          const col = (match.index ?? 0) + (match[1]?.length ?? 0);
+          while (stack.length && stack[stack.length - 1].col >= col) stack.pop();
+          m.set(match[2], stack.length ? stack[stack.length - 1].pid : '0');
+          stack.push({ col, pid: match[2] });
+        }
+      }
+      return m;
+    };
+    const before = edges(run('pstree', ['-p', '-l', '-A']).out);
+    const ours = edges(dk(['pstree', '-p', '-l', '-A']).out);
+    const after = edges(run('pstree', ['-p', '-l', '-A']).out);
+    let common = 0;
+    for (const [pid, parent] of ours) {
+      if (!before.has(pid) || !after.has(pid)) continue;
+      common++;
+      assert.ok(parent === before.get(pid) || parent === after.get(pid), `${pid}: parent ${parent}, pstree says ${before.get(pid)}`);
+    }
+    assert.ok(common >= 0.8 * ours.size, `only ${common} of ${ours.size} processes in common`);
+    t.diagnostic(`processes compared: ${common}/${ours.size}`);
+  });
+
+  // -K i: lsof also lists some threads' files as task rows by a rule dk does not follow yet (README)
+  test('lsof -n -P -K i: every descriptor of every process', (t) => {
+    if (!requirePeer(t, 'lsof', 'lsof')) return;
+    // key: PID, FD and NODE; a descriptor reused for another file is another row
+    const key = (l: string) => {
+      const f = l.trim().split(/\s+/);
+      return f.length > 4 ? `${f[1]}/${f[3]}/${l.slice(-60)}` : undefined;
+    };
+    const c = sandwich('lsof', ['-n', '-P', '-K', 'i'], key);
+    t.diagnostic(`rows compared: ${c.common}/${c.total}`);
+  });
+});
