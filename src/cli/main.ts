@@ -5,7 +5,7 @@
  * must not touch). Only `dk`, `dk --help`, `dk --version` and `dk links`
  * load commander.
  */
-import * as fs from 'node:fs';
+import { writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isatty } from 'node:tty';
 
@@ -25,7 +25,7 @@ function writeFd(fd: number, s: string): void {
   let buf = Buffer.from(s);
   while (buf.length) {
     try {
-      buf = buf.subarray(fs.writeSync(fd, buf));
+      buf = buf.subarray(writeSync(fd, buf));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {

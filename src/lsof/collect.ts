@@ -3,7 +3,7 @@
  * from the request (lsof's OR of selections, AND with -a) and /proc.
  * Pure of output: run.ts formats what this returns.
  */
-import * as fs from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { openFiles, procOwner } from '../proc/fds.js';
 import { otherSocketInodes, socketQueues, socketTable, TCP_STATES, type SocketInfo } from '../proc/net.js';
 import { readLocks } from '../proc/locks.js';
@@ -48,7 +48,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   let failed = false;
   for (const f of r.files) {
     try {
-      const st = fs.statSync(f);
+      const st = statSync(f);
       fileKeys.set(`${st.dev}:${st.ino}`, f);
     } catch {
       error(`dk lsof: status error on ${f}: No such file or directory\n`);
@@ -63,7 +63,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   for (const d of r.dirs) {
     let root: string;
     try {
-      root = fs.realpathSync(d.path).replace(/(.)\/$/, '$1');
+      root = realpathSync(d.path).replace(/(.)\/$/, '$1');
     } catch {
       error(`dk lsof: status error on ${d.path}: No such file or directory\n`);
       failed = true;
@@ -72,7 +72,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     dirPrefixes.push({ path: root, recurse: d.recurse });
     const add = (p: string) => {
       try {
-        const st = fs.lstatSync(p);
+        const st = lstatSync(p);
         treeKeys.set(`${st.dev}:${st.ino}`, false);
         treePaths.set(p, `${st.dev}:${st.ino}`);
       } catch {
@@ -82,7 +82,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     add(root);
     let entries: string[] = [];
     try {
-      entries = fs.readdirSync(root, { recursive: d.recurse }).map(String);
+      entries = readdirSync(root, { recursive: d.recurse }).map(String);
     } catch {
       entries = [];
     }

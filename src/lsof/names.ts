@@ -3,8 +3,9 @@
  * /etc/services unless -P, host names from /etc/hosts unless -n (a reverse
  * lookup that never waits on a resolver), IPv6 in brackets, * for "any".
  */
-// a static import: the bundle runs in vm.Script, where import() of a builtin has no loader
-import { Resolver } from 'node:dns/promises';
+import { createRequire } from 'node:module';
+
+declare const require: NodeJS.Require | undefined;
 import { readText } from '../proc/read.js';
 import { isIP } from 'node:net';
 import { ipv6Text } from '../sys/inet.js';
@@ -27,6 +28,9 @@ export interface Names {
 export async function resolveHosts(addrs: string[], names: Names, limitMs = 800): Promise<void> {
   const todo = [...new Set(addrs)].filter((a) => names.host(a) === undefined);
   if (!todo.length) return;
+  // loaded only when there is something to resolve; require, because the bundle runs in vm.Script where import() has no loader
+  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  const { Resolver } = req('node:dns/promises') as typeof import('node:dns/promises');
   const r = new Resolver({ timeout: Math.min(limitMs, 500), tries: 1 });
   const lookups = todo.map(async (a) => {
     try {

@@ -3,7 +3,7 @@
  * files (maps) and file descriptors (fd/, fdinfo/). Everything is read per
  * process on request; a process or fd that vanishes mid-read is skipped.
  */
-import * as fs from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { readAscii, readLink } from './read.js';
 
 export interface FileStat {
@@ -35,7 +35,7 @@ export interface OpenFile {
 /** readlink that keeps the reason it failed. */
 function linkOf(path: string): { target?: string; reason?: string } {
   try {
-    return { target: fs.readlinkSync(path) };
+    return { target: readlinkSync(path) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { reason: code === 'EACCES' || code === 'EPERM' ? 'Permission denied' : code === 'ENOENT' ? '' : (e as Error).message };
@@ -53,7 +53,7 @@ export const S_IFIFO = 0o010000;
 
 function statOf(path: string): FileStat | undefined {
   try {
-    const s = fs.statSync(path, { bigint: false });
+    const s = statSync(path, { bigint: false });
     return { dev: s.dev, ino: s.ino, rdev: s.rdev, mode: s.mode, size: s.size, nlink: s.nlink };
   } catch {
     return undefined;
@@ -129,7 +129,7 @@ const anonDev = new Map<string, number>();
 function leanFile(n: number, link: string, path: string, infoPath: string): OpenFile {
   let mode = 0;
   try {
-    mode = fs.lstatSync(path).mode;
+    mode = lstatSync(path).mode;
   } catch {
     // gone: described from what we have
   }
@@ -166,7 +166,7 @@ export function openFiles(
 ): OpenFile[] | undefined {
   const base = opts.tid === undefined ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${opts.tid}`;
   const out: OpenFile[] = [];
-  if (!fs.existsSync(base)) return undefined;
+  if (!existsSync(base)) return undefined;
   for (const [fd, link] of opts.socketsOnly
     ? []
     : ([
@@ -205,7 +205,7 @@ export function openFiles(
   if (opts.fds !== false) {
     let names: string[];
     try {
-      names = fs.readdirSync(`${base}/fd`);
+      names = readdirSync(`${base}/fd`);
     } catch {
       names = [];
     }
@@ -250,7 +250,7 @@ export function pipeAndSocketHolders(procs: readonly { pid: number; comm: string
   for (const p of procs) {
     let fds: string[];
     try {
-      fds = fs.readdirSync(`${procRoot}/${p.pid}/fd`);
+      fds = readdirSync(`${procRoot}/${p.pid}/fd`);
     } catch {
       continue;
     }
@@ -271,7 +271,7 @@ export function pipeAndSocketHolders(procs: readonly { pid: number; comm: string
 /** lsof's user of a process: the owner of /proc/PID. */
 export function procOwner(pid: number, procRoot = '/proc'): number | undefined {
   try {
-    return fs.statSync(`${procRoot}/${pid}`).uid;
+    return statSync(`${procRoot}/${pid}`).uid;
   } catch {
     return undefined;
   }

@@ -5,14 +5,17 @@
  * that exits mid-read (ENOENT, ESRCH) or a file we may not read (EACCES) is
  * "absent", never an exception.
  */
-import * as fs from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 
-let shared = Buffer.allocUnsafe(64 * 1024);
+/** Node's Buffer has these slice decoders (what toString uses underneath, without its argument checks) */
+type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
+let shared = Buffer.allocUnsafe(64 * 1024) as FastBuffer;
 
 /** open(path, O_RDONLY), or undefined for any error (gone, denied). */
 export function openRead(path: string): number | undefined {
   try {
-    return fs.openSync(path, 'r');
+    return openSync(path, 'r');
   } catch {
     return undefined;
   }
@@ -26,49 +29,69 @@ export function openRead(path: string): number | undefined {
  * page at a time and must be read until 0.
  */
 export function readBytes(path: string, single = false): Buffer | undefined {
+  const len = fill(path, single);
+  return len < 0 ? undefined : shared.subarray(0, len);
+}
+
+/** The read loop behind every reader: the file into the shared buffer, its length or -1. */
+function fill(path: string, single: boolean): number {
   const fd = openRead(path);
-  if (fd === undefined) return undefined;
+  if (fd === undefined) return -1;
   try {
     let len = 0;
     for (;;) {
       if (len === shared.length) {
-        const bigger = Buffer.allocUnsafe(shared.length * 2);
+        const bigger = Buffer.allocUnsafe(shared.length * 2) as FastBuffer;
         shared.copy(bigger, 0, 0, len);
         shared = bigger;
       }
       const room = shared.length - len;
-      const n = fs.readSync(fd, shared, len, room, null);
+      const n = readSync(fd, shared, len, room, null);
       if (n <= 0) break;
       len += n;
       if (single && n < room) break;
     }
-    return shared.subarray(0, len);
+    return len;
   } catch {
-    return undefined;
+    return -1;
   } finally {
     try {
-      fs.closeSync(fd);
+      closeSync(fd);
     } catch {
       /* already gone */
     }
   }
 }
 
+/**
+ * Reads a whole file into the shared buffer and returns its length, or -1
+ * when it could not be read; the bytes stay valid until the next read. The
+ * listing's hot path parses them there, making no string of the file.
+ */
+export function readInto(path: string, single = false): number {
+  return fill(path, single);
+}
+
+/** The buffer readInto() filled. */
+export function sharedBuffer(): Buffer {
+  return shared;
+}
+
 /** Reads a file as UTF-8 text (invalid bytes become U+FFFD). */
 export function readText(path: string, single = false): string | undefined {
-  const b = readBytes(path, single);
-  return b === undefined ? undefined : b.toString('utf8');
+  const len = fill(path, single);
+  return len < 0 ? undefined : shared.utf8Slice(0, len);
 }
 
 /** Reads a file whose content is ASCII, faster than UTF-8 decoding. */
 export function readAscii(path: string, single = false): string | undefined {
-  const b = readBytes(path, single);
-  return b === undefined ? undefined : b.toString('latin1');
+  const len = fill(path, single);
+  return len < 0 ? undefined : shared.latin1Slice(0, len);
 }
 
 export function readLink(path: string): string | undefined {
   try {
-    return fs.readlinkSync(path);
+    return readlinkSync(path);
   } catch {
     return undefined;
   }
@@ -78,7 +101,7 @@ export function readLink(path: string): string | undefined {
 export function listPids(dir: string, kernelOrder = false): number[] {
   let names: string[];
   try {
-    names = fs.readdirSync(dir);
+    names = readdirSync(dir);
   } catch {
     return [];
   }

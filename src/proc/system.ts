@@ -3,7 +3,7 @@
  * tick counters, memory, load, logged-in users, and the paging counters
  * that show thrashing.
  */
-import * as fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readAscii } from './read.js';
 
 /** user nice system idle iowait irq softirq steal, for the total and each CPU */
@@ -113,7 +113,7 @@ export function sampleSystem(procRoot = '/proc'): SystemSample {
   const load = (readAscii(`${procRoot}/loadavg`) ?? '0 0 0').split(' ').slice(0, 3).map(Number) as [number, number, number];
   let utmp: Buffer | undefined;
   try {
-    utmp = fs.readFileSync('/run/utmp');
+    utmp = readFileSync('/run/utmp');
   } catch {
     utmp = undefined;
   }

@@ -5,7 +5,7 @@
  * keeps the terminal there). Every candidate path is verified by stat, so a
  * stale name never shows up. Results are cached per device number.
  */
-import * as fs from 'node:fs';
+import { statSync } from 'node:fs';
 import { devMajor, devMinor } from './parse/stat.js';
 import { readAscii, readLink } from './read.js';
 
@@ -40,7 +40,7 @@ export type StatDevice = (path: string) => { major: number; minor: number } | un
 
 export const statDevice: StatDevice = (path) => {
   try {
-    const st = fs.statSync(path);
+    const st = statSync(path);
     if (!st.isCharacterDevice()) return undefined;
     const rdev = st.rdev;
     const major = Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
