@@ -44,7 +44,7 @@ function commandText(s: string, width: number): string {
 
 /** file names: in a UTF-8 locale lsof prints printable multibyte characters as they are */
 function nameText(s: string, utf8: boolean): string {
-  if (!utf8) return safe(s);
+  if (!utf8 || PRINTABLE.test(s)) return safe(s);
   let out = '';
   for (const ch of s) out += /[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]/u.test(ch) && ch.codePointAt(0)! > 0x7f ? ch : safe(ch);
   return out;

@@ -5,7 +5,7 @@
  * that exits mid-read (ENOENT, ESRCH) or a file we may not read (EACCES) is
  * "absent", never an exception.
  */
-import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, opendirSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** Node's Buffer has these slice decoders (what toString uses underneath, without its argument checks) */
 type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
@@ -101,7 +101,8 @@ export function readLink(path: string): string | undefined {
 export function listPids(dir: string, kernelOrder = false): number[] {
   let names: string[];
   try {
-    names = readdirSync(dir);
+    // readdirSync sorts names as strings (libuv's scandir); opendir keeps the kernel's order
+    names = kernelOrder ? inKernelOrder(dir) : readdirSync(dir);
   } catch {
     return [];
   }
@@ -112,4 +113,15 @@ export function listPids(dir: string, kernelOrder = false): number[] {
   }
   // a task directory lists the leader first, then threads in creation order, as ps and top show them
   return kernelOrder ? out : out.sort((a, b) => a - b);
+}
+
+function inKernelOrder(dir: string): string[] {
+  const d = opendirSync(dir);
+  const out: string[] = [];
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) out.push(e.name);
+  } finally {
+    d.closeSync();
+  }
+  return out;
 }
