@@ -14,13 +14,26 @@ export interface Family {
   stop(): Promise<void>;
 }
 
-function statOf(pid: number): string[] | undefined {
+/** The fields of /proc/PID/stat after the command name (state first), or undefined when it is gone. */
+export function statOf(pid: number): string[] | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
     return s.slice(s.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** SIGKILLs the process group of each child started detached, and waits for each to be gone. */
+export async function stopGroups(started: ChildProcess[]): Promise<void> {
+  for (const c of started) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.all(started.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
 }
 
 /** SIGKILLs each PID we started; ones already gone are skipped. */
@@ -57,7 +70,8 @@ async function stable(value: () => string | undefined, what: string): Promise<vo
   }, what);
 }
 
-function childrenOf(pid: number): number[] {
+/** The PIDs of a process's children, from its main task's children file. */
+export function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -111,15 +125,6 @@ export async function startFamily(): Promise<Family> {
   return {
     pids,
     byRole,
-    async stop() {
-      for (const c of started) {
-        try {
-          process.kill(-c.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await Promise.all(started.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
-    },
+    stop: () => stopGroups(started),
   };
 }

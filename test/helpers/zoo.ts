@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFamily, until, type Family } from './children.js';
+import { childrenOf, startFamily, statOf, stopGroups, until, type Family } from './children.js';
 
 export interface Zoo extends Family {
   /** command names (comm) no other process on the machine has */
@@ -32,14 +32,7 @@ export const OTHER_GID = 64998;
 /** a command name with non-ASCII letters; 11 bytes, under comm's 15 */
 export const ODD_NAME = 'zoo-ñandú';
 
-function stateOf(pid: number): string | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
+const stateOf = (pid: number): string | undefined => statOf(pid)?.[0];
 
 /** Starts the zoo; tasks is the built C helper, or undefined to leave its kinds out. */
 export async function startZoo(tasks: string | undefined): Promise<Zoo> {
@@ -89,8 +82,8 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
       let child = Number(/\d+/.exec(line)?.[0]);
       if (kind === 'vfork') {
         // the vfork child is the helper's only child
-        await until(() => readChildren(parent).length === 1, 'the vfork child');
-        child = readChildren(parent)[0];
+        await until(() => childrenOf(parent).length === 1, 'the vfork child');
+        child = childrenOf(parent)[0];
       }
       if (kind === 'thread') {
         await until(() => readTasks(parent).length === 2, 'the thread');
@@ -122,26 +115,11 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
     ports,
     uniqueNames: [ODD_NAME],
     async stop() {
-      for (const c of started) {
-        try {
-          process.kill(-c.pid!, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
-      await Promise.all(started.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+      await stopGroups(started);
       await family.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function readChildren(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 function readTasks(pid: number): number[] {

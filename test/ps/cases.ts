@@ -1,6 +1,6 @@
 /** fast-check generators of ps command lines restricted to the zoo (see differential.test.ts). */
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { statOf } from '../helpers/children.js';
 import type { Case } from '../helpers/differential.js';
 import { ODD_NAME, OTHER_GID, OTHER_UID, type Zoo } from '../helpers/zoo.js';
 
@@ -125,10 +125,6 @@ function withoutUnread(arg: string, before: string | undefined): string {
 }
 
 function sessionOf(pid: number): number | undefined {
-  try {
-    const t = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return Number(t.slice(t.lastIndexOf(')') + 2).split(' ')[3]);
-  } catch {
-    return undefined;
-  }
+  const f = statOf(pid);
+  return f ? Number(f[3]) : undefined;
 }

@@ -5,18 +5,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { statOf } from '../helpers/children.js';
 import { kernelRole } from '../../src/ps/kernel.js';
 import { dk } from '../helpers/dk.js';
 
 const PF_KTHREAD = 0x00200000;
 function flagsOf(pid: number): number | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[6]);
-  } catch {
-    return undefined;
-  }
+  const f = statOf(pid);
+  return f ? Number(f[6]) : undefined;
 }
 
 describe('dk ps --kernel', () => {

@@ -11,16 +11,14 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cHelper } from '../helpers/ctool.js';
 import { DK, dk, ENV, run } from '../helpers/dk.js';
-import { until } from '../helpers/children.js';
+import { childrenOf, until } from '../helpers/children.js';
 import { requirePeer, which } from '../helpers/peers.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 
 const KINDS = ['fork', 'thread', 'vfork', 'clone-files', 'clone-vm'] as const;
 type Kind = (typeof KINDS)[number];
 const started: ChildProcess[] = [];
 const made = new Map<Kind, { parent: number; child: number }>();
-
-const children = (pid: number): number[] => readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
 
 describe('what tasks share: dk ps vmgrp/filesgrp/fsgrp/sighgrp and dk pstree --shared', () => {
   before(async () => {
@@ -38,8 +36,8 @@ describe('what tasks share: dk ps vmgrp/filesgrp/fsgrp/sighgrp and dk pstree --s
           .map(Number)
           .find((t) => t !== parent)!;
       } else {
-        await until(() => children(parent).length === 1, `the ${kind} child`);
-        child = children(parent)[0];
+        await until(() => childrenOf(parent).length === 1, `the ${kind} child`);
+        child = childrenOf(parent)[0];
       }
       made.set(kind, { parent, child });
     }
