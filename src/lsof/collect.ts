@@ -170,7 +170,15 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
         if (where.net) located.net = true;
         if (inetSpecsMatched(row, r).length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
       } else if (row.inet && r.tcpStates?.length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
-      if (r.inet) fileChecks.push(matchesInet(row, r));
+      if (r.inet) {
+        // with -a, lsof ANDs the kinds of -i it was given: any Internet file (-i, -i4, -i6) and the
+        // protocols, addresses and ports; the specs of one kind are ORed
+        const any = r.inet.filter((sp) => !isAddressSpec(sp));
+        const addr = r.inet.filter(isAddressSpec);
+        if (r.and && any.length && addr.length) {
+          fileChecks.push(matchesInet(row, { ...r, inet: any }), matchesInet(row, { ...r, inet: addr }));
+        } else fileChecks.push(matchesInet(row, r));
+      }
       if (r.unix) fileChecks.push(row.unix === true);
       if (r.files.length) fileChecks.push(row.dev !== undefined && row.inode !== undefined && fileKeys.has(`${row.dev}:${row.inode}`));
       if (r.dirs.length) {

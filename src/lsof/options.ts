@@ -4,6 +4,8 @@
  * word; an item starting with ^ excludes.
  */
 
+import { isIP } from 'node:net';
+
 export class LsofError extends Error {}
 
 export interface InetSpec {
@@ -97,6 +99,46 @@ export function parseInet(spec: string): InetSpec {
   return out;
 }
 
+interface FnetState {
+  on: boolean;
+  /** 0 for either family */
+  family: 0 | 4 | 6;
+}
+
+/**
+ * One -i as lsof enters it: a family alone updates the 'any Internet file'
+ * selection (-i4 then -i6 is -i; -i then -i4 is -i4), an address spec without
+ * a family takes that selection's, and an address of the other family is refused.
+ */
+function addInet(r: LsofRequest, v: string, fnet: FnetState): void {
+  const specs = (r.inet ??= []);
+  const familyOnly = v === '' || v === '4' || v === '6';
+  if (familyOnly) {
+    const ft = v === '' ? 0 : (Number(v) as 4 | 6);
+    if (ft === 0) fnet.family = 0;
+    else if (!fnet.on) fnet.family = ft;
+    else if (fnet.family !== 0 && fnet.family !== ft) fnet.family = 0;
+    else if (fnet.family === 0 && v !== '') fnet.family = ft;
+    fnet.on = true;
+    // the folded selection is the one family-only spec the request keeps
+    const at = specs.findIndex((sp) => !sp.protocol && sp.host === undefined && !sp.ports?.length && !sp.serviceNames?.length);
+    const folded: InetSpec = fnet.family ? { family: fnet.family } : {};
+    if (at >= 0) specs[at] = folded;
+    else specs.push(folded);
+    return;
+  }
+  const spec = parseInet(v);
+  const ft = spec.family ?? (fnet.on ? fnet.family : 0);
+  if (ft && spec.host !== undefined) {
+    const v4 = isIP(spec.host) === 4;
+    const v6 = isIP(spec.host) === 6;
+    if (ft === 6 && v4) throw new LsofError(`IPv4 addresses are prohibited: -i ${v}`);
+    if (ft === 4 && v6) throw new LsofError(`IPv6 addresses are prohibited: -i ${v}`);
+  }
+  if (ft) spec.family = ft;
+  specs.push(spec);
+}
+
 /** the field letters lsof 4.95 knows, and what -F? says of each */
 const FIELDS: [string, string][] = [
   ['a', 'access: r = read; w = write; u = read/write'],
@@ -130,6 +172,8 @@ export const FIELD_LETTERS = FIELDS.map(([c]) => c).join('');
 export const FIELD_HELP = `lsof:\tID    field description\n${FIELDS.map(([c, d]) => `\t ${c}    ${d}\n`).join('')}`;
 
 export function parseLsofArgs(argv: string[]): LsofRequest {
+  // lsof's -i, -i4 and -i6 alone fold into one 'any Internet file' selection whose family later address specs inherit
+  const fnet: FnetState = { on: false, family: 0 };
   const r: LsofRequest = {
     pids: [],
     notPids: [],
@@ -257,7 +301,7 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         // -i takes an optional value that must be attached or look like an address
         const next = argv[i + 1];
         const v = rest !== '' ? rest : next !== undefined && /^([46]|tcp|udp|@|:)/i.test(next) ? argv[++i] : '';
-        (r.inet ??= []).push(v === '' ? {} : parseInet(v));
+        addInet(r, v, fnet);
         break;
       }
       case 's': {

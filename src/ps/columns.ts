@@ -340,7 +340,7 @@ const DEFS: Def[] = [
   ['state', 'S', 1, 'L', [], (p) => p.state, (p) => p.state],
   ['stime', 'STIME', 5, 'R', [], (p, c) => stime(startEpoch(p, c.sys), c.now), (p) => p.startTicks],
   ['suid', 'SUID', 5, 'R', ['suid'], (p) => num(p.suid)],
-  ['supgid', 'SUPGID', 20, 'X', ['groups'], (p) => (p.groups?.length ? p.groups.join(',') : '-')],
+  ['supgid', 'SUPGID', 20, 'X', ['groups'], (p, c) => escapeText(p.groups?.length ? p.groups.join(',') : '-', c.maxRight, c.charset).text],
   ['suser', 'SUSER', 8, 'U', ['savedUser'], (p, c) => name(p.savedUser, p.suid, c)],
   ['svgid', 'SVGID', 5, 'R', ['sgid'], (p) => num(p.sgid)],
   ['svuid', 'SVUID', 5, 'R', ['suid'], (p) => num(p.suid)],

@@ -23,7 +23,13 @@ export function cases(z: Zoo): fc.Arbitrary<Case> {
     pids.map((l) => ['-p', l.join(',')]),
     fc.constant(['-U', String(OTHER_UID)]),
   );
-  return fc.tuple(who, flags, sort, width, unit).map(([w, f, s, wd, u]) => ({ args: ['-b', '-n1', ...w, ...f, ...(s ?? []), ...(wd ?? []), ...(u ?? [])] }));
+  return (
+    fc
+      .tuple(who, flags, sort, width, unit)
+      // procps top 4.0.2 fails ("library failed pids statistics") sorting by TIME+ under -S; README lists it
+      .filter(([, f, s]) => !(f.includes('-S') && s?.[1]?.endsWith('TIME+')))
+      .map(([w, f, s, wd, u]) => ({ args: ['-b', '-n1', ...w, ...f, ...(s ?? []), ...(wd ?? []), ...(u ?? [])] }))
+  );
 }
 
 /**
