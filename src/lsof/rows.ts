@@ -60,8 +60,27 @@ function typeOf(mode: number): string {
   }
 }
 
-const devText = (dev: number): string => devMajorMinor(dev).join(',');
+// a machine has a few devices and a listing tens of thousands of rows: each
+// device's texts are made once and shared by its rows (less for the collector)
+const devTexts = new Map<number, string>();
+const devFields = new Map<number, ['D', string]>();
+const devText = (dev: number): string => {
+  let t = devTexts.get(dev);
+  if (t === undefined) devTexts.set(dev, (t = devMajorMinor(dev).join(',')));
+  return t;
+};
 const devHex = (dev: number): string => `0x${dev.toString(16)}`;
+const flagTexts = new Map<number, string>();
+const flagsText = (flags: number): string => {
+  let t = flagTexts.get(flags);
+  if (t === undefined) flagTexts.set(flags, (t = `0x${flags.toString(16)};0x0`));
+  return t;
+};
+const devFieldOf = (dev: number): ['D', string] => {
+  let f = devFields.get(dev);
+  if (f === undefined) devFields.set(dev, (f = ['D', devHex(dev)]));
+  return f;
+};
 
 export interface RowContext {
   /** the socket with this inode, from the /proc/net tables (read on first use) */
@@ -112,7 +131,7 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
   const numeric = code >= 48 && code <= 57;
   const flags = f.flags;
   const known = numeric && flags !== undefined;
-  const r = blank(f.fd, known ? ACCESS[flags & 3] : ' ', known ? `0x${flags.toString(16)};0x0` : undefined);
+  const r = blank(f.fd, known ? ACCESS[flags & 3] : ' ', known ? flagsText(flags) : undefined);
 
   if (f.error) {
     r.access = ' ';
@@ -124,8 +143,8 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
   if (f.fd === 'DEL') {
     const [ma, mi] = f.mapDev ?? [0, 0];
     r.type = 'REG';
-    r.device = `${ma},${mi}`;
-    r.devField = ['D', devHex((ma << 8) | mi)];
+    r.device = devText(((ma & 0xfff) << 8) | (mi & 0xff) | ((mi & ~0xff) << 12));
+    r.devField = devFieldOf((ma << 8) | mi);
     r.node = String(f.mapInode ?? '');
     r.inode = f.mapInode;
     r.name = f.link ?? '';
@@ -174,7 +193,7 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
     const proto = ctx.protocolOf(st.ino);
     r.type = 'sock';
     r.device = devText(st.dev);
-    r.devField = ['D', devHex(st.dev)];
+    r.devField = devFieldOf(st.dev);
     r.node = String(st.ino);
     r.name = proto ? `protocol: ${proto}` : "can't identify protocol";
     return r;
@@ -192,7 +211,7 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
     }
     r.type = 'a_inode';
     r.device = devText(st.dev);
-    r.devField = ['D', devHex(st.dev)];
+    r.devField = devFieldOf(st.dev);
     r.size = st.size;
     r.node = String(st.ino);
     r.nlink = st.nlink;
@@ -204,7 +223,7 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
   const isDev = type === 'CHR' || type === 'BLK';
   r.type = type;
   r.device = devText(isDev ? st.rdev : st.dev);
-  r.devField = ['D', devHex(st.dev)];
+  r.devField = devFieldOf(st.dev);
   r.node = String(st.ino);
   r.nlink = st.nlink;
   r.name = type === 'FIFO' && link.startsWith('pipe:[') ? 'pipe' : link;

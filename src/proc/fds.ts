@@ -4,7 +4,7 @@
  * process on request; a process or fd that vanishes mid-read is skipped.
  */
 import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { readAscii, readLink } from './read.js';
+import { readAscii, readLink, readText } from './read.js';
 
 export interface FileStat {
   dev: number;
@@ -179,11 +179,11 @@ export function openFiles(
     else out.push({ fd, link: l.target, stat: statOf(`${base}/${link}`) });
   }
   if (opts.maps !== false && !opts.socketsOnly) {
-    const maps = readAscii(`${base}/maps`);
+    const maps = readText(`${base}/maps`);
     if (maps !== undefined) {
       const exe = out.find((f) => f.fd === 'txt')?.stat;
       const seen = new Set<string>();
-      for (const m of parseMaps(Buffer.from(maps, 'latin1').toString('utf8'))) {
+      for (const m of parseMaps(maps)) {
         const key = `${m.dev[0]}:${m.dev[1]}:${m.inode}`;
         if (seen.has(key)) continue;
         seen.add(key);

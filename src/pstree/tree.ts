@@ -243,7 +243,8 @@ export class Printer {
   private ch(c: string): void {
     this.curX++;
     if (!this.o.trunc || this.curX <= this.o.width) this.out += c;
-    else if (this.curX === this.o.width + 1) this.out += '+';
+    // psmisc marks the cut once per byte of the character it falls on (three for a UTF-8 line)
+    else if (this.curX === this.o.width + 1) this.out += c.charCodeAt(0) < 0x80 ? '+' : '+'.repeat(Buffer.byteLength(c));
   }
 
   private str(s: string): void {
