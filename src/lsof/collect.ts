@@ -123,6 +123,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     net: false,
     tcpStates: new Set<string>(),
   };
+  // the plain listing keeps only the columns it prints: tens of thousands of full rows held to the end cost the collector more than anything else
+  const listingOnly = r.fields === undefined && !r.json && !r.terse && !r.endpoints;
   const results: ProcRows[] = [];
   for (const p of snap.procs) {
     if (r.notPids.includes(p.pid)) continue;
@@ -204,7 +206,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
       if (keep) rows.push(row);
     }
     const user = names.user(owner);
-    if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows });
+    if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: listingOnly ? rows.map(slim) : rows });
     // With no selection lsof also looks at each task; it lists a task when it
     // cannot tell that its files are the process's own (unreadable links).
     if (!anySel && !r.ignoreTasks && files.some((f) => f.error?.reason)) {
@@ -233,4 +235,24 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   if (inet.some((sp) => !isAddressSpec(sp)) && !located.net) failed = true;
   if (r.tcpStates?.some((st) => !located.tcpStates.has(st))) failed = true;
   return { results, failed };
+}
+
+/**
+ * A row cut down to what the listing prints (and what naming hosts needs
+ * afterwards): a third of the size of a full row for the collector to carry.
+ */
+function slim(r: Row): Row {
+  return {
+    fd: r.fd,
+    access: r.access,
+    lock: r.lock,
+    type: r.type,
+    device: r.device,
+    size: r.size,
+    offset: r.offset,
+    node: r.node,
+    name: r.name,
+    inet: r.inet,
+    tcpInfo: r.tcpInfo,
+  };
 }

@@ -44,13 +44,21 @@ function numeric(v: string): number | undefined {
  * A row read between two of the peer's reads: a field the peer read the
  * same both times must be that; a field that moved meanwhile (%CPU and C of
  * a busy process, TIME, VSZ of one that allocates) is not held, beyond
- * being of the same kind (a number or time where the peer's are).
+ * being of the same kind (a number or time where the peer's are); and for a
+ * process that changed at all between the reads, none of its moving columns
+ * (state, wchan, CPU, sizes) is held.
  */
-function between(mine: string, before: string, after: string): boolean {
+/** columns whose value a running process changes from one instant to the next */
+const MOVING = new Set(['S', 'STAT', 'WCHAN', 'C', '%CPU', '%MEM', 'TIME', 'VSZ', 'RSS', 'SZ', 'NLWP', 'SIZE/OFF']);
+
+function between(mine: string, before: string, after: string, header: string[]): boolean {
   if (mine === before || mine === after) return true;
   const [m, b, a] = [mine, before, after].map((l) => l.trim().split(/\s+/));
   if (m.length !== b.length || m.length !== a.length) return false;
+  // a process the peer saw change between its reads was running: its moving columns are not held
+  const running = before !== after;
   return m.every((v, i) => {
+    if (running && MOVING.has(header[i] ?? '')) return true;
     if (b[i] === a[i]) return v === b[i];
     if (v === b[i] || v === a[i]) return true;
     return numeric(v) !== undefined && numeric(b[i]) !== undefined && numeric(a[i]) !== undefined;
@@ -65,7 +73,7 @@ function sandwich(tool: string, args: string[], key: (line: string) => string | 
   const common = ours.order.filter((k) => before.rows.has(k) && after.rows.has(k));
   for (const k of common) {
     const mine = ours.rows.get(k)!;
-    if (!between(mine, before.rows.get(k)!, after.rows.get(k)!)) {
+    if (!between(mine, before.rows.get(k)!, after.rows.get(k)!, before.header.trim().split(/\s+/))) {
       assert.fail(`${tool} ${args.join(' ')}: row ${k}\n  dk:     ${mine}\n  before: ${before.rows.get(k)}\n  after:  ${after.rows.get(k)}`);
     }
   }
