@@ -57,8 +57,12 @@ function between(mine: string, before: string, after: string, header: string[]):
   if (m.length !== b.length || m.length !== a.length) return false;
   // a process the peer saw change between its reads was running: its moving columns are not held
   const running = before !== after;
+  // the state is a sample of one instant: an idle task caught running (R) or in a wait (D) by one read only
+  const stateAt = header.findIndex((h) => h === 'S' || h === 'STAT');
+  const caught = stateAt >= 0 && [m, b, a].some((f) => /^[RD]/.test(f[stateAt] ?? ''));
   return m.every((v, i) => {
     if (running && MOVING.has(header[i] ?? '')) return true;
+    if (caught && (i === stateAt || header[i] === 'WCHAN')) return v.slice(1) === b[i].slice(1) || v.slice(1) === a[i].slice(1) || header[i] === 'WCHAN';
     if (b[i] === a[i]) return v === b[i];
     if (v === b[i] || v === a[i]) return true;
     return numeric(v) !== undefined && numeric(b[i]) !== undefined && numeric(a[i]) !== undefined;
