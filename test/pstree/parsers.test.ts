@@ -39,6 +39,7 @@ describe('pstree parsers', () => {
         const r = pstreeOn('basic', argv, { COLUMNS: '60' });
         assert.ok(r.code === 0 || r.code === 1, `${argv.join(' ')} -> ${r.code}`);
         // -C age colours take no cells: the width is measured without them
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape that starts a colour code is what is stripped
         const cells = (l: string) => l.replace(/\x1b\[[0-9;]*m/g, '').length;
         if (r.code === 0) for (const l of r.out.split('\n')) assert.ok(cells(l) <= 61 || argv.some((a) => /^-[a-zA-Z]*l/.test(a) || a === '--long'), l);
       }),
