@@ -5,13 +5,25 @@
  * must not touch). Only `dk`, `dk --help`, `dk --version` and `dk links`
  * load commander.
  */
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+declare const require: NodeJS.Require | undefined;
 import { basename } from 'node:path';
-import { isatty } from 'node:tty';
 
 type Tool = (argv: string[]) => number | Promise<number>;
 
 function stdoutTty(): { columns: number; rows: number } | undefined {
+  // node:tty pulls in net and streams (~5 ms): a pipe, a file or /dev/null (memory devices, major 1) is
+  // no terminal, and only a character device that may be one is asked
+  try {
+    const st = fstatSync(1);
+    if (!st.isCharacterDevice() || ((st.rdev >>> 8) & 0xfff) === 1) return undefined;
+  } catch {
+    return undefined;
+  }
+  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  const { isatty } = req('node:tty') as typeof import('node:tty');
   // only a terminal needs the stream object, for its window size
   return isatty(1) ? { columns: process.stdout.columns, rows: process.stdout.rows } : undefined;
 }
