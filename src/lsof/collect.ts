@@ -7,7 +7,9 @@ import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { openFiles, procOwner } from '../proc/fds.js';
 import { otherSocketInodes, socketQueues, socketTable, TCP_STATES, type SocketInfo } from '../proc/net.js';
 import { readLocks } from '../proc/locks.js';
-import { snapshot, threads } from '../proc/snapshot.js';
+import { process as processInfo, snapshot, threads } from '../proc/snapshot.js';
+import { listPids } from '../proc/read.js';
+import type { ProcessInfo } from '../proc/types.js';
 import type { NameCache } from '../proc/users.js';
 import { LsofError, type LsofRequest } from './options.js';
 import type { Names } from './names.js';
@@ -97,9 +99,12 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   // stat alone gives command, pgid and ppid; the user is the owner of /proc/PID.
   // PIDs alone (or ANDed) narrow the reading to those processes.
   const onlyPids = r.pids.length > 0 && (r.and || (!fileSel && !fdSel && r.users.length + r.commands.length + r.pgids.length === 0));
-  const snap = snapshot({ procRoot, fields: [], pids: onlyPids ? r.pids : undefined });
   // only Internet/unix selections (ANDed, or alone): sockets are all that can match
   const socketsOnly = (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && !fdSel));
+  // and with nothing to select processes by, most processes hold no socket: their stat is read only once one turns up
+  const lazy = socketsOnly && !procSel && r.notUsers.length === 0 && r.notCommands.length === 0;
+  const candidates: ProcessInfo[] = lazy ? [] : snapshot({ procRoot, fields: [], pids: onlyPids ? r.pids : undefined }).procs;
+  const lazyPids = lazy ? listPids(procRoot) : [];
   // socket tables are read the first time a socket shows up
   let sockets: Map<number, SocketInfo> | undefined;
   let queues: Map<number, [number, number]> | undefined;
@@ -126,7 +131,16 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   // the plain listing keeps only the columns it prints: tens of thousands of full rows held to the end cost the collector more than anything else
   const listingOnly = r.fields === undefined && !r.json && !r.terse && !r.endpoints;
   const results: ProcRows[] = [];
-  for (const p of snap.procs) {
+  for (let i = 0; i < (lazy ? lazyPids.length : candidates.length); i++) {
+    let pre: ReturnType<typeof openFiles>;
+    let p: ProcessInfo;
+    if (lazy) {
+      pre = openFiles(lazyPids[i], procRoot, { socketsOnly, lean: r.fields === undefined });
+      if (!pre?.length) continue;
+      const info = processInfo(lazyPids[i], { procRoot, fields: [] });
+      if (!info) continue;
+      p = info;
+    } else p = candidates[i];
     if (r.notPids.includes(p.pid)) continue;
     // lsof passes over zombies: nothing of theirs is open any more
     if (p.state === 'Z') continue;
@@ -156,7 +170,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
 
     // only process selections given: the other processes cannot have a row
     if (procSel && !fileSel && !fdSel && !procOk) continue;
-    const files = openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
+    const files = pre ?? openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
     if (!files) continue;
     const ctx: RowContext = { socket: socketOf, locks: locks.get(p.pid) ?? new Map(), names: nm, protocolOf, queue: queueOf };
     const rows: Row[] = [];
