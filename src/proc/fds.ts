@@ -3,7 +3,7 @@
  * files (maps) and file descriptors (fd/, fdinfo/). Everything is read per
  * process on request; a process or fd that vanishes mid-read is skipped.
  */
-import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { readAscii, readLink, readText } from './read.js';
 
 export interface FileStat {
@@ -166,7 +166,6 @@ export function openFiles(
 ): OpenFile[] | undefined {
   const base = opts.tid === undefined ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${opts.tid}`;
   const out: OpenFile[] = [];
-  if (!existsSync(base)) return undefined;
   for (const [fd, link] of opts.socketsOnly
     ? []
     : ([
@@ -175,6 +174,8 @@ export function openFiles(
         ['txt', 'exe'],
       ] as const)) {
     const l = linkOf(`${base}/${link}`);
+    // gone (ENOENT on its own links): the process exited, it has no files to list
+    if (l.target === undefined && l.reason === '') return undefined;
     if (l.target === undefined) out.push({ fd, error: { path: `${base}/${link}`, reason: l.reason ?? '' } });
     else out.push({ fd, link: l.target, stat: statOf(`${base}/${link}`) });
   }
