@@ -115,7 +115,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     others ??= otherSocketInodes(procRoot);
     return others.netlink.has(ino) ? 'NETLINK' : others.packet.has(ino) ? 'PACKET' : undefined;
   };
-  const locks = readLocks(procRoot);
+  let locks: ReturnType<typeof readLocks> | undefined;
+  const lockOf = (pid: number, ino: number) => (locks ??= readLocks(procRoot)).get(pid)?.get(ino);
 
   // lsof's exit status: 1 when a search item was not located (a PID, PGID,
   // user, command, -i address, TCP state, file) whatever else the listing held
@@ -172,7 +173,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (procSel && !fileSel && !fdSel && !procOk) continue;
     const files = pre ?? openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
     if (!files) continue;
-    const ctx: RowContext = { socket: socketOf, locks: locks.get(p.pid) ?? new Map(), names: nm, protocolOf, queue: queueOf };
+    const pid = p.pid;
+    const ctx: RowContext = { socket: socketOf, lockOf: (ino) => lockOf(pid, ino), names: nm, protocolOf, queue: queueOf };
     const rows: Row[] = [];
     for (const f of files) {
       const row = toRow(f, ctx);
