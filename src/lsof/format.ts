@@ -51,14 +51,7 @@ function nameText(s: string, utf8: boolean): string {
 }
 
 export function safe(s: string): string {
-  if (PRINTABLE.test(s)) return s;
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
-    if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else if (b < 0x20) out += `^${String.fromCharCode(b + 0x40)}`;
-    else out += `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return out;
+  return PRINTABLE.test(s) ? s : safeUnits(s).join('');
 }
 
 function sizeOff(row: Row): string {

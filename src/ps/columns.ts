@@ -68,7 +68,7 @@ function ticks(p: ProcessInfo, c: RenderContext): number {
  * Ticks since the process started as procps counts them: the uptime in
  * whole ticks (procps truncates uptime * Hertz) less the start.
  */
-function elapsedTicks(p: ProcessInfo, sys: SystemInfo): number {
+export function elapsedTicks(p: ProcessInfo, sys: SystemInfo): number {
   return Math.max(0, Math.floor(sys.uptime * sys.hz) - p.startTicks);
 }
 /** seconds since the process started, truncated like procps's TIME_ELAPSED */
@@ -106,7 +106,7 @@ function pcpuPermille(p: ProcessInfo, c: RenderContext): number {
  * procps's UTILIZATION (c, util, %CUU, %CUC): the ticks scaled in single
  * precision (its 100.0f) over the lifetime in ticks.
  */
-function utilization(p: ProcessInfo, sys: SystemInfo, withChildren: boolean): number {
+export function utilization(p: ProcessInfo, sys: SystemInfo, withChildren: boolean): number {
   const t = elapsedTicks(p, sys);
   const used = p.utime + p.stime + (withChildren ? p.cutime + p.cstime : 0);
   return t > 0 ? Math.fround(Math.fround(used) * 100) / t : 0;
@@ -127,6 +127,11 @@ function name(n: string | undefined, id: number | undefined, c: RenderContext): 
   const b = Buffer.from(e.text);
   if (c.maxRight >= 1 && b[c.maxRight - 1] < 127) return `${b.subarray(0, c.maxRight - 1).toString()}+`;
   return String(id);
+}
+
+/** the command line as the library keeps it: argv joined, or "[comm]" (and " <defunct>") without one */
+export function commandLine(p: ProcessInfo): string {
+  return p.cmdline?.length ? p.cmdline.join(' ') : bracketed(p);
 }
 
 /** the kernel-thread / zombie form: "[comm]" and " <defunct>" */
@@ -221,10 +226,15 @@ function ttyNumber(p: ProcessInfo): string {
 }
 
 /** CGNAME: the cgroup list from its name= hierarchy on */
-function cgname(p: ProcessInfo, c: RenderContext): string {
+/** CGNAME's text: the cgroup list from its name= hierarchy on */
+export function cgnameOf(p: ProcessInfo): string {
   const g = p.cgroup ?? '-';
   const at = g.indexOf(':name=');
-  return escapeText(at >= 0 && at + 6 < g.length ? g.slice(at + 6) : g, c.maxRight, c.charset).text;
+  return at >= 0 && at + 6 < g.length ? g.slice(at + 6) : g;
+}
+
+function cgname(p: ProcessInfo, c: RenderContext): string {
+  return escapeText(cgnameOf(p), c.maxRight, c.charset).text;
 }
 
 const io = (k: keyof IoCounters) => (p: ProcessInfo) => String(p.io?.[k] ?? 0);

@@ -6,6 +6,7 @@
  * This table names the item of every specifier and how to compare it.
  */
 import { numaNode } from '../proc/numa.js';
+import { cgnameOf, commandLine, elapsedTicks, utilization } from './columns.js';
 import type { FieldName, ProcessInfo, SystemInfo } from '../proc/types.js';
 
 export type SortValue = number | string;
@@ -19,15 +20,6 @@ export interface SortItem {
 const n = (f: (p: ProcessInfo, sys: SystemInfo) => number | undefined, needs: FieldName[] = []): SortItem => ({ needs, value: (p, s) => f(p, s) ?? 0 });
 const s = (f: (p: ProcessInfo) => string | undefined, needs: FieldName[] = []): SortItem => ({ needs, value: (p) => f(p) ?? '' });
 
-const elapsedTicks = (p: ProcessInfo, sys: SystemInfo): number => Math.floor(sys.uptime * sys.hz) - p.startTicks;
-function utilization(p: ProcessInfo, sys: SystemInfo, children: boolean): number {
-  const t = elapsedTicks(p, sys);
-  const used = p.utime + p.stime + (children ? p.cutime + p.cstime : 0);
-  return t > 0 ? Math.fround(Math.fround(used) * 100) / t : 0;
-}
-/** the library's escaped command line: argv joined, or "[comm]" (and " <defunct>") without one */
-const cmdline = (p: ProcessInfo): string => (p.cmdline?.length ? p.cmdline.join(' ') : `[${p.comm}]${p.state === 'Z' ? ' <defunct>' : ''}`);
-
 const ITEMS = {
   UTILIZATION: n((p, sys) => utilization(p, sys, false)),
   UTILIZATION_C: n((p, sys) => utilization(p, sys, true)),
@@ -37,7 +29,7 @@ const ITEMS = {
   VM_DATA: n((p) => p.vmData, ['vmData']),
   AUTOGRP_ID: n((p) => p.autogroup?.id ?? -1, ['autogroup']),
   AUTOGRP_NICE: n((p) => p.autogroup?.nice, ['autogroup']),
-  CMDLINE: s(cmdline, ['cmdline']),
+  CMDLINE: s(commandLine, ['cmdline']),
   CMD: s((p) => p.comm),
   TIME_ALL: n((p, sys) => (p.utime + p.stime) / sys.hz),
   TICS_ALL: n((p) => p.utime + p.stime),
@@ -48,14 +40,7 @@ const ITEMS = {
   SIGIGNORE: s((p) => p.signals?.ignored, ['signals']),
   SIGNALS: s((p) => p.signals?.shared, ['signals']),
   SIGPENDING: s((p) => p.signals?.pending, ['signals']),
-  CGNAME: s(
-    (p) => {
-      const g = p.cgroup ?? '-';
-      const at = g.indexOf(':name=');
-      return at >= 0 && at + 6 < g.length ? g.slice(at + 6) : g;
-    },
-    ['cgroup'],
-  ),
+  CGNAME: s(cgnameOf, ['cgroup']),
   CGROUP: s((p) => p.cgroup ?? '-', ['cgroup']),
   NS_CGROUP: n((p) => p.namespaces?.cgroup, ['namespaces']),
   NS_IPC: n((p) => p.namespaces?.ipc, ['namespaces']),
