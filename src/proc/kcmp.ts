@@ -7,7 +7,7 @@
  * Where kcmp is not permitted (another user's task without ptrace rights)
  * the task has no group: never a guess.
  */
-import { readdirSync } from 'node:fs';
+import { listPids } from './read.js';
 import { loadLibc } from '../sys/libc.js';
 
 export const SHARED_KINDS = ['vm', 'files', 'fs', 'sighand', 'io', 'sysvsem'] as const;
@@ -76,21 +76,8 @@ export function shareGroups(tids: readonly number[], kind: SharedKind, cmp: Kcmp
 
 /** Every task on the system (TIDs), or the process leaders only. */
 export function allTasks(procRoot = '/proc', leadersOnly = false): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync(procRoot)) {
-    const pid = Number(e);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    if (leadersOnly) {
-      out.push(pid);
-      continue;
-    }
-    try {
-      for (const t of readdirSync(`${procRoot}/${pid}/task`)) out.push(Number(t));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
+  const pids = listPids(procRoot);
+  return leadersOnly ? pids : pids.flatMap((pid) => listPids(`${procRoot}/${pid}/task`));
 }
 
 /**
