@@ -4,11 +4,11 @@
  * Pure of output: run.ts formats what this returns.
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { openFiles, procOwner } from '../proc/fds.js';
+import { openFiles, procOwner, S_IFMT, S_IFSOCK } from '../proc/fds.js';
 import { otherSocketInodes, socketQueues, socketTable, TCP_STATES, type SocketInfo } from '../proc/net.js';
-import { readLocks } from '../proc/locks.js';
+import { parseLocks } from '../proc/locks.js';
 import { process as processInfo, snapshot, threads } from '../proc/snapshot.js';
-import { listPids } from '../proc/read.js';
+import { listPids, readAscii } from '../proc/read.js';
 import type { ProcessInfo } from '../proc/types.js';
 import type { NameCache } from '../proc/users.js';
 import { LsofError, type LsofRequest } from './options.js';
@@ -21,6 +21,81 @@ export interface Collected {
   results: ProcRows[];
   /** a named file or directory could not be looked at (lsof exits 1) */
   failed: boolean;
+  /** with deferLocks: the rows whose lock letter is still to be looked up (applyLocks) */
+  pendingLocks: PendingLock[];
+}
+
+/** A row that may carry a lock, with what /proc/locks keys locks by. */
+export interface PendingLock {
+  row: Row;
+  pid: number;
+  inode: number;
+}
+
+/** The lock letters from the text of /proc/locks into the rows waiting for them. */
+export function applyLocks(pending: PendingLock[], locksText: string): void {
+  if (!pending.length) return;
+  const locks = parseLocks(locksText);
+  for (const p of pending) {
+    const letter = locks.get(p.pid)?.get(p.inode);
+    if (letter) p.row.lock = letter;
+  }
+}
+
+/** Only sockets can match: no row of this request can carry a lock. */
+function socketsOnlyRequest(r: LsofRequest): boolean {
+  const procSel = r.pids.length + r.users.length + r.commands.length + r.pgids.length > 0;
+  return (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && r.fds.length === 0));
+}
+
+/** PIDs alone (or ANDed) select: only those processes are read. */
+function pidsOnlyRequest(r: LsofRequest): boolean {
+  const fileSel = r.inet !== undefined || r.unix || r.files.length > 0 || r.dirs.length > 0;
+  return r.pids.length > 0 && (r.and || (!fileSel && r.fds.length === 0 && r.users.length + r.commands.length + r.pgids.length === 0));
+}
+
+/**
+ * Whether the caller should start reading /proc/locks now (readAsciiAhead)
+ * for collect's deferLocks: what the request prints shows lock letters (the
+ * listing, JSON, -F with l), and they are not taken from fdinfo instead.
+ */
+export function prefetchLocks(r: LsofRequest): boolean {
+  if (r.terse || socketsOnlyRequest(r) || pidsOnlyRequest(r)) return false;
+  return r.fields === undefined || r.fields.includes('l');
+}
+
+/**
+ * Up to this many files, the locks of processes given by PID come from the
+ * "lock:" lines of their fdinfo (a read each, ~15 us) rather than from
+ * /proc/locks, whose first read waits for an RCU grace period (~11 ms).
+ */
+const FDINFO_LOCKS_MAX = 512;
+
+/**
+ * The locks on these files, in /proc/locks' format: fdinfo lists each lock
+ * held through that open file with its holder's PID, as /proc/locks does.
+ */
+function fdinfoLocks(files: { pid: number; fd: string; info?: string }[], procRoot: string): string {
+  let out = '';
+  for (const f of files) {
+    const info = f.info ?? readAscii(`${procRoot}/${f.pid}/fdinfo/${f.fd}`) ?? '';
+    for (let at = info.indexOf('lock:\t'); at >= 0; at = info.indexOf('lock:\t', at + 1)) {
+      const end = info.indexOf('\n', at);
+      out += `${info.slice(at + 6, end < 0 ? undefined : end)}\n`;
+    }
+  }
+  return out;
+}
+
+export interface CollectOptions {
+  /**
+   * Leave lock letters for the caller (Collected.pendingLocks): reading
+   * /proc/locks waits for an RCU grace period in the kernel (~11 ms here,
+   * entries or not), which dk lsof spends on another thread while it lists.
+   */
+  deferLocks?: boolean;
+  /** that read's descriptor, left out of our own row: lsof lists itself without it */
+  ownFd?: number;
 }
 
 function fdMatches(fd: string, list: string[]): boolean {
@@ -41,7 +116,7 @@ function uidsOf(list: string[], names: NameCache): number[] {
   });
 }
 
-export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: Names, error: (s: string) => void): Collected {
+export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: Names, error: (s: string) => void, opts: CollectOptions = {}): Collected {
   const users = uidsOf(r.users, names);
   const notUsers = uidsOf(r.notUsers, names);
 
@@ -98,9 +173,9 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
 
   // stat alone gives command, pgid and ppid; the user is the owner of /proc/PID.
   // PIDs alone (or ANDed) narrow the reading to those processes.
-  const onlyPids = r.pids.length > 0 && (r.and || (!fileSel && !fdSel && r.users.length + r.commands.length + r.pgids.length === 0));
+  const onlyPids = pidsOnlyRequest(r);
   // only Internet/unix selections (ANDed, or alone): sockets are all that can match
-  const socketsOnly = (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && !fdSel));
+  const socketsOnly = socketsOnlyRequest(r);
   // and with nothing to select processes by, most processes hold no socket: their stat is read only once one turns up
   const lazy = socketsOnly && !procSel && r.notUsers.length === 0 && r.notCommands.length === 0;
   const candidates: ProcessInfo[] = lazy ? [] : snapshot({ procRoot, fields: [], pids: onlyPids ? r.pids : undefined }).procs;
@@ -115,8 +190,14 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     others ??= otherSocketInodes(procRoot);
     return others.netlink.has(ino) ? 'NETLINK' : others.packet.has(ino) ? 'PACKET' : undefined;
   };
-  let locks: ReturnType<typeof readLocks> | undefined;
-  const lockOf = (pid: number, ino: number) => (locks ??= readLocks(procRoot)).get(pid)?.get(ino);
+  const pendingLocks: PendingLock[] = [];
+  // with PIDs alone: every file of theirs a lock can be on (also those -d leaves out: a lock taken through one is on the others too)
+  const lockFiles: { pid: number; fd: string; info?: string }[] = [];
+  const keepRows = (pid: number, rows: Row[], slimmed: boolean): Row[] => {
+    const kept = slimmed ? rows.map(slim) : rows;
+    for (let i = 0; i < rows.length; i++) if (rows[i].lockable) pendingLocks.push({ row: kept[i], pid, inode: rows[i].inode ?? 0 });
+    return kept;
+  };
 
   // lsof's exit status: 1 when a search item was not located (a PID, PGID,
   // user, command, -i address, TCP state, file) whatever else the listing held
@@ -171,10 +252,17 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
 
     // only process selections given: the other processes cannot have a row
     if (procSel && !fileSel && !fdSel && !procOk) continue;
-    const files = pre ?? openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
+    let files = pre ?? openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
     if (!files) continue;
+    if (opts.ownFd !== undefined && p.pid === process.pid && procRoot === '/proc') files = files.filter((f) => f.fd !== String(opts.ownFd));
     const pid = p.pid;
-    const ctx: RowContext = { socket: socketOf, lockOf: (ino) => lockOf(pid, ino), names: nm, protocolOf, queue: queueOf };
+    if (onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX) {
+      for (const f of files) {
+        const c = f.fd.charCodeAt(0);
+        if (c >= 48 && c <= 57 && f.stat && (f.stat.mode & S_IFMT) !== S_IFSOCK) lockFiles.push({ pid, fd: f.fd, info: f.fdinfo });
+      }
+    }
+    const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf };
     const rows: Row[] = [];
     for (const f of files) {
       const row = toRow(f, ctx);
@@ -222,7 +310,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
       if (keep) rows.push(row);
     }
     const user = names.user(owner);
-    if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: listingOnly ? rows.map(slim) : rows });
+    if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: keepRows(pid, rows, listingOnly) });
     // With no selection lsof also looks at each task; it lists a task when it
     // cannot tell that its files are the process's own (unreadable links).
     if (!anySel && !r.ignoreTasks && files.some((f) => f.error?.reason)) {
@@ -232,7 +320,17 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
         if (!tf) continue;
         const trows = tf.map((f) => toRow(f, ctx)).filter((x): x is Row => x !== undefined);
         if (trows.length)
-          results.push({ pid: p.pid, tid: t.tid, taskCommand: t.comm, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: trows });
+          results.push({
+            pid: p.pid,
+            tid: t.tid,
+            taskCommand: t.comm,
+            pgid: p.pgid,
+            ppid: p.ppid,
+            command: cmd,
+            uid: owner,
+            user,
+            rows: keepRows(pid, trows, false),
+          });
       }
     }
   }
@@ -250,7 +348,12 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   if (inet.some((sp) => isAddressSpec(sp) && !found.has(key(sp)))) failed = true;
   if (inet.some((sp) => !isAddressSpec(sp)) && !located.net) failed = true;
   if (r.tcpStates?.some((st) => !located.tcpStates.has(st))) failed = true;
-  return { results, failed };
+  if (pendingLocks.length) {
+    if (onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX) applyLocks(pendingLocks, fdinfoLocks(lockFiles, procRoot));
+    else if (!opts.deferLocks) applyLocks(pendingLocks, readAscii(`${procRoot}/locks`) ?? '');
+    else return { results, failed, pendingLocks };
+  }
+  return { results, failed, pendingLocks: [] };
 }
 
 /**

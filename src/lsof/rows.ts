@@ -28,6 +28,8 @@ export interface Row {
   /** address families and ports, for -i selection */
   inet?: InetSocket;
   unix?: boolean;
+  /** a file a lock can be on: its letter comes from /proc/locks after the rows are made (collect.ts) */
+  lockable?: boolean;
   unixType?: string;
   unixState?: string;
   path?: string;
@@ -85,9 +87,6 @@ const devFieldOf = (dev: number): ['D', string] => {
 export interface RowContext {
   /** the socket with this inode, from the /proc/net tables (read on first use) */
   socket(inode: number): SocketInfo | undefined;
-  /** inode -> lock letter for this process */
-  /** the lock letter on an inode of this process; /proc/locks is read on the first call */
-  lockOf(inode: number): string | undefined;
   names: Names;
   /** extra socket kinds known from /proc/net tables without a row format (netlink, packet) */
   protocolOf(inode: number): string | undefined;
@@ -115,6 +114,7 @@ function blank(fd: string, access: string, flagsHex: string | undefined): Row {
     flagsHex,
     inet: undefined,
     unix: undefined,
+    lockable: undefined,
     unixType: undefined,
     unixState: undefined,
     path: undefined,
@@ -154,8 +154,8 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
   }
   if (!st) return undefined;
   const link = f.link ?? '';
-  // sockets are not locked files: looking one up would read /proc/locks for nothing (~10 ms when it has entries)
-  if (numeric && (st.mode & S_IFMT) !== S_IFSOCK) r.lock = ctx.lockOf(st.ino) ?? ' ';
+  // sockets are not locked files: looking one up would read /proc/locks for nothing
+  if (numeric && (st.mode & S_IFMT) !== S_IFSOCK) r.lockable = true;
   r.inode = st.ino;
   r.dev = st.dev;
   r.rdev = st.rdev;

@@ -5,6 +5,7 @@
  */
 import { pipeAndSocketHolders, type FdHolder } from '../proc/fds.js';
 import { socketTable } from '../proc/net.js';
+import { readAsciiAhead } from '../proc/read.js';
 import { snapshot } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
 import { FIELD_HELP, LsofError, parseLsofArgs, type LsofRequest } from './options.js';
@@ -12,7 +13,7 @@ import { ipv6Text, makeNames, resolveHosts } from './names.js';
 import { formatFields, formatListing, type ProcRows } from './format.js';
 import { inetName } from './rows.js';
 import { resolveServices } from './select.js';
-import { collect, type Collected } from './collect.js';
+import { applyLocks, collect, prefetchLocks, type Collected } from './collect.js';
 import { unixPeers } from '../sys/unixdiag.js';
 
 export interface LsofIO {
@@ -61,18 +62,21 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
     return 0;
   }
   const procRoot = io.procRoot ?? '/proc';
+  // read on a pool thread while this one lists: the kernel makes the reader of /proc/locks wait for an RCU grace period
+  const locks = prefetchLocks(r) ? readAsciiAhead(`${procRoot}/locks`) : undefined;
   const names = nameCache(procRoot === '/proc' ? '/etc' : `${procRoot}/../etc`);
   const nm = makeNames(!r.numericPorts, !r.numericHosts);
   let got: Collected;
   try {
     for (const spec of r.inet ?? []) resolveServices(spec);
-    got = collect(r, procRoot, names, nm, io.error);
+    got = collect(r, procRoot, names, nm, io.error, { deferLocks: locks !== undefined, ownFd: locks?.fd });
   } catch (e) {
     if (!(e instanceof LsofError)) throw e;
     io.error(`dk lsof: ${e.message}\n`);
     return 1;
   }
   const { results, failed } = got;
+  if (locks && got.pendingLocks.length) applyLocks(got.pendingLocks, (await locks.text) ?? '');
 
   if (!r.numericHosts) {
     // names for addresses /etc/hosts does not know, from DNS with a deadline

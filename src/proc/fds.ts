@@ -174,8 +174,8 @@ export function openFiles(
         ['txt', 'exe'],
       ] as const)) {
     const l = linkOf(`${base}/${link}`);
-    // gone (ENOENT on its own links): the process exited, it has no files to list
-    if (l.target === undefined && l.reason === '') return undefined;
+    // gone (ENOENT on its cwd link): the process exited, it has no files to list; a kernel thread has a cwd but no exe
+    if (l.target === undefined && l.reason === '' && fd === 'cwd') return undefined;
     if (l.target === undefined) out.push({ fd, error: { path: `${base}/${link}`, reason: l.reason ?? '' } });
     else out.push({ fd, link: l.target, stat: statOf(`${base}/${link}`) });
   }

@@ -5,7 +5,7 @@
  * that exits mid-read (ENOENT, ESRCH) or a file we may not read (EACCES) is
  * "absent", never an exception.
  */
-import { closeSync, opendirSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, opendirSync, openSync, read, readSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** Node's Buffer has these slice decoders (what toString uses underneath, without its argument checks) */
 type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
@@ -87,6 +87,41 @@ export function readText(path: string, single = false): string | undefined {
 export function readAscii(path: string, single = false): string | undefined {
   const len = fill(path, single);
   return len < 0 ? undefined : shared.latin1Slice(0, len);
+}
+
+/**
+ * Reads an ASCII file with its first read() on a pool thread, for files
+ * whose first read blocks in the kernel without using a CPU (/proc/locks
+ * waits for an RCU grace period). open() is done here and the read is one
+ * pool request, so it overlaps with whatever this thread does next; the
+ * rest, if any, is read synchronously once the promise settles. Returns
+ * the descriptor (open until text settles) and the text, undefined for
+ * any error.
+ */
+export function readAsciiAhead(path: string): { fd?: number; text: Promise<string | undefined> } {
+  const fd = openRead(path);
+  if (fd === undefined) return { text: Promise.resolve(undefined) };
+  let buf = Buffer.allocUnsafe(64 * 1024) as FastBuffer;
+  const text = new Promise<string | undefined>((resolve) => {
+    read(fd, buf, 0, buf.length, null, (err, n) => {
+      let len = err ? -1 : n;
+      try {
+        while (len === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2) as FastBuffer;
+          buf.copy(bigger, 0, 0, len);
+          buf = bigger;
+          const more = readSync(fd, buf, len, buf.length - len, null);
+          if (more <= 0) break;
+          len += more;
+        }
+      } catch {
+        len = -1;
+      }
+      closeSync(fd);
+      resolve(len < 0 ? undefined : buf.latin1Slice(0, len));
+    });
+  });
+  return { fd, text };
 }
 
 export function readLink(path: string): string | undefined {
