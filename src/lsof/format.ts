@@ -3,6 +3,7 @@
  * column, then print, as print_file does) and -F field output.
  */
 import type { Names } from './names.js';
+import { ByteWriter } from '../text/bytewriter.js';
 import { offsetText, type Row } from './rows.js';
 
 export interface ProcRows {
@@ -60,11 +61,6 @@ function sizeOff(row: Row): string {
   return '';
 }
 
-/** lsof keeps descriptors as 4-wide strings, which is why FD is never narrower than six */
-function fdText(fd: string): string {
-  return fd.padStart(4);
-}
-
 export interface ListingOptions {
   commandWidth: number;
   numericUsers: boolean;
@@ -76,8 +72,9 @@ export interface ListingOptions {
   utf8?: boolean;
 }
 
-export function formatListing(procs: ProcRows[], o: ListingOptions): string {
-  if (!procs.length) return '';
+export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
+  const out = new ByteWriter();
+  if (!procs.length) return out.bytes();
   // -l, and a UID without a name, print the number as lsof does, in a field eight wide
   const user = (p: ProcRows) => (o.numericUsers || p.user === undefined ? String(p.uid).padStart(8) : p.user);
   const cmd = (p: ProcRows) => commandText(p.command, o.commandWidth);
@@ -92,7 +89,8 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): string {
   const tasks = procs.some((p) => p.tid !== undefined);
   const tcmd = (p: ProcRows) => commandText(p.taskCommand ?? '', o.commandWidth);
   let ppidW = 'PPID'.length;
-  let fdW = 'FD'.length;
+  // lsof keeps descriptors as 4-wide strings, which is why FD is never narrower than six
+  let fdW = 6;
   let typeW = 'TYPE'.length;
   let devW = 'DEVICE'.length;
   let szW = szHead.length;
@@ -107,29 +105,52 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): string {
     if (p.tid !== undefined) tidW = Math.max(tidW, String(p.tid).length);
     tcmdW = Math.max(tcmdW, tcmd(p).length);
     for (const r of p.rows) {
-      fdW = Math.max(fdW, fdText(r.fd).length + 2);
-      typeW = Math.max(typeW, r.type.length);
-      devW = Math.max(devW, r.device.length);
-      szW = Math.max(szW, sizeCol(r).length);
-      nodeW = Math.max(nodeW, r.node.length);
+      if (r.fd.length + 2 > fdW) fdW = r.fd.length + 2;
+      if (r.type.length > typeW) typeW = r.type.length;
+      if (r.device.length > devW) devW = r.device.length;
+      const sz = o.sizes ? (r.size === undefined ? 0 : decimalLength(r.size)) : sizeOff(r).length;
+      if (sz > szW) szW = sz;
+      if (r.node.length > nodeW) nodeW = r.node.length;
     }
   }
-  const lines: string[] = [];
   const pg = (v: string) => (o.pgid ? ` ${v.padStart(pgidW)}` : '');
   const pp = (v: string) => (o.ppid ? ` ${v.padStart(ppidW)}` : '');
   const tk = (tid: string, cmd: string) => (tasks ? ` ${tid.padStart(tidW)} ${cmd.padEnd(tcmdW)}` : '');
-  lines.push(
-    `${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pp('PPID')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${szHead.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME`,
+  out.text(
+    `${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pp('PPID')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${szHead.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME\n`,
   );
+  const utf8 = o.utf8 ?? false;
   for (const p of procs) {
-    const head = `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pp(String(p.ppid))}${pg(String(p.pgid))} ${user(p).padStart(userW)}`;
+    const head = `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pp(String(p.ppid))}${pg(String(p.pgid))} ${user(p).padStart(userW)} `;
     for (const r of p.rows) {
-      lines.push(
-        `${head} ${fdText(r.fd).padStart(fdW - 2)}${r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access}${r.lock} ${r.type.padStart(typeW)} ${r.device.padStart(devW)} ${sizeCol(r).padStart(szW)} ${r.node.padStart(nodeW)} ${nameText(r.name, o.utf8 ?? false)}`,
-      );
+      out.text(head);
+      out.right(r.fd, fdW - 2);
+      out.byte((r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access).charCodeAt(0));
+      out.byte(r.lock.charCodeAt(0));
+      out.byte(0x20);
+      out.right(r.type, typeW);
+      out.byte(0x20);
+      out.right(r.device, devW);
+      out.byte(0x20);
+      out.right(sizeCol(r), szW);
+      out.byte(0x20);
+      out.right(r.node, nodeW);
+      out.byte(0x20);
+      if (!out.printable(r.name)) out.text(nameText(r.name, utf8));
+      out.byte(0x0a);
     }
   }
-  return `${lines.join('\n')}\n`;
+  return out.bytes();
+}
+
+/** digits of a non-negative integer, without making its string */
+function decimalLength(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
 }
 
 const PROC_FIELDS = 'pgRcuL';

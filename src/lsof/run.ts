@@ -17,7 +17,8 @@ import { applyLocks, collect, prefetchLocks, type Collected } from './collect.js
 import { unixPeers } from '../sys/unixdiag.js';
 
 export interface LsofIO {
-  write(s: string): void;
+  /** the listing comes as bytes (format.ts builds it so), the rest as text */
+  write(s: string | Uint8Array): void;
   error(s: string): void;
   env: NodeJS.ProcessEnv;
   procRoot?: string;

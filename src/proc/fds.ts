@@ -33,7 +33,13 @@ export interface OpenFile {
 }
 
 /** readlink that keeps the reason it failed. */
-function linkOf(path: string): { target?: string; reason?: string } {
+interface Link {
+  target?: string;
+  reason?: string;
+}
+const DENIED: Link = { reason: 'Permission denied' };
+
+function linkOf(path: string): Link {
   try {
     return { target: readlinkSync(path) };
   } catch (e) {
@@ -214,8 +220,12 @@ export function openFiles(
       .map(Number)
       .filter(Number.isInteger)
       .sort((a, b) => a - b);
+    // the kernel decides access to every fd link of a task by one check on that task (ptrace_may_access):
+    // once one is denied, the rest are without asking (3000 denied readlinks cost ~20 ms)
+    let denied = false;
     for (const n of fds) {
-      const l = linkOf(`${base}/fd/${n}`);
+      const l = denied ? DENIED : linkOf(`${base}/fd/${n}`);
+      if (l.reason === 'Permission denied') denied = true;
       if (l.target === undefined) {
         // gone since readdir: skip; unreadable: lsof lists it as unknown
         if (l.reason) out.push({ fd: String(n), error: { path: `${base}/fd/${n}`, reason: l.reason } });

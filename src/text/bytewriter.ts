@@ -1,0 +1,91 @@
+/**
+ * Output text built in one growing byte buffer. A listing of 10,000 rows
+ * made as strings (a padStart per column, a template per line, a join,
+ * then UTF-8 encoding for write) allocates tens of megabytes that the
+ * collector then copies and marks; this writes each column's bytes once.
+ * Padding counts UTF-16 units, as String#padStart does, so output is the
+ * same as the string form's.
+ */
+export class ByteWriter {
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(size = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  /** One byte (an ASCII character code). */
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.len++] = c;
+  }
+
+  spaces(n: number): void {
+    if (n <= 0) return;
+    this.room(n);
+    this.buf.fill(0x20, this.len, this.len + n);
+    this.len += n;
+  }
+
+  /** Text as UTF-8: ASCII is copied a byte at a time, anything else goes through the encoder. */
+  text(s: string): void {
+    const n = s.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    this.room(n * 3);
+    const b = this.buf;
+    let at = this.len;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.len = at + b.write(s.slice(i), at, 'utf8');
+        return;
+      }
+      b[at++] = c;
+    }
+    this.len = at;
+  }
+
+  /**
+   * s if every character is printable ASCII (0x20-0x7e), as text() would
+   * write it; false, with nothing written, otherwise.
+   */
+  printable(s: string): boolean {
+    const n = s.length;
+    this.room(n);
+    const b = this.buf;
+    const start = this.len;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e) return false;
+      b[start + i] = c;
+    }
+    this.len = start + n;
+    return true;
+  }
+
+  /** s.padStart(width) */
+  right(s: string, width: number): void {
+    this.spaces(width - s.length);
+    this.text(s);
+  }
+
+  /** s.padEnd(width) */
+  left(s: string, width: number): void {
+    this.text(s);
+    this.spaces(width - s.length);
+  }
+
+  /** What has been written (a view of the buffer, valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
