@@ -5,7 +5,8 @@
  * user's process, one whose real and effective ids differ (setuid-like, with
  * supplementary groups), a non-ASCII command name, a long non-ASCII argv[0],
  * and children made by fork, clone(CLONE_FILES), clone(CLONE_VM|CLONE_FS),
- * vfork and a thread (the C helper tasks.c). Kernel threads exist anyway.
+ * vfork and a thread, another user's process that is not dumpable (the C
+ * helper tasks.c). Kernel threads exist anyway.
  * Everything is started in process groups of its own and killed by group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -68,8 +69,9 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
   const kinds: Zoo['kinds'] = {};
   let ports = { tcp4: 0, udp4: 0, tcp6: 0 };
   if (tasks) {
-    for (const kind of ['fork', 'thread', 'clone-files', 'clone-vm', 'traced', 'vfork', 'files']) {
-      const c = run(tasks, [kind, dir], { out: true });
+    for (const kind of ['fork', 'thread', 'clone-files', 'clone-vm', 'traced', 'vfork', 'files', 'nodump']) {
+      // nodump: another user's process that is not dumpable (its /proc files are root's, not its directory)
+      const c = run(tasks, kind === 'nodump' ? [kind, dir, String(OTHER_UID), String(OTHER_GID)] : [kind, dir], { out: true });
       const line = await new Promise<string>((resolve, reject) => {
         let buf = '';
         c.stdout!.on('data', (d: Buffer) => {
@@ -90,7 +92,8 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
         child = readTasks(parent).find((t) => t !== parent)!;
       }
       kinds[kind] = { parent, child };
-      if (kind === 'files') {
+      if (kind === 'nodump') byRole.nodump = parent;
+      else if (kind === 'files') {
         byRole.files = parent;
         const [, , tcp4, udp4, tcp6] = line.trim().split(' ').map(Number);
         ports = { tcp4, udp4, tcp6 };

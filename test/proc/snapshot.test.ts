@@ -2,12 +2,14 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processes, process as oneProcess, threads, snapshot } from '../../src/index.js';
 import { fixture } from '../helpers/fixture.js';
 import { killAll, until } from '../helpers/children.js';
+import { cHelper } from '../helpers/ctool.js';
+import { OTHER_GID, OTHER_UID } from '../helpers/zoo.js';
 
 const procRoot = `${fixture('basic')}/proc`;
 const pts = (path: string) => (/\/pts\/(\d+)$/.test(path) ? { major: 136, minor: Number(RegExp.$1) } : undefined);
@@ -85,6 +87,32 @@ describe('snapshot on the live system', () => {
     assert.ok(me.nlwp >= 1);
     assert.equal(threads(process.pid).length, me.nlwp);
     assert.ok(processes({ fields: ['pid'] }).some((p) => p.pid === process.pid));
+  });
+
+  test('effective ids from the /proc directory equal status, for every process and one that is not dumpable', async (t) => {
+    if (process.geteuid!() !== 0) return t.skip('needs root to take another uid');
+    const tasks = cHelper(t, 'tasks');
+    if (!tasks) return;
+    const c = spawn(tasks, ['nodump', '/', String(OTHER_UID), String(OTHER_GID)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    t.after(() => killAll([c.pid!]));
+    await new Promise((resolve) => c.stdout!.once('data', resolve));
+    // the case that matters: its /proc files are root's, its directory is not
+    assert.equal(statSync(`/proc/${c.pid}/status`).uid, 0);
+    const [mine] = processes({ pids: [c.pid!], fields: ['euid', 'egid', 'user'] });
+    assert.equal(mine.euid, OTHER_UID);
+    assert.equal(mine.egid, OTHER_GID);
+    // every process and thread: the directory's owner (euid, egid alone) against status (asked with rss)
+    for (const threadsToo of [false, true]) {
+      const byDir = new Map(processes({ fields: ['euid', 'egid'], threads: threadsToo }).map((p) => [`${p.pid}/${p.tid}`, p]));
+      let compared = 0;
+      for (const p of processes({ fields: ['euid', 'egid', 'rss'], threads: threadsToo })) {
+        const d = byDir.get(`${p.pid}/${p.tid}`);
+        if (!d) continue;
+        assert.deepEqual([d.euid, d.egid], [p.euid, p.egid], `pid ${p.pid} tid ${p.tid}`);
+        compared++;
+      }
+      assert.ok(compared > 10, `compared ${compared}`);
+    }
   });
 
   test('processes exiting during many snapshots are dropped, never thrown', async () => {
