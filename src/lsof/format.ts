@@ -95,6 +95,10 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
   let devW = 'DEVICE'.length;
   let szW = szHead.length;
   let nodeW = 'NODE'.length;
+  // SIZE/OFF text of each row, made once for sizing and printing
+  const sizes: string[] = [];
+  let nameChars = 0;
+  let rowCount = 0;
   for (const p of procs) {
     // lsof sizes the column by the whole escaped name up to the limit, though it prints whole escapes only
     cmdW = Math.max(cmdW, Math.min(o.commandWidth, safe(p.command).length));
@@ -103,15 +107,18 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
     pgidW = Math.max(pgidW, String(p.pgid).length);
     ppidW = Math.max(ppidW, String(p.ppid).length);
     if (p.tid !== undefined) tidW = Math.max(tidW, String(p.tid).length);
-    tcmdW = Math.max(tcmdW, tcmd(p).length);
+    if (tasks) tcmdW = Math.max(tcmdW, tcmd(p).length);
     for (const r of p.rows) {
       if (r.fd.length + 2 > fdW) fdW = r.fd.length + 2;
       if (r.type.length > typeW) typeW = r.type.length;
       if (r.device.length > devW) devW = r.device.length;
-      const sz = o.sizes ? (r.size === undefined ? 0 : decimalLength(r.size)) : sizeOff(r).length;
-      if (sz > szW) szW = sz;
+      const sz = sizeCol(r);
+      sizes.push(sz);
+      if (sz.length > szW) szW = sz.length;
       if (r.node.length > nodeW) nodeW = r.node.length;
+      nameChars += r.name.length;
     }
+    rowCount += p.rows.length;
   }
   const pg = (v: string) => (o.pgid ? ` ${v.padStart(pgidW)}` : '');
   const pp = (v: string) => (o.ppid ? ` ${v.padStart(ppidW)}` : '');
@@ -120,10 +127,14 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
     `${'COMMAND'.padEnd(cmdW)} ${'PID'.padStart(pidW)}${tk('TID', 'TASKCMD')}${pp('PPID')}${pg('PGID')} ${'USER'.padStart(userW)} ${'FD'.padStart(fdW - 2)}   ${'TYPE'.padStart(typeW)} ${'DEVICE'.padStart(devW)} ${szHead.padStart(szW)} ${'NODE'.padStart(nodeW)} NAME\n`,
   );
   const utf8 = o.utf8 ?? false;
+  out.reserve(nameChars + rowCount * (cmdW + pidW + userW + fdW + typeW + devW + szW + nodeW + 24 + (tasks ? tidW + tcmdW + 2 : 0)));
+  let row = 0;
   for (const p of procs) {
-    const head = `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pp(String(p.ppid))}${pg(String(p.pgid))} ${user(p).padStart(userW)} `;
+    const head = Buffer.from(
+      `${cmd(p).padEnd(cmdW)} ${String(p.pid).padStart(pidW)}${tk(p.tid === undefined ? '' : String(p.tid), tcmd(p))}${pp(String(p.ppid))}${pg(String(p.pgid))} ${user(p).padStart(userW)} `,
+    );
     for (const r of p.rows) {
-      out.text(head);
+      out.raw(head);
       out.right(r.fd, fdW - 2);
       out.byte((r.lock === ' ' ? r.access : r.access === ' ' ? '-' : r.access).charCodeAt(0));
       out.byte(r.lock.charCodeAt(0));
@@ -132,7 +143,7 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
       out.byte(0x20);
       out.right(r.device, devW);
       out.byte(0x20);
-      out.right(sizeCol(r), szW);
+      out.right(sizes[row++], szW);
       out.byte(0x20);
       out.right(r.node, nodeW);
       out.byte(0x20);
@@ -141,16 +152,6 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
     }
   }
   return out.bytes();
-}
-
-/** digits of a non-negative integer, without making its string */
-function decimalLength(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
 }
 
 const PROC_FIELDS = 'pgRcuL';

@@ -121,7 +121,14 @@ export function devMajorMinor(dev: number): [number, number] {
 }
 
 /** The open files of a process, or of one of its tasks (tid) as /proc/PID/task/TID sees them. */
-const memStats = new Map<string, FileStat>();
+/**
+ * A mapped file's stat and its path, by path and inode: every process maps
+ * the same libraries. The path kept is the first one seen, so a row names
+ * it with that string rather than a slice of its own process's maps text,
+ * which would keep each process's whole maps text alive until the listing
+ * is printed (megabytes the collector copies at every pass).
+ */
+const memStats = new Map<string, { st: FileStat; path: string }>();
 /** st_dev of pipefs and sockfs, learnt from the first pipe and socket seen */
 const anonDev = new Map<string, number>();
 
@@ -190,22 +197,24 @@ export function openFiles(
     if (maps !== undefined) {
       const exe = out.find((f) => f.fd === 'txt')?.stat;
       const seen = new Set<string>();
+      const [ma, mi] = exe ? devMajorMinor(exe.dev) : [-1, -1];
       for (const m of parseMaps(maps)) {
         const key = `${m.dev[0]}:${m.dev[1]}:${m.inode}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const [ma, mi] = exe ? devMajorMinor(exe.dev) : [-1, -1];
         if (exe && exe.ino === m.inode && ma === m.dev[0] && mi === m.dev[1]) continue;
         // the same library is mapped by every process: stat each file once
         const cacheKey = `${m.path}\0${m.inode}`;
-        let st = m.deleted ? undefined : memStats.get(cacheKey);
+        const known = m.deleted ? undefined : memStats.get(cacheKey);
+        let st = known?.st;
         if (!m.deleted && st === undefined) {
           st = statOf(m.path);
-          if (st) memStats.set(cacheKey, st);
+          if (st) memStats.set(cacheKey, { st, path: m.path });
         }
+        const path = known?.path ?? m.path;
         // a path that now names another file is shown like a deleted one
         const same = st && st.ino === m.inode;
-        out.push({ fd: m.deleted || !same ? 'DEL' : 'mem', link: m.path, stat: same ? st : undefined, mapDev: m.dev, mapInode: m.inode });
+        out.push({ fd: m.deleted || !same ? 'DEL' : 'mem', link: path, stat: same ? st : undefined, mapDev: m.dev, mapInode: m.inode });
       }
     }
   }

@@ -6,6 +6,10 @@
  * Padding counts UTF-16 units, as String#padStart does, so output is the
  * same as the string form's.
  */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+/** Node's Buffer has this encoder (what write(s, at, 'latin1') uses underneath, without its argument checks) */
+type LatinBuffer = Buffer & { latin1Write(s: string, offset: number): number };
+
 export class ByteWriter {
   private buf: Buffer;
   private len = 0;
@@ -32,7 +36,9 @@ export class ByteWriter {
   spaces(n: number): void {
     if (n <= 0) return;
     this.room(n);
-    this.buf.fill(0x20, this.len, this.len + n);
+    // padding is a few bytes: a loop beats a call into fill()
+    const b = this.buf;
+    for (let i = this.len, end = this.len + n; i < end; i++) b[i] = 0x20;
     this.len += n;
   }
 
@@ -54,21 +60,26 @@ export class ByteWriter {
     this.len = at;
   }
 
+  /** Bytes made once and written many times (a prefix every line of a process shares). */
+  raw(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Makes room for about n more bytes at once, instead of doubling on the way. */
+  reserve(n: number): void {
+    this.room(n);
+  }
+
   /**
    * s if every character is printable ASCII (0x20-0x7e), as text() would
    * write it; false, with nothing written, otherwise.
    */
   printable(s: string): boolean {
-    const n = s.length;
-    this.room(n);
-    const b = this.buf;
-    const start = this.len;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e) return false;
-      b[start + i] = c;
-    }
-    this.len = start + n;
+    if (!PRINTABLE.test(s)) return false;
+    this.room(s.length);
+    this.len += (this.buf as LatinBuffer).latin1Write(s, this.len);
     return true;
   }
 

@@ -51,6 +51,7 @@ function numeric(v: string): number | undefined {
  * (state, wchan, CPU, sizes) is held.
  */
 /** columns whose value a running process changes from one instant to the next */
+const RATIO = new Set(['C', '%CPU']);
 const MOVING = new Set(['S', 'STAT', 'WCHAN', 'C', '%CPU', '%MEM', 'TIME', 'VSZ', 'RSS', 'SZ', 'NLWP', 'SIZE/OFF']);
 
 /** a kernel worker's name ends with the workqueue it last ran (kworker/1:1-events), which changes all the time */
@@ -67,6 +68,8 @@ function between(mine: string, before: string, after: string, header: string[]):
   const caught = stateAt >= 0 && [m, b, a].some((f) => /^[RD]/.test(f[stateAt] ?? ''));
   return m.every((v, i) => {
     if (running && MOVING.has(header[i] ?? '')) return true;
+    // a CPU share is a ratio taken at an instant: for a busy process it can dip and come back between two reads that agree
+    if (RATIO.has(header[i] ?? '') && Math.abs(Number(v) - Number(b[i])) <= 1) return true;
     if (caught && (i === stateAt || header[i] === 'WCHAN')) return v.slice(1) === b[i].slice(1) || v.slice(1) === a[i].slice(1) || header[i] === 'WCHAN';
     if (b[i] === a[i]) return v === b[i];
     if (v === b[i] || v === a[i]) return true;
