@@ -1,6 +1,7 @@
 /**
  * dk pstree: psmisc pstree options over the /proc layer.
  */
+import { existsSync } from 'node:fs';
 import { rawCmdline, taskComm, taskIds } from '../proc/tasks.js';
 import { snapshot } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
@@ -18,7 +19,7 @@ export interface PstreeIO {
   pid?: number;
 }
 
-export const PSTREE_USAGE = `Usage: dk pstree [-acglpsStTuZ] [ -h | -H PID ] [ -n ] [ -A | -G | -U ] [ PID | USER ]
+export const PSTREE_USAGE = `Usage: dk pstree [-acglpsStTuZ] [ -h | -H PID ] [ -n | -N type ] [ -A | -G | -U ] [ PID | USER ]
    or: dk pstree -V
 
 Display a tree of processes.
@@ -34,6 +35,9 @@ Display a tree of processes.
                       highlight this process and its ancestors
   -l, --long          don't truncate long lines
   -n, --numeric-sort  sort output by PID
+  -N TYPE, --ns-sort=TYPE
+                      sort output by this namespace type
+                              (cgroup, ipc, mnt, net, pid, time, user, uts)
   -p, --show-pids     show PIDs; implies -c
   -s, --show-parents  show parents of the selected process
   -t, --thread-names  show full thread names
@@ -61,6 +65,7 @@ const LONG: Record<string, string> = {
   'highlight-pid': 'H',
   long: 'l',
   'numeric-sort': 'n',
+  'ns-sort': 'N',
   'show-pids': 'p',
   'show-pgids': 'g',
   'show-parents': 's',
@@ -74,7 +79,7 @@ const LONG: Record<string, string> = {
   'security-context': 'Z',
   help: '?',
 };
-const WITH_ARG = new Set(['C', 'H']);
+const WITH_ARG = new Set(['C', 'H', 'N']);
 
 class UsageError extends Error {}
 
@@ -86,6 +91,8 @@ interface Opts {
   flags: Set<string>;
   color?: string;
   highlight?: number;
+  /** -N: the namespace kind, an index into NS_ORDER */
+  nsSort?: number;
   operand?: string;
 }
 
@@ -101,6 +108,10 @@ function parse(argv: string[]): Opts {
       if (f === 'C') {
         if (v.toLowerCase() !== 'age') throw new UsageError();
         o.color = 'age';
+      } else if (f === 'N') {
+        const kind = (NS_ORDER as readonly string[]).indexOf(v);
+        if (kind < 0) throw new UsageError();
+        o.nsSort = kind;
       } else {
         const n = parseInt(v, 10);
         if (!n) throw new UsageError();
@@ -126,7 +137,7 @@ function parse(argv: string[]): Opts {
     } else if (a.startsWith('-') && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const f = a[j];
-        if (!'aAcCGhHnpglsStTuUVZ'.includes(f)) throw invalid(`invalid option -- '${f}'`);
+        if (!'aAcCGhHnNpglsStTuUVZ'.includes(f)) throw invalid(`invalid option -- '${f}'`);
         if (WITH_ARG.has(f)) {
           take(f, a.length > j + 1 ? a.slice(j + 1) : undefined, next);
           break;
@@ -163,6 +174,10 @@ export function runPstree(argv: string[], io: PstreeIO): number {
     return 0;
   }
   const procRoot = io.procRoot ?? '/proc';
+  if (o.nsSort !== undefined && !existsSync(`${procRoot}/self/ns/${NS_ORDER[o.nsSort]}`)) {
+    io.error(`procfs file for ${NS_ORDER[o.nsSort]} namespace not available\n`);
+    return 1;
+  }
   const names = nameCache(procRoot === '/proc' ? '/etc' : `${procRoot}/../etc`);
   let rootPid = 1;
   let user: number | undefined;
@@ -190,7 +205,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
   const fields: FieldName[] = ['comm'];
   if (needUid) fields.push('euid');
   if (f.has('Z')) fields.push('label');
-  if (f.has('S')) fields.push('namespaces');
+  if (f.has('S') || o.nsSort !== undefined) fields.push('namespaces');
   const snap = snapshot({ procRoot, fields });
   const procs: TreeProc[] = snap.procs.map((p) => ({
     pid: p.pid,
@@ -247,7 +262,14 @@ export function runPstree(argv: string[], io: PstreeIO): number {
     bold: ['\x1b[1m', '\x1b[0m'],
     userName: (uid) => names.user(uid),
   });
-  if (user === undefined) {
+  if (o.nsSort !== undefined) {
+    // psmisc walks from init whatever PID or user was given; a namespace it could not read (0) is left out
+    for (const { ns, roots } of forest.byNamespace(o.nsSort)) {
+      if (ns === 0) continue;
+      printer.raw(`[${ns}]\n`);
+      for (const r of roots) printer.dump(r, 0, 1, true, true, 0, 0);
+    }
+  } else if (user === undefined) {
     printer.dump(forest.find(rootPid), 0, 1, true, true, 0, 0);
   } else {
     let dumped = false;

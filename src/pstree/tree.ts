@@ -177,6 +177,30 @@ export class Forest {
     }
   }
 
+  /**
+   * -N: each process whose namespace of this kind (an index into NS_ORDER)
+   * is not its parent's is taken from its parent and becomes a root under
+   * its namespace; namespaces come in the order a walk from init meets them,
+   * as psmisc's sort_by_namespace does.
+   */
+  byNamespace(kind: number): { ns: number; roots: Node[] }[] {
+    const out: { ns: number; roots: Node[] }[] = [];
+    const nsOf = (n: Node): number => n.ns?.[kind] ?? 0;
+    const visit = (n: Node): void => {
+      if (!n.parent || nsOf(n.parent) !== nsOf(n)) {
+        let entry = out.find((e) => e.ns === nsOf(n));
+        if (!entry) out.push((entry = { ns: nsOf(n), roots: [] }));
+        entry.roots.push(n);
+        if (n.parent) n.parent.children.splice(n.parent.children.indexOf(n), 1);
+        n.parent = undefined;
+      }
+      for (const c of [...n.children]) visit(c);
+    };
+    const init = this.nodes.get(1);
+    if (init) visit(init);
+    return out;
+  }
+
   /** Every node with its parent, for annotations that look at both. */
   *edges(): Generator<[Node, Node]> {
     for (const n of this.nodes.values()) if (n.parent && n.parent.pid !== 0) yield [n, n.parent];
