@@ -45,13 +45,13 @@ export function applyLocks(pending: PendingLock[], locksText: string): void {
 /** Only sockets can match: no row of this request can carry a lock. */
 function socketsOnlyRequest(r: LsofRequest): boolean {
   const procSel = r.pids.length + r.users.length + r.commands.length + r.pgids.length > 0;
-  return (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && r.fds.length === 0));
+  return (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && r.fds.length === 0 && !r.tasks));
 }
 
 /** PIDs alone (or ANDed) select: only those processes are read. */
 function pidsOnlyRequest(r: LsofRequest): boolean {
   const fileSel = r.inet !== undefined || r.unix || r.files.length > 0 || r.dirs.length > 0;
-  return r.pids.length > 0 && (r.and || (!fileSel && r.fds.length === 0 && r.users.length + r.commands.length + r.pgids.length === 0));
+  return r.pids.length > 0 && (r.and || (!fileSel && r.fds.length === 0 && !r.tasks && r.users.length + r.commands.length + r.pgids.length === 0));
 }
 
 /**
@@ -169,7 +169,9 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   const procSel = r.pids.length + r.users.length + r.commands.length + r.pgids.length > 0;
   const fileSel = r.inet !== undefined || r.unix || r.files.length > 0 || r.dirs.length > 0;
   const fdSel = r.fds.length > 0;
-  const anySel = procSel || fileSel || fdSel;
+  // -K selects every task (not the main process: that one by the other selections, or with -a as a task would be)
+  const taskSel = r.tasks === true;
+  const anySel = procSel || fileSel || fdSel || taskSel;
 
   // stat alone gives command, pgid and ppid; the user is the owner of /proc/PID.
   // PIDs alone (or ANDed) narrow the reading to those processes.
@@ -209,6 +211,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     inet: new Set<number>(),
     net: false,
     tcpStates: new Set<string>(),
+    /** -K: a task was listed */
+    tasks: false,
   };
   // the plain listing keeps only the columns it prints: tens of thousands of full rows held to the end cost the collector more than anything else
   const listingOnly = r.fields === undefined && !r.json && !r.terse && !r.endpoints;
@@ -251,7 +255,9 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (r.and && procSel && !procOk) continue;
 
     // only process selections given: the other processes cannot have a row
-    if (procSel && !fileSel && !fdSel && !procOk) continue;
+    if (procSel && !fileSel && !fdSel && !taskSel && !procOk) continue;
+    // -K with -a lists a process (as though it were a task) only when it has tasks
+    if (taskSel && r.and && p.nlwp <= 1) continue;
     let files = pre ?? openFiles(p.pid, procRoot, { socketsOnly, lean: r.fields === undefined });
     if (!files) continue;
     if (opts.ownFd !== undefined && p.pid === process.pid && procRoot === '/proc') files = files.filter((f) => f.fd !== String(opts.ownFd));
@@ -263,11 +269,13 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
       }
     }
     const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf };
-    const rows: Row[] = [];
-    for (const f of files) {
-      const row = toRow(f, ctx);
-      if (!row) continue;
-      if (r.notFds.length && fdMatches(row.fd, r.notFds)) continue;
+    /**
+     * Whether a row is listed: exclusions (^fd, -s states) always apply;
+     * selected, when given, decides instead of the selections (a task -K
+     * selects, a task listed for its unreadable links).
+     */
+    const kept = (row: Row, selected?: boolean): boolean => {
+      if (r.notFds.length && fdMatches(row.fd, r.notFds)) return false;
       const fileChecks: boolean[] = [];
       if (r.inet && row.inet) {
         // lsof drops a file for its state before it looks at addresses
@@ -301,24 +309,37 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
       const fileOk = r.and ? fileChecks.every(Boolean) : fileChecks.some(Boolean);
       const fdOk = fdSel ? fdMatches(row.fd, r.fds) : true;
       // -s states filter Internet files whatever else selected them
-      if (row.inet && !stateAllowed(row, r)) continue;
+      if (row.inet && !stateAllowed(row, r)) return false;
+      if (selected !== undefined) return selected;
       // without -a any selection lists a file; with -a each one given must hold
-      let keep: boolean;
-      if (!anySel) keep = true;
-      else if (r.and) keep = (!procSel || procOk) && (!fileSel || fileOk) && fdOk;
-      else keep = (procSel && procOk) || (fileSel && fileOk) || (fdSel && fdOk);
-      if (keep) rows.push(row);
+      if (!anySel) return true;
+      if (r.and) return (!procSel || procOk) && (!fileSel || fileOk) && fdOk;
+      return (procSel && procOk) || (fileSel && fileOk) || (fdSel && fdOk);
+    };
+    const rows: Row[] = [];
+    for (const f of files) {
+      const row = toRow(f, ctx);
+      if (row && kept(row)) rows.push(row);
     }
     const user = names.user(owner);
     if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: keepRows(pid, rows, listingOnly) });
-    // With no selection lsof also looks at each task; it lists a task when it
+    // -K lists every task (with -a, of the processes the other selections hold for, by the same rule
+    // as the main rows). With no selection lsof also looks at each task; it lists a task when it
     // cannot tell that its files are the process's own (unreadable links).
-    if (!anySel && !r.ignoreTasks && files.some((f) => f.error?.reason)) {
+    const untold = !anySel && files.some((f) => f.error?.reason);
+    if (!r.ignoreTasks && (taskSel || untold)) {
+      const selected = taskSel && r.and ? undefined : true;
       for (const t of threads(p.pid, { procRoot, fields: ['comm'] })) {
         if (t.tid === p.pid) continue;
-        const tf = openFiles(p.pid, procRoot, { tid: t.tid });
+        // the search item -K is found with a task, whether or not any of its files is listed
+        if (taskSel) located.tasks = true;
+        const tf = openFiles(p.pid, procRoot, { tid: t.tid, socketsOnly, lean: r.fields === undefined });
         if (!tf) continue;
-        const trows = tf.map((f) => toRow(f, ctx)).filter((x): x is Row => x !== undefined);
+        const trows: Row[] = [];
+        for (const f of tf) {
+          const row = toRow(f, ctx);
+          if (row && kept(row, selected)) trows.push(row);
+        }
         if (trows.length)
           results.push({
             pid: p.pid,
@@ -348,6 +369,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   if (inet.some((sp) => isAddressSpec(sp) && !found.has(key(sp)))) failed = true;
   if (inet.some((sp) => !isAddressSpec(sp)) && !located.net) failed = true;
   if (r.tcpStates?.some((st) => !located.tcpStates.has(st))) failed = true;
+  if (taskSel && !located.tasks) failed = true;
   if (pendingLocks.length) {
     if (onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX) applyLocks(pendingLocks, fdinfoLocks(lockFiles, procRoot));
     else if (!opts.deferLocks) applyLocks(pendingLocks, readAscii(`${procRoot}/locks`) ?? '');

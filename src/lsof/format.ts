@@ -19,15 +19,25 @@ export interface ProcRows {
   rows: Row[];
 }
 
-/** lsof's safestrprt: printable ASCII as is, others as \\xNN or ^X. */
-const PRINTABLE = /^[\x20-\x7e]*$/;
+/**
+ * lsof's safestrprt: printable ASCII as is but the backslash, doubled;
+ * backspace, form feed, newline, return and tab as C escapes, other control
+ * characters as ^X, 0xff as ^?, other bytes as a hex escape. COMMAND and
+ * TASKCMD (lsof's flag 2) escape the space too: it separates the columns.
+ */
+const PRINTABLE = /^[\x20-\x5b\x5d-\x7e]*$/;
+const PRINTABLE_NO_SPACE = /^[\x21-\x5b\x5d-\x7e]*$/;
+const C_ESCAPES: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
 
-/** s as safestrprt units (a character, or an escape such as \\xc3), so a cut never splits an escape */
-function safeUnits(s: string): string[] {
+/** s as safestrprt units (a character, or an escape such as a byte's hex), so a cut never splits an escape */
+function safeUnits(s: string, spaceToo = false): string[] {
   const out: string[] = [];
   for (const b of Buffer.from(s, 'utf8')) {
-    if (b >= 0x20 && b < 0x7f) out.push(String.fromCharCode(b));
-    else if (b < 0x20) out.push(`^${String.fromCharCode(b + 0x40)}`);
+    if (b === 0x5c) out.push('\\\\');
+    else if (b === 0x20 && spaceToo) out.push('\\x20');
+    else if (b >= 0x20 && b < 0x7f) out.push(String.fromCharCode(b));
+    else if (b < 0x20) out.push(C_ESCAPES[b] ?? `^${String.fromCharCode(b + 0x40)}`);
+    else if (b === 0xff) out.push('^?');
     else out.push(`\\x${b.toString(16).padStart(2, '0')}`);
   }
   return out;
@@ -36,11 +46,16 @@ function safeUnits(s: string): string[] {
 /** the command name cut to width as lsof cuts it: whole escapes only */
 function commandText(s: string, width: number): string {
   let out = '';
-  for (const u of safeUnits(s)) {
+  for (const u of safeUnits(s, true)) {
     if (out.length + u.length > width) break;
     out += u;
   }
   return out;
+}
+
+/** the command name as lsof sizes its column (escaped, spaces too) */
+function commandCells(s: string): number {
+  return PRINTABLE_NO_SPACE.test(s) ? s.length : safeUnits(s, true).join('').length;
 }
 
 /** file names: in a UTF-8 locale lsof prints printable multibyte characters as they are */
@@ -101,7 +116,7 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
   let rowCount = 0;
   for (const p of procs) {
     // lsof sizes the column by the whole escaped name up to the limit, though it prints whole escapes only
-    cmdW = Math.max(cmdW, Math.min(o.commandWidth, safe(p.command).length));
+    cmdW = Math.max(cmdW, Math.min(o.commandWidth, commandCells(p.command)));
     pidW = Math.max(pidW, String(p.pid).length);
     userW = Math.max(userW, user(p).length);
     pgidW = Math.max(pgidW, String(p.pgid).length);
@@ -147,7 +162,8 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
       out.byte(0x20);
       out.right(r.node, nodeW);
       out.byte(0x20);
-      if (!out.printable(r.name)) out.text(nameText(r.name, utf8));
+      if (PRINTABLE.test(r.name)) out.latin1(r.name);
+      else out.text(nameText(r.name, utf8));
       out.byte(0x0a);
     }
   }
@@ -157,7 +173,15 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
 const PROC_FIELDS = 'pgRcuL';
 const FILE_FIELDS = 'faltGDdsoikPnT';
 
-export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _names: Names, o: { numericUsers?: boolean; sizes?: boolean } = {}): string {
+export function formatFields(
+  procs: ProcRows[],
+  fields: string,
+  nul: boolean,
+  _names: Names,
+  o: { numericUsers?: boolean; sizes?: boolean; utf8?: boolean } = {},
+): string {
+  // the command and names escaped as in the listing (lsof's safestrprt, spaces kept)
+  const text = (s: string) => nameText(s, o.utf8 ?? false);
   const all = fields === '';
   // -l drops the login name even when asked for; -s drops the offset from the default fields
   const want = (c: string) => !(c === 'L' && o.numericUsers) && (all ? !(c === 'o' && o.sizes) : fields.includes(c));
@@ -172,7 +196,7 @@ export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _n
       if (!want(c)) continue;
       if (c === 'g') out += `g${p.pgid}${end}`;
       else if (c === 'R') out += `R${p.ppid}${end}`;
-      else if (c === 'c') out += `c${p.command}${end}`;
+      else if (c === 'c') out += `c${text(p.command)}${end}`;
       else if (c === 'u') out += `u${p.uid}${end}`;
       else if (c === 'L' && p.user !== undefined) out += `L${p.user}${end}`;
     }
@@ -219,7 +243,7 @@ export function formatFields(procs: ProcRows[], fields: string, nul: boolean, _n
             if (r.protocol) out += `P${r.protocol}${end}`;
             break;
           case 'n':
-            out += `n${fieldName(r)}${end}`;
+            out += `n${text(fieldName(r))}${end}`;
             break;
           case 'T':
             for (const t of r.tcpInfo) out += `T${t}${end}`;

@@ -52,6 +52,8 @@ export interface LsofRequest {
   showPgid: boolean;
   /** -K i: never list tasks */
   ignoreTasks?: boolean;
+  /** -K: select every task (thread) of a process, listed with TID and TASKCMD */
+  tasks?: boolean;
   /** -R: the parent PID column */
   showPpid: boolean;
   /** -s alone: sizes only (SIZE column, no offsets) */
@@ -241,9 +243,10 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
       }
       throw new LsofError(`unknown option: ${a}`);
     }
+    // lsof's getopt does not permute: the first name ends the options, and what follows is names too
     if (!a.startsWith('-') || a === '-') {
-      r.files.push(a);
-      continue;
+      r.files.push(...argv.slice(i));
+      break;
     }
     // clusters of flag options, as in "-nP"
     if (/^[naPtUlwbV]+$/.test(a.slice(1))) {
@@ -337,10 +340,12 @@ export function parseLsofArgs(argv: string[]): LsofRequest {
         r.endpoints = true;
         break;
       case 'K': {
-        // -K i: ignore tasks (-K alone, listing every task, is not supported yet)
-        const v = rest !== '' ? rest : argv[i + 1] === 'i' ? argv[++i] : '';
-        if (v !== 'i') throw new LsofError('-K without i (list every task) is not supported; -K i ignores tasks');
-        r.ignoreTasks = true;
+        // an optional value, as lsof reads it: attached, or the next word when it does not start with - or +
+        const v = rest !== '' ? rest : argv[i + 1] !== undefined && !/^[-+]/.test(argv[i + 1]) ? argv[++i] : '';
+        if (v !== '' && v !== 'i') throw new LsofError(`-K not followed by i (but by ${v})`);
+        // the last -K given decides
+        r.tasks = v === '';
+        r.ignoreTasks = v === 'i';
         break;
       }
       case 'F': {

@@ -38,6 +38,8 @@ export const LSOF_HELP = `Usage: dk lsof [-a] [-n] [-P] [-l] [-t] [-U] [-F [f]] 
   --json the rows as JSON
 `;
 
+const utf8Locale = (env: NodeJS.ProcessEnv): boolean => /utf-?8/i.test(env.LC_ALL || env.LC_CTYPE || env.LANG || '');
+
 const addrText = (b: Buffer): string => (b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : ipv6Text(b));
 
 export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
@@ -124,9 +126,8 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
       )}\n`,
     );
   } else if (r.fields !== undefined) {
-    io.write(formatFields(results, r.fields, r.fieldNul, nm, { numericUsers: r.numericUsers, sizes: r.sizesOnly }));
+    io.write(formatFields(results, r.fields, r.fieldNul, nm, { numericUsers: r.numericUsers, sizes: r.sizesOnly, utf8: utf8Locale(io.env) }));
   } else {
-    const locale = io.env.LC_ALL || io.env.LC_CTYPE || io.env.LANG || '';
     io.write(
       formatListing(results, {
         commandWidth: r.commandWidth,
@@ -134,7 +135,7 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
         pgid: r.showPgid,
         ppid: r.showPpid,
         sizes: r.sizesOnly,
-        utf8: /utf-?8/i.test(locale),
+        utf8: utf8Locale(io.env),
       }),
     );
   }

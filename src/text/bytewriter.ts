@@ -6,7 +6,6 @@
  * Padding counts UTF-16 units, as String#padStart does, so output is the
  * same as the string form's.
  */
-const PRINTABLE = /^[\x20-\x7e]*$/;
 /** Node's Buffer has this encoder (what write(s, at, 'latin1') uses underneath, without its argument checks) */
 type LatinBuffer = Buffer & { latin1Write(s: string, offset: number): number };
 
@@ -72,15 +71,10 @@ export class ByteWriter {
     this.room(n);
   }
 
-  /**
-   * s if every character is printable ASCII (0x20-0x7e), as text() would
-   * write it; false, with nothing written, otherwise.
-   */
-  printable(s: string): boolean {
-    if (!PRINTABLE.test(s)) return false;
+  /** Text the caller knows to be one byte per character (ASCII): copied by the native encoder, unchecked. */
+  latin1(s: string): void {
     this.room(s.length);
     this.len += (this.buf as LatinBuffer).latin1Write(s, this.len);
-    return true;
   }
 
   /** s.padStart(width) */

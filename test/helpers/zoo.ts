@@ -3,7 +3,8 @@
  * viewing tools must show right. Sleepers and a parent with children, a
  * multi-threaded process, a zombie, a stopped and a traced process, another
  * user's process, one whose real and effective ids differ (setuid-like, with
- * supplementary groups), a non-ASCII command name, a long non-ASCII argv[0],
+ * supplementary groups), a non-ASCII command name, one with a space and a
+ * backslash, a long non-ASCII argv[0],
  * and children made by fork, clone(CLONE_FILES), clone(CLONE_VM|CLONE_FS),
  * vfork and a thread, another user's process that is not dumpable (the C
  * helper tasks.c). Kernel threads exist anyway.
@@ -32,6 +33,8 @@ export const OTHER_UID = 64999;
 export const OTHER_GID = 64998;
 /** a command name with non-ASCII letters; 11 bytes, under comm's 15 */
 export const ODD_NAME = 'zoo-ñandú';
+/** a command name with the characters tools must escape in a column: a space and a backslash */
+export const SPACED_NAME = 'zoo a\\b';
 
 const stateOf = (pid: number): string | undefined => statOf(pid)?.[0];
 
@@ -62,6 +65,9 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
   copyFileSync('/bin/sleep', odd);
   const oddProc = run(odd, ['313']);
   byRole.odd = oddProc.pid!;
+  const spaced = join(dir, SPACED_NAME);
+  copyFileSync('/bin/sleep', spaced);
+  byRole.spaced = run(spaced, ['316']).pid!;
   const argv0 = `naïve ${'ü'.repeat(40)} ${'x'.repeat(300)} end`;
   const renamed = run('bash', ['-c', `exec -a "${argv0}" sleep 314`]);
   byRole.renamed = renamed.pid!;
@@ -116,7 +122,7 @@ export async function startZoo(tasks: string | undefined): Promise<Zoo> {
     kinds,
     dir,
     ports,
-    uniqueNames: [ODD_NAME],
+    uniqueNames: [ODD_NAME, SPACED_NAME],
     async stop() {
       await stopGroups(started);
       await family.stop();

@@ -34,6 +34,8 @@ export function cases(z: Zoo): fc.Arbitrary<Case> {
     fc.constant(['+d', z.dir]),
     fc.constant(['+D', z.dir]),
     fc.constant(['-c', 'zoo-']),
+    // -K: every task, ANDed so the tasks are the zoo's (the thread's among them)
+    some.map((l) => ['-K', '-a', '-p', l.join(',')]),
   );
   const anded = fc.oneof(
     inet.map((i) => [i]),
@@ -46,7 +48,7 @@ export function cases(z: Zoo): fc.Arbitrary<Case> {
     { weight: 1, arbitrary: fc.constant(['-t']) },
     { weight: 2, arbitrary: fc.subarray([...'pcugPRfatDsinL0']).map((f) => [`-F${f.join('')}`]) },
   );
-  const flags = fc.subarray(['-n', '-P', '-l', '-s', '-R', '-w']);
+  const flags = fc.subarray(['-n', '-P', '-l', '-s', '-R', '-w', '-Ki']);
   return fc.oneof(
     fc.tuple(ored, flags, output).map(([sel, f, out]) => ({ args: [...f, ...sel, ...out] })),
     fc

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { statOf } from '../helpers/children.js';
 import type { Case } from '../helpers/differential.js';
-import { ODD_NAME, OTHER_GID, OTHER_UID, type Zoo } from '../helpers/zoo.js';
+import { ODD_NAME, OTHER_GID, OTHER_UID, SPACED_NAME, type Zoo } from '../helpers/zoo.js';
 
 /**
  * Under -m and m procps 4.0.2 prints a zero for per-thread columns whose data
@@ -30,6 +30,7 @@ export function psCases(z: Zoo, specs: string[]): fc.Arbitrary<Case> {
     fc.subarray(parents, { minLength: 1 }).map((l) => ['--ppid', l.join(',')]),
     fc.subarray(sessions, { minLength: 1 }).map((l) => ['-s', l.join(',')]),
     fc.constant(['-C', ODD_NAME]),
+    fc.constant(['-C', SPACED_NAME]),
     fc.constantFrom(
       ['-u', String(OTHER_UID)],
       ['-U', String(OTHER_UID)],
