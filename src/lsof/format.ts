@@ -89,7 +89,7 @@ export interface ListingOptions {
 
 export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
   const out = new ByteWriter();
-  if (!procs.length) return out.bytes();
+  if (!procs.length) return out.view();
   // -l, and a UID without a name, print the number as lsof does, in a field eight wide
   const user = (p: ProcRows) => (o.numericUsers || p.user === undefined ? String(p.uid).padStart(8) : p.user);
   const cmd = (p: ProcRows) => commandText(p.command, o.commandWidth);
@@ -167,7 +167,7 @@ export function formatListing(procs: ProcRows[], o: ListingOptions): Buffer {
       out.byte(0x0a);
     }
   }
-  return out.bytes();
+  return out.view();
 }
 
 const PROC_FIELDS = 'pgRcuL';

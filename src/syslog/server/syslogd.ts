@@ -382,11 +382,11 @@ export class Syslogd {
       l.rs = rs;
       l.re = re;
       const k = route.sink!;
-      k.bytes(this.stamp, 0, this.stamp.length);
+      k.append(this.stamp, 0, this.stamp.length);
       k.byte(0x20);
-      k.bytes(hb, hs, he);
+      k.append(hb, hs, he);
       k.byte(0x20);
-      k.bytes(b, rs, re);
+      k.append(b, rs, re);
       k.byte(0x0a);
       if (++k.count >= SINK_LINES) this.writeSink(route);
     }
