@@ -92,16 +92,26 @@ export const TOOLS: Record<string, Tool> = {
 
 const invokedAs = basename(process.argv[1] ?? 'dk').replace(/\.c?js$/, '');
 const direct = TOOLS[invokedAs];
-const finish = (code: number | Promise<number>): void => {
-  if (typeof code === 'number') process.exitCode = code;
-  else void code.then((c) => (process.exitCode = c));
+/**
+ * Tools that print and end: once their output is written nothing is left
+ * to wait for, and exiting at once skips tearing down a heap the listing
+ * grew (tens of megabytes for lsof) and any read still in flight.
+ */
+const ONE_SHOT = new Set(['ps', 'pstree', 'lsof', 'exec-info']);
+const finish = (code: number | Promise<number>, name: string): void => {
+  const done = (c: number): void => {
+    if (ONE_SHOT.has(name)) process.exit(c);
+    process.exitCode = c;
+  };
+  if (typeof code === 'number') done(code);
+  else void code.then(done);
 };
 if (direct) {
-  finish(direct(process.argv.slice(2)));
+  finish(direct(process.argv.slice(2)), invokedAs);
 } else {
   const sub = process.argv[2];
   const tool = sub !== undefined ? TOOLS[sub] : undefined;
-  if (tool) finish(tool(process.argv.slice(3)));
+  if (tool) finish(tool(process.argv.slice(3)), sub!);
   else {
     // commander is only loaded for the commands that need it
     void import('./program.js').then(({ program }) => program(TOOLS).parse(process.argv));

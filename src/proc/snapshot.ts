@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { parseStat, type StatFields } from './parse/stat.js';
-import { parseStatus, type StatusFields } from './parse/status.js';
+import { parseStatus, parseStatusBytes, type StatusFields, type StatusWant } from './parse/status.js';
 import { normalizeWchan, parseBootTime, parseCgroup, parseMemTotal, parseStatm, parseUptime, splitNul } from './parse/misc.js';
 import { NAMESPACES, parseAutogroup, parseIo, parseLoginUid, parseNamespaceLink, parseSmapsRollup } from './parse/accounting.js';
 import { lxcName, ownerUidOf, sessionOf, shiftPath, sliceOf, systemdPath, unitOf, userUnitOf } from './parse/systemd-cgroup.js';
@@ -183,11 +183,21 @@ class Reader {
     this.ttys = new TtyResolver({ procRoot: this.procRoot, devRoot: opts.devRoot, statDevice: opts.statDevice });
     this.src = sourcesFor(opts.fields, this.procRoot === '/proc');
     this.fullStatus = !opts.fields || opts.fields.includes('signals') || opts.fields.includes('caps');
+    const asked = (names: FieldName[]) => !opts.fields || names.some((f) => opts.fields?.includes(f));
+    this.statusWant = {
+      uid: asked(['uid', 'euid', 'suid', 'fsuid', 'user', 'realUser', 'savedUser', 'fsUser']),
+      gid: asked(['gid', 'egid', 'sgid', 'fsgid', 'group', 'realGroup', 'savedGroup', 'fsGroup']),
+      groups: asked(['groups', 'groupNames']),
+      // VmRSS corrects stat's rss whenever status is read (callers count on it), so the sizes are always read
+      memory: true,
+    };
     this.placement = !opts.fields || opts.fields.includes('systemd');
     this.groupNames = !opts.fields || opts.fields.includes('groupNames');
   }
   private readonly groupNames: boolean;
   private readonly fullStatus: boolean;
+  /** the lines of status the quick parse reads, from the fields asked */
+  private readonly statusWant: StatusWant;
   private readonly placement: boolean;
   private pid1Path: string | null | undefined;
 
@@ -238,9 +248,16 @@ class Reader {
       p.group = this.names.group(own.gid);
     }
     if (src.has('status')) {
-      const txt = readAscii(`${dir}/status`, true);
-      if (txt === undefined) return undefined; // gone between the two reads
-      this.applyStatus(p, parseStatus(txt, this.fullStatus));
+      if (this.fullStatus) {
+        const txt = readAscii(`${dir}/status`, true);
+        if (txt === undefined) return undefined; // gone between the two reads
+        this.applyStatus(p, parseStatus(txt, true));
+      } else {
+        // every process's status in a listing: parsed where it was read, never made a string
+        const bytes = readBytes(`${dir}/status`, true);
+        if (bytes === undefined) return undefined;
+        this.applyStatus(p, parseStatusBytes(bytes, this.statusWant));
+      }
     }
     if (src.has('statm')) {
       const sm = parseStatm(readAscii(`${dir}/statm`, true) ?? '');

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseStat, devMajor, devMinor } from '../../src/proc/parse/stat.js';
 import { parseStatLite } from '../../src/proc/statlite.js';
-import { parseStatus } from '../../src/proc/parse/status.js';
+import { parseStatus, parseStatusBytes } from '../../src/proc/parse/status.js';
 import { splitNul, parseStatm, parseUptime, parseBootTime, parseMemTotal, normalizeWchan, parseCgroup } from '../../src/proc/parse/misc.js';
 import { parseTtyDrivers } from '../../src/proc/tty.js';
 import { parseIdFile } from '../../src/proc/users.js';
@@ -150,6 +150,40 @@ describe('parseStatus', () => {
     assert.equal(s.signals?.pending, '0000000000000001');
     assert.equal(s.signals?.shared, '0000000000000002');
     assert.equal(s.caps?.effective, '000001ffffffffff');
+  });
+
+  test('the byte parse reads what the quick text parse reads, on generated status files and any prefix of them', () => {
+    const all = { uid: true, gid: true, groups: true, memory: true };
+    const n = fc.nat({ max: 4294967295 });
+    const blank = fc.constantFrom(' ', '\t', '  ', '\t ');
+    const line = (key: string, v: fc.Arbitrary<string>) => fc.tuple(v, fc.boolean()).map(([x, present]) => (present ? `${key}:${x}\n` : ''));
+    const quad = fc.tuple(n, n, n, n, blank).map(([a, b, c, d, w]) => `${w}${a}${w}${b}${w}${c}${w}${d}`);
+    const size = fc.tuple(n, blank).map(([x, w]) => `${w}${String(x).padStart(8)} kB`);
+    const status = fc
+      .tuple(
+        line('Uid', quad),
+        line('Gid', quad),
+        line(
+          'Groups',
+          fc.array(n, { maxLength: 6 }).map((g) => `\t${g.map((x) => `${x} `).join('')}`),
+        ),
+        line('VmSize', size),
+        line('VmLck', size),
+        line('VmRSS', size),
+        line('VmData', size),
+        line('VmStk', size),
+      )
+      .map((ls) => `Name:\tx\nState:\tS (sleeping)\n${ls.slice(0, 3).join('')}FDSize:\t64\n${ls.slice(3).join('')}Threads:\t1\n`);
+    fc.assert(
+      fc.property(status, fc.nat(), (text, cut) => {
+        for (const t of [text, text.slice(0, cut % (text.length + 1))]) {
+          const bytes = parseStatusBytes(Buffer.from(t, 'latin1'), all);
+          const quick = parseStatus(t, false);
+          assert.deepEqual(bytes, quick, JSON.stringify(t));
+        }
+      }),
+    );
+    assert.deepEqual(parseStatusBytes(Buffer.from(sample, 'latin1'), all), parseStatus(sample, false));
   });
 
   test('any prefix parses without throwing and never invents a value', () => {

@@ -193,3 +193,71 @@ export function parseStatus(text: string, full = true): StatusFields {
   }
   return out;
 }
+
+const KEY = (k: string) => Buffer.from(`\n${k}:`, 'latin1');
+const UID = KEY('Uid');
+const GID = KEY('Gid');
+const GROUPS = KEY('Groups');
+const VM = { vmSize: KEY('VmSize'), vmLck: KEY('VmLck'), vmRss: KEY('VmRSS'), vmData: KEY('VmData'), vmStk: KEY('VmStk') } as const;
+
+/** Which lines of status the quick parse reads. */
+export interface StatusWant {
+  uid: boolean;
+  gid: boolean;
+  groups: boolean;
+  /** VmSize, VmLck, VmRSS, VmData, VmStk */
+  memory: boolean;
+}
+
+/**
+ * Up to max decimal numbers after at, separated by blanks, on one line;
+ * undefined when the line is cut off (no newline: the value may be
+ * partial). Read from the bytes: no string is made of the file.
+ */
+function numbersAt(b: Uint8Array, at: number, max: number): number[] | undefined {
+  const eol = b.indexOf(0x0a, at);
+  if (eol < 0) return undefined;
+  const out: number[] = [];
+  let i = at;
+  while (out.length < max) {
+    while (i < eol && (b[i] === 0x20 || b[i] === 0x09)) i++;
+    if (i >= eol || b[i] < 0x30 || b[i] > 0x39) break;
+    let n = 0;
+    while (i < eol && b[i] >= 0x30 && b[i] <= 0x39) n = n * 10 + (b[i++] - 0x30);
+    out.push(n);
+  }
+  return out;
+}
+
+/**
+ * The quick parse (parseStatus(text, false)) on the bytes of the file, for
+ * a listing over every process: the lines asked for are found by the native
+ * byte search, the status text is never made a string. Status begins with
+ * "Name:", so every key searched for follows a newline.
+ */
+export function parseStatusBytes(b: Uint8Array, want: StatusWant): StatusFields {
+  const buf = b as Buffer;
+  const out: StatusFields = {};
+  // a key is set when its line is there whole, as the text parse does (to undefined when the value is not)
+  const ids = (key: Buffer, set: (q: IdQuad | undefined) => void): void => {
+    const at = buf.indexOf(key);
+    const n = at < 0 ? undefined : numbersAt(b, at + key.length, 4);
+    if (n !== undefined) set(n.length === 4 ? { real: n[0], effective: n[1], saved: n[2], fs: n[3] } : undefined);
+  };
+  if (want.uid) ids(UID, (q) => (out.uid = q));
+  if (want.gid) ids(GID, (q) => (out.gid = q));
+  if (want.groups) {
+    const at = buf.indexOf(GROUPS);
+    const n = at < 0 ? undefined : numbersAt(b, at + GROUPS.length, Number.MAX_SAFE_INTEGER);
+    if (n !== undefined) out.groups = n;
+  }
+  if (want.memory) {
+    for (const k of Object.keys(VM) as (keyof typeof VM)[]) {
+      const at = buf.indexOf(VM[k]);
+      if (at < 0) continue;
+      const n = numbersAt(b, at + VM[k].length, 1);
+      if (n !== undefined) out[k] = n[0];
+    }
+  }
+  return out;
+}
