@@ -132,9 +132,12 @@ async function main(): Promise<void> {
   await new Promise((r) => loghost.child.once('exit', r));
   const killedAt = stored(db).distinct.size;
   await sleep(OUTAGE);
+  // each host's status line, asked for with SIGUSR1: waited for (a loaded machine answers late), not slept on
+  const reports = (h: (typeof hosts)[number]) => [...h.daemon.err().matchAll(/on disk (\d+) bytes/g)];
+  const before = hosts.map((h) => reports(h).length);
   for (const h of hosts) h.daemon.child.kill('SIGUSR1');
-  await sleep(300);
-  const diskDuringOutage = hosts.map((h) => Number([...h.daemon.err().matchAll(/on disk (\d+) bytes/g)].pop()?.[1] ?? 0));
+  await waitFor(() => hosts.every((h, i) => reports(h).length > before[i]), "every host's status during the outage", 15000);
+  const diskDuringOutage = hosts.map((h) => Number(reports(h).pop()?.[1] ?? 0));
   loghost = start(undefined, loghostArgs);
   await waitFor(() => /listening on tcp/.test(loghost.err()), 'the LOGHOST again', 15000);
   const codes = await Promise.all(senders);
