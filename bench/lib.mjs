@@ -47,3 +47,19 @@ export function unpackDebs(dir, pkgs, expect) {
   if (got.status !== 0 || !existsSync(`${x}/${expect}`)) throw new Error(`cannot fetch ${pkgs.join(', ')} with apt-get download`);
   return x;
 }
+
+/**
+ * `dk TOOL args` against the peer TOOL, alternating, after one warm-up run
+ * of ours; prints the report line with the node floor of the same moment.
+ * allowFail: exit status 1 is a result, not a failed run (lsof).
+ */
+export function compareTool(dk, tool, args, runs, env, allowFail = false) {
+  const ours = [];
+  const peer = [];
+  timeCommand(process.execPath, [dk, tool, ...args], env, allowFail);
+  for (let i = 0; i < runs; i++) {
+    ours.push(timeCommand(process.execPath, [dk, tool, ...args], env, allowFail));
+    peer.push(timeCommand(tool, args, env, allowFail));
+  }
+  report(`${tool} ${args.join(' ')} (whole process)`, stats(ours), stats(peer), nodeFloor());
+}
