@@ -4,9 +4,9 @@
  * Pure of output: run.ts formats what this returns.
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { openFiles, procOwner, S_IFMT, S_IFSOCK } from '../proc/fds.js';
+import { openFiles, procOwner } from '../proc/fds.js';
 import { otherSocketInodes, socketQueues, socketTable, TCP_STATES, type SocketInfo } from '../proc/net.js';
-import { parseLocks } from '../proc/locks.js';
+import { parseLocks, readLocks } from '../proc/locks.js';
 import { process as processInfo, snapshot, threads } from '../proc/snapshot.js';
 import { listPids, readAscii } from '../proc/read.js';
 import type { ProcessInfo } from '../proc/types.js';
@@ -32,26 +32,27 @@ export interface PendingLock {
   inode: number;
 }
 
-/** The lock letters from the text of /proc/locks into the rows waiting for them. */
-export function applyLocks(pending: PendingLock[], locksText: string): void {
-  if (!pending.length) return;
-  const locks = parseLocks(locksText);
+/** The lock letters (pid -> inode -> letter, parseLocks) into the rows waiting for them. */
+export function applyLocks(pending: PendingLock[], locks: Map<number, Map<number, string>>): void {
   for (const p of pending) {
     const letter = locks.get(p.pid)?.get(p.inode);
     if (letter) p.row.lock = letter;
   }
 }
 
+/** Processes selected by PID, user, command or group. */
+const selectsProcesses = (r: LsofRequest): boolean => r.pids.length + r.users.length + r.commands.length + r.pgids.length > 0;
+/** Files selected by address, unix socket, name or directory tree. */
+const selectsFiles = (r: LsofRequest): boolean => r.inet !== undefined || r.unix || r.files.length > 0 || r.dirs.length > 0;
+
 /** Only sockets can match: no row of this request can carry a lock. */
 function socketsOnlyRequest(r: LsofRequest): boolean {
-  const procSel = r.pids.length + r.users.length + r.commands.length + r.pgids.length > 0;
-  return (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!procSel && r.fds.length === 0 && !r.tasks));
+  return (r.inet !== undefined || r.unix) && r.files.length === 0 && r.dirs.length === 0 && (r.and || (!selectsProcesses(r) && r.fds.length === 0 && !r.tasks));
 }
 
 /** PIDs alone (or ANDed) select: only those processes are read. */
 function pidsOnlyRequest(r: LsofRequest): boolean {
-  const fileSel = r.inet !== undefined || r.unix || r.files.length > 0 || r.dirs.length > 0;
-  return r.pids.length > 0 && (r.and || (!fileSel && r.fds.length === 0 && !r.tasks && r.users.length + r.commands.length + r.pgids.length === 0));
+  return r.pids.length > 0 && (r.and || (!selectsFiles(r) && r.fds.length === 0 && !r.tasks && r.users.length + r.commands.length + r.pgids.length === 0));
 }
 
 /**
@@ -166,8 +167,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     for (const e of entries) add(`${root}/${e}`);
   }
 
-  const procSel = r.pids.length + r.users.length + r.commands.length + r.pgids.length > 0;
-  const fileSel = r.inet !== undefined || r.unix || r.files.length > 0 || r.dirs.length > 0;
+  const procSel = selectsProcesses(r);
+  const fileSel = selectsFiles(r);
   const fdSel = r.fds.length > 0;
   // -K selects every task (not the main process: that one by the other selections, or with -a as a task would be)
   const taskSel = r.tasks === true;
@@ -211,7 +212,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     inet: new Set<number>(),
     net: false,
     tcpStates: new Set<string>(),
-    /** -K: a task was listed */
+    /** -K: a task was found */
     tasks: false,
   };
   // the plain listing keeps only the columns it prints: tens of thousands of full rows held to the end cost the collector more than anything else
@@ -262,12 +263,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (!files) continue;
     if (opts.ownFd !== undefined && p.pid === process.pid && procRoot === '/proc') files = files.filter((f) => f.fd !== String(opts.ownFd));
     const pid = p.pid;
-    if (onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX) {
-      for (const f of files) {
-        const c = f.fd.charCodeAt(0);
-        if (c >= 48 && c <= 57 && f.stat && (f.stat.mode & S_IFMT) !== S_IFSOCK) lockFiles.push({ pid, fd: f.fd, info: f.fdinfo });
-      }
-    }
+    const noteLockFiles = onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX;
     const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf };
     /**
      * Whether a row is listed: exclusions (^fd, -s states) always apply;
@@ -319,7 +315,9 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     const rows: Row[] = [];
     for (const f of files) {
       const row = toRow(f, ctx);
-      if (row && kept(row)) rows.push(row);
+      if (!row) continue;
+      if (noteLockFiles && row.lockable) lockFiles.push({ pid, fd: f.fd, info: f.fdinfo });
+      if (kept(row)) rows.push(row);
     }
     const user = names.user(owner);
     if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: keepRows(pid, rows, listingOnly) });
@@ -371,8 +369,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   if (r.tcpStates?.some((st) => !located.tcpStates.has(st))) failed = true;
   if (taskSel && !located.tasks) failed = true;
   if (pendingLocks.length) {
-    if (onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX) applyLocks(pendingLocks, fdinfoLocks(lockFiles, procRoot));
-    else if (!opts.deferLocks) applyLocks(pendingLocks, readAscii(`${procRoot}/locks`) ?? '');
+    if (onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX) applyLocks(pendingLocks, parseLocks(fdinfoLocks(lockFiles, procRoot)));
+    else if (!opts.deferLocks) applyLocks(pendingLocks, readLocks(procRoot));
     else return { results, failed, pendingLocks };
   }
   return { results, failed, pendingLocks: [] };

@@ -5,6 +5,7 @@
  */
 import { pipeAndSocketHolders, type FdHolder } from '../proc/fds.js';
 import { socketTable } from '../proc/net.js';
+import { parseLocks } from '../proc/locks.js';
 import { readAsciiAhead } from '../proc/read.js';
 import { snapshot } from '../proc/snapshot.js';
 import { nameCache } from '../proc/users.js';
@@ -79,7 +80,7 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
     return 1;
   }
   const { results, failed } = got;
-  if (locks && got.pendingLocks.length) applyLocks(got.pendingLocks, (await locks.text) ?? '');
+  if (locks && got.pendingLocks.length) applyLocks(got.pendingLocks, parseLocks((await locks.text) ?? ''));
 
   if (!r.numericHosts) {
     // names for addresses /etc/hosts does not know, from DNS with a deadline

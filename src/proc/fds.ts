@@ -4,7 +4,7 @@
  * process on request; a process or fd that vanishes mid-read is skipped.
  */
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { readAscii, readLink, readText } from './read.js';
+import { ownerOf, readAscii, readLink, readText } from './read.js';
 
 export interface FileStat {
   dev: number;
@@ -290,9 +290,5 @@ export function pipeAndSocketHolders(procs: readonly { pid: number; comm: string
 
 /** lsof's user of a process: the owner of /proc/PID. */
 export function procOwner(pid: number, procRoot = '/proc'): number | undefined {
-  try {
-    return statSync(`${procRoot}/${pid}`).uid;
-  } catch {
-    return undefined;
-  }
+  return ownerOf(`${procRoot}/${pid}`)?.uid;
 }

@@ -5,7 +5,7 @@
  * that exits mid-read (ENOENT, ESRCH) or a file we may not read (EACCES) is
  * "absent", never an exception.
  */
-import { closeSync, opendirSync, openSync, read, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, opendirSync, openSync, read, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 
 /** Node's Buffer has these slice decoders (what toString uses underneath, without its argument checks) */
 type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
@@ -63,20 +63,6 @@ function fill(path: string, single: boolean): number {
   }
 }
 
-/**
- * Reads a whole file into the shared buffer and returns its length, or -1
- * when it could not be read; the bytes stay valid until the next read. The
- * listing's hot path parses them there, making no string of the file.
- */
-export function readInto(path: string, single = false): number {
-  return fill(path, single);
-}
-
-/** The buffer readInto() filled. */
-export function sharedBuffer(): Buffer {
-  return shared;
-}
-
 /** Reads a file as UTF-8 text (invalid bytes become U+FFFD). */
 export function readText(path: string, single = false): string | undefined {
   const len = fill(path, single);
@@ -122,6 +108,15 @@ export function readAsciiAhead(path: string): { fd?: number; text: Promise<strin
     });
   });
   return { fd, text };
+}
+
+/** The owner of a file (a task's /proc directory: its euid and egid), or undefined for any error. */
+export function ownerOf(path: string): { uid: number; gid: number } | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 export function readLink(path: string): string | undefined {

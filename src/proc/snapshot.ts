@@ -4,13 +4,12 @@
  * alone, while ps aux adds status and cmdline. Races with exiting processes
  * drop the process; unreadable files leave their fields undefined.
  */
-import { statSync } from 'node:fs';
 import { parseStat, type StatFields } from './parse/stat.js';
 import { parseStatus, parseStatusBytes, type StatusFields, type StatusWant } from './parse/status.js';
 import { normalizeWchan, parseBootTime, parseCgroup, parseMemTotal, parseStatm, parseUptime, splitNul } from './parse/misc.js';
 import { NAMESPACES, parseAutogroup, parseIo, parseLoginUid, parseNamespaceLink, parseSmapsRollup } from './parse/accounting.js';
 import { lxcName, ownerUidOf, sessionOf, shiftPath, sliceOf, systemdPath, unitOf, userUnitOf } from './parse/systemd-cgroup.js';
-import { listPids, readAscii, readBytes, readLink, readText } from './read.js';
+import { listPids, ownerOf, readAscii, readBytes, readLink, readText } from './read.js';
 import { TtyResolver, type StatDevice } from './tty.js';
 import { nameCache } from './users.js';
 import type { FieldName, ProcessInfo, SystemInfo } from './types.js';
@@ -114,14 +113,6 @@ const STATUS_FIELDS: FieldName[] = [
  */
 const OWNER_FIELDS: FieldName[] = ['euid', 'egid', 'user', 'group'];
 
-function ownerOf(dir: string): { uid: number; gid: number } | undefined {
-  try {
-    return statSync(dir, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
-
 function sourcesFor(fields: readonly FieldName[] | undefined, kernelProc: boolean): Set<Source> {
   const s = new Set<Source>(['stat']);
   if (!fields) {
@@ -188,8 +179,6 @@ class Reader {
       uid: asked(['uid', 'euid', 'suid', 'fsuid', 'user', 'realUser', 'savedUser', 'fsUser']),
       gid: asked(['gid', 'egid', 'sgid', 'fsgid', 'group', 'realGroup', 'savedGroup', 'fsGroup']),
       groups: asked(['groups', 'groupNames']),
-      // VmRSS corrects stat's rss whenever status is read (callers count on it), so the sizes are always read
-      memory: true,
     };
     this.placement = !opts.fields || opts.fields.includes('systemd');
     this.groupNames = !opts.fields || opts.fields.includes('groupNames');

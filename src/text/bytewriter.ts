@@ -101,12 +101,6 @@ export class ByteWriter {
     this.text(s);
   }
 
-  /** s.padEnd(width) */
-  left(s: string, width: number): void {
-    this.text(s);
-    this.spaces(width - s.length);
-  }
-
   /** What has been written (a view of the buffer, valid until the next write). */
   view(): Buffer {
     return this.buf.subarray(0, this.len);

@@ -200,13 +200,11 @@ const GID = KEY('Gid');
 const GROUPS = KEY('Groups');
 const VM = { vmSize: KEY('VmSize'), vmLck: KEY('VmLck'), vmRss: KEY('VmRSS'), vmData: KEY('VmData'), vmStk: KEY('VmStk') } as const;
 
-/** Which lines of status the quick parse reads. */
+/** Which id lines of status the quick parse reads; the sizes (VmSize, VmLck, VmRSS, VmData, VmStk) always are: VmRSS corrects stat's rss. */
 export interface StatusWant {
   uid: boolean;
   gid: boolean;
   groups: boolean;
-  /** VmSize, VmLck, VmRSS, VmData, VmStk */
-  memory: boolean;
 }
 
 /**
@@ -251,13 +249,11 @@ export function parseStatusBytes(b: Uint8Array, want: StatusWant): StatusFields 
     const n = at < 0 ? undefined : numbersAt(b, at + GROUPS.length, Number.MAX_SAFE_INTEGER);
     if (n !== undefined) out.groups = n;
   }
-  if (want.memory) {
-    for (const k of Object.keys(VM) as (keyof typeof VM)[]) {
-      const at = buf.indexOf(VM[k]);
-      if (at < 0) continue;
-      const n = numbersAt(b, at + VM[k].length, 1);
-      if (n !== undefined) out[k] = n[0];
-    }
+  for (const k of Object.keys(VM) as (keyof typeof VM)[]) {
+    const at = buf.indexOf(VM[k]);
+    if (at < 0) continue;
+    const n = numbersAt(b, at + VM[k].length, 1);
+    if (n !== undefined) out[k] = n[0];
   }
   return out;
 }
