@@ -129,6 +129,8 @@ export function devMajorMinor(dev: number): [number, number] {
  * is printed (megabytes the collector copies at every pass).
  */
 const memStats = new Map<string, { st: FileStat; path: string }>();
+/** makedev(1, 3): /dev/null, the same number on every Linux */
+const NULL_DEVICE = 0x103;
 /** st_dev of pipefs and sockfs, learnt from the first pipe and socket seen */
 const anonDev = new Map<string, number>();
 
@@ -160,6 +162,10 @@ function leanFile(n: number, link: string, path: string, infoPath: string): Open
   }
   const stat = statOf(path);
   const type = (stat?.mode ?? 0) & S_IFMT;
+  // the null device keeps every file position at 0 (drivers/char/mem.c:
+  // its lseek sets f_pos to 0 and its reads and writes leave it alone), and
+  // it is what most daemons hold as stdin/stdout/stderr: no fdinfo to read
+  if (type === S_IFCHR && stat?.rdev === NULL_DEVICE) return { fd: String(n), link, stat, flags, pos: 0 };
   if (link.startsWith('anon_inode:') || type === S_IFCHR || type === S_IFBLK) {
     const info = readAscii(infoPath);
     const pos = info ? Number(/^pos:\s+(\d+)/m.exec(info)?.[1]) : undefined;

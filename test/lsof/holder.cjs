@@ -15,6 +15,12 @@ const gone = path.join(dir, 'deleted.txt');
 keep.push(fs.openSync(gone, 'w'));
 fs.writeSync(keep[2], 'x'.repeat(100));
 fs.unlinkSync(gone);
+// the null device after writes: its offset stays 0 (dk lsof relies on it instead of reading fdinfo)
+const nul = fs.openSync('/dev/null', 'r+');
+fs.writeSync(nul, 'x'.repeat(5000));
+fs.writeSync(nul, 'y', 4096);
+fs.readSync(nul, Buffer.alloc(10));
+keep.push(nul);
 // a pipe: a child whose stdin we hold open
 const cat = spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
 const tcp = net

@@ -57,6 +57,7 @@ describe('dk lsof matches lsof 4.95', () => {
       /UDP 127\.0\.0\.1:\d+ $/m,
       /deleted\.txt \(deleted\)$/m,
       / a_inode /,
+      / \d+u +CHR +1,3 +0t0 +\d+ \/dev\/null$/m,
     ]) {
       assert.match(out, re);
     }
