@@ -322,13 +322,13 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     const user = names.user(owner);
     if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: keepRows(pid, rows, listingOnly) });
     // -K lists every task (with -a, of the processes the other selections hold for, by the same rule
-    // as the main rows). With no selection lsof also looks at each task; it lists a task when it
-    // cannot tell that its files are the process's own (unreadable links).
-    const untold = !anySel && files.some((f) => f.error?.reason);
-    if (!r.ignoreTasks && (taskSel || untold)) {
+    // as the main rows). With no selection at all lsof selects everything, tasks included: each
+    // task but the main one is listed with its files (dialects/linux/dproc.c: SelAll has SELTASK),
+    // zombie tasks left out.
+    if (!r.ignoreTasks && (taskSel || !anySel) && p.nlwp > 1) {
       const selected = taskSel && r.and ? undefined : true;
       for (const t of threads(p.pid, { procRoot, fields: ['comm'] })) {
-        if (t.tid === p.pid) continue;
+        if (t.tid === p.pid || t.state === 'Z') continue;
         // the search item -K is found with a task, whether or not any of its files is listed
         if (taskSel) located.tasks = true;
         const tf = openFiles(p.pid, procRoot, { tid: t.tid, socketsOnly, lean: r.fields === undefined });

@@ -19,12 +19,15 @@ import { requirePeer } from '../helpers/peers.js';
 
 type Keyed = { header: string; rows: Map<string, string>; order: string[] };
 
-function keyed(out: string, key: (line: string) => string | undefined, headerLines = 1): Keyed {
+type Key = (line: string, header: string) => string | undefined;
+
+function keyed(out: string, key: Key, headerLines = 1): Keyed {
   const lines = out.replace(/\n$/, '').split('\n');
   const rows = new Map<string, string>();
   const order: string[] = [];
+  const header = lines.slice(0, headerLines).join('\n');
   for (const l of lines.slice(headerLines)) {
-    const k = key(l);
+    const k = key(l, header);
     if (k === undefined) continue;
     // a key seen twice (lsof's mem rows of one file) keeps every occurrence
     let kk = k;
@@ -32,7 +35,7 @@ function keyed(out: string, key: (line: string) => string | undefined, headerLin
     rows.set(kk, l);
     order.push(kk);
   }
-  return { header: lines.slice(0, headerLines).join('\n'), rows, order };
+  return { header, rows, order };
 }
 
 /** seconds in a time field ([[dd-]hh:]mm:ss), or a plain number, or undefined */
@@ -77,22 +80,35 @@ function between(mine: string, before: string, after: string, header: string[]):
   });
 }
 
-function sandwich(tool: string, args: string[], key: (line: string) => string | undefined, headerLines = 1): { common: number; total: number } {
+/** the column titles a row has: by default the header's */
+type Columns = (row: string, header: string) => string[];
+const titles = (h: string) => h.trim().split(/\s+/);
+
+function sandwich(tool: string, args: string[], key: Key, headerLines = 1, columns: Columns = (_r, h) => titles(h)): { common: number; total: number } {
   const before = keyed(run(tool, args).out, key, headerLines);
   const ours = keyed(dk([tool, ...args]).out, key, headerLines);
   const after = keyed(run(tool, args).out, key, headerLines);
-  const titles = (h: string) => h.trim().split(/\s+/);
   assert.deepEqual(titles(ours.header), titles(before.header), `${tool} ${args.join(' ')}: header`);
   const common = ours.order.filter((k) => before.rows.has(k) && after.rows.has(k));
   for (const k of common) {
     const mine = ours.rows.get(k)!;
-    if (!between(mine, before.rows.get(k)!, after.rows.get(k)!, before.header.trim().split(/\s+/))) {
+    if (!between(mine, before.rows.get(k)!, after.rows.get(k)!, columns(mine, before.header))) {
       assert.fail(`${tool} ${args.join(' ')}: row ${k}\n  dk:     ${mine}\n  before: ${before.rows.get(k)}\n  after:  ${after.rows.get(k)}`);
     }
   }
   const theirOrder = before.order.filter((k) => common.includes(k));
   assert.deepEqual(common, theirOrder, `${tool} ${args.join(' ')}: order of the rows both have`);
   assert.ok(common.length >= 0.8 * ours.order.length, `${tool} ${args.join(' ')}: only ${common.length} of ${ours.order.length} rows in common`);
+  // and the other way: a row the peer printed before and after dk ran was there while dk read
+  const steady = before.order.filter((k) => after.rows.has(k));
+  const missing = steady.filter((k) => !ours.rows.has(k));
+  assert.ok(
+    missing.length <= 0.01 * steady.length,
+    `${tool} ${args.join(' ')}: ${missing.length} of the peer's ${steady.length} steady rows missing, e.g.\n  ${missing
+      .slice(0, 5)
+      .map((k) => before.rows.get(k))
+      .join('\n  ')}`,
+  );
   return { common: common.length, total: ours.order.length };
 }
 
@@ -136,16 +152,23 @@ describe('whole-system listings, row by row against the peer read before and aft
     t.diagnostic(`processes compared: ${common}/${ours.size}`);
   });
 
-  // -K i: lsof also lists some threads' files as task rows by a rule dk does not follow yet (README)
-  test('lsof -n -P -K i: every descriptor of every process', (t) => {
+  // with no selection lsof lists every thread's files too, as task rows (TID, TASKCMD)
+  test('lsof -n -P: every descriptor of every process and task', (t) => {
     if (!requirePeer(t, 'lsof', 'lsof')) return;
-    // key: PID, FD and the end of the row (NODE, NAME) with the spacing taken out, as column widths may differ
-    // between reads; a descriptor reused for another file is another row
-    const key = (l: string) => {
-      const f = l.trim().split(/\s+/);
-      return f.length > 4 ? `${f[1]}/${f[3]}/${f.join(' ').slice(-60)}` : undefined;
+    // a task row has a TID ending where the header's TID ends; a process row has blanks there
+    const tidOf = (l: string, header: string) => {
+      const end = header.indexOf(' TID ') + 4;
+      return end < 4 ? undefined : /(\d+)$/.exec(l.slice(0, end))?.[1];
     };
-    const c = sandwich('lsof', ['-n', '-P', '-K', 'i'], key);
+    // key: PID, TID, FD and the end of the row (NODE, NAME) with the spacing taken out, as column widths may differ
+    // between reads; a descriptor reused for another file is another row
+    const key = (l: string, header: string) => {
+      const f = l.trim().split(/\s+/);
+      const tid = tidOf(l, header);
+      return f.length > 4 ? `${f[1]}/${tid ?? ''}/${f[tid ? 5 : 3]}/${f.join(' ').slice(-60)}` : undefined;
+    };
+    const columns = (row: string, header: string) => titles(header).filter((h) => tidOf(row, header) || (h !== 'TID' && h !== 'TASKCMD'));
+    const c = sandwich('lsof', ['-n', '-P'], key, 1, columns);
     t.diagnostic(`rows compared: ${c.common}/${c.total}`);
   });
 });
