@@ -46,7 +46,13 @@ await build({
   external: ['koffi', 'libsql', 'fastify', 'ws'],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
+  // the file is the function the launcher calls, and ASCII (esbuild escapes the rest): read as latin1 and
+  // compiled as it is, with no UTF-8 decoding and no wrapped copy of 540 KB at every start (-1.7 ms)
+  charset: 'ascii',
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '\n})' },
 });
+if (readFileSync(`${root}dist/dk-bundle.cjs`).some((b) => b > 0x7f)) throw new Error('dist/dk-bundle.cjs is not ASCII: the launcher reads it as latin1');
 writeFileSync(`${root}dist/dk.cjs`, readFileSync(`${root}src/cli/launcher.cjs`));
 chmodSync(`${root}dist/dk.cjs`, 0o755);
 // Produce the code cache by running the common paths once (DK_WRITE_CACHE).

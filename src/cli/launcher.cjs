@@ -16,7 +16,8 @@ try {
 } catch {
   cachedData = undefined;
 }
-const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`;
+// the bundle is written as this function and in ASCII (scripts/build.mjs)
+const source = fs.readFileSync(file, 'latin1');
 const script = new vm.Script(source, { filename: file, cachedData });
 const mod = { exports: {} };
 script.runInThisContext()(mod.exports, require, mod, file, __dirname);
