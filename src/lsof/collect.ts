@@ -217,6 +217,9 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   };
   // the plain listing keeps only the columns it prints: tens of thousands of full rows held to the end cost the collector more than anything else
   const listingOnly = r.fields === undefined && !r.json && !r.terse && !r.endpoints;
+  // -w (and -t, which implies it) leaves out what lsof would warn about: a file whose link cannot be read
+  // is not listed at all (dproc.c: the file is processed only when !Fwarn)
+  const quiet = r.noWarnings || r.terse;
   const results: ProcRows[] = [];
   for (let i = 0; i < (lazy ? lazyPids.length : candidates.length); i++) {
     let pre: ReturnType<typeof openFiles>;
@@ -314,6 +317,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     };
     const rows: Row[] = [];
     for (const f of files) {
+      if (quiet && f.error) continue;
       const row = toRow(f, ctx);
       if (!row) continue;
       if (noteLockFiles && row.lockable) lockFiles.push({ pid, fd: f.fd, info: f.fdinfo });
@@ -335,6 +339,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
         if (!tf) continue;
         const trows: Row[] = [];
         for (const f of tf) {
+          if (quiet && f.error) continue;
           const row = toRow(f, ctx);
           if (row && kept(row, selected)) trows.push(row);
         }

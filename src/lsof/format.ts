@@ -216,7 +216,8 @@ export function formatFields(
             out += `l${r.lock}${end}`;
             break;
           case 't':
-            out += `t${r.type}${end}`;
+            // NOFD has no type: lsof leaves the field out
+            if (r.type) out += `t${r.type}${end}`;
             break;
           case 'G':
             if (r.flagsHex) out += `G${r.flagsHex}${end}`;

@@ -137,8 +137,8 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
   if (f.error) {
     r.access = ' ';
     r.flagsHex = undefined;
-    r.type = 'unknown';
-    r.name = f.error.reason ? `${f.error.path} (readlink: ${f.error.reason})` : f.error.path;
+    r.type = f.error.call === 'opendir' ? '' : 'unknown';
+    r.name = f.error.reason ? `${f.error.path} (${f.error.call ?? 'readlink'}: ${f.error.reason})` : f.error.path;
     return r;
   }
   if (f.fd === 'DEL') {

@@ -102,7 +102,9 @@ export async function runLsof(argv: string[], io: LsofIO): Promise<number> {
     for (const uid of new Set(results.filter((p) => p.user === undefined).map((p) => p.uid))) io.error(`dk lsof: no pwd entry for UID ${uid}\n`);
   }
   if (r.terse) {
-    if (results.length) io.write(`${results.map((x) => x.pid).join('\n')}\n`);
+    // a process and its tasks are one PID: lsof prints it once (proc.c skips a PID equal to the last printed)
+    const pids = results.map((x) => x.pid).filter((pid, i, all) => i === 0 || all[i - 1] !== pid);
+    if (pids.length) io.write(`${pids.join('\n')}\n`);
   } else if (r.json) {
     io.write(
       `${JSON.stringify(

@@ -28,8 +28,8 @@ export interface OpenFile {
   /** maps: device "maj:min" (hex) and inode of a mapping */
   mapDev?: [number, number];
   mapInode?: number;
-  /** the link could not be read: the proc path and why ("" when it just is not there) */
-  error?: { path: string; reason: string };
+  /** the link (or, for NOFD, the fd directory) could not be read: the proc path and why ("" when it just is not there) */
+  error?: { path: string; reason: string; call?: 'opendir' };
 }
 
 /** readlink that keeps the reason it failed. */
@@ -39,12 +39,23 @@ interface Link {
 }
 const DENIED: Link = { reason: 'Permission denied' };
 
+/** strerror(3)'s text for the errors reading /proc gives, as lsof prints them */
+const STRERROR: Record<string, string> = {
+  EACCES: 'Permission denied',
+  EPERM: 'Permission denied',
+  ESRCH: 'No such process',
+  ENOTDIR: 'Not a directory',
+  EMFILE: 'Too many open files',
+  ENFILE: 'Too many open files in system',
+  ENOMEM: 'Cannot allocate memory',
+};
+const reasonOf = (e: unknown): string => STRERROR[(e as NodeJS.ErrnoException).code ?? ''] ?? (e as Error).message;
+
 function linkOf(path: string): Link {
   try {
     return { target: readlinkSync(path) };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { reason: code === 'EACCES' || code === 'EPERM' ? 'Permission denied' : code === 'ENOENT' ? '' : (e as Error).message };
+    return { reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? '' : reasonOf(e) };
   }
 }
 
@@ -228,8 +239,11 @@ export function openFiles(
     let names: string[];
     try {
       names = readdirSync(`${base}/fd`);
-    } catch {
+    } catch (e) {
       names = [];
+      // a descriptor table we may not see is a row of its own (lsof's NOFD); one that is gone is nothing
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !opts.socketsOnly)
+        out.push({ fd: 'NOFD', error: { path: `${base}/fd`, reason: reasonOf(e), call: 'opendir' } });
     }
     const fds = names
       .map(Number)

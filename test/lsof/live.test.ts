@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dk, run } from '../helpers/dk.js';
+import { DK, dk, run } from '../helpers/dk.js';
 import { requirePeer } from '../helpers/peers.js';
 import { killAll, until } from '../helpers/children.js';
 
@@ -110,6 +110,30 @@ describe('dk lsof matches lsof 4.95', () => {
     } finally {
       killAll([locker.pid!]);
     }
+  });
+
+  test("another user's process: unreadable links, NOFD, and what -w and -t leave out", (t) => {
+    if (!requirePeer(t, 'lsof', 'lsof') || !requirePeer(t, 'setpriv', 'util-linux')) return;
+    if (process.getuid?.() !== 0) return t.skip('dropping to another user needs root');
+    const p = String(holder.pid);
+    const asNobody = (cmd: string[]) => run('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', ...cmd]);
+    for (const args of [
+      ['-n', '-P', '-p', p],
+      ['-w', '-n', '-P', '-p', p],
+      ['-t', '-p', p],
+      ['-F', '-n', '-P', '-p', p],
+      ['-n', '-P', '-a', '-p', p, '-d', 'NOFD'],
+    ]) {
+      const peer = asNobody(['lsof', ...args]);
+      const mine = asNobody([process.execPath, DK, 'lsof', ...args]);
+      assert.equal(mine.out, peer.out, `lsof ${args.join(' ')} as nobody`);
+      assert.equal(mine.code, peer.code, `lsof ${args.join(' ')} as nobody: exit status`);
+    }
+    // the rows -w leaves out are there without it
+    const all = asNobody([process.execPath, DK, 'lsof', '-n', '-P', '-p', p]).out;
+    assert.match(all, new RegExp(` cwd +unknown +/proc/${p}/cwd \\(readlink: Permission denied\\)$`, 'm'));
+    assert.match(all, new RegExp(` NOFD +/proc/${p}/fd \\(opendir: Permission denied\\)$`, 'm'));
+    assert.equal(asNobody([process.execPath, DK, 'lsof', '-w', '-n', '-P', '-p', p]).out, '');
   });
 
   test('file arguments: who has this file open', (t) => {
