@@ -32,6 +32,13 @@ export interface RenderContext {
   /** BSD n: users and wchan as numbers */
   numeric: boolean;
   wideSignals: boolean;
+  /**
+   * procps's lines_to_next_header as the row is printed: 1 before the
+   * first row, reset to the header gap (-1 without repeated headers) when a
+   * header is printed, one less for every row. The _left.._unlimited2 test
+   * columns print a value picked by it.
+   */
+  headerCountdown?: number;
 }
 
 export interface Column {
@@ -57,6 +64,24 @@ const ctime = memoByStart((start) => ctimeRaw(start));
 
 const num = (n: number | undefined): string => (n === undefined ? '-' : String(n));
 const dash = (): string => '-';
+
+/** procps's test columns: what each prints, picked by the row's header countdown as an unsigned int */
+const TEST_VALUES: Record<string, readonly string[]> = {
+  _left: ['tty7', 'pts/9999', 'iseries/vtty42', 'ttySMX0', '3270/tty4'],
+  _left2: ['tty7', 'pts/9999', 'ttySMX0', '3270/tty4'],
+  _right: ['999-23:59:59', '99-23:59:59', '9-23:59:59', '59:59'],
+  _right2: ['999-23:59:59', '99-23:59:59', '9-23:59:59'],
+  _unlimited: ['[123456789-12345] <defunct>', 'ps', '123456789-123456'],
+  _unlimited2: ['unlimited', '[123456789-12345] <defunct>', 'ps', '123456789-123456'],
+};
+const testColumn =
+  (name: string) =>
+  (_p: ProcessInfo, c: RenderContext): string => {
+    const vals = TEST_VALUES[name];
+    const v = vals[((c.headerCountdown ?? -1) >>> 0) % vals.length];
+    // the unlimited ones are cut to the room left, like any command-like column
+    return name.startsWith('_unlimited') ? v.slice(0, c.maxRight) : v;
+  };
 
 /** TIME and its kin count the process's own CPU time, even under S (procps 4's TIME_ALL) */
 const ownTicks = (p: ProcessInfo): number => p.utime + p.stime;
@@ -249,6 +274,88 @@ type Def = [string, string, number, Just, FieldName[], Column['print'], Column['
 const pidKey = (f: (p: ProcessInfo) => number) => (p: ProcessInfo) => f(p);
 
 const DEFS: Def[] = [
+  // procps 4.0.2's test columns and the specifiers Linux has no value for: accepted, printed as '-'
+  ['_left', 'LLLLLLLL', 8, 'L', [], testColumn('_left')],
+  ['_left2', 'L2L2L2L2', 8, 'L', [], testColumn('_left2')],
+  ['_right', 'RRRRRRRRRRR', 11, 'R', [], testColumn('_right')],
+  ['_right2', 'R2R2R2R2R2R', 11, 'R', [], testColumn('_right2')],
+  ['_unlimited', 'U', 16, 'X', [], testColumn('_unlimited')],
+  ['_unlimited2', 'U2', 16, 'X', [], testColumn('_unlimited2')],
+  ['acflag', 'ACFLG', 5, 'R', [], dash],
+  ['acflg', 'ACFLG', 5, 'R', [], dash],
+  ['argc', 'ARGC', 4, 'R', [], dash],
+  ['bnd', 'BND', 1, 'R', [], dash],
+  ['cmaj_flt', '-', 1, 'R', [], dash],
+  ['cmin_flt', '-', 1, 'R', [], dash],
+  ['cnswap', '-', 1, 'R', [], dash],
+  ['cpu', 'CPU', 3, 'R', [], dash],
+  ['ctid', 'CTID', 5, 'R', [], dash],
+  ['cursig', 'CURSIG', 6, 'R', [], dash],
+  ['cutime', '-', 1, 'R', [], dash],
+  ['cwd', 'CWD', 3, 'L', [], dash],
+  ['emul', 'EMUL', 13, 'L', [], dash],
+  ['end_code', 'E_CODE', 16, 'R', [], dash],
+  ['environ', 'ENVIRONMENT', 11, 'X', [], dash],
+  ['inblk', 'INBLK', 5, 'R', [], dash],
+  ['inblock', 'INBLK', 5, 'R', [], dash],
+  ['jid', 'JID', 1, 'R', [], dash],
+  ['jobc', 'JOBC', 4, 'R', [], dash],
+  ['ktrace', 'KTRACE', 8, 'R', [], dash],
+  ['ktracep', 'KTRACEP', 8, 'R', [], dash],
+  ['login', 'LOGNAME', 8, 'L', [], dash],
+  ['logname', 'LOGNAME', 8, 'L', [], dash],
+  ['luser', 'LUSER', 8, 'U', [], dash],
+  ['m_lrs', 'LRS', 5, 'R', [], dash],
+  ['m_resident', 'RES', 5, 'R', [], dash],
+  ['msgrcv', 'MSGRCV', 6, 'R', [], dash],
+  ['msgsnd', 'MSGSND', 6, 'R', [], dash],
+  ['mwchan', 'MWCHAN', 6, 'W', [], dash],
+  ['nivcsw', 'IVCSW', 5, 'R', [], dash],
+  ['nsignals', 'NSIGS', 5, 'R', [], dash],
+  ['nsigs', 'NSIGS', 5, 'R', [], dash],
+  ['nswap', 'NSWAP', 5, 'R', [], dash],
+  ['nvcsw', 'VCSW', 5, 'R', [], dash],
+  ['osz', 'SZ', 2, 'R', [], dash],
+  ['oublk', 'OUBLK', 5, 'R', [], dash],
+  ['oublock', 'OUBLK', 5, 'R', [], dash],
+  ['p_ru', 'P_RU', 6, 'R', [], dash],
+  ['paddr', 'PADDR', 6, 'R', [], dash],
+  ['poip', '-', 1, 'R', [], dash],
+  ['prmgrp', 'PRMGRP', 12, 'R', [], dash],
+  ['prmid', 'PRMID', 12, 'R', [], dash],
+  ['project', 'PROJECT', 12, 'L', [], dash],
+  ['projid', 'PROJID', 5, 'R', [], dash],
+  ['pset', 'PSET', 4, 'R', [], dash],
+  ['psxpri', 'PPR', 3, 'R', [], dash],
+  ['re', 'RE', 3, 'R', [], dash],
+  ['resident', 'RES', 5, 'R', [], dash],
+  ['rlink', 'RLINK', 8, 'R', [], dash],
+  ['scnt', 'SCNT', 4, 'R', [], dash],
+  ['scount', 'SC', 4, 'R', [], dash],
+  ['share', '-', 1, 'R', [], dash],
+  ['sl', 'SL', 3, 'R', [], dash],
+  ['start_code', 'S_CODE', 16, 'R', [], dash],
+  ['status', 'STATUS', 6, 'R', [], dash],
+  ['systime', 'SYSTEM', 6, 'R', [], dash],
+  ['taskid', 'TASKID', 5, 'R', [], dash, undefined, true],
+  ['tdev', 'TDEV', 4, 'R', [], dash],
+  ['tsess', 'TSESS', 5, 'R', [], dash, undefined, true],
+  ['tsession', 'TSESS', 5, 'R', [], dash, undefined, true],
+  ['tsid', 'TSID', 5, 'R', [], dash, undefined, true],
+  ['u_procp', 'UPROCP', 6, 'R', [], dash],
+  ['umask', 'UMASK', 5, 'R', [], dash],
+  ['upr', 'UPR', 3, 'R', [], dash],
+  ['uprocp', 'UPROCP', 8, 'R', [], dash],
+  ['usertime', 'USER', 4, 'R', [], dash],
+  ['usrpri', 'UPR', 3, 'R', [], dash],
+  ['utime', 'UTIME', 6, 'R', [], dash],
+  ['vm_data', 'DATA', 5, 'R', [], dash],
+  ['vm_exe', 'EXE', 5, 'R', [], dash],
+  ['vm_lock', 'LCK', 3, 'R', [], dash],
+  ['vm_stack', 'STACK', 5, 'R', [], dash],
+  ['xstat', 'XSTAT', 5, 'R', [], dash],
+  ['zoneid', 'ZONEID', 31, 'R', [], dash],
+  ['~', '-', 1, 'R', [], dash],
   ['%cpu', '%CPU', 4, 'R', [], cpuPercent, pcpuPermille],
   ['%mem', '%MEM', 4, 'R', ['rss'], memPercent, (p) => p.rss],
   ['addr', 'ADDR', 4, 'R', [], dash],

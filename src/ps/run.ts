@@ -148,13 +148,18 @@ export function runPs(argv: string[], io: PsIO): number {
 
 /**
  * procps sorts by an item only when something registered it: a displayed
- * column or a sort key whose printing reads it. Four specifiers sort by an
+ * column or a sort key whose printing reads it. Some specifiers sort by an
  * item their own printing does not read (fgid by the kernel flags, vsize by
  * the size in bytes, tty4 by the terminal name), so without a column that
  * reads it such a key leaves the order alone.
  */
 const BORROWED: Record<string, string[]> = {
   fgid: ['f', 'flag', 'flags'],
+  // procps prints these as '-': they sort only when size, or a code-segment column, reads their item
+  vm_data: ['size'],
+  vm_stack: ['size'],
+  end_code: ['drs', 'dsiz', 'm_drs', 'm_trs', 'trs', 'trss', 'tsiz'],
+  start_code: ['drs', 'dsiz', 'm_drs', 'm_trs', 'trs', 'trss', 'tsiz'],
   vsize: ['drs', 'dsiz', 'm_drs', 'm_size', 'm_trs', 'size', 'trs', 'trss', 'tsiz'],
   tty4: ['longtname', 'tname', 'tt', 'tty', 'tty8'],
 };
@@ -290,11 +295,15 @@ function list(r: PsRequest, io: PsIO, procRoot: string, names: NameCache): numbe
   const header = showHeader ? renderRow(lay, undefined, ctx, '') : undefined;
   if (header !== undefined) lines.push(header);
   let sinceHeader = 0;
+  // procps's lines_to_next_header, which its test columns read
+  let countdown = header !== undefined ? 1 : -1;
   for (const { p, art, kind } of ordered) {
     if (header !== undefined && sinceHeader === gap) {
       lines.push(header);
       sinceHeader = 0;
     }
+    if (--countdown === 0) countdown = r.headers === 'repeat' ? gap : -1;
+    ctx.headerCountdown = countdown;
     lines.push(renderRow(lay, p, ctx, art, kind));
     sinceHeader++;
   }
