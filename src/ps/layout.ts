@@ -72,7 +72,9 @@ export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderCont
         ctx.maxRight = activeCols - Math.max(correct, actual);
       }
     }
-    if (ctx.maxRight < 0) ctx.maxRight = 0;
+    // procps keeps this (max_rightward) and active_cols unsigned: a line already past the screen
+    // wraps below zero to the whole buffer, and the last column prints whole
+    if (ctx.maxRight < 0 || ctx.maxRight >= OUTBUF_SIZE) ctx.maxRight = OUTBUF_SIZE - 1;
     let text: string;
     let amount: number;
     if (p) {
@@ -109,11 +111,9 @@ export function renderRow(l: Layout, p: ProcessInfo | undefined, ctx: RenderCont
         }
       // falls through
       case 'X':
-        // no room at all: procps keeps one character of the column
-        if (activeCols - actual - tmpspace < 1) {
-          text = text.slice(0, 1);
-          amount = cellsOf(text);
-        }
+        // no room at all (exactly none: the unsigned difference is never below zero): procps keeps one
+        // character of the column, and still counts the whole text as printed
+        if (activeCols - actual - tmpspace === 0) text = text.slice(0, 1);
         break;
       default:
         leftpad = 0;

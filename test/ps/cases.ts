@@ -107,18 +107,26 @@ export function psCases(z: Zoo, specs: string[]): fc.Arbitrary<Case> {
     // with -m, formats that hold columns procps leaves unread (psr, pri, class, wchan, eip) give way to -f
     const fmt = underM && ['-F', '-l', '-ly', '-c', '-cl', '-lL', '-fL', 'l', 'X'].includes(fmt0[0] ?? '') ? ['-f'] : fmt0;
     const args = selFirst ? [...sel, ...fmt, ...extra] : [...fmt, ...extra, ...sel];
-    return { args: underM ? args.map((a, i) => withoutUnread(a, args[i - 1])) : args };
+    const quick = sel.some((a) => a === '-q' || a === 'q' || a.startsWith('--quick-pid'));
+    return { args: underM ? args.map((a, i) => withoutUnread(a, args[i - 1], quick)) : args };
   });
 }
 
+/**
+ * With -q as well, procps 4.0.2 reads the leader twice (as the process and
+ * as its first thread) and the thread line's scheduling class is left unset:
+ * NI prints '-' there. dk prints the nice value (README).
+ */
+const UNSET_UNDER_M_QUICK = new Set(['ni', 'nice']);
+
 /** a format list with the columns procps leaves unread under -m replaced by pid (see UNREAD_UNDER_M) */
-function withoutUnread(arg: string, before: string | undefined): string {
+function withoutUnread(arg: string, before: string | undefined, quick: boolean): string {
   const blank = (list: string): string =>
     list
       .split(',')
       .map((item) => {
         const spec = item.split(/[:=]/)[0];
-        return UNREAD_UNDER_M.has(spec) ? `pid${item.slice(spec.length)}` : item;
+        return UNREAD_UNDER_M.has(spec) || (quick && UNSET_UNDER_M_QUICK.has(spec)) ? `pid${item.slice(spec.length)}` : item;
       })
       .join(',');
   if (before === '-o' || before === 'o' || before === '-O') return blank(arg);

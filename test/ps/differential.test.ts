@@ -54,6 +54,23 @@ describe('dk ps and procps ps on generated command lines', () => {
     await zoo?.stop();
   });
 
+  test('a row already past the screen: the last column prints whole, none at exactly no room', (t) => {
+    if (!requirePeer(t, 'ps', 'procps') || !zoo) return;
+    // ESP overflows its width of 1 by 15 characters: with --width 20 or 40 the line is past active_cols when
+    // COMMAND starts (procps's room is unsigned and wraps to the whole buffer), with 41 there is no room left
+    const pid = String(zoo.byRole.long);
+    for (const w of ['20', '40', '41', '42', '60']) {
+      for (const fmt of [
+        ['-O', '%cpu:4,esp:1'],
+        ['-o', 'pid,esp:1,wchan,comm'],
+        ['-o', 'esp:1,wchan:1,pid'],
+      ]) {
+        const d = compareOnce('ps', 'ps', { args: [...fmt, '--width', w, 'p', pid] });
+        assert.equal(d, undefined, `ps ${fmt.join(' ')} --width ${w}: ${d}`);
+      }
+    }
+  });
+
   test('thread options with forest options: both refuse, as the BSD second parse refuses them too', (t) => {
     if (!requirePeer(t, 'ps', 'procps') || !zoo) return;
     const pid = String(zoo.byRole.sleeper0);
