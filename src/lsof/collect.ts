@@ -10,6 +10,7 @@ import { parseLocks, readLocks } from '../proc/locks.js';
 import { process as processInfo, snapshot, threads } from '../proc/snapshot.js';
 import { listPids, readAscii } from '../proc/read.js';
 import type { ProcessInfo } from '../proc/types.js';
+import { loadLibc } from '../sys/libc.js';
 import type { NameCache } from '../proc/users.js';
 import { LsofError, type LsofRequest } from './options.js';
 import type { Names } from './names.js';
@@ -189,6 +190,17 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   let others: { netlink: Set<number>; packet: Set<number> } | undefined;
   const socketOf = (ino: number) => (sockets ??= socketTable(procRoot)).get(ino);
   const queueOf = (ino: number) => (queues ??= socketQueues(procRoot)).get(ino);
+  const xattr = Buffer.alloc(256);
+  const sockProtoName = (procPath: string): string | undefined => {
+    try {
+      const n = loadLibc().getxattr(procPath, 'system.sockprotoname', xattr, xattr.length);
+      // the name ends at its NUL
+      const end = n > 0 ? xattr.indexOf(0) : -1;
+      return n > 0 ? xattr.toString('latin1', 0, end >= 0 && end < n ? end : n) || undefined : undefined;
+    } catch {
+      return undefined; // no koffi: the socket stays unidentified
+    }
+  };
   const protocolOf = (ino: number) => {
     others ??= otherSocketInodes(procRoot);
     return others.netlink.has(ino) ? 'NETLINK' : others.packet.has(ino) ? 'PACKET' : undefined;
@@ -267,7 +279,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (opts.ownFd !== undefined && p.pid === process.pid && procRoot === '/proc') files = files.filter((f) => f.fd !== String(opts.ownFd));
     const pid = p.pid;
     const noteLockFiles = onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX;
-    const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf };
+    const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf, sockProtoName };
     /**
      * Whether a row is listed: exclusions (^fd, -s states) always apply;
      * selected, when given, decides instead of the selections (a task -K

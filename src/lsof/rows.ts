@@ -90,6 +90,8 @@ export interface RowContext {
   names: Names;
   /** extra socket kinds known from /proc/net tables without a row format (netlink, packet) */
   protocolOf(inode: number): string | undefined;
+  /** the protocol a socket's inode names itself by (the system.sockprotoname xattr), from its /proc fd path */
+  sockProtoName?(procPath: string): string | undefined;
   /** tx/rx queue sizes of an inet socket */
   queue(inode: number): [number, number] | undefined;
 }
@@ -192,7 +194,8 @@ export function toRow(f: OpenFile, ctx: RowContext): Row | undefined {
       r.path = s.path;
       return r;
     }
-    const proto = ctx.protocolOf(st.ino);
+    // in no table of this network namespace: lsof asks the socket itself
+    const proto = ctx.protocolOf(st.ino) ?? (f.proc ? ctx.sockProtoName?.(f.proc) : undefined);
     r.type = 'sock';
     r.device = devText(st.dev);
     r.devField = devFieldOf(st.dev);

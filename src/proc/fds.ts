@@ -25,6 +25,8 @@ export interface OpenFile {
   pos?: number;
   flags?: number;
   fdinfo?: string;
+  /** a socket's /proc/PID/fd/N path: a socket no /proc/net table of ours holds (another network namespace) is named by its xattr */
+  proc?: string;
   /** maps: device "maj:min" (hex) and inode of a mapping */
   mapDev?: [number, number];
   mapInode?: number;
@@ -169,7 +171,8 @@ function leanFile(n: number, link: string, path: string, infoPath: string): Open
       anonDev.set(anon[1], (dev = st.dev));
     }
     const ifmt = anon[1] === 'pipe' ? S_IFIFO : S_IFSOCK;
-    return { fd: String(n), link, flags, pos: 0, stat: { dev, ino: Number(anon[2]), rdev: 0, mode: ifmt | 0o600, size: 0, nlink: 1 } };
+    const stat = { dev, ino: Number(anon[2]), rdev: 0, mode: ifmt | 0o600, size: 0, nlink: 1 };
+    return { fd: String(n), link, flags, pos: 0, stat, proc: ifmt === S_IFSOCK ? path : undefined };
   }
   const stat = statOf(path);
   const type = (stat?.mode ?? 0) & S_IFMT;
@@ -270,7 +273,8 @@ export function openFiles(
       const info = readAscii(`${base}/fdinfo/${n}`);
       const pos = info ? Number(/^pos:\s+(\d+)/m.exec(info)?.[1]) : undefined;
       const flags = info ? parseInt(/^flags:\s+([0-7]+)/m.exec(info)?.[1] ?? 'NaN', 8) : undefined;
-      out.push({ fd: String(n), link, stat: statOf(path), pos, flags: Number.isNaN(flags) ? undefined : flags, fdinfo: info });
+      const proc = link.startsWith('socket:') ? path : undefined;
+      out.push({ fd: String(n), link, stat: statOf(path), pos, flags: Number.isNaN(flags) ? undefined : flags, fdinfo: info, proc });
     }
   }
   return out;

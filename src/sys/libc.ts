@@ -42,6 +42,7 @@ export interface Libc {
   prctlName: Fn<[number, string, number, number, number], number>;
   waitpid: Fn<[number, number[], number], number>;
   pidfd_open: Fn<[number, number], number>;
+  getxattr: Fn<[string, string, Buffer, number], number>;
   /** syscall(2), variadic: each argument after the number is given with its type ('int', 'unsigned long') */
   syscall: Fn<[number, ...(string | number)[]], number>;
   posix_spawn: Fn<[number[], string, Buffer, Buffer, (string | null)[], (string | null)[]], number>;
@@ -99,6 +100,7 @@ export function loadLibc(): Libc {
     prctlName: f('int prctl(int option, const char *name, unsigned long a3, unsigned long a4, unsigned long a5)'),
     waitpid: f('int waitpid(int pid, _Out_ int *status, int options)'),
     pidfd_open: f('int pidfd_open(int pid, unsigned int flags)'),
+    getxattr: f('long getxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
     syscall: f('long syscall(long nr, ...)'),
     posix_spawn: f('int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)'),
     posix_spawn_file_actions_init: f('int posix_spawn_file_actions_init(void *fa)'),

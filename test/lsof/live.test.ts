@@ -136,6 +136,29 @@ describe('dk lsof matches lsof 4.95', () => {
     assert.equal(asNobody([process.execPath, DK, 'lsof', '-w', '-n', '-P', '-p', p]).out, '');
   });
 
+  test('sockets of another network namespace: named by the protocol the socket gives (its xattr)', async (t) => {
+    if (!requirePeer(t, 'lsof', 'lsof') || !requirePeer(t, 'unshare', 'util-linux')) return;
+    // none of these is in this namespace's /proc/net tables, so lsof prints 'protocol: UNIX-STREAM', 'protocol: TCP' ...
+    const script = `const net = require('node:net'); const dgram = require('node:dgram');
+      const u = net.createServer().listen(${JSON.stringify(join(dir, 'ns.sock'))}, () => {
+        const c = net.connect(${JSON.stringify(join(dir, 'ns.sock'))});
+        const s = net.createServer().listen(0, '0.0.0.0', () => dgram.createSocket('udp6').bind(0, () => process.stdout.write('ready\\n')));
+      });
+      setInterval(() => {}, 1e6);`;
+    const p = spawn('unshare', ['-rn', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        p.stdout!.once('data', () => resolve());
+        p.once('exit', () => reject(new Error('the namespaced holder exited')));
+      });
+      same(['-n', '-P', '-p', String(p.pid)]);
+      same(['-F', 'pfn', '-p', String(p.pid)]);
+      assert.match(dk(['lsof', '-n', '-P', '-p', String(p.pid)]).out, / sock .* protocol: TCP$/m);
+    } finally {
+      killAll([p.pid!]);
+    }
+  });
+
   test('file arguments: who has this file open', (t) => {
     if (!requirePeer(t, 'lsof', 'lsof')) return;
     same(['-n', '-P', join(dir, 'regular.txt')]);
