@@ -16,6 +16,7 @@ import { inetName } from './rows.js';
 import { resolveServices } from './select.js';
 import { applyLocks, collect, prefetchLocks, type Collected } from './collect.js';
 import { unixPeers } from '../sys/unixdiag.js';
+import { utf8Locale } from '../sys/locale.js';
 
 export interface LsofIO {
   /** the listing comes as bytes (format.ts builds it so), the rest as text */
@@ -38,8 +39,6 @@ export const LSOF_HELP = `Usage: dk lsof [-a] [-n] [-P] [-l] [-t] [-U] [-F [f]] 
   -E/+E  name the other end of pipes, unix sockets (via sock_diag) and local TCP
   --json the rows as JSON
 `;
-
-const utf8Locale = (env: NodeJS.ProcessEnv): boolean => /utf-?8/i.test(env.LC_ALL || env.LC_CTYPE || env.LANG || '');
 
 const addrText = (b: Buffer): string => (b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : ipv6Text(b));
 

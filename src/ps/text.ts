@@ -4,13 +4,13 @@
  * screen cells, because a hostile argv must not move the cursor and a wide
  * character must not shift the columns after it.
  */
+import { utf8Locale } from '../sys/locale.js';
 
 export type Charset = 'utf8' | 'ascii';
 
-/** The charset ps would use for this environment (LC_ALL > LC_CTYPE > LANG). */
+/** The charset ps would use for this environment: UTF-8 when glibc would load a UTF-8 locale for it. */
 export function charsetFromEnv(env: NodeJS.ProcessEnv): Charset {
-  const name = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
-  return /utf-?8/i.test(name) ? 'utf8' : 'ascii';
+  return utf8Locale(env) ? 'utf8' : 'ascii';
 }
 
 const PLAIN = /^[\x20-\x7e]*$/;

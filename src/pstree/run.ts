@@ -1,6 +1,7 @@
 /**
  * dk pstree: psmisc pstree options over the /proc layer.
  */
+import { utf8Locale } from '../sys/locale.js';
 import { existsSync } from 'node:fs';
 import { rawCmdline, taskComm, taskIds } from '../proc/tasks.js';
 import { snapshot } from '../proc/snapshot.js';
@@ -243,7 +244,7 @@ export function runPstree(argv: string[], io: PstreeIO): number {
     rootPid = 1;
   }
 
-  let sym: Symbols = io.tty && /utf-?8/i.test(io.env.LC_ALL || io.env.LC_CTYPE || io.env.LANG || '') ? UTF8 : ASCII;
+  let sym: Symbols = io.tty && utf8Locale(io.env) ? UTF8 : ASCII;
   if (f.has('A')) sym = ASCII;
   if (f.has('G')) sym = VT100;
   if (f.has('U')) sym = UTF8;
