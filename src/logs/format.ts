@@ -1,4 +1,5 @@
 /** One stored message as `dk logs` prints it, in journalctl's output modes. */
+import { localTime } from '../time/localtime.js';
 import { stamp3164 } from '../syslog/server/lines.js';
 import { FACILITIES, SEVERITIES } from '../syslog/protocol/pri.js';
 import { formatRfc5424 } from '../syslog/protocol/rfc5424.js';
@@ -9,10 +10,10 @@ const p2 = (n: number) => String(n).padStart(2, '0');
 
 /** "2026-11-25T13:05:07+0000", journalctl's short-iso stamp, local time. */
 export function isoStamp(ms: number): string {
-  const d = new Date(ms);
-  const off = -d.getTimezoneOffset();
+  const d = localTime(Math.floor(ms / 1000));
+  const off = Math.round(d.offset / 60);
   const sign = off < 0 ? '-' : '+';
-  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}${sign}${p2(Math.floor(Math.abs(off) / 60))}${p2(Math.abs(off) % 60)}`;
+  return `${d.year}-${p2(d.month + 1)}-${p2(d.day)}T${p2(d.hours)}:${p2(d.minutes)}:${p2(d.seconds)}${sign}${p2(Math.floor(Math.abs(off) / 60))}${p2(Math.abs(off) % 60)}`;
 }
 
 export function formatRecord(r: LogRecord, mode: OutputMode): string {

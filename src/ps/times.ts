@@ -1,4 +1,5 @@
 /** The date and duration formats ps columns use (ctime, strftime subsets). */
+import { type LocalTime, localTime } from '../time/localtime.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -7,22 +8,21 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /** ctime(3) without the newline: "Wed Jun  9 04:05:06 1993" (local time). */
 export function ctime(epochSeconds: number): string {
-  const d = new Date(epochSeconds * 1000);
-  const day = d.getDate();
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day < 10 ? ` ${day}` : day} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}`;
+  const d = localTime(epochSeconds);
+  return `${DAYS[d.weekday]} ${MONTHS[d.month]} ${d.day < 10 ? ` ${d.day}` : d.day} ${pad2(d.hours)}:${pad2(d.minutes)}:${pad2(d.seconds)} ${d.year}`;
 }
 
-function dayOfYear(d: Date): number {
-  return Math.floor((Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) - Date.UTC(d.getFullYear(), 0, 1)) / 86400000);
+function dayOfYear(d: LocalTime): number {
+  return Math.floor((Date.UTC(d.year, d.month, d.day) - Date.UTC(d.year, 0, 1)) / 86400000);
 }
 
 /** STIME: "HH:MM" today, "MonDD" this year, "YYYY" before. */
 export function stime(start: number, now: number): string {
-  const p = new Date(start * 1000);
-  const n = new Date(now * 1000);
-  if (p.getFullYear() !== n.getFullYear()) return String(p.getFullYear());
-  if (dayOfYear(p) !== dayOfYear(n)) return `${MONTHS[p.getMonth()]}${pad2(p.getDate())}`;
-  return `${pad2(p.getHours())}:${pad2(p.getMinutes())}`;
+  const p = localTime(start);
+  const n = localTime(now);
+  if (p.year !== n.year) return String(p.year);
+  if (dayOfYear(p) !== dayOfYear(n)) return `${MONTHS[p.month]}${pad2(p.day)}`;
+  return `${pad2(p.hours)}:${pad2(p.minutes)}`;
 }
 
 /** STARTED: "HH:MM:SS" within a day, "  Mon DD" before. */

@@ -2,6 +2,7 @@
  * top's batch output: the five summary lines and the task table, in
  * procps-ng 4 top's widths and number scaling.
  */
+import { localTime } from '../time/localtime.js';
 import type { ProcessInfo } from '../proc/types.js';
 import { cpuPercents, type CpuTicks, type MemInfo } from '../proc/system.js';
 
@@ -18,7 +19,8 @@ export function uptimeText(seconds: number): string {
 }
 
 export function topLine(now: Date, uptime: number, users: number, load: [number, number, number]): string {
-  const clock = `${pad2(now.getHours())}:${pad2(now.getMinutes())}:${pad2(now.getSeconds())}`;
+  const t = localTime(Math.floor(now.getTime() / 1000));
+  const clock = `${pad2(t.hours)}:${pad2(t.minutes)}:${pad2(t.seconds)}`;
   return `top - ${clock} up ${uptimeText(uptime)}, ${String(users).padStart(2)} ${users > 1 ? 'users' : 'user'},  load average: ${load.map((l) => l.toFixed(2)).join(', ')}`;
 }
 

@@ -57,7 +57,7 @@ export function runs(suiteDefault: number): number {
 }
 
 /** fast-check parameters: seeded from DK_FUZZ_SEED when given; the seed and the shrunk case are printed on failure. */
-export function params(suiteDefault: number): fc.Parameters<[Case]> {
+export function params<T extends unknown[] = [Case]>(suiteDefault: number): fc.Parameters<T> {
   const seed = Number(process.env.DK_FUZZ_SEED);
   return { numRuns: runs(suiteDefault), ...(Number.isInteger(seed) ? { seed } : {}), includeErrorInReport: true };
 }

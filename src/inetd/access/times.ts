@@ -3,6 +3,7 @@
  * when a service may be used. An interval whose end is before its start
  * runs over midnight (22:00-06:00).
  */
+import { localOf } from '../../time/localtime.js';
 export interface Interval {
   /** minutes after midnight, both ends included */
   from: number;
@@ -28,6 +29,7 @@ export function parseAccessTimes(list: string[]): Interval[] | { bad: string } {
 
 export function withinAccessTimes(intervals: Interval[], when: Date): boolean {
   if (!intervals.length) return true;
-  const now = when.getHours() * 60 + when.getMinutes();
+  const t = localOf(when);
+  const now = t.hours * 60 + t.minutes;
   return intervals.some((i) => (i.from <= i.to ? now >= i.from && now <= i.to : now >= i.from || now <= i.to));
 }

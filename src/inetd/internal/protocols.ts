@@ -4,13 +4,15 @@
  * big-endian), chargen (RFC 864, 72-character lines rotating through the 95
  * printable ASCII characters).
  */
+import { localOf } from '../../time/localtime.js';
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number) => String(n).padStart(2, '0');
 
 /** "Wed Nov 25 15:40:07 2026\r\n" in local time. */
-export function daytime(d: Date): string {
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}\r\n`;
+export function daytime(date: Date): string {
+  const d = localOf(date);
+  return `${DAYS[d.weekday]} ${MONTHS[d.month]} ${String(d.day).padStart(2)} ${p2(d.hours)}:${p2(d.minutes)}:${p2(d.seconds)} ${d.year}\r\n`;
 }
 
 /** Seconds since 1900-01-01 00:00 UTC, modulo 2^32 (RFC 868 wraps in 2036). */

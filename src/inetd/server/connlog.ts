@@ -5,6 +5,7 @@
  * to syslog (the service's log_type, else daemon.info / daemon.warning) on
  * any socket path, or appended to the log_type FILE.
  */
+import { localOf } from '../../time/localtime.js';
 import * as fs from 'node:fs';
 import { SyslogClient, LOG_DAEMON, LOG_PID } from '../../syslog/client.js';
 import { facilityCode, severityCode } from '../../syslog/protocol/pri.js';
@@ -59,8 +60,10 @@ export function formatEvent(e: ConnEvent): string {
 
 const p2 = (n: number) => String(n).padStart(2, '0');
 /** xinetd's file log stamp: 26/11/25@15:33:41 */
-const fileStamp = (d: Date) =>
-  `${p2(d.getFullYear() % 100)}/${d.getMonth() + 1}/${d.getDate()}@${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+const fileStamp = (date: Date) => {
+  const d = localOf(date);
+  return `${p2(d.year % 100)}/${d.month + 1}/${d.day}@${p2(d.hours)}:${p2(d.minutes)}:${p2(d.seconds)}`;
+};
 
 /** Ours in full, for a refusal whose FAIL line has only xinetd's word: "id: reason (from=ADDR)". */
 export function formatDetail(e: ConnEvent): string | undefined {

@@ -4,6 +4,7 @@
  * hostname; logger, rsyslog and network devices add or drop parts. Anything
  * unrecognised stays in the text; nothing here throws.
  */
+import { localOf } from '../../time/localtime.js';
 import type { SyslogMessage } from './message.js';
 import { formatRfc5424Time } from './rfc5424.js';
 
@@ -79,8 +80,8 @@ function looksLikeTagged(rest: string): boolean {
 
 /** The traditional wire form: "<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: text". */
 export function formatRfc3164(m: SyslogMessage, o: { hostname?: boolean } = {}): string {
-  const d = m.timestamp ?? new Date();
-  const ts = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${[d.getHours(), d.getMinutes(), d.getSeconds()].map((x) => String(x).padStart(2, '0')).join(':')}`;
+  const d = localOf(m.timestamp ?? new Date());
+  const ts = `${MONTHS[d.month]} ${String(d.day).padStart(2)} ${[d.hours, d.minutes, d.seconds].map((x) => String(x).padStart(2, '0')).join(':')}`;
   const host = o.hostname !== false && m.hostname ? `${m.hostname} ` : '';
   const tag = m.app ? `${m.app}${m.procId ? `[${m.procId}]` : ''}: ` : '';
   return `<${m.facility * 8 + m.severity}>${ts} ${host}${tag}${m.msg}`;

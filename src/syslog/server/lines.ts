@@ -1,4 +1,5 @@
 /** How a message is written by an action: traditional, RFC 5424 or JSON lines. */
+import { localOf } from '../../time/localtime.js';
 import type { OutputFormat } from '../config/conf.js';
 import type { Received } from '../../logstore/record.js';
 import { formatRfc5424 } from '../protocol/rfc5424.js';
@@ -10,8 +11,9 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const p2 = (n: number) => String(n).padStart(2, '0');
 
 /** "Nov 25 13:48:03" in local time, as syslogd stamps what it writes. */
-export function stamp3164(d: Date): string {
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+export function stamp3164(date: Date): string {
+  const d = localOf(date);
+  return `${MONTHS[d.month]} ${String(d.day).padStart(2)} ${p2(d.hours)}:${p2(d.minutes)}:${p2(d.seconds)}`;
 }
 
 /** "Nov 25 13:48:03 host tag[pid]: text", the sysklogd/rsyslog traditional file line. */
