@@ -278,6 +278,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (!files) continue;
     if (opts.ownFd !== undefined && p.pid === process.pid && procRoot === '/proc') files = files.filter((f) => f.fd !== String(opts.ownFd));
     const pid = p.pid;
+    const mapped = files.filter((f) => f.fd === 'mem' || f.fd === 'DEL');
     const noteLockFiles = onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX;
     const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf, sockProtoName };
     /**
@@ -347,8 +348,15 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
         if (t.tid === p.pid || t.state === 'Z') continue;
         // the search item -K is found with a task, whether or not any of its files is listed
         if (taskSel) located.tasks = true;
-        const tf = openFiles(p.pid, procRoot, { tid: t.tid, socketsOnly, lean: r.fields === undefined });
+        // a thread shares its process's memory (CLONE_THREAD needs CLONE_VM): its mem rows are the process's,
+        // not a second read and parse of the same maps
+        const tf = openFiles(p.pid, procRoot, { tid: t.tid, socketsOnly, lean: r.fields === undefined, maps: false });
         if (!tf) continue;
+        if (!socketsOnly) {
+          const txt = tf.findIndex((f) => f.fd === 'txt');
+          // after txt (always there, as a file or an error), before the descriptors
+          tf.splice(txt < 0 ? tf.length : txt + 1, 0, ...mapped);
+        }
         const trows: Row[] = [];
         for (const f of tf) {
           if (quiet && f.error) continue;
