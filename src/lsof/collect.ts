@@ -278,7 +278,6 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (!files) continue;
     if (opts.ownFd !== undefined && p.pid === process.pid && procRoot === '/proc') files = files.filter((f) => f.fd !== String(opts.ownFd));
     const pid = p.pid;
-    const mapped = files.filter((f) => f.fd === 'mem' || f.fd === 'DEL');
     const noteLockFiles = onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX;
     const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf, sockProtoName };
     /**
@@ -344,6 +343,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     // zombie tasks left out.
     if (!r.ignoreTasks && (taskSel || !anySel) && p.nlwp > 1) {
       const selected = taskSel && r.and ? undefined : true;
+      const mapped = files.filter((f) => f.fd === 'mem' || f.fd === 'DEL');
       for (const t of threads(p.pid, { procRoot, fields: ['comm'] })) {
         if (t.tid === p.pid || t.state === 'Z') continue;
         // the search item -K is found with a task, whether or not any of its files is listed
