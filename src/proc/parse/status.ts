@@ -199,6 +199,7 @@ const UID = KEY('Uid');
 const GID = KEY('Gid');
 const GROUPS = KEY('Groups');
 const VM = { vmSize: KEY('VmSize'), vmLck: KEY('VmLck'), vmRss: KEY('VmRSS'), vmData: KEY('VmData'), vmStk: KEY('VmStk') } as const;
+const VM_KEYS = Object.keys(VM) as (keyof typeof VM)[];
 
 /** Which id lines of status the quick parse reads; the sizes (VmSize, VmLck, VmRSS, VmData, VmStk) always are: VmRSS corrects stat's rss. */
 export interface StatusWant {
@@ -249,9 +250,13 @@ export function parseStatusBytes(b: Uint8Array, want: StatusWant): StatusFields 
     const n = at < 0 ? undefined : numbersAt(b, at + GROUPS.length, Number.MAX_SAFE_INTEGER);
     if (n !== undefined) out.groups = n;
   }
-  for (const k of Object.keys(VM) as (keyof typeof VM)[]) {
-    const at = buf.indexOf(VM[k]);
+  // the sizes come in this order in every kernel's status: each search starts where the last one ended
+  let from = 0;
+  for (const k of VM_KEYS) {
+    let at = buf.indexOf(VM[k], from);
+    if (at < 0 && from > 0) at = buf.indexOf(VM[k]);
     if (at < 0) continue;
+    from = at + VM[k].length;
     const n = numbersAt(b, at + VM[k].length, 1);
     if (n !== undefined) out[k] = n[0];
   }
