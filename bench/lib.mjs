@@ -29,11 +29,24 @@ export function report(name, ours, peer, floor) {
   );
 }
 
-/** node -e 0, the floor under every dk command, measured now */
-export function nodeFloor(runs = 9) {
-  const ms = [];
-  for (let i = 0; i < runs; i++) ms.push(timeCommand(process.execPath, ['-e', '0']));
-  return stats(ms);
+/** one run of node -e 0, the floor under every dk command */
+export const nodeOnce = () => timeCommand(process.execPath, ['-e', '0']);
+
+/**
+ * ours, the peer and node -e 0 taken in turn, runs times each: the machine
+ * drifts by several milliseconds from one minute to the next, so the three
+ * medians the target compares come from the same minutes.
+ */
+export function interleaved(runs, ours, peer) {
+  const o = [];
+  const p = [];
+  const n = [];
+  for (let i = 0; i < runs; i++) {
+    o.push(ours());
+    p.push(peer());
+    n.push(nodeOnce());
+  }
+  return { ours: stats(o), peer: stats(p), floor: stats(n) };
 }
 
 /**
@@ -54,12 +67,11 @@ export function unpackDebs(dir, pkgs, expect) {
  * allowFail: exit status 1 is a result, not a failed run (lsof).
  */
 export function compareTool(dk, tool, args, runs, env, allowFail = false) {
-  const ours = [];
-  const peer = [];
   timeCommand(process.execPath, [dk, tool, ...args], env, allowFail);
-  for (let i = 0; i < runs; i++) {
-    ours.push(timeCommand(process.execPath, [dk, tool, ...args], env, allowFail));
-    peer.push(timeCommand(tool, args, env, allowFail));
-  }
-  report(`${tool} ${args.join(' ')} (whole process)`, stats(ours), stats(peer), nodeFloor());
+  const r = interleaved(
+    runs,
+    () => timeCommand(process.execPath, [dk, tool, ...args], env, allowFail),
+    () => timeCommand(tool, args, env, allowFail),
+  );
+  report(`${[tool, ...args].join(' ')} (whole process)`, r.ours, r.peer, r.floor);
 }

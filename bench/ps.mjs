@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { nodeFloor, report, stats, timeCommand } from './lib.mjs';
+import { compareTool, report, stats, timeCommand } from './lib.mjs';
 
 const DK = fileURLToPath(new URL('../dist/dk.cjs', import.meta.url));
 const LIB = new URL('../dist/src/index.js', import.meta.url).href;
@@ -44,25 +44,10 @@ export default async function () {
   await withSleepers(async () => {
     const env = { ...process.env, LANG: 'C.UTF-8' };
     for (const args of [['-elf'], ['aux'], ['-ef'], ['-eo', 'pid,comm']]) {
-      const ours = [];
-      const peer = [];
-      timeCommand(process.execPath, [DK, 'ps', ...args], env);
       timeCommand('ps', args, env);
-      for (let i = 0; i < RUNS; i++) {
-        ours.push(timeCommand(process.execPath, [DK, 'ps', ...args], env));
-        peer.push(timeCommand('ps', args, env));
-      }
-      report(`ps ${args.join(' ')} (whole process)`, stats(ours), stats(peer), nodeFloor());
+      compareTool(DK, 'ps', args, RUNS, env);
     }
-    for (const args of [['-p'], []]) {
-      const ours = [];
-      const peer = [];
-      for (let i = 0; i < RUNS; i++) {
-        ours.push(timeCommand(process.execPath, [DK, 'pstree', ...args], env));
-        peer.push(timeCommand('pstree', args, env));
-      }
-      report(`pstree ${args.join(' ')} (whole process)`.replace('  ', ' '), stats(ours), stats(peer), nodeFloor());
-    }
+    for (const args of [['-p'], []]) compareTool(DK, 'pstree', args, RUNS, env);
 
     // library: in-process snapshot with psutil-comparable fields
     const { processes } = await import(LIB);
