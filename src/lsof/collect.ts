@@ -10,7 +10,7 @@ import { parseLocks, readLocks } from '../proc/locks.js';
 import { process as processInfo, snapshot, threads } from '../proc/snapshot.js';
 import { listPids, readAscii } from '../proc/read.js';
 import type { ProcessInfo } from '../proc/types.js';
-import { loadLibc } from '../sys/libc.js';
+import { sockProtoName } from '../sys/xattr.js';
 import type { NameCache } from '../proc/users.js';
 import { LsofError, type LsofRequest } from './options.js';
 import type { Names } from './names.js';
@@ -190,17 +190,6 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   let others: { netlink: Set<number>; packet: Set<number> } | undefined;
   const socketOf = (ino: number) => (sockets ??= socketTable(procRoot)).get(ino);
   const queueOf = (ino: number) => (queues ??= socketQueues(procRoot)).get(ino);
-  const xattr = Buffer.alloc(256);
-  const sockProtoName = (procPath: string): string | undefined => {
-    try {
-      const n = loadLibc().getxattr(procPath, 'system.sockprotoname', xattr, xattr.length);
-      // the name ends at its NUL
-      const end = n > 0 ? xattr.indexOf(0) : -1;
-      return n > 0 ? xattr.toString('latin1', 0, end >= 0 && end < n ? end : n) || undefined : undefined;
-    } catch {
-      return undefined; // no koffi: the socket stays unidentified
-    }
-  };
   const protocolOf = (ino: number) => {
     others ??= otherSocketInodes(procRoot);
     return others.netlink.has(ino) ? 'NETLINK' : others.packet.has(ino) ? 'PACKET' : undefined;
@@ -282,8 +271,8 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf, sockProtoName };
     /**
      * Whether a row is listed: exclusions (^fd, -s states) always apply;
-     * selected, when given, decides instead of the selections (a task -K
-     * selects, a task listed for its unreadable links).
+     * selected, when given, decides instead of the selections (a task's
+     * rows under -K without -a, or with no selection at all).
      */
     const kept = (row: Row, selected?: boolean): boolean => {
       if (r.notFds.length && fdMatches(row.fd, r.notFds)) return false;
@@ -373,7 +362,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
             command: cmd,
             uid: owner,
             user,
-            rows: keepRows(pid, trows, false),
+            rows: keepRows(pid, trows, listingOnly),
           });
       }
     }
