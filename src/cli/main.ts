@@ -33,8 +33,9 @@ function stdoutTty(): { columns: number; rows: number } | undefined {
  * ~7 ms (stream and tty/pipe setup), more than formatting a whole listing.
  * A reader that went away (`dk ps | head`) ends the output quietly.
  */
-function writeFd(fd: number, s: string): void {
-  let buf = Buffer.from(s);
+function writeFd(fd: number, s: string | Uint8Array): void {
+  // bytes (lsof's listing) go out as they are: copying 2 MB cost lsof ~10 ms
+  let buf = typeof s === 'string' ? Buffer.from(s) : s;
   while (buf.length) {
     try {
       buf = buf.subarray(writeSync(fd, buf));
@@ -49,7 +50,7 @@ function writeFd(fd: number, s: string): void {
     }
   }
 }
-const write = (s: string): void => writeFd(1, s);
+const write = (s: string | Uint8Array): void => writeFd(1, s);
 const error = (s: string): void => writeFd(2, s);
 
 /**

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dk, ENV, run } from '../helpers/dk.js';
+import { DK, dk, ENV, run } from '../helpers/dk.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -45,6 +45,25 @@ describe('dk', () => {
       assert.match(tree.out, new RegExp(`\\(${process.pid}\\)`));
       assert.equal(dk(['links', dir]).code, 1, 'existing links are not replaced without --force');
       assert.equal(dk(['links', '--force', dir]).code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the listing tools start node with one V8 worker thread, as dk ps and through their links (sh reads the launcher first)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dk-pool-'));
+    try {
+      assert.equal(dk(['links', dir]).code, 0);
+      // exec keeps the shell's PID, so the tool lists its own command line
+      const self = (argv0: string, tool: string[]) => run('sh', ['-c', 'exec "$0" "$@" -o args= -p $$', argv0, ...tool], ENV);
+      for (const [argv0, tool] of [
+        [DK, ['ps']],
+        [join(dir, 'ps'), []],
+      ] as const) {
+        const r = self(argv0, [...tool]);
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, new RegExp(`^node --v8-pool-size=1 ${argv0.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (ps )?-o args= -p \\d+\\n$`));
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
