@@ -155,7 +155,9 @@ export function posixOffset(z: PosixTz, t: number): number {
 }
 
 type Zone = { kind: 'v8' } | { kind: 'posix'; rule: PosixTz };
-let cached: { tz: string | undefined; zone: Zone; second: number; last?: LocalTime } | undefined;
+let cached: { tz: string | undefined; zone: Zone; seconds: Map<number, LocalTime> } | undefined;
+/** answers kept per TZ: a listing asks for each process's start and for now, row after row */
+const KEPT = 256;
 
 /** How this TZ is evaluated: by V8 (a zone file or the system's), or by its POSIX rule here (UTC when it has none). */
 export function zoneOf(tz: string | undefined, zoneinfo = '/usr/share/zoneinfo'): Zone {
@@ -170,12 +172,16 @@ export const localOf = (d: Date): LocalTime => localTime(Math.floor(d.getTime() 
 
 /** localtime(3) of epoch seconds, for the TZ of this process's environment. */
 export function localTime(epochSeconds: number, tz: string | undefined = process.env.TZ): LocalTime {
-  if (cached === undefined || cached.tz !== tz) cached = { tz, zone: zoneOf(tz), second: Number.NaN };
-  // a daemon stamps many messages within one second: the last answer is kept (callers only read it)
-  if (cached.second === epochSeconds && cached.last) return cached.last;
-  cached.second = epochSeconds;
-  cached.last = compute(cached.zone, epochSeconds);
-  return cached.last;
+  if (cached === undefined || cached.tz !== tz) cached = { tz, zone: zoneOf(tz), seconds: new Map() };
+  // a daemon stamps many messages within one second, ps asks for the start of each process and for now
+  // in turn: recent answers are kept (callers only read them)
+  let t = cached.seconds.get(epochSeconds);
+  if (t === undefined) {
+    if (cached.seconds.size >= KEPT) cached.seconds.clear();
+    t = compute(cached.zone, epochSeconds);
+    cached.seconds.set(epochSeconds, t);
+  }
+  return t;
 }
 
 function compute(zone: Zone, epochSeconds: number): LocalTime {
