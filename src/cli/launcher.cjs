@@ -11,10 +11,10 @@
 // worker thread instead of four: a listing's background work (optimizing
 // compiles, GC helpers) then runs beside it on another core instead of four
 // threads taking turns with it. On two cores `dk lsof` over 1000 processes
-// waited 5-34 ms for a core with four, none with one, and finished ~10 ms
-// sooner. The daemons keep Node's four (syslogd's receive threads share
-// them: 3-5% fewer messages a second with one). A shebang cannot carry the
-// option portably (`env -S` is not in busybox).
+// waited 5-34 ms for a core with four, none with one, and finished 10-14 ms
+// sooner in A/B runs. The daemons keep Node's four (syslogd's receive
+// threads share them: 3-5% fewer messages a second with one). A shebang
+// cannot carry the option portably (`env -S` is not in busybox).
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');

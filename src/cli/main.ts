@@ -34,7 +34,7 @@ function stdoutTty(): { columns: number; rows: number } | undefined {
  * A reader that went away (`dk ps | head`) ends the output quietly.
  */
 function writeFd(fd: number, s: string | Uint8Array): void {
-  // bytes (lsof's listing) go out as they are: copying 2 MB cost lsof ~10 ms
+  // bytes (lsof's listing, megabytes) go out as they are, not copied first
   let buf = typeof s === 'string' ? Buffer.from(s) : s;
   while (buf.length) {
     try {
