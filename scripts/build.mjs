@@ -8,6 +8,8 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
+// tsc never removes what it wrote for a source since deleted: a stale test would still run here and not in a clean checkout
+for (const out of ['dist/src', 'dist/test']) rmSync(`${root}${out}`, { recursive: true, force: true });
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });
 // the console's page: type-checked for the browser, then one JS and one CSS file, no CDN
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.web.json`], { stdio: 'inherit' });
