@@ -30,21 +30,29 @@ export function report(name, ours, peer, floor) {
 }
 
 /** one run of node -e 0, the floor under every dk command */
-export const nodeOnce = () => timeCommand(process.execPath, ['-e', '0']);
+export const nodeOnce = (env = process.env) => timeCommand(process.execPath, ['-e', '0'], env);
+
+/** the listing tools' node starts without it (src/cli/launcher.cjs): their floor is measured the same way */
+const LEAN = new Set(['ps', 'pstree', 'lsof', 'top']);
+const floorEnv = (tool, env) => {
+  if (!LEAN.has(tool) || env.NODE_EXTRA_CA_CERTS === undefined) return env;
+  const { NODE_EXTRA_CA_CERTS: _, ...rest } = env;
+  return rest;
+};
 
 /**
  * ours, the peer and node -e 0 taken in turn, runs times each: the machine
  * drifts by several milliseconds from one minute to the next, so the three
  * medians the target compares come from the same minutes.
  */
-export function interleaved(runs, ours, peer) {
+export function interleaved(runs, ours, peer, floor = nodeOnce) {
   const o = [];
   const p = [];
   const n = [];
   for (let i = 0; i < runs; i++) {
     o.push(ours());
     p.push(peer());
-    n.push(nodeOnce());
+    n.push(floor());
   }
   return { ours: stats(o), peer: stats(p), floor: stats(n) };
 }
@@ -64,14 +72,25 @@ export function unpackDebs(dir, pkgs, expect) {
 /**
  * `dk TOOL args` against the peer TOOL, alternating, after one warm-up run
  * of ours; prints the report line with the node floor of the same moment.
+ * dk runs as a user runs it, the executable itself: its first lines choose
+ * node's options and environment per tool. The floor is `node -e 0` in the
+ * environment that node gets; when that differs from the caller's, the
+ * caller's `node -e 0` is printed beside it.
  * allowFail: exit status 1 is a result, not a failed run (lsof).
  */
 export function compareTool(dk, tool, args, runs, env, allowFail = false) {
-  timeCommand(process.execPath, [dk, tool, ...args], env, allowFail);
+  timeCommand(dk, [tool, ...args], env, allowFail);
+  const lean = floorEnv(tool, env);
+  const plain = [];
   const r = interleaved(
     runs,
-    () => timeCommand(process.execPath, [dk, tool, ...args], env, allowFail),
+    () => timeCommand(dk, [tool, ...args], env, allowFail),
     () => timeCommand(tool, args, env, allowFail),
+    () => {
+      if (lean !== env) plain.push(nodeOnce(env));
+      return nodeOnce(lean);
+    },
   );
   report(`${[tool, ...args].join(' ')} (whole process)`, r.ours, r.peer, r.floor);
+  if (plain.length) console.log(`  node -e 0 with NODE_EXTRA_CA_CERTS as set here: ${f(stats(plain).median)}; dk ${tool} starts node without it`);
 }

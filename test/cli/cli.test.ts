@@ -50,7 +50,7 @@ describe('dk', () => {
     }
   });
 
-  test('the listing tools start node with one V8 worker thread, as dk ps and through their links (sh reads the launcher first)', () => {
+  test('the listing tools start node with one V8 worker thread and no extra CA file, as dk ps and through their links (sh reads the launcher first)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dk-pool-'));
     try {
       assert.equal(dk(['links', dir]).code, 0);
@@ -64,6 +64,17 @@ describe('dk', () => {
         assert.equal(r.code, 0, r.err);
         assert.match(r.out, new RegExp(`^node --v8-pool-size=1 ${argv0.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (ps )?-o args= -p \\d+\\n$`));
       }
+      // and without NODE_EXTRA_CA_CERTS (Node would load that file before the listing), the rest of the environment kept
+      const env = { ...ENV, NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem', DK_MARK: 'kept' };
+      const ps = run('sh', ['-c', 'exec "$0" ps e -o args= -p $$', DK], env);
+      assert.equal(ps.code, 0, ps.err);
+      assert.equal(ps.err, '', 'node warns about a certificate file it cannot load: it was not asked to');
+      assert.match(ps.out, / DK_MARK=kept( |\n)/);
+      assert.doesNotMatch(ps.out, /NODE_EXTRA_CA_CERTS/);
+      // a command that may speak TLS keeps it: on a Node that loads the file at start, it names the file it could not load
+      const eager = /extra certs/.test(run(process.execPath, ['-e', '0'], env).err);
+      const other = run('sh', ['-c', 'exec "$0" rpcinfo -h', DK], env);
+      if (eager) assert.match(other.err, /extra certs from `\/nonexistent\/ca\.pem`/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
