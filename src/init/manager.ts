@@ -13,7 +13,24 @@ import { removeStaleSocket } from '../sys/stalesocket.js';
 import { findCycle, transaction } from './graph.js';
 import { UnitRunner, type RunnerHost, type UnitState } from './runner.js';
 import { lsbUnit, parseLsb } from './units/lsb.js';
+import { hostFacts, parseUnitName, templateOf } from './units/specifiers.js';
 import { loadUnit, type Diagnostic, type Unit } from './units/unit.js';
+
+const listDir = (dir: string): string[] => {
+  try {
+    return fs.readdirSync(dir).sort();
+  } catch {
+    return []; // a default directory that this system does not have
+  }
+};
+const isFile = (path: string): boolean => fs.statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+const isMasked = (path: string): boolean => {
+  try {
+    return fs.realpathSync(path) === '/dev/null';
+  } catch {
+    return false;
+  }
+};
 
 export interface UnitStatus {
   name: string;
@@ -39,6 +56,11 @@ export class Manager {
   /** socket activation: service -> the listening descriptors its .socket units hold */
   private readonly sockets = new Map<string, number[]>();
   private readonly ready = new Readiness();
+  /** unit name -> its file, templates (NAME@.service) included: the first directory that has it */
+  private readonly files = new Map<string, string>();
+  /** names an instance was already tried for (a template that does not load is not re-read) */
+  private readonly tried = new Set<string>();
+  private unitDirs: string[] = [];
 
   constructor(private readonly host: RunnerHost) {
     host.listenFds = (unit) => this.sockets.get(unit) ?? [];
@@ -116,33 +138,106 @@ export class Manager {
     this.ready.close();
   }
 
-  /** Unit directories first (the first definition of a name wins), then init.d scripts not already defined. */
+  /**
+   * Unit directories first (the first definition of a name wins), then
+   * init.d scripts not already defined. Templates (NAME@.service) are kept
+   * as files and made into instances for the names that refer to them.
+   */
   load(unitDirs: string[], sysvDirs: string[] = []): void {
-    const each = (dirs: string[], fn: (name: string, file: string) => { unit?: Unit; problems: Diagnostic[]; warnings: Diagnostic[] } | undefined) => {
-      for (const dir of dirs) {
-        let names: string[] = [];
-        try {
-          names = fs.readdirSync(dir).sort();
-        } catch {
-          continue; // a default directory that this system does not have
-        }
-        for (const name of names) {
-          const r = fn(name, join(dir, name));
-          if (!r) continue;
-          this.problems.push(...r.problems);
-          this.warnings.push(...r.warnings);
-          if (r.unit) this.add(r.unit);
+    this.unitDirs = unitDirs;
+    for (const dir of unitDirs)
+      for (const name of listDir(dir)) {
+        if (!/\.(service|target|socket)$/.test(name) || this.files.has(name)) continue;
+        const file = join(dir, name);
+        // a unit linked to /dev/null is masked: it cannot be started, whatever other directory defines it
+        if (isMasked(file)) this.warnings.push({ file, line: 1, reason: `${name} is masked (a link to /dev/null): not loaded` });
+        this.files.set(name, file);
+      }
+    // templates load only as the instances something names
+    for (const [name, file] of this.files) if (parseUnitName(name)?.instance !== '') this.loadFile(name, file);
+    for (const dir of sysvDirs)
+      for (const name of listDir(dir)) {
+        const file = join(dir, name);
+        if (this.units.has(`${name}.service`) || name.startsWith('.') || !isFile(file)) continue;
+        const r = parseLsb(fs.readFileSync(file, 'utf8'), file);
+        this.problems.push(...r.problems);
+        this.warnings.push(...r.warnings);
+        const u = r.header && lsbUnit(file, r.header);
+        if (u) this.add(u);
+      }
+    this.instantiateReferenced();
+  }
+
+  /** One unit from its file (or its template's, for an instance), with its drop-ins. */
+  private loadFile(name: string, file: string): Unit | undefined {
+    if (isMasked(file)) return undefined;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      this.problems.push({ file, line: 1, reason: `cannot read: ${(e as Error).message}` });
+      return undefined;
+    }
+    const template = templateOf(name);
+    const dropins = this.dropins(template ? [name, template] : [name]);
+    const r = loadUnit(name, text, file, { dropins, host: (this.host.facts ??= hostFacts()) });
+    this.problems.push(...r.problems);
+    this.warnings.push(...r.warnings);
+    if (r.unit) this.add(r.unit);
+    return r.unit;
+  }
+
+  /**
+   * NAME.d/*.conf from every unit directory: a file name met first (in an
+   * earlier directory, or the instance's own before its template's) hides
+   * later ones of the same name; they apply in file-name order.
+   */
+  private dropins(names: string[]): { file: string; text: string }[] {
+    const chosen = new Map<string, string>();
+    for (const dir of this.unitDirs)
+      for (const n of names)
+        for (const conf of listDir(join(dir, `${n}.d`))) if (conf.endsWith('.conf') && !chosen.has(conf)) chosen.set(conf, join(dir, `${n}.d`, conf));
+    const out: { file: string; text: string }[] = [];
+    for (const conf of [...chosen.keys()].sort()) {
+      const file = chosen.get(conf)!;
+      if (isMasked(file)) continue;
+      try {
+        out.push({ file, text: fs.readFileSync(file, 'utf8') });
+      } catch (e) {
+        this.problems.push({ file, line: 1, reason: `cannot read: ${(e as Error).message}` });
+      }
+    }
+    return out;
+  }
+
+  /** The unit of this name, made from its template when it is an instance not yet made; undefined when neither exists. */
+  resolve(name: string): Unit | undefined {
+    const known = this.units.get(name);
+    if (known) return known;
+    const template = templateOf(name);
+    const file = template === undefined ? undefined : this.files.get(template);
+    if (file === undefined) return undefined;
+    const u = this.loadFile(name, file);
+    if (u) this.instantiateReferenced();
+    return u;
+  }
+
+  /** Instances named by any loaded unit (Wants=getty@tty1.service), made until none is missing. */
+  private instantiateReferenced(): void {
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const u of [...this.units.values()]) {
+        const names = [...u.requires, ...u.wants, ...u.after, ...u.before, ...u.conflicts, ...u.wantedBy, ...u.requiredBy];
+        if (u.socket?.service) names.push(u.socket.service);
+        for (const n of names) {
+          if (this.units.has(n) || this.tried.has(n)) continue;
+          this.tried.add(n);
+          const template = templateOf(n);
+          const file = template === undefined ? undefined : this.files.get(template);
+          if (file !== undefined && this.loadFile(n, file)) grew = true;
         }
       }
-    };
-    each(unitDirs, (name, file) =>
-      /\.(service|target|socket)$/.test(name) && !this.units.has(name) ? loadUnit(name, fs.readFileSync(file, 'utf8'), file) : undefined,
-    );
-    each(sysvDirs, (name, file) => {
-      if (this.units.has(`${name}.service`) || name.startsWith('.') || !fs.statSync(file).isFile()) return undefined;
-      const r = parseLsb(fs.readFileSync(file, 'utf8'), file);
-      return { ...r, unit: r.header && lsbUnit(file, r.header) };
-    });
+    }
   }
 
   add(u: Unit): void {
@@ -152,7 +247,7 @@ export class Manager {
 
   /** Starts target and what it pulls in; stops running units it does not need. Throws on a cycle. */
   async isolate(target: string): Promise<{ failed: string[] }> {
-    if (!this.units.has(target)) throw new Error(`unit ${target} does not exist`);
+    if (!this.resolve(target)) throw new Error(`unit ${target} does not exist`);
     const t = transaction(this.units, target);
     const cycle = findCycle(t.after);
     if (cycle) throw new Error(`ordering cycle: ${cycle.join(' -> ')}`);
@@ -222,7 +317,7 @@ export class Manager {
 
   /** Starts one unit by hand (initctl start), after what conflicts with it has stopped. */
   async startOne(name: string): Promise<boolean> {
-    const u = this.units.get(name);
+    const u = this.resolve(name);
     if (!u) throw new Error(`unit ${name} does not exist`);
     await this.stopConflicting(u);
     return this.runners.get(name)!.start();

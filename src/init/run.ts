@@ -176,7 +176,8 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>): Record<string, Ve
     return u && !u.includes('.') ? `${u}.service` : u;
   };
   const need = (req: Request) => {
-    const r = manager.runners.get(unitOf(req) ?? '');
+    // an instance of a template is made the first time it is named (initctl start getty@tty3)
+    const r = manager.resolve(unitOf(req) ?? '') && manager.runners.get(unitOf(req) ?? '');
     if (!r) throw new Error(`unit ${typeof req.unit === 'string' ? req.unit : '(none)'} does not exist`);
     return r;
   };

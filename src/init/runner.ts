@@ -15,6 +15,7 @@ import { constants } from 'node:os';
 import { systemAccount } from '../proc/users.js';
 import { stateOf } from '../proc/tasks.js';
 import { wrapExec } from '../sys/execwrap.js';
+import type { HostFacts } from './units/specifiers.js';
 import type { Reaper } from './reaper.js';
 import type { ExecLine, Unit } from './units/unit.js';
 
@@ -31,6 +32,8 @@ export interface RunnerHost {
   burst: { count: number; windowMs: number };
   /** descriptors passed as LISTEN_FDS (socket activation) */
   listenFds?(unit: string): number[];
+  /** what unit specifiers (%H, %b, %h ...) resolve to; read from the machine when first needed */
+  facts?: HostFacts;
 }
 
 const signalNumber = (s: string): number => constants.signals[(s.startsWith('SIG') ? s : `SIG${s}`) as NodeJS.Signals] ?? constants.signals.SIGTERM;

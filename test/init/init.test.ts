@@ -32,6 +32,13 @@ const ctl = (...args: string[]) => dk(['initctl', '--control', control, ...args]
 const list = () =>
   JSON.parse(ctl('--json', 'list').out) as { units: { name: string; state: string; pid?: number; result?: string; status?: string; retryAt?: number }[] };
 const stateOf = (name: string) => list().units.find((u) => u.name === name);
+const textOf = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
 
 let echoPort = 0;
 let dgramPort = 0;
@@ -129,6 +136,23 @@ before(async () => {
     `#!/bin/sh\n### BEGIN INIT INFO\n# Provides: legacy\n# Required-Start: $local_fs\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n# Short-Description: an old-style service\n### END INIT INFO\necho "$1" >> ${join(dir, 'legacy.log')}\n`,
   );
   chmodSync(join(dir, 'init.d', 'legacy'), 0o755);
+  // a template and two instances named by a unit (one with an escaped path), specifiers in the command line
+  unit(
+    'my-tty@.service',
+    `[Unit]\nDescription=console on %I\n[Service]\nExecStart=/bin/sh -c 'echo "%n %p %i %I %j %f %% $(date +%%Y)" > ${dir}/tty-%i.out; exec sleep 310'\n`,
+  );
+  unit('ttys.target', '[Unit]\nDescription=consoles\nWants=my-tty@tty1.service my-tty@dev-tty2.service\n[Install]\nWantedBy=multi-user.target\n');
+  // drop-ins: 10 replaces ExecStart (the empty assignment first), 20 overrides what 10 set
+  unit(
+    'dropped.service',
+    `[Unit]\nDescription=original\n[Service]\nExecStart=/bin/sh -c 'echo original > ${dir}/dropped.out; exec sleep 311'\n[Install]\nWantedBy=multi-user.target\n`,
+  );
+  mkdirSync(join(unitsDir, 'dropped.service.d'));
+  writeFileSync(
+    join(unitsDir, 'dropped.service.d', '10-exec.conf'),
+    `[Service]\nExecStart=\nExecStart=/bin/sh -c 'echo "overridden %n $WHO" > ${dir}/dropped.out; exec sleep 311'\nEnvironment=WHO=first\n`,
+  );
+  writeFileSync(join(unitsDir, 'dropped.service.d', '20-who.conf'), '[Unit]\nDescription=from a drop-in\n[Service]\nEnvironment=WHO=second\n');
   unit('hup.service', '[Unit]\nDescription=reloads\n[Service]\nExecStart=/bin/sh -c \'trap "echo reloaded" HUP; echo armed; while :; do sleep 0.05; done\'\n');
   init = spawn(
     process.execPath,
@@ -199,6 +223,27 @@ describe('dk init as a subreaper', () => {
     // the SysV script ran with start, and its unit stays active
     assert.equal(readFileSync(join(dir, 'legacy.log'), 'utf8'), 'start\n');
     assert.equal(u['legacy.service'].state, 'active');
+  });
+
+  test('a template runs once per instance named, with its specifiers; a drop-in replaces ExecStart and a later one overrides it', async () => {
+    const u = Object.fromEntries(list().units.map((x) => [x.name, x]));
+    for (const n of ['my-tty@tty1.service', 'my-tty@dev-tty2.service', 'ttys.target', 'dropped.service']) assert.equal(u[n]?.state, 'active', n);
+    assert.equal(u['my-tty@.service'], undefined, 'the template itself is no unit');
+    assert.notEqual(u['my-tty@tty1.service'].pid, u['my-tty@dev-tty2.service'].pid);
+    const year = new Date().getFullYear();
+    for (const f of ['tty-tty1.out', 'tty-dev-tty2.out']) await until(() => /\d{4}\n$/.test(textOf(join(dir, f))), `${f} to be written`);
+    assert.equal(readFileSync(join(dir, 'tty-tty1.out'), 'utf8'), `my-tty@tty1.service my-tty tty1 tty1 tty /tty1 % ${year}\n`);
+    assert.equal(readFileSync(join(dir, 'tty-dev-tty2.out'), 'utf8'), `my-tty@dev-tty2.service my-tty dev-tty2 dev/tty2 tty /dev/tty2 % ${year}\n`);
+    const one = JSON.parse(ctl('--json', 'status', 'my-tty@tty1.service').out) as { units: { description: string }[] };
+    assert.equal(one.units[0].description, 'console on tty1');
+    await until(() => textOf(join(dir, 'dropped.out')).endsWith('\n'), 'dropped.service to write');
+    assert.equal(readFileSync(join(dir, 'dropped.out'), 'utf8'), 'overridden dropped.service second\n');
+    assert.equal((JSON.parse(ctl('--json', 'status', 'dropped').out) as { units: { description: string }[] }).units[0].description, 'from a drop-in');
+    // an instance nothing named yet is made when it is started by hand, and stopped again
+    assert.equal(ctl('start', 'my-tty@tty3.service').code, 0);
+    assert.equal(stateOf('my-tty@tty3.service')?.state, 'active');
+    assert.equal(ctl('stop', 'my-tty@tty3.service').code, 0);
+    assert.equal(stateOf('my-tty@tty3.service')?.state, 'inactive');
   });
 
   test('socket activation: the service starts on its first client and gets the socket as fd 3 with LISTEN_FDS/LISTEN_PID', async () => {

@@ -6,6 +6,7 @@ import { findCycle, levels, transaction } from '../../src/init/graph.js';
 import { lsbUnit, parseLsb } from '../../src/init/units/lsb.js';
 import { loadUnit, type Unit } from '../../src/init/units/unit.js';
 import { parseTimespan, parseUnitText, splitCommand } from '../../src/init/units/unitfile.js';
+import { expandSpecifiers, parseUnitName, templateOf, unescapeName, unescapePath, type HostFacts } from '../../src/init/units/specifiers.js';
 
 describe('unit file syntax', () => {
   test('sections, comments, continuations, entries with their lines', () => {
@@ -191,5 +192,129 @@ describe('boot graph', () => {
         }
       }),
     );
+  });
+});
+
+describe('specifiers, templates and drop-ins', () => {
+  const host: HostFacts = {
+    hostname: 'web1.example.org',
+    bootId: '0123456789abcdef0123456789abcdef',
+    machineId: 'fedcba9876543210fedcba9876543210',
+    kernelRelease: '6.18.0',
+    user: { name: 'root', uid: 0, group: 'root', gid: 0, home: '/root', shell: '/bin/bash' },
+    dirs: { runtime: '/run', state: '/var/lib', cache: '/var/cache', logs: '/var/log', config: '/etc', tmp: '/tmp', varTmp: '/var/tmp' },
+  };
+  const x = (v: string, name = 'my-getty@dev-tty\\x2d1.service', file = '/etc/dk/system/my-getty@.service') => expandSpecifiers(v, { name, file }, host);
+
+  test('every specifier of the issue against a table (an instance with an escaped dash, and a plain unit)', () => {
+    const table: [string, string, string][] = [
+      // specifier, for my-getty@dev-tty\x2d1.service, for sshd.service
+      ['%n', 'my-getty@dev-tty\\x2d1.service', 'sshd.service'],
+      ['%N', 'my-getty@dev-tty\\x2d1', 'sshd'],
+      ['%p', 'my-getty', 'sshd'],
+      ['%P', 'my/getty', 'sshd'],
+      ['%i', 'dev-tty\\x2d1', ''],
+      ['%I', 'dev/tty-1', ''],
+      ['%j', 'getty', 'sshd'],
+      ['%J', 'getty', 'sshd'],
+      ['%f', '/dev/tty-1', '/sshd'],
+      ['%h', '/root', '/root'],
+      ['%u', 'root', 'root'],
+      ['%U', '0', '0'],
+      ['%g', 'root', 'root'],
+      ['%G', '0', '0'],
+      ['%t', '/run', '/run'],
+      ['%S', '/var/lib', '/var/lib'],
+      ['%C', '/var/cache', '/var/cache'],
+      ['%L', '/var/log', '/var/log'],
+      ['%H', 'web1.example.org', 'web1.example.org'],
+      ['%l', 'web1', 'web1'],
+      ['%b', host.bootId, host.bootId],
+      ['%m', host.machineId, host.machineId],
+      ['%%', '%', '%'],
+      ['%y', '/etc/dk/system/my-getty@.service', '/lib/systemd/system/sshd.service'],
+      ['%Y', '/etc/dk/system', '/lib/systemd/system'],
+    ];
+    for (const [s, inst, plain] of table) {
+      assert.equal(x(s), inst, s);
+      assert.equal(x(s, 'sshd.service', '/lib/systemd/system/sshd.service'), plain, s);
+    }
+    assert.equal(x('date +%%s at %H:%i%'), 'date +%s at web1.example.org:dev-tty\\x2d1%', 'a % at the end stays');
+    assert.deepEqual(x('%Q'), { error: 'unknown specifier %Q (%% is a literal %)' });
+  });
+
+  test('any value: text without % is unchanged, %% halves, never a throw', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (s) => {
+        const r = x(s);
+        if (!s.includes('%')) assert.equal(r, s);
+        const plain = s.replace(/%/g, '');
+        assert.equal(x(plain.replace(/a/g, '%%')), plain.replace(/a/g, '%'));
+      }),
+    );
+  });
+
+  test('name parts and unescaping (systemd-escape --unescape)', () => {
+    assert.deepEqual(parseUnitName('getty@tty1.service'), { name: 'getty@tty1.service', prefix: 'getty', instance: 'tty1', type: 'service' });
+    assert.deepEqual(parseUnitName('getty@.service'), { name: 'getty@.service', prefix: 'getty', instance: '', type: 'service' });
+    assert.deepEqual(parseUnitName('multi-user.target'), { name: 'multi-user.target', prefix: 'multi-user', type: 'target' });
+    assert.equal(parseUnitName('@x.service'), undefined);
+    assert.equal(templateOf('getty@tty1.service'), 'getty@.service');
+    assert.equal(templateOf('getty@.service'), undefined);
+    assert.equal(unescapeName('home-user\\x2dname-caf\\xc3\\xa9'), 'home/user-name/café');
+    assert.equal(unescapePath('-'), '/');
+    assert.equal(unescapePath('mnt-data'), '/mnt/data');
+  });
+
+  test('an instance takes its name from the name asked for; specifiers in Exec words, Environment, paths and dependencies', () => {
+    const text = [
+      '[Unit]',
+      'Description=Getty on %I',
+      'After=systemd-user-sessions.service plymouth-quit-wait@%i.service',
+      '[Service]',
+      "ExecStart=/sbin/agetty -o '-p -- \\\\u' --noclear %I linux",
+      "ExecStartPost=/bin/sh -c 'date +%%s > %t/getty-%i.stamp'",
+      'Environment="TTY=%I" HOST=%H',
+      'WorkingDirectory=%h',
+      'PIDFile=%t/%p-%i.pid',
+      '[Install]',
+      'WantedBy=getty.target',
+    ].join('\n');
+    const r = loadUnit('getty@tty1.service', text, '/u/getty@.service', { host });
+    assert.deepEqual(r.problems, []);
+    const s = r.unit!.service!;
+    assert.equal(r.unit!.description, 'Getty on tty1');
+    assert.deepEqual(r.unit!.after, ['systemd-user-sessions.service', 'plymouth-quit-wait@tty1.service']);
+    assert.deepEqual(s.execStart[0].argv, ['/sbin/agetty', '-o', '-p -- \\u', '--noclear', 'tty1', 'linux']);
+    assert.deepEqual(s.execStartPost[0].argv, ['/bin/sh', '-c', 'date +%s > /run/getty-tty1.stamp']);
+    assert.deepEqual(s.environment, { TTY: 'tty1', HOST: 'web1.example.org' });
+    assert.equal(s.workingDirectory, '/root');
+    assert.equal(s.pidFile, '/run/getty-tty1.pid');
+    const bad = loadUnit('a.service', '[Service]\nExecStart=/bin/echo %Q\n', '/u/a.service', { host });
+    assert.deepEqual(bad.problems[0], { file: '/u/a.service', line: 2, reason: 'ExecStart=/bin/echo %Q: unknown specifier %Q (%% is a literal %)' });
+    assert.equal(bad.unit, undefined);
+  });
+
+  test('drop-ins: later files override single keys, an empty ExecStart= resets the list, lists grow; problems name the drop-in', () => {
+    const base = '[Unit]\nWants=a.service\n[Service]\nExecStart=/bin/original\nEnvironment=WHO=base LEVEL=1\nRestart=no\n';
+    const dropins = [
+      { file: '/u/web.service.d/10-exec.conf', text: '[Service]\nExecStart=\nExecStart=/bin/overridden %n\nEnvironment=WHO=first\n' },
+      { file: '/u/web.service.d/20-more.conf', text: '[Unit]\nWants=b.service\n[Service]\nEnvironment=WHO=second\nRestart=always\nBogus=1\n' },
+    ];
+    const r = loadUnit('web.service', base, '/u/web.service', { dropins, host });
+    assert.deepEqual(r.problems, []);
+    const s = r.unit!.service!;
+    assert.deepEqual(
+      s.execStart.map((e) => e.argv),
+      [['/bin/overridden', 'web.service']],
+    );
+    assert.deepEqual(s.environment, { WHO: 'second', LEVEL: '1' });
+    assert.equal(s.restart, 'always');
+    assert.deepEqual(r.unit!.wants, ['a.service', 'b.service']);
+    assert.deepEqual(r.warnings, [{ file: '/u/web.service.d/20-more.conf', line: 6, reason: "unknown key 'Bogus' in [Service], ignored" }]);
+    // without the reset a second ExecStart= is refused, at the drop-in's line
+    const twice = loadUnit('web.service', base, '/u/web.service', { dropins: [{ file: '/u/d.conf', text: '[Service]\nExecStart=/bin/again\n' }], host });
+    assert.equal(twice.unit, undefined);
+    assert.match(twice.problems[0].reason, /more than one ExecStart=/);
   });
 });

@@ -4,7 +4,8 @@
  * warning naming file and line (never silently ignored); a value it cannot
  * use is a problem, and such a unit is not started.
  */
-import { parseTimespan, parseUnitText, splitCommand, type Entry } from './unitfile.js';
+import { expandSpecifiers, hostFacts, type HostFacts } from './specifiers.js';
+import { mergeDropins, parseTimespan, parseUnitText, splitCommand, type Entry } from './unitfile.js';
 
 export type ServiceType = 'simple' | 'exec' | 'forking' | 'oneshot' | 'notify';
 export type RestartPolicy = 'no' | 'on-failure' | 'always';
@@ -104,8 +105,19 @@ const SOCKET_KEYS = new Set(['ListenStream', 'ListenDatagram', 'Service', 'Accep
 const INSTALL_KEYS = new Set(['WantedBy', 'RequiredBy', 'Alias', 'Also']);
 const SECTIONS: Record<string, Set<string>> = { Unit: UNIT_KEYS, Service: SERVICE_KEYS, Socket: SOCKET_KEYS, Install: INSTALL_KEYS };
 
-export function loadUnit(name: string, text: string, file: string): LoadedUnit {
-  const parsed = parseUnitText(text, file);
+export interface LoadOptions {
+  /** NAME.d/*.conf (and TEMPLATE.d/*.conf for an instance), in the order they apply */
+  dropins?: { file: string; text: string }[];
+  /** what %h, %H, %b ... resolve to (read from this machine when a value needs them) */
+  host?: HostFacts;
+}
+
+/**
+ * name is the unit's own name (getty@tty1.service for an instance, whose
+ * text is its template's): %i and the rest of the specifiers come from it.
+ */
+export function loadUnit(name: string, text: string, file: string, opts: LoadOptions = {}): LoadedUnit {
+  const parsed = mergeDropins(parseUnitText(text, file), opts.dropins ?? []);
   const problems: Diagnostic[] = [...parsed.problems];
   const warnings: Diagnostic[] = [];
   const kind = /\.service$/.test(name) ? 'service' : /\.target$/.test(name) ? 'target' : /\.socket$/.test(name) ? 'socket' : undefined;
@@ -113,24 +125,41 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
   for (const [section, entries] of parsed.sections) {
     const known = SECTIONS[section];
     for (const e of entries) {
-      if (!known) warnings.push({ file, line: e.line, reason: `unknown section [${section}]: '${e.key}' ignored` });
-      else if (!known.has(e.key)) warnings.push({ file, line: e.line, reason: `unknown key '${e.key}' in [${section}], ignored` });
+      if (!known) warnings.push({ file: e.file ?? file, line: e.line, reason: `unknown section [${section}]: '${e.key}' ignored` });
+      else if (!known.has(e.key)) warnings.push({ file: e.file ?? file, line: e.line, reason: `unknown key '${e.key}' in [${section}], ignored` });
     }
   }
   const entries = (section: string, key: string): Entry[] => (parsed.sections.get(section) ?? []).filter((e) => e.key === key);
+  const bad = (e: Entry, reason: string) => problems.push({ file: e.file ?? file, line: e.line, reason: `${e.key}=${e.value}: ${reason}` });
+  let host = opts.host;
+  /** a value with its specifiers expanded; undefined (and a problem) for an unknown one */
+  const spec = (e: Entry, v: string): string | undefined => {
+    if (!v.includes('%')) return v;
+    const r = expandSpecifiers(v, { name, file }, (host ??= hostFacts()));
+    if (typeof r === 'string') return r;
+    bad(e, r.error);
+    return undefined;
+  };
   const last = (section: string, key: string): Entry | undefined => entries(section, key).at(-1);
+  /** the last assignment's value, specifiers expanded */
+  const value = (section: string, key: string): string | undefined => {
+    const e = last(section, key);
+    return e && spec(e, e.value);
+  };
   /** a list key: words accumulate; an empty assignment resets */
   const list = (section: string, key: string): string[] => {
     let out: string[] = [];
-    for (const e of entries(section, key)) out = e.value === '' ? [] : [...out, ...e.value.split(/\s+/)];
+    for (const e of entries(section, key)) {
+      if (e.value === '') out = [];
+      else for (const w of e.value.split(/\s+/)) out.push(spec(e, w) ?? w);
+    }
     return out;
   };
-  const bad = (e: Entry, reason: string) => problems.push({ file, line: e.line, reason: `${e.key}=${e.value}: ${reason}` });
   const unit: Unit = {
     name,
     kind,
     file,
-    description: last('Unit', 'Description')?.value,
+    description: value('Unit', 'Description'),
     requires: list('Unit', 'Requires'),
     wants: list('Unit', 'Wants'),
     after: list('Unit', 'After'),
@@ -154,11 +183,14 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
           if (v[0] === '-') ignoreFailure = true;
           v = v.slice(1);
         }
-        const argv = splitCommand(v);
+        const words = splitCommand(v);
+        // specifiers are expanded word by word after the split, as systemd does: 'date +%%s' is one word, date +%s
+        const argv = 'error' in words ? words : words.map((w) => spec(e, w));
         if ('error' in argv) bad(e, argv.error);
+        else if (argv.includes(undefined)) continue;
         else if (!argv.length) bad(e, 'no command');
-        else if (!argv[0].startsWith('/')) bad(e, 'the command must be an absolute path');
-        else out.push({ argv, ignoreFailure });
+        else if (!argv[0]?.startsWith('/')) bad(e, 'the command must be an absolute path');
+        else out.push({ argv: argv as string[], ignoreFailure });
       }
       return out;
     };
@@ -186,7 +218,9 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
         bad(e, words.error);
         continue;
       }
-      for (const w of words) {
+      for (const word of words) {
+        const w = spec(e, word);
+        if (w === undefined) continue;
         const eq = w.indexOf('=');
         if (eq <= 0) bad(e, `'${w}' is not NAME=VALUE`);
         else environment[w.slice(0, eq)] = w.slice(eq + 1);
@@ -202,12 +236,15 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
       execReload: exec('ExecReload'),
       restart: choice('Restart', ['no', 'on-failure', 'always'] as const, 'no'),
       restartMs: time(['RestartSec'], 100),
-      user: last('Service', 'User')?.value,
-      group: last('Service', 'Group')?.value,
-      workingDirectory: last('Service', 'WorkingDirectory')?.value,
+      user: value('Service', 'User'),
+      group: value('Service', 'Group'),
+      workingDirectory: value('Service', 'WorkingDirectory'),
       environment,
-      environmentFiles: entries('Service', 'EnvironmentFile').map((e) => ({ path: e.value.replace(/^-/, ''), optional: e.value.startsWith('-') })),
-      pidFile: last('Service', 'PIDFile')?.value,
+      environmentFiles: entries('Service', 'EnvironmentFile').map((e) => ({
+        path: spec(e, e.value.replace(/^-/, '')) ?? '',
+        optional: e.value.startsWith('-'),
+      })),
+      pidFile: value('Service', 'PIDFile'),
       timeoutStartMs: time(['TimeoutStartSec', 'TimeoutSec'], 90_000),
       timeoutStopMs: time(['TimeoutStopSec', 'TimeoutSec'], 90_000),
       killMode: choice('KillMode', ['control-group', 'process', 'mixed', 'none'] as const, 'control-group'),
@@ -227,7 +264,7 @@ export function loadUnit(name: string, text: string, file: string): LoadedUnit {
     unit.service = s;
   }
   if (kind === 'socket') {
-    unit.socket = { listenStream: list('Socket', 'ListenStream'), listenDatagram: list('Socket', 'ListenDatagram'), service: last('Socket', 'Service')?.value };
+    unit.socket = { listenStream: list('Socket', 'ListenStream'), listenDatagram: list('Socket', 'ListenDatagram'), service: value('Socket', 'Service') };
     const accept = last('Socket', 'Accept');
     if (accept && /^(1|yes|true|on)$/i.test(accept.value)) bad(accept, 'Accept=yes (a service instance per connection) is not supported; use dk inetd');
     if (!unit.socket.listenStream.length && !unit.socket.listenDatagram.length)

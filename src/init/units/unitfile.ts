@@ -8,6 +8,8 @@ export interface Entry {
   key: string;
   value: string;
   line: number;
+  /** the drop-in it came from, when not the unit file itself */
+  file?: string;
 }
 
 export interface UnitText {
@@ -49,6 +51,26 @@ export function parseUnitText(text: string, file: string): UnitText {
       continue;
     }
     section.push({ key: t.slice(0, eq).trim(), value: t.slice(eq + 1).trim(), line: start });
+  }
+  return out;
+}
+
+/**
+ * A unit file and its drop-ins (NAME.d/*.conf) as one text: each drop-in's
+ * entries come after the file's, section by section, so the rules of a key
+ * (the last assignment wins, an empty one resets a list) apply across them
+ * as systemd applies them. Entries from a drop-in name it.
+ */
+export function mergeDropins(base: UnitText, dropins: { file: string; text: string }[]): UnitText {
+  const out: UnitText = { sections: new Map([...base.sections].map(([k, v]) => [k, [...v]])), problems: [...base.problems] };
+  for (const d of dropins) {
+    const t = parseUnitText(d.text, d.file);
+    out.problems.push(...t.problems);
+    for (const [name, entries] of t.sections) {
+      const into = out.sections.get(name) ?? [];
+      out.sections.set(name, into);
+      for (const e of entries) into.push({ ...e, file: d.file });
+    }
   }
   return out;
 }
