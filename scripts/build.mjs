@@ -31,11 +31,12 @@ writeFileSync(
 );
 copyFileSync(`${root}src/console/web/index.html`, `${root}dist/console/index.html`);
 
-for (const old of ['dist/chunks', 'dist/dk.js', 'dist/dk-bundle.cjs.cache']) rmSync(`${root}${old}`, { recursive: true, force: true });
+for (const old of ['dist/chunks', 'dist/dk.js', 'dist/dk-bundle.cjs.cache', 'dist/dk-listing.cjs.cache'])
+  rmSync(`${root}${old}`, { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-await build({
-  entryPoints: [`${root}src/cli/main.ts`],
-  outfile: `${root}dist/dk-bundle.cjs`,
+const cli = (entry, outfile) => ({
+  entryPoints: [`${root}src/cli/${entry}`],
+  outfile: `${root}dist/${outfile}`,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -54,10 +55,14 @@ await build({
   banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
   footer: { js: '\n})' },
 });
-if (readFileSync(`${root}dist/dk-bundle.cjs`).some((b) => b > 0x7f)) throw new Error('dist/dk-bundle.cjs is not ASCII: the launcher reads it as latin1');
+// the whole of dk, and the listing tools alone (the launcher picks one by the tool's name)
+await build(cli('main.ts', 'dk-bundle.cjs'));
+await build(cli('listing.ts', 'dk-listing.cjs'));
+for (const out of ['dk-bundle.cjs', 'dk-listing.cjs'])
+  if (readFileSync(`${root}dist/${out}`).some((b) => b > 0x7f)) throw new Error(`dist/${out} is not ASCII: the launcher reads it as latin1`);
 writeFileSync(`${root}dist/dk.cjs`, readFileSync(`${root}src/cli/launcher.cjs`));
 chmodSync(`${root}dist/dk.cjs`, 0o755);
-// Produce the code cache by running the common paths once (DK_WRITE_CACHE).
+// Produce the code caches by running the common paths once (DK_WRITE_CACHE).
 // Each run adds what it compiled to the cache the next run loads, so every
 // viewing tool's path is in it (a cold function costs ~10 ms of compiling).
 for (const args of [
@@ -69,6 +74,8 @@ for (const args of [
   ['pstree', '-p'],
   ['lsof', '-n', '-P', '-p', String(process.pid)],
   ['lsof', '-n', '-P', '-i'],
+  // the rest of dk runs from the main bundle: its start-up path at least
+  ['exec-info', process.execPath],
   ['top', '-b', '-n1'],
 ]) {
   // a listing that finds nothing exits 1 (lsof -i on a machine without sockets): the cache is written all the same

@@ -23,7 +23,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 
-const file = path.join(__dirname, 'dk-bundle.cjs');
+// the listing tools have a bundle of their own: a third of the code to read and deserialise (-1.2 ms for ps aux)
+const argv1 = path.basename(process.argv[1] ?? '');
+const tool = argv1 === 'dk' || argv1 === 'dk.cjs' ? process.argv[2] : argv1;
+const listing = tool === 'ps' || tool === 'pstree' || tool === 'lsof' || tool === 'top';
+const file = path.join(__dirname, listing ? 'dk-listing.cjs' : 'dk-bundle.cjs');
 const cacheFile = `${file}.cache`;
 let cachedData;
 try {

@@ -104,6 +104,9 @@ const STATUS_FIELDS: FieldName[] = [
   'rss',
 ];
 
+/** the ProcessInfo field each size line of status fills */
+const STATUS_SIZE_FIELD = { vmLck: 'locked', vmData: 'vmData', vmStk: 'vmStk' } as const;
+
 /**
  * The effective user and group are also the owner of the task's /proc
  * directory: the kernel keeps that directory (mode 0555) owned by euid and
@@ -179,6 +182,9 @@ class Reader {
       uid: asked(['uid', 'euid', 'suid', 'fsuid', 'user', 'realUser', 'savedUser', 'fsUser']),
       gid: asked(['gid', 'egid', 'sgid', 'fsgid', 'group', 'realGroup', 'savedGroup', 'fsGroup']),
       groups: asked(['groups', 'groupNames']),
+      // in the kernel's order (the search goes on from the last one found); VmSize is stat's vsize over
+      // again, and VmRSS is read whenever status is: a record's rss never depends on what else was asked
+      sizes: opts.fields ? (['vmLck', 'vmRss', 'vmData', 'vmStk'] as const).filter((k) => k === 'vmRss' || asked([STATUS_SIZE_FIELD[k as keyof typeof STATUS_SIZE_FIELD]])) : undefined,
     };
     this.placement = !opts.fields || opts.fields.includes('systemd');
     this.groupNames = !opts.fields || opts.fields.includes('groupNames');

@@ -189,6 +189,15 @@ describe('parseStatus', () => {
       }),
     );
     assert.deepEqual(parseStatusBytes(Buffer.from(sample, 'latin1'), all), parseStatus(sample, false));
+    // some sizes asked for: those, as the whole parse reads them
+    fc.assert(
+      fc.property(status, fc.subarray(['vmSize', 'vmLck', 'vmRss', 'vmData', 'vmStk'] as const), (text, sizes) => {
+        const quick = parseStatus(text, false) as Record<string, unknown>;
+        const some = parseStatusBytes(Buffer.from(text, 'latin1'), { ...all, sizes });
+        const expected = Object.fromEntries(Object.entries(quick).filter(([k]) => !k.startsWith('vm') || (sizes as readonly string[]).includes(k)));
+        assert.deepEqual(some, expected);
+      }),
+    );
   });
 
   test('any prefix parses without throwing and never invents a value', () => {

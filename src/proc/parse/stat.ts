@@ -55,11 +55,12 @@ export function parseStat(text: string): StatFields | undefined {
   const pid = Number(text.slice(0, open).trim());
   if (!Number.isInteger(pid)) return undefined;
   const comm = text.slice(open + 1, close);
+  // Fields from "state" (3rd) to "policy" (41st) are needed: 39 after the comm (the
+  // dozen after them are not made into strings)
   const rest = text
     .slice(close + 2)
     .trimEnd()
-    .split(' ');
-  // Fields from "state" (3rd) to "policy" (41st) are needed: 39 after the comm.
+    .split(' ', 39);
   if (rest.length < 39) return undefined;
   const n = (i: number): number => {
     const v = Number(rest[i]);

@@ -199,14 +199,17 @@ const UID = KEY('Uid');
 const GID = KEY('Gid');
 const GROUPS = KEY('Groups');
 const VM = { vmSize: KEY('VmSize'), vmLck: KEY('VmLck'), vmRss: KEY('VmRSS'), vmData: KEY('VmData'), vmStk: KEY('VmStk') } as const;
-const VM_KEYS = Object.keys(VM) as (keyof typeof VM)[];
+const VM_KEYS = Object.keys(VM) as StatusSize[];
 
 /** Which id lines of status the quick parse reads; the sizes (VmSize, VmLck, VmRSS, VmData, VmStk) always are: VmRSS corrects stat's rss. */
 export interface StatusWant {
   uid: boolean;
   gid: boolean;
   groups: boolean;
+  /** the sizes to read (default all): each one not asked for is a native search fewer per process */
+  sizes?: readonly StatusSize[];
 }
+export type StatusSize = 'vmSize' | 'vmLck' | 'vmRss' | 'vmData' | 'vmStk';
 
 /**
  * Up to max decimal numbers after at, separated by blanks, on one line;
@@ -252,7 +255,7 @@ export function parseStatusBytes(b: Uint8Array, want: StatusWant): StatusFields 
   }
   // the sizes come in this order in every kernel's status: each search starts where the last one ended
   let from = 0;
-  for (const k of VM_KEYS) {
+  for (const k of want.sizes ?? VM_KEYS) {
     let at = buf.indexOf(VM[k], from);
     if (at < 0 && from > 0) at = buf.indexOf(VM[k]);
     if (at < 0) continue;
