@@ -35,7 +35,8 @@ export interface PendingLock {
 
 /** The lock letters (pid -> inode -> letter, parseLocks) into the rows waiting for them. */
 export function applyLocks(pending: PendingLock[], locks: Map<number, Map<number, string>>): void {
-  for (const p of pending) {
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i];
     const letter = locks.get(p.pid)?.get(p.inode);
     if (letter) p.row.lock = letter;
   }
@@ -222,6 +223,58 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
   // is not listed at all (dproc.c: the file is processed only when !Fwarn)
   const quiet = r.noWarnings || r.terse;
   const results: ProcRows[] = [];
+  const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf, sockProtoName };
+  // nothing that could leave a row out: the plain listing keeps every row without asking (no array per row)
+  const keepsAll = !anySel && r.notFds.length === 0 && !r.tcpStates?.length && !r.udpStates?.length && !r.notTcpStates?.length;
+  /**
+   * Whether a row is listed: exclusions (^fd, -s states) always apply;
+   * selected, when given, decides instead of the selections (a task's
+   * rows under -K without -a, or with no selection at all). procOk: the
+   * process selections hold for the row's process.
+   */
+  const kept = (row: Row, procOk: boolean, selected?: boolean): boolean => {
+    if (keepsAll) return selected ?? true;
+    if (r.notFds.length && fdMatches(row.fd, r.notFds)) return false;
+    const fileChecks: boolean[] = [];
+    if (r.inet && row.inet) {
+      // lsof drops a file for its state before it looks at addresses
+      const where = stateAllowed(row, r) ? locateInet(row, r) : { specs: [], net: false };
+      for (const i of where.specs) located.inet.add(i);
+      if (where.net) located.net = true;
+      if (inetSpecsMatched(row, r).length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
+    } else if (row.inet && r.tcpStates?.length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
+    if (r.inet) {
+      // with -a, lsof ANDs the kinds of -i it was given: any Internet file (-i, -i4, -i6) and the
+      // protocols, addresses and ports; the specs of one kind are ORed
+      const any = r.inet.filter((sp) => !isAddressSpec(sp));
+      const addr = r.inet.filter(isAddressSpec);
+      if (r.and && any.length && addr.length) {
+        fileChecks.push(matchesInet(row, { ...r, inet: any }), matchesInet(row, { ...r, inet: addr }));
+      } else fileChecks.push(matchesInet(row, r));
+    }
+    if (r.unix) fileChecks.push(row.unix === true);
+    if (r.files.length) fileChecks.push(row.dev !== undefined && row.inode !== undefined && fileKeys.has(`${row.dev}:${row.inode}`));
+    if (r.dirs.length) {
+      const inTree = row.dev !== undefined && row.inode !== undefined && !row.unix && treeKeys.has(`${row.dev}:${row.inode}`);
+      // a unix socket is in the tree when its path is
+      const path = row.unix ? (row.path ?? '') : '';
+      const byPath = path !== '' && dirPrefixes.some((d) => path.startsWith(`${d.path}/`) && (d.recurse || !path.slice(d.path.length + 1).includes('/')));
+      if (inTree) treeKeys.set(`${row.dev}:${row.inode}`, true);
+      // a unix socket bound to a path in the tree locates that file
+      const sockKey = byPath ? treePaths.get(path) : undefined;
+      if (sockKey) treeKeys.set(sockKey, true);
+      fileChecks.push(inTree || byPath);
+    }
+    const fileOk = r.and ? fileChecks.every(Boolean) : fileChecks.some(Boolean);
+    const fdOk = fdSel ? fdMatches(row.fd, r.fds) : true;
+    // -s states filter Internet files whatever else selected them
+    if (row.inet && !stateAllowed(row, r)) return false;
+    if (selected !== undefined) return selected;
+    // without -a any selection lists a file; with -a each one given must hold
+    if (!anySel) return true;
+    if (r.and) return (!procSel || procOk) && (!fileSel || fileOk) && fdOk;
+    return (procSel && procOk) || (fileSel && fileOk) || (fdSel && fdOk);
+  };
   for (let i = 0; i < (lazy ? lazyPids.length : candidates.length); i++) {
     let pre: ReturnType<typeof openFiles>;
     let p: ProcessInfo;
@@ -268,61 +321,15 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
     if (opts.ownFd !== undefined && p.pid === process.pid && procRoot === '/proc') files = files.filter((f) => f.fd !== String(opts.ownFd));
     const pid = p.pid;
     const noteLockFiles = onlyPids && lockFiles.length <= FDINFO_LOCKS_MAX;
-    const ctx: RowContext = { socket: socketOf, names: nm, protocolOf, queue: queueOf, sockProtoName };
-    /**
-     * Whether a row is listed: exclusions (^fd, -s states) always apply;
-     * selected, when given, decides instead of the selections (a task's
-     * rows under -K without -a, or with no selection at all).
-     */
-    const kept = (row: Row, selected?: boolean): boolean => {
-      if (r.notFds.length && fdMatches(row.fd, r.notFds)) return false;
-      const fileChecks: boolean[] = [];
-      if (r.inet && row.inet) {
-        // lsof drops a file for its state before it looks at addresses
-        const where = stateAllowed(row, r) ? locateInet(row, r) : { specs: [], net: false };
-        for (const i of where.specs) located.inet.add(i);
-        if (where.net) located.net = true;
-        if (inetSpecsMatched(row, r).length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
-      } else if (row.inet && r.tcpStates?.length && row.inet.protocol === 'TCP') located.tcpStates.add(TCP_STATES[row.inet.state]);
-      if (r.inet) {
-        // with -a, lsof ANDs the kinds of -i it was given: any Internet file (-i, -i4, -i6) and the
-        // protocols, addresses and ports; the specs of one kind are ORed
-        const any = r.inet.filter((sp) => !isAddressSpec(sp));
-        const addr = r.inet.filter(isAddressSpec);
-        if (r.and && any.length && addr.length) {
-          fileChecks.push(matchesInet(row, { ...r, inet: any }), matchesInet(row, { ...r, inet: addr }));
-        } else fileChecks.push(matchesInet(row, r));
-      }
-      if (r.unix) fileChecks.push(row.unix === true);
-      if (r.files.length) fileChecks.push(row.dev !== undefined && row.inode !== undefined && fileKeys.has(`${row.dev}:${row.inode}`));
-      if (r.dirs.length) {
-        const inTree = row.dev !== undefined && row.inode !== undefined && !row.unix && treeKeys.has(`${row.dev}:${row.inode}`);
-        // a unix socket is in the tree when its path is
-        const path = row.unix ? (row.path ?? '') : '';
-        const byPath = path !== '' && dirPrefixes.some((d) => path.startsWith(`${d.path}/`) && (d.recurse || !path.slice(d.path.length + 1).includes('/')));
-        if (inTree) treeKeys.set(`${row.dev}:${row.inode}`, true);
-        // a unix socket bound to a path in the tree locates that file
-        const sockKey = byPath ? treePaths.get(path) : undefined;
-        if (sockKey) treeKeys.set(sockKey, true);
-        fileChecks.push(inTree || byPath);
-      }
-      const fileOk = r.and ? fileChecks.every(Boolean) : fileChecks.some(Boolean);
-      const fdOk = fdSel ? fdMatches(row.fd, r.fds) : true;
-      // -s states filter Internet files whatever else selected them
-      if (row.inet && !stateAllowed(row, r)) return false;
-      if (selected !== undefined) return selected;
-      // without -a any selection lists a file; with -a each one given must hold
-      if (!anySel) return true;
-      if (r.and) return (!procSel || procOk) && (!fileSel || fileOk) && fdOk;
-      return (procSel && procOk) || (fileSel && fileOk) || (fdSel && fdOk);
-    };
     const rows: Row[] = [];
-    for (const f of files) {
+    // indexed loops here and below: a for-of step in code not yet optimised allocates its iterator result
+    for (let k = 0; k < files.length; k++) {
+      const f = files[k];
       if (quiet && f.error) continue;
       const row = toRow(f, ctx);
       if (!row) continue;
       if (noteLockFiles && row.lockable) lockFiles.push({ pid, fd: f.fd, info: f.fdinfo });
-      if (kept(row)) rows.push(row);
+      if (kept(row, procOk)) rows.push(row);
     }
     const user = names.user(owner);
     if (rows.length) results.push({ pid: p.pid, pgid: p.pgid, ppid: p.ppid, command: cmd, uid: owner, user, rows: keepRows(pid, rows, listingOnly) });
@@ -350,7 +357,7 @@ export function collect(r: LsofRequest, procRoot: string, names: NameCache, nm: 
         for (const f of tf) {
           if (quiet && f.error) continue;
           const row = toRow(f, ctx);
-          if (row && kept(row, selected)) trows.push(row);
+          if (row && kept(row, procOk, selected)) trows.push(row);
         }
         if (trows.length)
           results.push({

@@ -105,14 +105,17 @@ export function parseMaps(text: string): MapEntry[] {
     }
     const s5 = text.indexOf(' ', s4 + 1);
     const inodeEnd = s5 < 0 || s5 > eol ? eol : s5;
-    const inodeText = text.slice(s4 + 1, inodeEnd);
-    if (inodeText !== '0' && inodeEnd < eol) {
+    // inode 0 (anonymous memory): one character to look at, no string made
+    const anonymous = inodeEnd === s4 + 2 && text.charCodeAt(s4 + 1) === 48;
+    if (!anonymous && inodeEnd < eol) {
       let p = inodeEnd;
       while (text.charCodeAt(p) === 32) p++;
-      let path = text.slice(p, eol);
-      const key = `${text.slice(s3 + 1, s4)} ${inodeText} ${path}`;
-      if (key !== lastKey && path !== '') {
+      // "dev inode   path" as it stands in the text: one slice to compare with the line before
+      const key = text.slice(s3 + 1, eol);
+      if (key !== lastKey && p < eol) {
         lastKey = key;
+        let path = text.slice(p, eol);
+        const inodeText = text.slice(s4 + 1, inodeEnd);
         const colon = text.indexOf(':', s3 + 1);
         const deleted = path.endsWith(' (deleted)');
         if (deleted) path = path.slice(0, -' (deleted)'.length);
@@ -154,7 +157,7 @@ const anonDev = new Map<string, number>();
  * and sockets need no stat at all, their inode is in the link. fdinfo is still
  * read where its content is shown: offsets of devices, anon inode details.
  */
-function leanFile(n: number, link: string, path: string, infoPath: string): OpenFile {
+function leanFile(n: number, link: string, path: string, base: string): OpenFile {
   let mode = 0;
   try {
     mode = lstatSync(path).mode;
@@ -181,12 +184,43 @@ function leanFile(n: number, link: string, path: string, infoPath: string): Open
   // it is what most daemons hold as stdin/stdout/stderr: no fdinfo to read
   if (type === S_IFCHR && stat?.rdev === NULL_DEVICE) return { fd: String(n), link, stat, flags, pos: 0 };
   if (link.startsWith('anon_inode:') || type === S_IFCHR || type === S_IFBLK) {
-    const info = readAscii(infoPath);
+    const info = readAscii(`${base}/fdinfo/${n}`);
     const pos = info ? Number(/^pos:\s+(\d+)/m.exec(info)?.[1]) : undefined;
     return { fd: String(n), link, stat, flags, pos, fdinfo: info };
   }
   return { fd: String(n), link, stat, flags };
 }
+
+const LINK_FDS = ['cwd', 'rtd', 'txt'] as const;
+const LINK_NAMES = ['cwd', 'root', 'exe'] as const;
+
+/**
+ * The executable's stat: known already when its maps line (device, inode,
+ * path) names a file stat'ed before and the stat is of that very file
+ * (inode and device agree), as for every process of one program; otherwise
+ * a stat of /proc/PID/exe.
+ */
+function exeStat(procExe: string, link: string, mapped: MapEntry[] | undefined): FileStat | undefined {
+  let line: MapEntry | undefined;
+  if (mapped)
+    for (let k = 0; k < mapped.length; k++)
+      if (!mapped[k].deleted && mapped[k].path === link) {
+        line = mapped[k];
+        break;
+      }
+  const key = line && `${line.path}\0${line.dev[0]}:${line.dev[1]}:${line.inode}`;
+  const known = key === undefined ? undefined : memStats.get(key)?.st;
+  if (known && line && sameFile(known, line)) return known;
+  const st = statOf(procExe);
+  if (st && key && line && sameFile(st, line)) memStats.set(key, { st, path: line.path });
+  return st;
+}
+
+const sameFile = (st: FileStat, m: MapEntry): boolean => {
+  if (st.ino !== m.inode) return false;
+  const [ma, mi] = devMajorMinor(st.dev);
+  return ma === m.dev[0] && mi === m.dev[1];
+};
 
 /**
  * socketsOnly: just the descriptors that are sockets (for -i and -U without
@@ -199,43 +233,45 @@ export function openFiles(
 ): OpenFile[] | undefined {
   const base = opts.tid === undefined ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${opts.tid}`;
   const out: OpenFile[] = [];
-  for (const [fd, link] of opts.socketsOnly
-    ? []
-    : ([
-        ['cwd', 'cwd'],
-        ['rtd', 'root'],
-        ['txt', 'exe'],
-      ] as const)) {
-    const l = linkOf(`${base}/${link}`);
-    // gone (ENOENT on its cwd link): the process exited, it has no files to list; a kernel thread has a cwd but no exe
-    if (l.target === undefined && l.reason === '' && fd === 'cwd') return undefined;
-    if (l.target === undefined) out.push({ fd, error: { path: `${base}/${link}`, reason: l.reason ?? '' } });
-    else out.push({ fd, link: l.target, stat: statOf(`${base}/${link}`) });
-  }
-  if (opts.maps !== false && !opts.socketsOnly) {
-    const maps = readText(`${base}/maps`);
-    if (maps !== undefined) {
-      const exe = out.find((f) => f.fd === 'txt')?.stat;
-      const seen = new Set<string>();
-      const [ma, mi] = exe ? devMajorMinor(exe.dev) : [-1, -1];
-      for (const m of parseMaps(maps)) {
-        const key = `${m.dev[0]}:${m.dev[1]}:${m.inode}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        if (exe && exe.ino === m.inode && ma === m.dev[0] && mi === m.dev[1]) continue;
-        // the same library is mapped by every process: stat each file once
-        const cacheKey = `${m.path}\0${m.inode}`;
-        const known = m.deleted ? undefined : memStats.get(cacheKey);
-        let st = known?.st;
-        if (!m.deleted && st === undefined) {
-          st = statOf(m.path);
-          if (st) memStats.set(cacheKey, { st, path: m.path });
-        }
-        const path = known?.path ?? m.path;
-        // a path that now names another file is shown like a deleted one
-        const same = st && st.ino === m.inode;
-        out.push({ fd: m.deleted || !same ? 'DEL' : 'mem', link: path, stat: same ? st : undefined, mapDev: m.dev, mapInode: m.inode });
+  // the executable's row takes its stat last: the maps may name its file, whose stat is then known
+  let exe: OpenFile | undefined;
+  if (!opts.socketsOnly)
+    for (let k = 0; k < LINK_FDS.length; k++) {
+      const fd = LINK_FDS[k];
+      const path = `${base}/${LINK_NAMES[k]}`;
+      const l = linkOf(path);
+      // gone (ENOENT on its cwd link): the process exited, it has no files to list; a kernel thread has a cwd but no exe
+      if (l.target === undefined && l.reason === '' && fd === 'cwd') return undefined;
+      if (l.target === undefined) out.push({ fd, error: { path, reason: l.reason ?? '' } });
+      else if (fd === 'txt') out.push((exe = { fd, link: l.target }));
+      else out.push({ fd, link: l.target, stat: statOf(path) });
+    }
+  const maps = opts.maps !== false && !opts.socketsOnly ? readText(`${base}/maps`) : undefined;
+  const mapped = maps === undefined ? undefined : parseMaps(maps);
+  if (exe) exe.stat = exeStat(`${base}/exe`, exe.link!, mapped);
+  if (mapped) {
+    const st0 = exe?.stat;
+    const seen = new Set<string>();
+    const [ma, mi] = st0 ? devMajorMinor(st0.dev) : [-1, -1];
+    // indexed: a for-of step in code not yet optimised allocates its iterator result
+    for (let k = 0; k < mapped.length; k++) {
+      const m = mapped[k];
+      const key = `${m.dev[0]}:${m.dev[1]}:${m.inode}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (st0 && st0.ino === m.inode && ma === m.dev[0] && mi === m.dev[1]) continue;
+      // the same library is mapped by every process: stat each file once
+      const cacheKey = `${m.path}\0${key}`;
+      const known = m.deleted ? undefined : memStats.get(cacheKey);
+      let st = known?.st;
+      if (!m.deleted && st === undefined) {
+        st = statOf(m.path);
+        if (st) memStats.set(cacheKey, { st, path: m.path });
       }
+      const path = known?.path ?? m.path;
+      // a path that now names another file is shown like a deleted one
+      const same = st && st.ino === m.inode;
+      out.push({ fd: m.deleted || !same ? 'DEL' : 'mem', link: path, stat: same ? st : undefined, mapDev: m.dev, mapInode: m.inode });
     }
   }
   if (opts.fds !== false) {
@@ -255,7 +291,8 @@ export function openFiles(
     // the kernel decides access to every fd link of a task by one check on that task (ptrace_may_access):
     // once one is denied, the rest are without asking (3000 denied readlinks cost ~20 ms)
     let denied = false;
-    for (const n of fds) {
+    for (let k = 0; k < fds.length; k++) {
+      const n = fds[k];
       const l = denied ? DENIED : linkOf(`${base}/fd/${n}`);
       if (l.reason === 'Permission denied') denied = true;
       if (l.target === undefined) {
@@ -267,7 +304,7 @@ export function openFiles(
       if (opts.socketsOnly && !link.startsWith('socket:')) continue;
       const path = `${base}/fd/${n}`;
       if (opts.lean) {
-        out.push(leanFile(n, link, path, `${base}/fdinfo/${n}`));
+        out.push(leanFile(n, link, path, base));
         continue;
       }
       const info = readAscii(`${base}/fdinfo/${n}`);

@@ -184,7 +184,9 @@ class Reader {
       groups: asked(['groups', 'groupNames']),
       // in the kernel's order (the search goes on from the last one found); VmSize is stat's vsize over
       // again, and VmRSS is read whenever status is: a record's rss never depends on what else was asked
-      sizes: opts.fields ? (['vmLck', 'vmRss', 'vmData', 'vmStk'] as const).filter((k) => k === 'vmRss' || asked([STATUS_SIZE_FIELD[k as keyof typeof STATUS_SIZE_FIELD]])) : undefined,
+      sizes: opts.fields
+        ? (['vmLck', 'vmRss', 'vmData', 'vmStk'] as const).filter((k) => k === 'vmRss' || asked([STATUS_SIZE_FIELD[k as keyof typeof STATUS_SIZE_FIELD]]))
+        : undefined,
     };
     this.placement = !opts.fields || opts.fields.includes('systemd');
     this.groupNames = !opts.fields || opts.fields.includes('groupNames');
@@ -421,16 +423,19 @@ export function snapshot(opts: SnapshotOptions = {}): { sys: SystemInfo; procs: 
   const r = new Reader(opts);
   const pids = opts.pids ? [...opts.pids] : listPids(r.procRoot);
   const out: ProcessInfo[] = [];
-  for (const pid of pids) {
+  // indexed: a for-of step in code not yet optimised allocates its iterator result
+  for (let i = 0; i < pids.length; i++) {
+    const pid = pids[i];
+    const dir = `${r.procRoot}/${pid}`;
     if (opts.threads) {
       const tasks = r.tasksOf(pid);
       // A zombie group leader may have no task dir left; show the process itself.
       if (tasks.length === 0) {
-        const p = r.read(pid, `${r.procRoot}/${pid}`, `${r.procRoot}/${pid}`);
+        const p = r.read(pid, dir, dir);
         if (p) out.push(p);
       } else out.push(...tasks);
     } else {
-      const p = r.read(pid, `${r.procRoot}/${pid}`, `${r.procRoot}/${pid}`);
+      const p = r.read(pid, dir, dir);
       if (p) out.push(p);
     }
   }
