@@ -201,7 +201,7 @@ const GROUPS = KEY('Groups');
 const VM = { vmSize: KEY('VmSize'), vmLck: KEY('VmLck'), vmRss: KEY('VmRSS'), vmData: KEY('VmData'), vmStk: KEY('VmStk') } as const;
 const VM_KEYS = Object.keys(VM) as StatusSize[];
 
-/** Which id lines of status the quick parse reads; the sizes (VmSize, VmLck, VmRSS, VmData, VmStk) always are: VmRSS corrects stat's rss. */
+/** Which lines of status the quick parse reads. */
 export interface StatusWant {
   uid: boolean;
   gid: boolean;
@@ -212,24 +212,29 @@ export interface StatusWant {
 export type StatusSize = 'vmSize' | 'vmLck' | 'vmRss' | 'vmData' | 'vmStk';
 
 /**
- * Up to max decimal numbers after at, separated by blanks, on one line;
- * undefined when the line is cut off (no newline: the value may be
- * partial). Read from the bytes: no string is made of the file.
+ * Decimal numbers after at, separated by blanks, on one line, into into
+ * (up to its length); how many, or -1 when the line is cut off (no
+ * newline: the value may be partial). Read from the bytes: no string is
+ * made of the file, and no array per line.
  */
-function numbersAt(b: Uint8Array, at: number, max: number): number[] | undefined {
+function numbersInto(b: Uint8Array, at: number, into: number[]): number {
   const eol = b.indexOf(0x0a, at);
-  if (eol < 0) return undefined;
-  const out: number[] = [];
+  if (eol < 0) return -1;
+  let count = 0;
   let i = at;
-  while (out.length < max) {
+  while (count < into.length) {
     while (i < eol && (b[i] === 0x20 || b[i] === 0x09)) i++;
     if (i >= eol || b[i] < 0x30 || b[i] > 0x39) break;
     let n = 0;
     while (i < eol && b[i] >= 0x30 && b[i] <= 0x39) n = n * 10 + (b[i++] - 0x30);
-    out.push(n);
+    into[count++] = n;
   }
-  return out;
+  return count;
 }
+
+/** scratch for the numbers of one line (a listing parses one status at a time) */
+const four = [0, 0, 0, 0];
+const one = [0];
 
 /**
  * The quick parse (parseStatus(text, false)) on the bytes of the file, for
@@ -241,27 +246,35 @@ export function parseStatusBytes(b: Uint8Array, want: StatusWant): StatusFields 
   const buf = b as Buffer;
   const out: StatusFields = {};
   // a key is set when its line is there whole, as the text parse does (to undefined when the value is not)
-  const ids = (key: Buffer, set: (q: IdQuad | undefined) => void): void => {
-    const at = buf.indexOf(key);
-    const n = at < 0 ? undefined : numbersAt(b, at + key.length, 4);
-    if (n !== undefined) set(n.length === 4 ? { real: n[0], effective: n[1], saved: n[2], fs: n[3] } : undefined);
-  };
-  if (want.uid) ids(UID, (q) => (out.uid = q));
-  if (want.gid) ids(GID, (q) => (out.gid = q));
+  if (want.uid) {
+    const at = buf.indexOf(UID);
+    const n = at < 0 ? -1 : numbersInto(b, at + UID.length, four);
+    if (n >= 0) out.uid = n === 4 ? { real: four[0], effective: four[1], saved: four[2], fs: four[3] } : undefined;
+  }
+  if (want.gid) {
+    const at = buf.indexOf(GID);
+    const n = at < 0 ? -1 : numbersInto(b, at + GID.length, four);
+    if (n >= 0) out.gid = n === 4 ? { real: four[0], effective: four[1], saved: four[2], fs: four[3] } : undefined;
+  }
   if (want.groups) {
     const at = buf.indexOf(GROUPS);
-    const n = at < 0 ? undefined : numbersAt(b, at + GROUPS.length, Number.MAX_SAFE_INTEGER);
-    if (n !== undefined) out.groups = n;
+    const eol = at < 0 ? -1 : buf.indexOf(0x0a, at + GROUPS.length);
+    // as many numbers as the line could hold
+    const all: number[] = eol < 0 ? [] : new Array<number>((eol - at) >> 1).fill(0);
+    const n = at < 0 ? -1 : numbersInto(b, at + GROUPS.length, all);
+    if (n >= 0) out.groups = all.slice(0, n);
   }
   // the sizes come in this order in every kernel's status: each search starts where the last one ended
+  const sizes = want.sizes ?? VM_KEYS;
   let from = 0;
-  for (const k of want.sizes ?? VM_KEYS) {
+  for (let i = 0; i < sizes.length; i++) {
+    const k = sizes[i];
     let at = buf.indexOf(VM[k], from);
     if (at < 0 && from > 0) at = buf.indexOf(VM[k]);
     if (at < 0) continue;
     from = at + VM[k].length;
-    const n = numbersAt(b, at + VM[k].length, 1);
-    if (n !== undefined) out[k] = n[0];
+    const n = numbersInto(b, at + VM[k].length, one);
+    if (n >= 0) out[k] = n === 1 ? one[0] : undefined;
   }
   return out;
 }
