@@ -36,6 +36,11 @@ export class Reaper {
     this.node.delete(pid);
   }
 
+  /** Whether Node started pid (and so waits for it itself). */
+  isNodes(pid: number): boolean {
+    return this.node.has(pid);
+  }
+
   /** Calls back once when pid (a child of ours that Node did not start) is reaped. */
   watch(pid: number, cb: (s: ExitStatus) => void): void {
     this.watchers.set(pid, cb);

@@ -11,6 +11,7 @@ import { ask, type Request, type Verb } from '../daemon/control.js';
 import { DAEMON_NODE_FLAGS, runDaemon, type DaemonCore, type Runtime } from '../daemon/runtime.js';
 import { Manager, type UnitStatus } from './manager.js';
 import { Reaper } from './reaper.js';
+import { END_STATUS, endSystem, killRemaining, type SystemEnd } from './shutdown.js';
 import { renderInitStatus, summarizeInit, unitTable, type InitStatus } from './status.js';
 import type { RunnerHost } from './runner.js';
 
@@ -26,13 +27,17 @@ export const INIT_HELP = `Usage: dk init [--units DIR]... [--sysv DIR]... [--tar
   --syslog-socket  where service output goes (default /dev/log; else the console)
   --state-dir DIR  sockets (default /run/dk-init, or /tmp/dk-init-UID unprivileged)
   --restart-cap S  longest wait between restarts, and the retry interval of a failed unit (default 30)
+  --kill-grace S   as PID 1, how long the processes left after the units get between SIGTERM and SIGKILL (default 5)
 Signals: TERM and INT stop every unit in reverse order, sync, and exit.
+poweroff, halt, reboot (dk initctl, dk shutdown): the same, then as PID 1 every process left is
+stopped, file systems unmounted and reboot(2) called; not PID 1, dk init exits 0 (poweroff),
+133 (reboot) or 134 (halt).
 `;
 
 export const INITCTL_HELP = `Usage: dk initctl [--control PATH] [--json] COMMAND [UNIT]
 
   status [UNIT]   list             start UNIT      stop UNIT
-  restart UNIT    reload UNIT      isolate TARGET  poweroff | reboot
+  restart UNIT    reload UNIT      isolate TARGET  poweroff | halt | reboot
 `;
 
 export interface InitIO {
@@ -58,6 +63,7 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
   let syslogSocket = '/dev/log';
   let stateDir = defaultStateDir();
   let capMs = 30_000;
+  let killGraceMs = 5000;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i] ?? '';
@@ -68,6 +74,7 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     else if (a === '--syslog-socket') syslogSocket = v();
     else if (a === '--state-dir') stateDir = v();
     else if (a === '--restart-cap') capMs = Number(v()) * 1000;
+    else if (a === '--kill-grace') killGraceMs = Number(v()) * 1000;
     else if (a === '-h' || a === '--help') {
       io.write(INIT_HELP);
       return 0;
@@ -76,8 +83,8 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
       return 1;
     }
   }
-  if (!(capMs > 0)) {
-    io.error('dk init: --restart-cap takes seconds\n');
+  if (!(capMs > 0) || !(killGraceMs >= 0)) {
+    io.error(`dk init: ${capMs > 0 ? '--kill-grace' : '--restart-cap'} takes seconds\n`);
     return 1;
   }
   target = TARGET_ALIASES[target] ?? (target.includes('.') ? target : `${target}.target`);
@@ -144,6 +151,8 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     reload: async () => ({ ok: false, problems: ['dk init reads its unit files only at start'] }),
     async stop() {
       await manager.stopAll();
+      // as PID 1 nothing may outlive init: what the units left behind (and what never was a unit)
+      if (pid1) await killRemaining(reaper, log, killGraceMs, (p) => reaper.isNodes(p));
       sync();
       log('dk init: stopped, file systems synced');
       if (settle) clearInterval(settle);
@@ -154,7 +163,7 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     status: () => ({ pid1, target: manager.target, units: manager.status() }),
     summary: summarizeInit,
     render: renderInitStatus,
-    verbs: (rt) => initVerbs(manager, rt),
+    verbs: (rt) => initVerbs(manager, rt, (kind) => endOf(kind, pid1, log)),
   };
   return runDaemon(core, {
     foreground: true,
@@ -169,8 +178,17 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
   });
 }
 
+/** After the units and what was left stopped: the machine (or namespace) ends, or dk init exits saying which end was asked. */
+function endOf(kind: SystemEnd, pid1: boolean, log: (s: string) => void): never {
+  if (pid1) {
+    const why = endSystem(kind, log);
+    log(`dk init: ${why}; exiting instead`);
+  }
+  process.exit(END_STATUS[kind]);
+}
+
 /** initctl's verbs; status, stop and reload without a unit are the runtime's (dk init itself). */
-function initVerbs(manager: Manager, rt: Runtime<InitStatus>): Record<string, Verb> {
+function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: SystemEnd) => void): Record<string, Verb> {
   const unitOf = (req: Request) => {
     const u = typeof req.unit === 'string' ? req.unit : undefined;
     return u && !u.includes('.') ? `${u}.service` : u;
@@ -183,6 +201,10 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>): Record<string, Ve
   };
   const shutdown = (why: string) => {
     setImmediate(() => void rt.stop(why).then((c) => process.exit(c)));
+    return { ok: true };
+  };
+  const endSystem = (kind: SystemEnd) => {
+    setImmediate(() => void rt.stop(kind).then(() => end(kind)));
     return { ok: true };
   };
   const change = (run: (req: Request) => Promise<unknown> | unknown): Verb => ({ changes: true, run });
@@ -213,8 +235,9 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>): Record<string, Ve
       const r = await manager.isolate(t);
       return { ok: r.failed.length === 0, failed: r.failed, target: t };
     }),
-    poweroff: change(() => shutdown('poweroff')),
-    reboot: change(() => shutdown('reboot')),
+    poweroff: change(() => endSystem('poweroff')),
+    halt: change(() => endSystem('halt')),
+    reboot: change(() => endSystem('reboot')),
   };
 }
 

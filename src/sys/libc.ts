@@ -32,6 +32,9 @@ export interface Libc {
   setuid: Fn<[number], number>;
   sync: Fn<[], void>;
   syncfs: Fn<[number], number>;
+  reboot: Fn<[number], number>;
+  umount2: Fn<[string, number], number>;
+  mount: Fn<[string | null, string, string | null, number, null], number>;
   signal: Fn<[number, null], unknown>;
   sigprocmask: Fn<[number, Buffer, null], number>;
   sigfillset: Fn<[Buffer], number>;
@@ -91,6 +94,9 @@ export function loadLibc(): Libc {
     setuid: f('int setuid(unsigned int uid)'),
     sync: f('void sync(void)'),
     syncfs: f('int syncfs(int fd)'),
+    reboot: f('int reboot(int cmd)'),
+    umount2: f('int umount2(const char *target, int flags)'),
+    mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)'),
     signal: f('void *signal(int sig, void *handler)'),
     sigprocmask: f('int sigprocmask(int how, void *set, void *old)'),
     sigfillset: f('int sigfillset(void *set)'),

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -427,11 +427,127 @@ test('dk init as PID 1 of a PID namespace: boots, reaps orphans, powers off on r
     ['-rpf', '--mount-proc', process.execPath, DK, 'init', '--units', units, '--state-dir', join(pdir, 'state'), '--syslog-socket', join(pdir, 'nolog')],
     { encoding: 'utf8', timeout: 60_000 },
   );
-  assert.equal(r.status, 0, r.stderr);
+  // reboot(2) with POWER_OFF from a PID namespace's init ends the namespace: its parent sees init killed by SIGINT
+  assert.equal(r.signal, 'SIGINT', r.stderr);
   assert.match(r.stderr, /dk init: PID 1, 3 units/);
   const got = JSON.parse(readFileSync(result, 'utf8')) as { zombies: number; units: Record<string, string> };
   assert.equal(got.zombies, 0);
   assert.deepEqual(got.units, { 'multi-user.target': 'active', 'probe.service': 'active', 'spawner.service': 'active' });
   // poweroff stopped the units before PID 1 left
-  assert.match(r.stderr, /poweroff: stopping(.|\n)*spawner\.service: inactive \(stopped\)(.|\n)*file systems synced/);
+  assert.match(
+    r.stderr,
+    /poweroff: stopping(.|\n)*spawner\.service: inactive \(stopped\)(.|\n)*file systems synced(.|\n)*powering off \(the PID namespace ends\)/,
+  );
+});
+
+for (const [kind, signal] of [
+  ['halt', 'SIGINT'],
+  ['reboot', 'SIGHUP'],
+] as const) {
+  test(`dk init as PID 1: ${kind} stops the units, kills what is left, unmounts a tmpfs, and the parent sees ${signal}`, (t) => {
+    if (!requirePeer(t, 'unshare', 'util-linux') || !requirePeer(t, 'python3', 'python3')) return;
+    const pdir = mkdtempSync(join(dir, `${kind}-`));
+    const units = join(pdir, 'units');
+    const ctlPath = join(pdir, 'state', 'control.sock');
+    const scratch = join(pdir, 'scratch');
+    mkdirSync(units);
+    mkdirSync(scratch);
+    const u = (name: string, text: string) => writeFileSync(join(units, name), text);
+    u('multi-user.target', '[Unit]\nDescription=Multi-User\n');
+    // a tmpfs that exists only in the namespace dk init runs in
+    u(
+      'scratch.service',
+      `[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/mount -t tmpfs -o size=1m tmpfs ${scratch}\n[Install]\nWantedBy=multi-user.target\n`,
+    );
+    // writes into it while it runs, and to the disk when it is stopped
+    u(
+      'writer.service',
+      `[Unit]\nRequires=scratch.service\nAfter=scratch.service\n[Service]\nExecStart=/bin/sh -c 'echo running > ${scratch}/x; exec sleep 300'\nExecStop=/bin/sh -c 'cat ${scratch}/x > ${pdir}/saved; echo stopped >> ${pdir}/saved'\n[Install]\nWantedBy=multi-user.target\n`,
+    );
+    // a process no unit knows, in a session of its own, that ignores SIGTERM: only the final SIGKILL ends it
+    u(
+      'leaver.service',
+      '[Service]\nType=oneshot\nExecStart=/usr/bin/setsid -f /bin/sh -c \'trap "" TERM; while :; do sleep 0.05; done\'\n[Install]\nWantedBy=multi-user.target\n',
+    );
+    writeFileSync(
+      join(pdir, 'probe.py'),
+      [
+        'import json, socket, time',
+        'def ask(cmd):',
+        `    s = socket.socket(socket.AF_UNIX); s.connect(${JSON.stringify(ctlPath)})`,
+        '    s.sendall((json.dumps({"cmd": cmd}) + "\\n").encode()); return json.loads(s.makefile().readline())',
+        'for _ in range(200):',
+        '    if {u["name"]: u["state"] for u in ask("list")["units"]}.get("writer.service") == "active": break',
+        '    time.sleep(0.05)',
+        'time.sleep(0.2)',
+        `ask(${JSON.stringify(kind)})`,
+        'time.sleep(30)',
+      ].join('\n'),
+    );
+    u(
+      'probe.service',
+      `[Unit]\nAfter=writer.service leaver.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`,
+    );
+    const r = spawnSync(
+      'unshare',
+      [
+        '-rpf',
+        '--mount-proc',
+        process.execPath,
+        DK,
+        'init',
+        '--units',
+        units,
+        '--state-dir',
+        join(pdir, 'state'),
+        '--syslog-socket',
+        join(pdir, 'nolog'),
+        '--kill-grace',
+        '0.3',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.signal, signal, `${r.status} ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${kind}: stopping`));
+    // in reverse order: the writer before the tmpfs it writes to
+    assert.match(r.stderr, /writer\.service: inactive \(stopped\)(.|\n)*scratch\.service: inactive/);
+    assert.equal(readFileSync(join(pdir, 'saved'), 'utf8'), 'running\nstopped\n', 'ExecStop ran and its data reached the disk');
+    assert.match(r.stderr, /1 processes still running after 300 ms \(\d+\): SIGKILL/);
+    assert.match(r.stderr, new RegExp(`unmounted ${scratch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(tmpfs\\)`));
+    assert.match(r.stderr, new RegExp(`${kind === 'reboot' ? 'restarting' : 'halting'} \\(the PID namespace ends\\)`));
+    // the tmpfs was the namespace's: the directory under it is as the test left it
+    assert.deepEqual(readdirSync(scratch), []);
+  });
+}
+
+test('dk init as a subreaper: poweroff, halt and reboot stop everything and exit 0, 134 and 133', async () => {
+  for (const [kind, status] of [
+    ['poweroff', 0],
+    ['halt', 134],
+    ['reboot', 133],
+  ] as const) {
+    const sdir = mkdtempSync(join(dir, `sub-${kind}-`));
+    const units = join(sdir, 'units');
+    mkdirSync(units);
+    writeFileSync(join(units, 'multi-user.target'), '[Unit]\n');
+    writeFileSync(join(units, 'svc.service'), '[Service]\nExecStart=/bin/sleep 300\n[Install]\nWantedBy=multi-user.target\n');
+    const sctl = join(sdir, 'state', 'control.sock');
+    const child = spawn(process.execPath, [DK, 'init', '--units', units, '--state-dir', join(sdir, 'state'), '--syslog-socket', join(sdir, 'nolog')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    try {
+      await until(() => /multi-user\.target reached/.test(err), 'boot');
+      const pid = (JSON.parse(dk(['initctl', '--control', sctl, '--json', 'list']).out) as { units: { name: string; pid?: number }[] }).units.find(
+        (x) => x.name === 'svc.service',
+      )?.pid;
+      assert.equal(dk(['initctl', '--control', sctl, kind]).code, 0);
+      assert.equal(await exited, status, err);
+      assert.throws(() => process.kill(pid!, 0), 'the service was stopped');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
 });
