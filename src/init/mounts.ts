@@ -14,7 +14,7 @@ export interface MountEntry {
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo */
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+const unescapeOctal = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 /** Parses mountinfo text; lines that do not have its shape are skipped. */
 export function parseMountinfo(text: string): MountEntry[] {
@@ -27,7 +27,7 @@ export function parseMountinfo(text: string): MountEntry[] {
     const id = Number(f[0]);
     const parent = Number(f[1]);
     if (!Number.isInteger(id) || !Number.isInteger(parent)) continue;
-    out.push({ id, parent, path: unescape(f[4]), fstype: f[dash + 1], options: f[5] });
+    out.push({ id, parent, path: unescapeOctal(f[4]), fstype: f[dash + 1], options: f[5] });
   }
   return out;
 }
