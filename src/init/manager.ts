@@ -53,6 +53,8 @@ export class Manager {
   readonly problems: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
   target: string | undefined;
+  /** the target before the last isolate (runlevel(8)'s previous runlevel) */
+  previousTarget: string | undefined;
   /** socket activation: service -> the listening descriptors its .socket units hold */
   private readonly sockets = new Map<string, number[]>();
   private readonly ready = new Readiness();
@@ -252,6 +254,7 @@ export class Manager {
     const cycle = findCycle(t.after);
     if (cycle) throw new Error(`ordering cycle: ${cycle.join(' -> ')}`);
     for (const m of t.missing) if (m.hard) this.host.log(`dk init: ${m.from} requires ${m.name}, which does not exist`);
+    if (this.target !== target) this.previousTarget = this.target;
     this.target = target;
     const running = [...this.runners.values()].filter((r) => !t.units.has(r.unit.name) && r.state !== 'inactive').map((r) => r.unit.name);
     await this.stopUnits(new Set(running));

@@ -12,6 +12,9 @@ import { DAEMON_NODE_FLAGS, runDaemon, type DaemonCore, type Runtime } from '../
 import { Manager, type UnitStatus } from './manager.js';
 import { Reaper } from './reaper.js';
 import { END_STATUS, endSystem, killRemaining, type SystemEnd } from './shutdown.js';
+import { bootTargetOf, runlevelOfTarget, targetName } from './runlevel.js';
+import { wall, wallText } from './wall.js';
+import { defaultStateDir } from './commands.js';
 import { renderInitStatus, summarizeInit, unitTable, type InitStatus } from './status.js';
 import type { RunnerHost } from './runner.js';
 
@@ -22,12 +25,15 @@ export const INIT_HELP = `Usage: dk init [--units DIR]... [--sysv DIR]... [--tar
                    definition of a name wins). As PID 1 the default is
                    /etc/dk/system, /etc/systemd/system, /lib/systemd/system
   --sysv DIR       SysV scripts with LSB headers (PID 1 default: /etc/init.d)
-  --target NAME    multi-user (default) or rescue, or any .target; runlevels 1 and 3 too
+  --target NAME    multi-user (default), rescue, graphical, any .target, a runlevel 1-5 or runlevelN.target
   --control PATH   dk initctl's socket (default STATE-DIR/control.sock)
   --syslog-socket  where service output goes (default /dev/log; else the console)
   --state-dir DIR  sockets (default /run/dk-init, or /tmp/dk-init-UID unprivileged)
   --restart-cap S  longest wait between restarts, and the retry interval of a failed unit (default 30)
   --kill-grace S   as PID 1, how long the processes left after the units get between SIGTERM and SIGKILL (default 5)
+  --cmdline TEXT   boot parameters (as PID 1 the default is /proc/cmdline): single, S, 1 or rescue
+                   (single-user), emergency or -b, a runlevel 2-5, systemd.unit=NAME; they win over --target
+  --utmp PATH      who is logged in, for shutdown notices (default /run/utmp)
 Signals: TERM and INT stop every unit in reverse order, sync, and exit.
 poweroff, halt, reboot (dk initctl, dk shutdown): the same, then as PID 1 every process left is
 stopped, file systems unmounted and reboot(2) called; not PID 1, dk init exits 0 (poweroff),
@@ -38,6 +44,7 @@ export const INITCTL_HELP = `Usage: dk initctl [--control PATH] [--json] COMMAND
 
   status [UNIT]   list             start UNIT      stop UNIT
   restart UNIT    reload UNIT      isolate TARGET  poweroff | halt | reboot
+  runlevel        (also: dk shutdown, dk halt, dk poweroff, dk reboot, dk telinit, dk runlevel)
 `;
 
 export interface InitIO {
@@ -45,14 +52,8 @@ export interface InitIO {
   error(s: string): void;
 }
 
-const defaultStateDir = () => (process.getuid?.() === 0 ? '/run/dk-init' : `/tmp/dk-init-${process.getuid?.()}`);
-const TARGET_ALIASES: Record<string, string> = {
-  '1': 'rescue.target',
-  '3': 'multi-user.target',
-  rescue: 'rescue.target',
-  'multi-user': 'multi-user.target',
-  single: 'rescue.target',
-};
+/** isolating one of these ends the system, as in systemd */
+const END_TARGETS: Record<string, SystemEnd> = { 'poweroff.target': 'poweroff', 'halt.target': 'halt', 'reboot.target': 'reboot' };
 
 export async function runInit(argv: string[], io: InitIO): Promise<number> {
   const pid1 = process.pid === 1;
@@ -64,6 +65,8 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
   let stateDir = defaultStateDir();
   let capMs = 30_000;
   let killGraceMs = 5000;
+  let cmdline: string | undefined;
+  let utmp = '/run/utmp';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i] ?? '';
@@ -75,6 +78,8 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     else if (a === '--state-dir') stateDir = v();
     else if (a === '--restart-cap') capMs = Number(v()) * 1000;
     else if (a === '--kill-grace') killGraceMs = Number(v()) * 1000;
+    else if (a === '--cmdline') cmdline = v();
+    else if (a === '--utmp') utmp = v();
     else if (a === '-h' || a === '--help') {
       io.write(INIT_HELP);
       return 0;
@@ -87,7 +92,16 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     io.error(`dk init: ${capMs > 0 ? '--kill-grace' : '--restart-cap'} takes seconds\n`);
     return 1;
   }
-  target = TARGET_ALIASES[target] ?? (target.includes('.') ? target : `${target}.target`);
+  target = targetName(target);
+  if (cmdline === undefined && pid1) {
+    try {
+      cmdline = fs.readFileSync('/proc/cmdline', 'utf8');
+    } catch {
+      cmdline = '';
+    }
+  }
+  const asked = bootTargetOf(cmdline ?? '');
+  if (asked) target = asked;
   if (!units.length) {
     if (!pid1) {
       io.error('dk init: give the unit directories with --units DIR (defaults apply only as PID 1)\n');
@@ -163,7 +177,13 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     status: () => ({ pid1, target: manager.target, units: manager.status() }),
     summary: summarizeInit,
     render: renderInitStatus,
-    verbs: (rt) => initVerbs(manager, rt, (kind) => endOf(kind, pid1, log)),
+    verbs: (rt) =>
+      initVerbs(
+        manager,
+        rt,
+        (kind) => endOf(kind, pid1, log),
+        (text) => wall(wallText(text, 'root', new Date()), utmp),
+      ),
   };
   return runDaemon(core, {
     foreground: true,
@@ -188,7 +208,7 @@ function endOf(kind: SystemEnd, pid1: boolean, log: (s: string) => void): never 
 }
 
 /** initctl's verbs; status, stop and reload without a unit are the runtime's (dk init itself). */
-function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: SystemEnd) => void): Record<string, Verb> {
+function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: SystemEnd) => void, notify: (text: string) => string[]): Record<string, Verb> {
   const unitOf = (req: Request) => {
     const u = typeof req.unit === 'string' ? req.unit : undefined;
     return u && !u.includes('.') ? `${u}.service` : u;
@@ -207,6 +227,10 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: System
     setImmediate(() => void rt.stop(kind).then(() => end(kind)));
     return { ok: true };
   };
+  const WORDS: Record<SystemEnd, string> = { poweroff: 'power off', halt: 'halt', reboot: 'reboot' };
+  /** a shutdown(8) that is waiting for its time */
+  let pending: { kind: SystemEnd; at: number; message: string; timer: NodeJS.Timeout } | undefined;
+  const stamp = (ms: number) => new Date(ms).toUTCString();
   const change = (run: (req: Request) => Promise<unknown> | unknown): Verb => ({ changes: true, run });
   return {
     list: { changes: false, run: () => ({ target: manager.target, units: manager.status() }) },
@@ -230,11 +254,45 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: System
       return { ok: true };
     }),
     isolate: change(async (req) => {
-      const name = typeof req.unit === 'string' ? req.unit : '';
-      const t = TARGET_ALIASES[name] ?? (name.includes('.') ? name : `${name}.target`);
+      const t = targetName(typeof req.unit === 'string' ? req.unit : '');
+      if (END_TARGETS[t]) return { ...endSystem(END_TARGETS[t]), target: t };
       const r = await manager.isolate(t);
       return { ok: r.failed.length === 0, failed: r.failed, target: t };
     }),
+    runlevel: {
+      changes: false,
+      run: () => ({ previous: runlevelOfTarget(manager.previousTarget) ?? 'N', current: runlevelOfTarget(manager.target) ?? 'unknown' }),
+    },
+    // shutdown(8): at a time, with a notice to who is logged in; one pending at a time, the last asked wins
+    schedule: change((req) => {
+      const kind = req.kind as SystemEnd;
+      const at = Number(req.at);
+      if (!WORDS[kind] || !Number.isFinite(at)) throw new Error('schedule needs kind (poweroff, halt, reboot) and at (ms since the epoch)');
+      const message = typeof req.message === 'string' ? req.message : '';
+      const warnOnly = req.warnOnly === true;
+      const when = at <= Date.now() ? 'now' : `at ${stamp(at)}`;
+      const reached = req.wall === false ? [] : notify(`The system will ${WORDS[kind]} ${when}!${message ? `\n${message}` : ''}`);
+      if (warnOnly) return { ok: true, warned: reached };
+      if (pending) clearTimeout(pending.timer);
+      const timer = setTimeout(
+        () => {
+          pending = undefined;
+          endSystem(kind);
+        },
+        Math.max(0, at - Date.now()),
+      );
+      pending = { kind, at, message, timer };
+      return { ok: true, kind, at, warned: reached };
+    }),
+    cancel: change((req) => {
+      if (!pending) return { ok: false, error: 'no shutdown is scheduled' };
+      clearTimeout(pending.timer);
+      const was = { kind: pending.kind, at: pending.at };
+      pending = undefined;
+      const reached = req.wall === false ? [] : notify('System shutdown has been cancelled');
+      return { ok: true, cancelled: was, warned: reached };
+    }),
+    scheduled: { changes: false, run: () => ({ ok: true, scheduled: pending && { kind: pending.kind, at: pending.at, message: pending.message } }) },
     poweroff: change(() => endSystem('poweroff')),
     halt: change(() => endSystem('halt')),
     reboot: change(() => endSystem('reboot')),

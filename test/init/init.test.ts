@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { DK, dk, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
+import { USER_PROCESS, utmpRecord } from '../../src/init/wall.js';
 import { freePort } from '../helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-init-'));
@@ -156,7 +157,23 @@ before(async () => {
   unit('hup.service', '[Unit]\nDescription=reloads\n[Service]\nExecStart=/bin/sh -c \'trap "echo reloaded" HUP; echo armed; while :; do sleep 0.05; done\'\n');
   init = spawn(
     process.execPath,
-    [DK, 'init', '--units', unitsDir, '--sysv', join(dir, 'init.d'), '--state-dir', state, '--syslog-socket', join(dir, 'nolog'), '--restart-cap', '30'],
+    [
+      DK,
+      'init',
+      '--units',
+      unitsDir,
+      '--sysv',
+      join(dir, 'init.d'),
+      '--state-dir',
+      state,
+      '--syslog-socket',
+      join(dir, 'nolog'),
+      '--restart-cap',
+      '30',
+      // shutdown notices go to the terminals this file names: a pty of the test's, never a real login
+      '--utmp',
+      join(dir, 'utmp'),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   init.stderr!.on('data', (b: Buffer) => (log += b.toString()));
@@ -346,6 +363,70 @@ describe('dk init as a subreaper', () => {
     for (const n of ['base.service', 'notified.service', 'execd.service', 'multi-user.target']) assert.equal(stateOf(n)?.state, 'active', n);
   });
 
+  test('runlevel and telinit: N 3 after the boot, 1 in single-user, back to 3', async () => {
+    const rl = () => dk(['runlevel', '--control', control]);
+    assert.equal(rl().out, '1 3\n', 'after the isolate round trip of the test before');
+    assert.equal(dk(['telinit', '--control', control, 'S']).code, 0);
+    assert.equal(rl().out, '3 1\n');
+    assert.equal(stateOf('rescue-shell.service')?.state, 'active');
+    // broken.service fails on the way back, as at boot: telinit says so
+    assert.equal(dk(['telinit', '--control', control, '3']).code, 1);
+    assert.equal(rl().out, '1 3\n');
+    assert.equal(stateOf('base.service')?.state, 'active');
+    const bad = dk(['telinit', '--control', control, '9']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /'9' is not a runlevel/);
+  });
+
+  test('shutdown +1 with a message reaches the logged-in terminal; shutdown -c cancels it and says so', async (t) => {
+    if (!requirePeer(t, 'python3', 'python3')) return;
+    // a terminal of the test's own: python holds a pty pair and prints what arrives on the master side
+    const pty = spawn(
+      '/usr/bin/python3',
+      [
+        '-c',
+        [
+          'import os, pty, select, sys, time',
+          'm, s = pty.openpty()',
+          'print(os.ttyname(s), flush=True)',
+          'end = time.time() + 20; got = b""',
+          'while time.time() < end and b"cancelled" not in got:',
+          '    r, _, _ = select.select([m], [], [], 0.2)',
+          '    if r: got += os.read(m, 4096)',
+          'sys.stdout.write(got.decode(errors="replace")); sys.stdout.flush()',
+        ].join('\n'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    pty.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await until(() => out.includes('\n'), 'the pty name');
+      const tty = out.split('\n')[0].replace(/^\/dev\//, '');
+      writeFileSync(join(dir, 'utmp'), utmpRecord({ type: USER_PROCESS, pid: pty.pid!, line: tty, user: 'tester', host: '' }));
+      const r = dk(['shutdown', '--control', control, '-r', '+1', 'back in a minute']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^Shutdown \(reboot\) scheduled for .* GMT, use 'dk shutdown -c' to cancel\.\n$/);
+      const pending = JSON.parse(ctl('--json', 'scheduled').out) as { scheduled: { kind: string; at: number; message: string } };
+      assert.equal(pending.scheduled.kind, 'reboot');
+      assert.ok(pending.scheduled.at > Date.now() + 50_000);
+      assert.equal(dk(['shutdown', '--control', control, '-c']).code, 0);
+      await until(() => /cancelled/.test(out), 'the cancel notice on the terminal', 15000);
+      // (the terminal turns each \n into \r\n on its way out, as it does for wall(1): \r\r\n)
+      assert.match(out, /Broadcast message from root@[^\r]+:\r+\n\r+\nThe system will reboot at .* GMT!\r+\nback in a minute\r+\n/);
+      assert.match(out, /System shutdown has been cancelled/);
+      assert.equal((JSON.parse(ctl('--json', 'scheduled').out) as { scheduled?: unknown }).scheduled, undefined);
+      // nothing left to cancel
+      const again = dk(['shutdown', '--control', control, '-c']);
+      assert.equal(again.code, 1);
+      assert.match(again.err, /no shutdown is scheduled/);
+      assert.equal(stateOf('base.service')?.state, 'active', 'nothing was stopped');
+    } finally {
+      pty.kill('SIGKILL');
+      rmSync(join(dir, 'utmp'), { force: true });
+    }
+  });
+
   test('initctl: anyone may look, only root or the owner may change', (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to ask as nobody');
     const asNobody = (...args: string[]) =>
@@ -372,8 +453,8 @@ describe('dk init as a subreaper', () => {
     assert.ok(log.indexOf('notified.service: inactive (stopped)') < log.indexOf('base.service: inactive (stopped)'), log);
     assert.match(log, /file systems synced/);
     assert.match(log, /stubborn\.service: still running after 0\.3 s, SIGKILL/);
-    // stopped and started again by the isolate round trip, then stopped at shutdown
-    assert.equal(readFileSync(join(dir, 'legacy.log'), 'utf8'), 'start\nstop\nstart\nstop\n');
+    // stopped and started again by the isolate and the telinit round trips, then stopped at shutdown
+    assert.equal(readFileSync(join(dir, 'legacy.log'), 'utf8'), 'start\nstop\nstart\nstop\nstart\nstop\n');
     for (const p of pids) assert.throws(() => process.kill(p, 0), `pid ${p} left behind`);
   });
 });
@@ -520,6 +601,55 @@ for (const [kind, signal] of [
   });
 }
 
+test('boot parameters choose the target: single and systemd.unit= reach rescue, 3 multi-user, --target is the default', async () => {
+  const bdir = mkdtempSync(join(dir, 'boot-'));
+  const units = join(bdir, 'units');
+  mkdirSync(units);
+  writeFileSync(join(units, 'multi-user.target'), '[Unit]\nWants=daily.service\n');
+  writeFileSync(join(units, 'rescue.target'), '[Unit]\nRequires=rescue-shell.service\n');
+  writeFileSync(join(units, 'daily.service'), '[Service]\nExecStart=/bin/sleep 300\n');
+  writeFileSync(join(units, 'rescue-shell.service'), '[Service]\nExecStart=/bin/sleep 301\n');
+  for (const [cmdline, target, extra] of [
+    ['BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet single', 'rescue.target', []],
+    ['ro 3', 'multi-user.target', ['--target', 'rescue']],
+    ['systemd.unit=rescue.target', 'rescue.target', []],
+    ['ro quiet', 'rescue.target', ['--target', '1']],
+  ] as const) {
+    const child = spawn(
+      process.execPath,
+      [
+        DK,
+        'init',
+        '--units',
+        units,
+        '--state-dir',
+        join(bdir, 'state'),
+        '--syslog-socket',
+        join(bdir, 'nolog'),
+        '--utmp',
+        join(bdir, 'utmp'),
+        '--cmdline',
+        cmdline,
+        ...extra,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    try {
+      await until(() => / reached in /.test(err), `${cmdline}: boot`);
+      assert.match(err, new RegExp(`dk init: ${target.replace('.', '\\.')} reached`), cmdline);
+      const levels = dk(['runlevel', '--control', join(bdir, 'state', 'control.sock')]).out;
+      assert.equal(levels, `N ${target === 'rescue.target' ? 1 : 3}\n`, cmdline);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+});
+
 test('dk init as a subreaper: poweroff, halt and reboot stop everything and exit 0, 134 and 133', async () => {
   for (const [kind, status] of [
     ['poweroff', 0],
@@ -532,9 +662,11 @@ test('dk init as a subreaper: poweroff, halt and reboot stop everything and exit
     writeFileSync(join(units, 'multi-user.target'), '[Unit]\n');
     writeFileSync(join(units, 'svc.service'), '[Service]\nExecStart=/bin/sleep 300\n[Install]\nWantedBy=multi-user.target\n');
     const sctl = join(sdir, 'state', 'control.sock');
-    const child = spawn(process.execPath, [DK, 'init', '--units', units, '--state-dir', join(sdir, 'state'), '--syslog-socket', join(sdir, 'nolog')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [DK, 'init', '--units', units, '--state-dir', join(sdir, 'state'), '--syslog-socket', join(sdir, 'nolog'), '--utmp', join(sdir, 'utmp')],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
     child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
@@ -543,7 +675,8 @@ test('dk init as a subreaper: poweroff, halt and reboot stop everything and exit
       const pid = (JSON.parse(dk(['initctl', '--control', sctl, '--json', 'list']).out) as { units: { name: string; pid?: number }[] }).units.find(
         (x) => x.name === 'svc.service',
       )?.pid;
-      assert.equal(dk(['initctl', '--control', sctl, kind]).code, 0);
+      // as dk halt, dk poweroff and dk reboot ask it
+      assert.equal(dk([kind, '--control', sctl]).code, 0);
       assert.equal(await exited, status, err);
       assert.throws(() => process.kill(pid!, 0), 'the service was stopped');
     } finally {
