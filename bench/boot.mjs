@@ -59,6 +59,9 @@ export default async function () {
         `[Unit]\n${deps ? `Requires=${deps}\nAfter=${deps}\n` : ''}[Service]\nType=notify\nExecStart=${bin} ${s.delay}\n[Install]\nWantedBy=multi-user.target\n`,
       );
     }
+    // enabled as an administrator would: the links in multi-user.target.wants/ pull them in
+    const en = spawnSync(process.execPath, [DK, 'initctl', '--units', units, 'enable', ...g.map((s) => `${s.name}.service`)], { encoding: 'utf8' });
+    if (en.status !== 0) throw new Error(`enable: ${en.stderr}`);
     const runs = [];
     let idle;
     for (let round = 0; round < 3; round++) {

@@ -66,6 +66,16 @@ function render(values) {
 
 const p = await ports();
 render({ ...p, NODE: process.execPath, DK, STATE, USER: userInfo().username });
+// what the example's units install themselves into, enabled as systemctl enable would (links in multi-user.target.wants/)
+{
+  const units = join(STATE, 'units');
+  const names = fs.readdirSync(units).filter((n) => /^\[Install\]/m.test(fs.readFileSync(join(units, n), 'utf8')));
+  const en = spawnSync(process.execPath, [DK, 'initctl', '--units', units, 'enable', ...names], { encoding: 'utf8' });
+  if (en.status !== 0) {
+    console.error(en.stderr);
+    process.exit(1);
+  }
+}
 
 // the console's first admin: a random password, kept 0600 next to the users file
 const USERS = join(STATE, 'console.users');

@@ -16,14 +16,16 @@ export interface Transaction {
 }
 
 export function transaction(units: ReadonlyMap<string, Unit>, target: string): Transaction {
-  // reverse install edges: target -> units that say WantedBy=target
+  // reverse install edges: target -> units that say WantedBy=target, for the units whose install
+  // section is in force without links (SysV scripts); the others are pulled in by NAME.wants/ links
   const installed = new Map<string, { name: string; hard: boolean }[]>();
   for (const u of units.values())
-    for (const [list, hard] of [
-      [u.wantedBy, false],
-      [u.requiredBy, true],
-    ] as const)
-      for (const t of list) installed.set(t, [...(installed.get(t) ?? []), { name: u.name, hard }]);
+    if (u.installActive)
+      for (const [list, hard] of [
+        [u.wantedBy, false],
+        [u.requiredBy, true],
+      ] as const)
+        for (const t of list) installed.set(t, [...(installed.get(t) ?? []), { name: u.name, hard }]);
   const set = new Set<string>();
   const missing: Transaction['missing'] = [];
   const visit = (name: string): void => {

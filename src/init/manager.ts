@@ -23,6 +23,16 @@ const listDir = (dir: string): string[] => {
     return []; // a default directory that this system does not have
   }
 };
+/** The unit name a unit file is a symlink to, when that is another unit file of another name. */
+const aliasOf = (file: string, name: string): string | undefined => {
+  try {
+    if (!fs.lstatSync(file).isSymbolicLink()) return undefined;
+    const target = fs.readlinkSync(file).replace(/^.*\//, '');
+    return target !== name && /\.(service|target|socket)$/.test(target) ? target : undefined;
+  } catch {
+    return undefined;
+  }
+};
 const isFile = (path: string): boolean => fs.statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 const isMasked = (path: string): boolean => {
   try {
@@ -63,6 +73,15 @@ export class Manager {
   /** names an instance was already tried for (a template that does not load is not re-read) */
   private readonly tried = new Set<string>();
   private unitDirs: string[] = [];
+  private sysvDirs: string[] = [];
+  /** the unit directories, the administrator's first */
+  get dirs(): string[] {
+    return this.unitDirs;
+  }
+  /** NAME.wants/ and NAME.requires/ links of every unit directory: what enable made */
+  private readonly linked = new Map<string, { wants: Set<string>; requires: Set<string> }>();
+  /** another name -> the unit it names (a unit file linked under another name, Alias=, LSB Provides:) */
+  readonly aliases = new Map<string, string>();
 
   constructor(private readonly host: RunnerHost) {
     host.listenFds = (unit) => this.sockets.get(unit) ?? [];
@@ -132,7 +151,8 @@ export class Manager {
       if (u.kind === 'socket') bySocket ||= (u.socket?.service ?? n.replace(/\.socket$/, '.service')) === name;
       else if (u.requires.includes(name) || u.wants.includes(name)) return false;
     }
-    return bySocket && !this.units.get(name)!.wantedBy.some((w) => set.has(w));
+    const u = this.units.get(name)!;
+    return bySocket && !(u.installActive && u.wantedBy.some((w) => set.has(w)));
   }
 
   close(): void {
@@ -147,10 +167,24 @@ export class Manager {
    */
   load(unitDirs: string[], sysvDirs: string[] = []): void {
     this.unitDirs = unitDirs;
+    this.sysvDirs = sysvDirs;
     for (const dir of unitDirs)
       for (const name of listDir(dir)) {
+        const deps = /^(.+\.(?:service|target|socket))\.(wants|requires)$/.exec(name);
+        if (deps) {
+          const l = this.linked.get(deps[1]) ?? { wants: new Set<string>(), requires: new Set<string>() };
+          this.linked.set(deps[1], l);
+          for (const n of listDir(join(dir, name))) if (/\.(service|target|socket)$/.test(n)) l[deps[2] as 'wants' | 'requires'].add(n);
+          continue;
+        }
         if (!/\.(service|target|socket)$/.test(name) || this.files.has(name)) continue;
         const file = join(dir, name);
+        // a unit file linked under another name (systemctl's Alias=) is that unit, not a second one
+        const real = aliasOf(file, name);
+        if (real) {
+          if (!this.aliases.has(name)) this.aliases.set(name, real);
+          continue;
+        }
         // a unit linked to /dev/null is masked: it cannot be started, whatever other directory defines it
         if (isMasked(file)) this.warnings.push({ file, line: 1, reason: `${name} is masked (a link to /dev/null): not loaded` });
         this.files.set(name, file);
@@ -168,6 +202,11 @@ export class Manager {
         if (u) this.add(u);
       }
     this.instantiateReferenced();
+  }
+
+  /** The unit a name stands for: itself, or what it is an alias of. */
+  canonical(name: string): string {
+    return this.units.has(name) ? name : (this.aliases.get(name) ?? name);
   }
 
   /** One unit from its file (or its template's, for an instance), with its drop-ins. */
@@ -213,7 +252,8 @@ export class Manager {
   }
 
   /** The unit of this name, made from its template when it is an instance not yet made; undefined when neither exists. */
-  resolve(name: string): Unit | undefined {
+  resolve(asked: string): Unit | undefined {
+    const name = this.canonical(asked);
     const known = this.units.get(name);
     if (known) return known;
     const template = templateOf(name);
@@ -222,6 +262,38 @@ export class Manager {
     const u = this.loadFile(name, file);
     if (u) this.instantiateReferenced();
     return u;
+  }
+
+  /**
+   * daemon-reload: the unit files, drop-ins and links read again. A unit
+   * that runs keeps its runner and processes (its next start, stop or
+   * reload uses the new file); one whose file is gone stays loaded until it
+   * stops. Returns the problems of the new files.
+   */
+  reload(): Diagnostic[] {
+    this.units.clear();
+    this.files.clear();
+    this.tried.clear();
+    this.linked.clear();
+    this.aliases.clear();
+    this.problems.length = 0;
+    this.warnings.length = 0;
+    const before = new Map(this.runners);
+    this.load(this.unitDirs, this.sysvDirs);
+    for (const [name, r] of before) {
+      if (this.units.has(name)) continue;
+      if (r.state === 'inactive' || r.state === 'failed') this.runners.delete(name);
+      else this.units.set(name, r.unit);
+    }
+    return [...this.problems];
+  }
+
+  /** Dependencies on another name of a unit (Alias=, LSB Provides:) point at the unit. */
+  private canonicalizeDeps(): void {
+    const fix = (list: string[]) => {
+      for (let i = 0; i < list.length; i++) if (!this.units.has(list[i]) && this.aliases.has(list[i])) list[i] = this.aliases.get(list[i])!;
+    };
+    for (const u of this.units.values()) for (const l of [u.requires, u.wants, u.after, u.before, u.conflicts, u.wantedBy, u.requiredBy]) fix(l);
   }
 
   /** Instances named by any loaded unit (Wants=getty@tty1.service), made until none is missing. */
@@ -240,11 +312,22 @@ export class Manager {
         }
       }
     }
+    this.canonicalizeDeps();
   }
 
   add(u: Unit): void {
+    // what NAME.wants/ and NAME.requires/ links add to it, as Wants= and Requires= do
+    const l = this.linked.get(u.name);
+    if (l) {
+      for (const n of l.wants) if (!u.wants.includes(n)) u.wants.push(n);
+      for (const n of l.requires) if (!u.requires.includes(n)) u.requires.push(n);
+    }
+    for (const a of u.alias ?? []) if (!this.aliases.has(a) && a !== u.name) this.aliases.set(a, u.name);
     this.units.set(u.name, u);
-    this.runners.set(u.name, new UnitRunner(u, this.host));
+    // daemon-reload: a unit that runs keeps its runner (its state, its processes); the next start uses the new file
+    const r = this.runners.get(u.name);
+    if (r) r.unit = u;
+    else this.runners.set(u.name, new UnitRunner(u, this.host));
   }
 
   /** Starts target and what it pulls in; stops running units it does not need. Throws on a cycle. */

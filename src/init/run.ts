@@ -15,6 +15,7 @@ import { END_STATUS, endSystem, killRemaining, type SystemEnd } from './shutdown
 import { bootTargetOf, runlevelOfTarget, targetName } from './runlevel.js';
 import { wall, wallText } from './wall.js';
 import { defaultStateDir } from './commands.js';
+import { disableUnits, enablement, enableUnits } from './install.js';
 import { renderInitStatus, summarizeInit, unitTable, type InitStatus } from './status.js';
 import type { RunnerHost } from './runner.js';
 
@@ -44,6 +45,8 @@ export const INITCTL_HELP = `Usage: dk initctl [--control PATH] [--json] COMMAND
 
   status [UNIT]   list             start UNIT      stop UNIT
   restart UNIT    reload UNIT      isolate TARGET  poweroff | halt | reboot
+  enable UNIT...  disable UNIT...  is-enabled UNIT daemon-reload
+  --units DIR: enable, disable and is-enabled on the files, without dk init
   runlevel        (also: dk shutdown, dk halt, dk poweroff, dk reboot, dk telinit, dk runlevel)
 `;
 
@@ -161,8 +164,8 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
         (e: Error) => log(`dk init: cannot boot ${target}: ${e.message}`),
       );
     },
-    // unit files are read at start only (daemon-reload comes with the PID 1 work)
-    reload: async () => ({ ok: false, problems: ['dk init reads its unit files only at start'] }),
+    // SIGHUP, as for systemd: daemon-reload (what runs keeps running)
+    reload: async () => ({ ok: true, problems: manager.reload().map((p) => `${p.file}:${p.line}: ${p.reason}`) }),
     async stop() {
       await manager.stopAll();
       // as PID 1 nothing may outlive init: what the units left behind (and what never was a unit)
@@ -198,6 +201,18 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
   });
 }
 
+function installOffline(cmd: string, names: string[], dirs: string[], io: InitIO): number {
+  if (cmd === 'is-enabled') {
+    const state = enablement(names[0], dirs);
+    io.write(`${state ?? 'not-found'}\n`);
+    return state === 'enabled' ? 0 : 1;
+  }
+  const r = (cmd === 'enable' ? enableUnits : disableUnits)(names, dirs);
+  for (const c of r.changes) io.write(`${c}\n`);
+  for (const p of r.problems) io.error(`dk initctl: ${p}\n`);
+  return r.problems.length ? 1 : 0;
+}
+
 /** After the units and what was left stopped: the machine (or namespace) ends, or dk init exits saying which end was asked. */
 function endOf(kind: SystemEnd, pid1: boolean, log: (s: string) => void): never {
   if (pid1) {
@@ -214,8 +229,9 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: System
     return u && !u.includes('.') ? `${u}.service` : u;
   };
   const need = (req: Request) => {
-    // an instance of a template is made the first time it is named (initctl start getty@tty3)
-    const r = manager.resolve(unitOf(req) ?? '') && manager.runners.get(unitOf(req) ?? '');
+    // an instance of a template is made the first time it is named (initctl start getty@tty3); an alias names its unit
+    const u = manager.resolve(unitOf(req) ?? '');
+    const r = u && manager.runners.get(u.name);
     if (!r) throw new Error(`unit ${typeof req.unit === 'string' ? req.unit : '(none)'} does not exist`);
     return r;
   };
@@ -232,6 +248,8 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: System
   let pending: { kind: SystemEnd; at: number; message: string; timer: NodeJS.Timeout } | undefined;
   const stamp = (ms: number) => new Date(ms).toUTCString();
   const change = (run: (req: Request) => Promise<unknown> | unknown): Verb => ({ changes: true, run });
+  const namesOf = (req: Request): string[] =>
+    Array.isArray(req.units) && req.units.length ? req.units.map(String) : typeof req.unit === 'string' ? [req.unit] : [];
   return {
     list: { changes: false, run: () => ({ target: manager.target, units: manager.status() }) },
     status: {
@@ -259,6 +277,24 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: System
       const r = await manager.isolate(t);
       return { ok: r.failed.length === 0, failed: r.failed, target: t };
     }),
+    'daemon-reload': change(() => ({ ok: true, problems: manager.reload().map((p) => `${p.file}:${p.line}: ${p.reason}`) })),
+    enable: change((req) => {
+      const r = enableUnits(namesOf(req), manager.dirs);
+      manager.reload();
+      return { ok: r.problems.length === 0, changes: r.changes, problems: r.problems };
+    }),
+    disable: change((req) => {
+      const r = disableUnits(namesOf(req), manager.dirs);
+      manager.reload();
+      return { ok: r.problems.length === 0, changes: r.changes, problems: r.problems };
+    }),
+    'is-enabled': {
+      changes: false,
+      run: (req) => {
+        const state = enablement(namesOf(req)[0] ?? '', manager.dirs) ?? 'not-found';
+        return { ok: state === 'enabled', state };
+      },
+    },
     runlevel: {
       changes: false,
       run: () => ({ previous: runlevelOfTarget(manager.previousTarget) ?? 'N', current: runlevelOfTarget(manager.target) ?? 'unknown' }),
@@ -303,8 +339,10 @@ export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
   let control = join(defaultStateDir(), 'control.sock');
   let json = false;
   const rest: string[] = [];
+  const offlineDirs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--control') control = argv[++i] ?? control;
+    else if (argv[i] === '--units') offlineDirs.push(argv[++i] ?? '');
     else if (argv[i] === '--json') json = true;
     else if (argv[i] === '-h' || argv[i] === '--help') {
       io.write(INITCTL_HELP);
@@ -312,13 +350,15 @@ export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
     } else rest.push(argv[i]);
   }
   const [cmd = 'list', unit] = rest;
-  if (['start', 'stop', 'restart', 'reload', 'isolate'].includes(cmd) && !unit) {
+  if (['start', 'stop', 'restart', 'reload', 'isolate', 'enable', 'disable', 'is-enabled'].includes(cmd) && !unit) {
     io.error(`dk initctl: ${cmd} needs a unit\n`);
     return 1;
   }
+  // enable and disable are file work: with --units they are done here, dk init running or not (systemctl's offline mode)
+  if (offlineDirs.length && ['enable', 'disable', 'is-enabled'].includes(cmd)) return installOffline(cmd, rest.slice(1), offlineDirs, io);
   let r: Record<string, unknown>;
   try {
-    r = await ask(control, { cmd, unit });
+    r = await ask(control, { cmd, unit, units: rest.slice(1) });
   } catch (e) {
     io.error(`dk initctl: ${(e as Error).message}\n`);
     return 1;
@@ -339,6 +379,9 @@ export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
       );
     } else io.write(unitTable(list));
   }
+  if (!json && Array.isArray(r.changes)) for (const c of r.changes as string[]) io.write(`${c}\n`);
+  if (!json && Array.isArray(r.problems)) for (const p of r.problems as string[]) io.error(`dk initctl: ${p}\n`);
+  if (!json && cmd === 'is-enabled') io.write(`${String(r.state)}\n`);
   if (!json && cmd === 'isolate')
     io.write(`${String(r.target)}${(r.failed as string[])?.length ? `: failed ${(r.failed as string[]).join(', ')}` : ' reached'}\n`);
   return r.ok === false ? 1 : 0;

@@ -70,7 +70,8 @@ export class UnitRunner {
   private mainExited: Promise<void> | undefined;
 
   constructor(
-    readonly unit: Unit,
+    /** replaced by daemon-reload; what runs keeps running */
+    public unit: Unit,
     private readonly host: RunnerHost,
   ) {}
 

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './children.js';
-import { DK, ENV } from './dk.js';
+import { DK, enableInstalled, ENV } from './dk.js';
 
 export interface ConsoleLab {
   dir: string;
@@ -44,6 +44,7 @@ export async function startConsoleLab(): Promise<ConsoleLab> {
     "[Unit]\nDescription=sleeps, and says so\nAfter=syslogd.service\n[Service]\nExecStart=/bin/sh -c 'echo napper is up; exec sleep 3600'\n[Install]\nWantedBy=multi-user.target\n",
   );
   writeFileSync(join(units, 'multi-user.target'), '[Unit]\nDescription=the lab\n');
+  enableInstalled(units);
   const children: ChildProcess[] = [];
   const init = spawn(process.execPath, [DK, 'init', '--units', units, '--state-dir', join(state, 'init'), '--syslog-socket', logSock], {
     env: ENV,

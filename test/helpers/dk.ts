@@ -1,6 +1,6 @@
 /** Runs the built dk executable (dist/dk.cjs) and peers as real processes. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,4 +33,16 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = ENV, a
 
 export function dk(args: string[], env: NodeJS.ProcessEnv = ENV): Result {
   return run(process.execPath, [DK, ...args], env);
+}
+
+/**
+ * systemctl enable for every unit file in dir with an [Install] section, as
+ * an administrator would before booting (dk init pulls units in by the
+ * links enable makes, as systemd does). Throws with dk's words on a problem.
+ */
+export function enableInstalled(dir: string): void {
+  const names = readdirSync(dir).filter((n) => /\.(service|socket|target)$/.test(n) && /^\[Install\]/m.test(readFileSync(join(dir, n), 'utf8')));
+  if (!names.length) return;
+  const r = dk(['initctl', '--units', dir, 'enable', ...names]);
+  if (r.code !== 0) throw new Error(`enable in ${dir}: ${r.err}`);
 }

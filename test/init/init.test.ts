@@ -13,7 +13,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DK, dk, run } from '../helpers/dk.js';
+import { DK, dk, enableInstalled, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
 import { USER_PROCESS, utmpRecord } from '../../src/init/wall.js';
@@ -155,6 +155,7 @@ before(async () => {
   );
   writeFileSync(join(unitsDir, 'dropped.service.d', '20-who.conf'), '[Unit]\nDescription=from a drop-in\n[Service]\nEnvironment=WHO=second\n');
   unit('hup.service', '[Unit]\nDescription=reloads\n[Service]\nExecStart=/bin/sh -c \'trap "echo reloaded" HUP; echo armed; while :; do sleep 0.05; done\'\n');
+  enableInstalled(unitsDir);
   init = spawn(
     process.execPath,
     [
@@ -427,6 +428,38 @@ describe('dk init as a subreaper', () => {
     }
   });
 
+  test('enable and daemon-reload: a new unit is linked and loaded, a running one keeps its process and restarts as its new file says; aliases resolve', async () => {
+    unit(
+      'late.service',
+      `[Unit]\nDescription=added later\n[Service]\nExecStart=/bin/sh -c 'echo late > ${dir}/late.out; exec sleep 300'\n[Install]\nWantedBy=multi-user.target\nAlias=tardy.service\n`,
+    );
+    const en = ctl('enable', 'late.service');
+    assert.equal(en.code, 0, en.err);
+    assert.match(en.out, /Created symlink .*multi-user\.target\.wants\/late\.service → /);
+    assert.equal(ctl('is-enabled', 'late').out, 'enabled\n');
+    assert.equal(stateOf('late.service')?.state, 'inactive', 'enable does not start it');
+    // started by its alias
+    assert.equal(ctl('start', 'tardy.service').code, 0);
+    assert.equal(stateOf('late.service')?.state, 'active');
+    const pid = stateOf('late.service')?.pid;
+    // the file changes under a running unit: daemon-reload keeps the process, restart runs the new command
+    unit(
+      'late.service',
+      `[Unit]\nDescription=added later, changed\n[Service]\nExecStart=/bin/sh -c 'echo changed > ${dir}/late.out; exec sleep 300'\n[Install]\nWantedBy=multi-user.target\n`,
+    );
+    assert.equal(ctl('daemon-reload').code, 0);
+    assert.equal(stateOf('late.service')?.pid, pid);
+    assert.equal(stateOf('late.service')?.state, 'active');
+    assert.equal(readFileSync(join(dir, 'late.out'), 'utf8'), 'late\n');
+    assert.equal(ctl('restart', 'late').code, 0);
+    await until(() => textOf(join(dir, 'late.out')) === 'changed\n', 'the new ExecStart');
+    assert.notEqual(stateOf('late.service')?.pid, pid);
+    const dis = ctl('disable', 'late.service');
+    assert.equal(dis.code, 0, dis.err);
+    assert.match(dis.out, /Removed ".*multi-user\.target\.wants\/late\.service"\./);
+    assert.equal(ctl('stop', 'late').code, 0);
+  });
+
   test('initctl: anyone may look, only root or the owner may change', (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to ask as nobody');
     const asNobody = (...args: string[]) =>
@@ -502,11 +535,26 @@ test('dk init as PID 1 of a PID namespace: boots, reaps orphans, powers off on r
     join(units, 'probe.service'),
     `[Unit]\nAfter=spawner.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`,
   );
+  enableInstalled(units);
   // -r: in a user namespace, so no root is needed; -f: dk init is the namespace's PID 1
   const r = spawnSync(
     'unshare',
-    ['-rpf', '--mount-proc', process.execPath, DK, 'init', '--units', units, '--state-dir', join(pdir, 'state'), '--syslog-socket', join(pdir, 'nolog')],
-    { encoding: 'utf8', timeout: 60_000 },
+    [
+      '-rpf',
+      '--kill-child',
+      '--mount-proc',
+      process.execPath,
+      DK,
+      'init',
+      '--units',
+      units,
+      '--state-dir',
+      join(pdir, 'state'),
+      '--syslog-socket',
+      join(pdir, 'nolog'),
+    ],
+    // unshare ignores SIGTERM while it waits; --kill-child takes the namespace down with it
+    { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
   );
   // reboot(2) with POWER_OFF from a PID namespace's init ends the namespace: its parent sees init killed by SIGINT
   assert.equal(r.signal, 'SIGINT', r.stderr);
@@ -569,10 +617,12 @@ for (const [kind, signal] of [
       'probe.service',
       `[Unit]\nAfter=writer.service leaver.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`,
     );
+    enableInstalled(units);
     const r = spawnSync(
       'unshare',
       [
         '-rpf',
+        '--kill-child',
         '--mount-proc',
         process.execPath,
         DK,
@@ -586,7 +636,8 @@ for (const [kind, signal] of [
         '--kill-grace',
         '0.3',
       ],
-      { encoding: 'utf8', timeout: 60_000 },
+      // unshare ignores SIGTERM while it waits; --kill-child takes the namespace down with it
+      { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
     );
     assert.equal(r.signal, signal, `${r.status} ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`${kind}: stopping`));
@@ -661,6 +712,7 @@ test('dk init as a subreaper: poweroff, halt and reboot stop everything and exit
     mkdirSync(units);
     writeFileSync(join(units, 'multi-user.target'), '[Unit]\n');
     writeFileSync(join(units, 'svc.service'), '[Service]\nExecStart=/bin/sleep 300\n[Install]\nWantedBy=multi-user.target\n');
+    enableInstalled(units);
     const sctl = join(sdir, 'state', 'control.sock');
     const child = spawn(
       process.execPath,

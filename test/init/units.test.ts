@@ -122,6 +122,11 @@ describe('SysV scripts', () => {
       ],
     );
     assert.deepEqual(u.service?.execStart[0].argv, ['/etc/init.d/mydaemon', 'start']);
+    // in force without links, as a linked script is for systemd's sysv-generator; other Provides: names are aliases
+    assert.equal(u.installActive, true);
+    assert.deepEqual(u.alias, []);
+    const two = parseLsb(script.replace('# Provides:          mydaemon', '# Provides:          mydaemon my-daemon'), '/etc/init.d/mydaemon');
+    assert.deepEqual(lsbUnit('/etc/init.d/mydaemon', two.header!).alias, ['my-daemon.service']);
     assert.deepEqual(parseLsb('#!/bin/sh\necho hi\n', '/x').problems[0].reason, 'no LSB header (### BEGIN INIT INFO ... ### END INIT INFO)');
     fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => void parseLsb(`### BEGIN INIT INFO\n${t}\n### END INIT INFO\n`, '/f')));
   });
@@ -144,13 +149,16 @@ describe('boot graph', () => {
   const all = (list: Unit[]) => new Map(list.map((x) => [x.name, x]));
 
   test('a target pulls in what it requires, wants, and what is installed into it; order from After and Before', () => {
+    // installActive: SysV scripts, whose runlevels are in force without links; a unit file's WantedBy= is not
+    // until enable links it (then it is in the target's wants, as the manager reads NAME.wants/)
     const units = all([
       u('multi-user.target', { requires: ['basic.target'] }),
       u('basic.target'),
-      u('db.service', { wantedBy: ['multi-user.target'], after: ['basic.target'] }),
-      u('web.service', { wantedBy: ['multi-user.target'], requires: ['db.service'], after: ['db.service'], wants: ['ghost.service'] }),
-      u('early.service', { before: ['db.service'], wantedBy: ['basic.target'] }),
+      u('db.service', { wantedBy: ['multi-user.target'], after: ['basic.target'], installActive: true }),
+      u('web.service', { wantedBy: ['multi-user.target'], requires: ['db.service'], after: ['db.service'], wants: ['ghost.service'], installActive: true }),
+      u('early.service', { before: ['db.service'], wantedBy: ['basic.target'], installActive: true }),
       u('unrelated.service'),
+      u('not-enabled.service', { wantedBy: ['multi-user.target'] }),
     ]);
     const t = transaction(units, 'multi-user.target');
     assert.deepEqual([...t.units].sort(), ['basic.target', 'db.service', 'early.service', 'multi-user.target', 'web.service']);

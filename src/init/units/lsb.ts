@@ -95,6 +95,9 @@ export function lsbUnit(path: string, h: LsbHeader): Unit {
     conflicts: [],
     wantedBy,
     requiredBy: [],
+    // the other names it provides are names of this unit; its runlevels start it with no link (sysv-generator does the same for a linked script)
+    alias: h.provides.filter((p) => p !== basename(path)).map((p) => `${p}.service`),
+    installActive: true,
     service: {
       type: 'oneshot',
       execStart: [{ argv: [path, 'start'], ignoreFailure: false }],

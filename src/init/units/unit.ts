@@ -56,8 +56,15 @@ export interface Unit {
   after: string[];
   before: string[];
   conflicts: string[];
+  /** [Install]: where dk initctl enable links the unit (systemd: no effect at boot by themselves) */
   wantedBy: string[];
   requiredBy: string[];
+  /** [Install] Alias= (links made by enable), Also= (enabled with it), DefaultInstance= (a template's) */
+  alias?: string[];
+  also?: string[];
+  defaultInstance?: string;
+  /** the install targets pull the unit in without links (SysV scripts: their Default-Start runlevels) */
+  installActive?: boolean;
   service?: ServiceSettings;
   socket?: SocketSettings;
 }
@@ -102,7 +109,7 @@ const SERVICE_KEYS = new Set([
   'ReadinessFd',
 ]);
 const SOCKET_KEYS = new Set(['ListenStream', 'ListenDatagram', 'Service', 'Accept', 'SocketMode']);
-const INSTALL_KEYS = new Set(['WantedBy', 'RequiredBy', 'Alias', 'Also']);
+const INSTALL_KEYS = new Set(['WantedBy', 'RequiredBy', 'Alias', 'Also', 'DefaultInstance']);
 const SECTIONS: Record<string, Set<string>> = { Unit: UNIT_KEYS, Service: SERVICE_KEYS, Socket: SOCKET_KEYS, Install: INSTALL_KEYS };
 
 export interface LoadOptions {
@@ -167,6 +174,9 @@ export function loadUnit(name: string, text: string, file: string, opts: LoadOpt
     conflicts: list('Unit', 'Conflicts'),
     wantedBy: list('Install', 'WantedBy'),
     requiredBy: list('Install', 'RequiredBy'),
+    alias: list('Install', 'Alias'),
+    also: list('Install', 'Also'),
+    defaultInstance: value('Install', 'DefaultInstance'),
   };
   if (kind === 'service') {
     const exec = (key: string): ExecLine[] => {
