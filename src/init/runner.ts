@@ -254,6 +254,18 @@ export class UnitRunner {
     }
     clearTimeout(timer);
     if (!pid || !alive(pid)) return resolve(this.fail(s.pidFile ? `${s.pidFile} names no running process` : 'no PIDFile= to find the daemon by'));
+    this.follow(pid);
+    resolve(true);
+  }
+
+  /**
+   * pid is the main process from now on (a forking daemon, or MAINPID= from
+   * sd_notify): its exit is the unit's, heard from the reaper when it is our
+   * child (as subreaper or init it becomes one once its parent exits),
+   * otherwise by looking now and then. The process before it is no longer
+   * the unit's: its exit is ignored.
+   */
+  private follow(pid: number): void {
     this.mainPid = pid;
     this.mainExited = new Promise((done) => {
       let reported = false;
@@ -264,11 +276,9 @@ export class UnitRunner {
         this.exited(code, signal, pid);
         done();
       };
-      this.host.reaper.watch(pid!, (st) => report(st.code, st.signal));
-      // not re-parented to us (we are not its subreaper): look now and then
-      const t = setInterval(() => !alive(pid!) && report(null, null), 500);
+      this.host.reaper.watch(pid, (st) => report(st.code, st.signal));
+      const t = setInterval(() => !alive(pid) && report(null, null), 500);
     });
-    resolve(true);
   }
 
   /** A datagram on NOTIFY_SOCKET from pid (systemd's sd_notify protocol). */
@@ -280,7 +290,12 @@ export class UnitRunner {
       const [k, v] = [line.slice(0, eq), line.slice(eq + 1)];
       if (k === 'READY' && v === '1' && this.state === 'starting') this.ready?.(true);
       else if (k === 'STATUS') this.status = v;
-      else if (k === 'MAINPID' && Number(v) > 0) this.mainPid = Number(v);
+      else if (k === 'MAINPID' && /^\d+$/.test(v) && Number(v) > 1 && Number(v) !== this.mainPid) {
+        if (alive(Number(v))) {
+          this.host.log(`dk init: ${this.unit.name}: main process is now ${v} (MAINPID=)`);
+          this.follow(Number(v));
+        } else this.host.log(`dk init: ${this.unit.name}: MAINPID=${v} names no running process, ignored`);
+      }
     }
     return true;
   }

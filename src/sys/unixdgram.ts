@@ -1,7 +1,7 @@
 /** Sending datagrams to an AF_UNIX socket (Node's dgram module has no unix family). */
 import { loadLibc } from './libc.js';
 
-/** A connected AF_UNIX datagram socket; send returns false when the message was not taken. */
+/** A connected AF_UNIX datagram socket (a path, or "@name" in the abstract namespace); send returns false when the message was not taken. */
 export class UnixDatagramClient {
   private fd = -1;
   constructor(private readonly path: string) {}
@@ -13,8 +13,15 @@ export class UnixDatagramClient {
     if (fd < 0) return false;
     const addr = Buffer.alloc(110);
     addr.writeUInt16LE(1, 0);
-    Buffer.from(this.path).copy(addr, 2);
-    if (c.connect(fd, addr, 2 + Buffer.byteLength(this.path) + 1) < 0) {
+    // "@name" is the abstract namespace (unix(7)): a NUL first, the name after it, the length without a trailing NUL
+    const abstract = this.path.startsWith('@');
+    const name = Buffer.from(abstract ? this.path.slice(1) : this.path);
+    if (2 + 1 + name.length > addr.length) {
+      c.close(fd);
+      return false;
+    }
+    name.copy(addr, abstract ? 3 : 2);
+    if (c.connect(fd, addr, abstract ? 3 + name.length : 2 + name.length + 1) < 0) {
       c.close(fd);
       return false;
     }

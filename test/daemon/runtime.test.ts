@@ -205,6 +205,50 @@ describe('dk syslogd', { timeout: 120_000 }, () => {
     }
   });
 
+  test('sd_notify to an abstract NOTIFY_SOCKET (@name): READY and STOPPING arrive', async (t) => {
+    if (!requirePeer(t, 'python3', 'python3')) return;
+    const name = `dk-notify-test-${process.pid}-${Date.now()}`;
+    // an abstract datagram socket of the test's (Node has no unix datagrams): each datagram one JSON line
+    const rx = spawn(
+      '/usr/bin/python3',
+      [
+        '-c',
+        [
+          'import json, socket, sys',
+          's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+          `s.bind("\\0${name}")`,
+          's.settimeout(20)',
+          'print("bound", flush=True)',
+          'while True:',
+          '    m = s.recv(4096).decode()',
+          '    print(json.dumps(m), flush=True)',
+          '    if m.startswith("STOPPING"): break',
+        ].join('\n'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(rx);
+    let out = '';
+    rx.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    await until(() => out.startsWith('bound'), 'the receiver');
+    writeFileSync(f('a.conf'), `*.* ${f('a.log')}\n`);
+    const child = spawn(process.execPath, [DK, 'syslogd', '-n', '-f', f('a.conf'), '-p', f('a.sock'), '--control', f('a.control')], {
+      stdio: 'ignore',
+      env: { ...ENV, NOTIFY_SOCKET: `@${name}` },
+    });
+    children.push(child);
+    const got = () =>
+      out
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as string);
+    await until(() => got().some((m) => m.startsWith('READY=1')), 'READY on the abstract socket');
+    assert.match(got()[0], new RegExp(`^READY=1\nSTATUS=.*\nMAINPID=${child.pid}$`));
+    child.kill('SIGTERM');
+    await until(() => got().includes('STOPPING=1'), 'STOPPING');
+  });
+
   test('a reload with a broken file is refused, said so in status, and the running rules stay', async () => {
     writeFileSync(f('syslog.conf'), `*.info ${f('messages')}\nmial.* ${f('mial')}\n`);
     const r = await ask(sock(), { cmd: 'reload' });

@@ -154,6 +154,20 @@ before(async () => {
     `[Service]\nExecStart=\nExecStart=/bin/sh -c 'echo "overridden %n $WHO" > ${dir}/dropped.out; exec sleep 311'\nEnvironment=WHO=first\n`,
   );
   writeFileSync(join(unitsDir, 'dropped.service.d', '20-who.conf'), '[Unit]\nDescription=from a drop-in\n[Service]\nEnvironment=WHO=second\n');
+  // hands its work to a child and says so: MAINPID= then READY=1, and the parent leaves
+  writeFileSync(
+    join(dir, 'handoff.py'),
+    [
+      'import os, socket, time',
+      'pid = os.fork()',
+      'if pid == 0:',
+      '    time.sleep(300); os._exit(0)',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(os.environ["NOTIFY_SOCKET"])',
+      's.send(b"MAINPID=%d\\nREADY=1\\nSTATUS=handed over" % pid)',
+      'time.sleep(0.2)',
+    ].join('\n'),
+  );
+  unit('handoff.service', `[Unit]\nDescription=MAINPID\n[Service]\nType=notify\nExecStart=/usr/bin/python3 ${join(dir, 'handoff.py')}\n`);
   unit('hup.service', '[Unit]\nDescription=reloads\n[Service]\nExecStart=/bin/sh -c \'trap "echo reloaded" HUP; echo armed; while :; do sleep 0.05; done\'\n');
   enableInstalled(unitsDir);
   init = spawn(
@@ -262,6 +276,27 @@ describe('dk init as a subreaper', () => {
     assert.equal(stateOf('my-tty@tty3.service')?.state, 'active');
     assert.equal(ctl('stop', 'my-tty@tty3.service').code, 0);
     assert.equal(stateOf('my-tty@tty3.service')?.state, 'inactive');
+  });
+
+  test('MAINPID= moves the main process: the unit follows the child after its parent left, and fails when that child is killed', async () => {
+    assert.equal(ctl('start', 'handoff').code, 0);
+    const s = stateOf('handoff.service')!;
+    assert.equal(s.state, 'active');
+    assert.equal(s.status, 'handed over');
+    await until(() => /handoff\.service: main process is now \d+ \(MAINPID=\)/.test(log), 'the MAINPID log line');
+    const child = Number(/handoff\.service: main process is now (\d+)/.exec(log)![1]);
+    assert.equal(s.pid, child);
+    // the parent's exit 200 ms later is not the unit's
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(stateOf('handoff.service')?.state, 'active');
+    assert.equal(
+      readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1].split(' ')[1],
+      String(process.pid === 1 ? 1 : init!.pid),
+      "the child is now dk init's",
+    );
+    process.kill(child, 'SIGKILL');
+    await until(() => stateOf('handoff.service')?.state === 'failed', 'the unit to fail with its main process');
+    assert.match(stateOf('handoff.service')?.result ?? '', /signal 9/);
   });
 
   test('socket activation: the service starts on its first client and gets the socket as fd 3 with LISTEN_FDS/LISTEN_PID', async () => {
