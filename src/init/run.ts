@@ -15,6 +15,7 @@ import { END_STATUS, endSystem, killRemaining, type SystemEnd } from './shutdown
 import { bootTargetOf, runlevelOfTarget, targetName } from './runlevel.js';
 import { wall, wallText } from './wall.js';
 import { defaultStateDir } from './commands.js';
+import { runConsoleShell } from './single.js';
 import { disableUnits, enablement, enableUnits } from './install.js';
 import { renderInitStatus, summarizeInit, unitTable, type InitStatus } from './status.js';
 import type { RunnerHost } from './runner.js';
@@ -35,6 +36,9 @@ export const INIT_HELP = `Usage: dk init [--units DIR]... [--sysv DIR]... [--tar
   --cmdline TEXT   boot parameters (as PID 1 the default is /proc/cmdline): single, S, 1 or rescue
                    (single-user), emergency or -b, a runlevel 2-5, systemd.unit=NAME; they win over --target
   --utmp PATH      who is logged in, for shutdown notices (default /run/utmp)
+  --console PATH   the terminal of the single-user and emergency shell (default /dev/console as PID 1)
+  --no-password    that shell without sulogin's password (else sulogin(8) asks for root's)
+  --sulogin-force  sulogin --force: a locked root account still gets the shell (SYSTEMD_SULOGIN_FORCE=1 too)
 Signals: TERM and INT stop every unit in reverse order, sync, and exit.
 poweroff, halt, reboot (dk initctl, dk shutdown): the same, then as PID 1 every process left is
 stopped, file systems unmounted and reboot(2) called; not PID 1, dk init exits 0 (poweroff),
@@ -70,6 +74,9 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
   let killGraceMs = 5000;
   let cmdline: string | undefined;
   let utmp = '/run/utmp';
+  let consolePath: string | undefined;
+  let noPassword = false;
+  let suloginForce = process.env.SYSTEMD_SULOGIN_FORCE === '1';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i] ?? '';
@@ -83,6 +90,9 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     else if (a === '--kill-grace') killGraceMs = Number(v()) * 1000;
     else if (a === '--cmdline') cmdline = v();
     else if (a === '--utmp') utmp = v();
+    else if (a === '--console') consolePath = v();
+    else if (a === '--no-password') noPassword = true;
+    else if (a === '--sulogin-force') suloginForce = true;
     else if (a === '-h' || a === '--help') {
       io.write(INIT_HELP);
       return 0;
@@ -103,6 +113,7 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
       cmdline = '';
     }
   }
+  const defaultTarget = target;
   const asked = bootTargetOf(cmdline ?? '');
   if (asked) target = asked;
   if (!units.length) {
@@ -137,6 +148,35 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
     },
   };
   const manager = new Manager(host);
+  const reach = async (t: string): Promise<void> => {
+    const t0 = performance.now();
+    await manager.isolate(t).then(
+      (r) => log(`dk init: ${t} reached in ${(performance.now() - t0).toFixed(0)} ms${r.failed.length ? `; failed: ${r.failed.join(', ')}` : ''}`),
+      (e: Error) => log(`dk init: cannot boot ${t}: ${e.message}`),
+    );
+  };
+  /**
+   * Single-user (rescue) and emergency boots: a root shell on the console,
+   * after rescue.target's units or before anything (emergency); when it
+   * exits, the boot goes on to the default target, as the seed tells it.
+   */
+  const boot = async (): Promise<void> => {
+    const single = target === 'rescue.target' || target === 'emergency.target';
+    if (!single) return reach(target);
+    if (target === 'rescue.target' && manager.resolve(target)) await reach(target);
+    else manager.target = target;
+    const how = await runConsoleShell(
+      { console: consolePath ?? (pid1 ? '/dev/console' : '/dev/tty'), noPassword, force: suloginForce },
+      target === 'emergency.target' ? 'emergency mode' : 'single-user mode',
+      log,
+      reaper,
+    );
+    // the machine may be going down from the shell (dk poweroff): then there is nothing to continue
+    if (stopping) return;
+    log(`dk init: the ${target === 'emergency.target' ? 'emergency' : 'single-user'} shell ${how}: continuing to ${defaultTarget}`);
+    await reach(defaultTarget);
+  };
+  let stopping = false;
   let notify: UnixLogSocket | undefined;
   let settle: NodeJS.Timeout | undefined;
   const core: DaemonCore<InitStatus> = {
@@ -158,15 +198,12 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
       settle.unref();
       log(`dk init: ${pid1 ? 'PID 1' : `subreaper (pid ${process.pid})`}, ${manager.units.size} units, control ${control}`);
       // the boot goes on while initctl can already ask and act
-      const t0 = performance.now();
-      manager.isolate(target).then(
-        (r) => log(`dk init: ${target} reached in ${(performance.now() - t0).toFixed(0)} ms${r.failed.length ? `; failed: ${r.failed.join(', ')}` : ''}`),
-        (e: Error) => log(`dk init: cannot boot ${target}: ${e.message}`),
-      );
+      void boot();
     },
     // SIGHUP, as for systemd: daemon-reload (what runs keeps running)
     reload: async () => ({ ok: true, problems: manager.reload().map((p) => `${p.file}:${p.line}: ${p.reason}`) }),
     async stop() {
+      stopping = true;
       await manager.stopAll();
       // as PID 1 nothing may outlive init: what the units left behind (and what never was a unit)
       if (pid1) await killRemaining(reaper, log, killGraceMs, (p) => reaper.isNodes(p));

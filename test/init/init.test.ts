@@ -13,7 +13,8 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DK, dk, enableInstalled, run } from '../helpers/dk.js';
+import { DK, dk, enableInstalled, type Result, run } from '../helpers/dk.js';
+import { fixture } from '../helpers/fixture.js';
 import { until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
 import { USER_PROCESS, utmpRecord } from '../../src/init/wall.js';
@@ -687,7 +688,7 @@ for (const [kind, signal] of [
   });
 }
 
-test('boot parameters choose the target: single and systemd.unit= reach rescue, 3 multi-user, --target is the default', async () => {
+test('boot parameters choose the target: 3 over --target rescue, systemd.unit=, --target when they name none (single-user: below)', async () => {
   const bdir = mkdtempSync(join(dir, 'boot-'));
   const units = join(bdir, 'units');
   mkdirSync(units);
@@ -695,11 +696,12 @@ test('boot parameters choose the target: single and systemd.unit= reach rescue, 
   writeFileSync(join(units, 'rescue.target'), '[Unit]\nRequires=rescue-shell.service\n');
   writeFileSync(join(units, 'daily.service'), '[Service]\nExecStart=/bin/sleep 300\n');
   writeFileSync(join(units, 'rescue-shell.service'), '[Service]\nExecStart=/bin/sleep 301\n');
+  writeFileSync(join(units, 'graphical.target'), '[Unit]\nRequires=multi-user.target\nAfter=multi-user.target\n');
   for (const [cmdline, target, extra] of [
-    ['BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet single', 'rescue.target', []],
     ['ro 3', 'multi-user.target', ['--target', 'rescue']],
-    ['systemd.unit=rescue.target', 'rescue.target', []],
-    ['ro quiet', 'rescue.target', ['--target', '1']],
+    ['BOOT_IMAGE=/vmlinuz root=/dev/vda1 systemd.unit=graphical.target', 'graphical.target', []],
+    ['ro quiet', 'graphical.target', ['--target', '5']],
+    ['ro quiet', 'multi-user.target', []],
   ] as const) {
     const child = spawn(
       process.execPath,
@@ -727,13 +729,130 @@ test('boot parameters choose the target: single and systemd.unit= reach rescue, 
       await until(() => / reached in /.test(err), `${cmdline}: boot`);
       assert.match(err, new RegExp(`dk init: ${target.replace('.', '\\.')} reached`), cmdline);
       const levels = dk(['runlevel', '--control', join(bdir, 'state', 'control.sock')]).out;
-      assert.equal(levels, `N ${target === 'rescue.target' ? 1 : 3}\n`, cmdline);
+      assert.equal(levels, `N ${target === 'graphical.target' ? 5 : 3}\n`, cmdline);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }
+});
+
+/**
+ * dk init (a subreaper) booted with these boot parameters and its shell on a
+ * pty the test holds (test/fixtures/pty-driver.py with the steps given);
+ * resolves with dk init's log and what the terminal showed once the boot
+ * reached multi-user.target, then stops it.
+ */
+async function singleUserBoot(cmdline: string, extra: string[], steps: string[], during?: (ctl: (...a: string[]) => Result) => Promise<void>) {
+  const sdir = mkdtempSync(join(dir, 'single-'));
+  const units = join(sdir, 'units');
+  mkdirSync(units);
+  writeFileSync(join(units, 'multi-user.target'), '[Unit]\nWants=daily.service\n');
+  writeFileSync(join(units, 'rescue.target'), '[Unit]\nRequires=rescue-needs.service\n');
+  writeFileSync(join(units, 'daily.service'), '[Service]\nExecStart=/bin/sleep 300\n');
+  writeFileSync(join(units, 'rescue-needs.service'), '[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n');
+  const pty = spawn('/usr/bin/python3', [fixture('pty-driver.py'), ...steps], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let screen = '';
+  pty.stdout!.on('data', (b: Buffer) => (screen += b.toString()));
+  const ptyDone = new Promise((r) => pty.once('exit', r));
+  await until(() => screen.includes('\n'), 'the pty');
+  const tty = screen.split('\n')[0];
+  const sctl = join(sdir, 'state', 'control.sock');
+  const child = spawn(
+    process.execPath,
+    [
+      DK,
+      'init',
+      '--units',
+      units,
+      '--state-dir',
+      join(sdir, 'state'),
+      '--syslog-socket',
+      join(sdir, 'nolog'),
+      '--utmp',
+      join(sdir, 'utmp'),
+      '--cmdline',
+      cmdline,
+      '--console',
+      tty,
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await until(() => / shell on | on \/dev\/pts/.test(err), 'the console shell', 15000);
+    const c = (...a: string[]) => dk(['initctl', '--control', sctl, ...a]);
+    if (during) await during(c);
+    await until(() => /multi-user\.target reached/.test(err), 'the boot to go on to multi-user', 20000);
+    const levels = dk(['runlevel', '--control', sctl]).out;
+    child.kill('SIGTERM');
+    await exited;
+    await ptyDone;
+    return { log: err, screen, levels };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    pty.kill('SIGKILL');
+  }
+}
+
+test('single-user boot: rescue.target, then a root shell on the console; when it exits the boot goes on to multi-user', async (t) => {
+  if (!requirePeer(t, 'python3', 'python3')) return;
+  let during = '';
+  // the shell waits for the test to have looked (the flag file) before it exits
+  const flag = join(dir, 'single-checked');
+  const steps = ['Control-D) to continue the boot.', 'echo hello-$((6*7))\\n', `@file:${flag}`, 'exit\\n'];
+  const r = await singleUserBoot('BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro single', ['--no-password'], steps, async (c) => {
+    const u = JSON.parse(c('--json', 'list').out) as { units: { name: string; state: string }[] };
+    during = u.units
+      .filter((x) => x.state === 'active')
+      .map((x) => x.name)
+      .sort()
+      .join(' ');
+    writeFileSync(flag, '');
+  });
+  assert.equal(during, 'rescue-needs.service rescue.target', 'in single-user mode only what rescue.target requires runs');
+  assert.match(r.screen, /dk init: single-user mode\. Leave the shell/);
+  assert.match(r.screen, /(\n|# )hello-42\r?\n/);
+  assert.doesNotMatch(r.screen, /job control turned off/, "the console is the shell's controlling terminal");
+  assert.match(r.log, /single-user shell exited 0: continuing to multi-user\.target/);
+  assert.equal(r.levels, '1 3\n');
+});
+
+test('emergency boot: the shell comes before any unit; the boot starts when it exits', async (t) => {
+  if (!requirePeer(t, 'python3', 'python3')) return;
+  const flag = join(dir, 'emergency-checked');
+  let during = '';
+  const r = await singleUserBoot(
+    'emergency',
+    ['--no-password'],
+    ['Control-D) to continue the boot.', 'echo in-emergency\\n', `@file:${flag}`, 'exit\\n'],
+    async (c) => {
+      const u = JSON.parse(c('--json', 'list').out) as { units: { name: string; state: string }[] };
+      during = u.units
+        .filter((x) => x.state !== 'inactive')
+        .map((x) => x.name)
+        .join(' ');
+      writeFileSync(flag, '');
+    },
+  );
+  assert.equal(during, '', 'nothing was started before the emergency shell');
+  assert.match(r.log, /emergency mode: (\/usr)?\/bin\/setsid --ctty \/bin\/sh -i on \/dev\/pts\/\d+/);
+  assert.match(r.log, /emergency shell exited 0: continuing to multi-user\.target/);
+});
+
+test('single-user boot through sulogin: root locked (or a password asked), the console is told and the boot goes on', async (t) => {
+  if (!requirePeer(t, 'python3', 'python3') || !requirePeer(t, 'sulogin', 'util-linux')) return;
+  if (process.getuid?.() !== 0) return t.skip('sulogin runs as root only');
+  // a locked root: sulogin says so and waits for Enter; one with a password: Control-D at its prompt goes on without a shell
+  const r = await singleUserBoot('S', [], ['Press Enter to continue||Control-D to continue', '\\n||\\x04']);
+  assert.match(r.log, /single-user mode: \/(usr\/)?sbin\/sulogin \/dev\/pts\/\d+ on /);
+  assert.match(r.screen, /root account is locked|Give root password for maintenance/);
+  assert.match(r.log, /single-user shell exited \d+: continuing to multi-user\.target/);
+  assert.equal(r.levels, '1 3\n');
 });
 
 test('dk init as a subreaper: poweroff, halt and reboot stop everything and exit 0, 134 and 133', async () => {
