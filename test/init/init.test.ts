@@ -400,8 +400,11 @@ describe('dk init as a subreaper', () => {
     for (const n of ['base.service', 'notified.service', 'execd.service', 'multi-user.target']) assert.equal(stateOf(n)?.state, 'active', n);
   });
 
-  test('runlevel and telinit: N 3 after the boot, 1 in single-user, back to 3', async () => {
-    const rl = () => dk(['runlevel', '--control', control]);
+  test('runlevel and telinit: N 3 after the boot, 1 in single-user, back to 3 (also through the links dk links makes)', async () => {
+    const links = mkdtempSync(join(dir, 'links-'));
+    assert.equal(dk(['links', links]).code, 0);
+    // runlevel(8) by its own name: the link runs dk runlevel
+    const rl = () => run(join(links, 'runlevel'), ['--control', control]);
     assert.equal(rl().out, '1 3\n', 'after the isolate round trip of the test before');
     assert.equal(dk(['telinit', '--control', control, 'S']).code, 0);
     assert.equal(rl().out, '3 1\n');
@@ -799,28 +802,29 @@ async function singleUserBoot(cmdline: string, extra: string[], steps: string[],
   }
 }
 
-test('single-user boot: rescue.target, then a root shell on the console; when it exits the boot goes on to multi-user', async (t) => {
-  if (!requirePeer(t, 'python3', 'python3')) return;
-  let during = '';
-  // the shell waits for the test to have looked (the flag file) before it exits
-  const flag = join(dir, 'single-checked');
-  const steps = ['Control-D) to continue the boot.', 'echo hello-$((6*7))\\n', `@file:${flag}`, 'exit\\n'];
-  const r = await singleUserBoot('BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro single', ['--no-password'], steps, async (c) => {
-    const u = JSON.parse(c('--json', 'list').out) as { units: { name: string; state: string }[] };
-    during = u.units
-      .filter((x) => x.state === 'active')
-      .map((x) => x.name)
-      .sort()
-      .join(' ');
-    writeFileSync(flag, '');
+for (const cmdline of ['BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro single', 'systemd.unit=rescue.target'])
+  test(`single-user boot (${cmdline}): rescue.target, then a root shell on the console; when it exits the boot goes on to multi-user`, async (t) => {
+    if (!requirePeer(t, 'python3', 'python3')) return;
+    let during = '';
+    // the shell waits for the test to have looked (the flag file) before it exits
+    const flag = join(dir, `single-checked-${cmdline.length}`);
+    const steps = ['Control-D) to continue the boot.', 'echo hello-$((6*7))\\n', `@file:${flag}`, 'exit\\n'];
+    const r = await singleUserBoot(cmdline, ['--no-password'], steps, async (c) => {
+      const u = JSON.parse(c('--json', 'list').out) as { units: { name: string; state: string }[] };
+      during = u.units
+        .filter((x) => x.state === 'active')
+        .map((x) => x.name)
+        .sort()
+        .join(' ');
+      writeFileSync(flag, '');
+    });
+    assert.equal(during, 'rescue-needs.service rescue.target', 'in single-user mode only what rescue.target requires runs');
+    assert.match(r.screen, /dk init: single-user mode\. Leave the shell/);
+    assert.match(r.screen, /(\n|# )hello-42\r?\n/);
+    assert.doesNotMatch(r.screen, /job control turned off/, "the console is the shell's controlling terminal");
+    assert.match(r.log, /single-user shell exited 0: continuing to multi-user\.target/);
+    assert.equal(r.levels, '1 3\n');
   });
-  assert.equal(during, 'rescue-needs.service rescue.target', 'in single-user mode only what rescue.target requires runs');
-  assert.match(r.screen, /dk init: single-user mode\. Leave the shell/);
-  assert.match(r.screen, /(\n|# )hello-42\r?\n/);
-  assert.doesNotMatch(r.screen, /job control turned off/, "the console is the shell's controlling terminal");
-  assert.match(r.log, /single-user shell exited 0: continuing to multi-user\.target/);
-  assert.equal(r.levels, '1 3\n');
-});
 
 test('emergency boot: the shell comes before any unit; the boot starts when it exits', async (t) => {
   if (!requirePeer(t, 'python3', 'python3')) return;
