@@ -531,6 +531,35 @@ describe('dk init as a subreaper', () => {
   });
 });
 
+/**
+ * dk init as PID 1 of new user, PID and mount namespaces (-r: no root
+ * needed; -f: dk init is the namespace's PID 1), its units enabled first;
+ * returns when the namespace has ended.
+ */
+function initAsPid1(pdir: string, units: string, extra: string[] = []) {
+  enableInstalled(units);
+  return spawnSync(
+    'unshare',
+    [
+      '-rpf',
+      '--kill-child',
+      '--mount-proc',
+      process.execPath,
+      DK,
+      'init',
+      '--units',
+      units,
+      '--state-dir',
+      join(pdir, 'state'),
+      '--syslog-socket',
+      join(pdir, 'nolog'),
+      ...extra,
+    ],
+    // unshare ignores SIGTERM while it waits; --kill-child takes the namespace down with it
+    { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
+  );
+}
+
 test('dk init as PID 1 of a PID namespace: boots, reaps orphans, powers off on request', (t) => {
   if (!requirePeer(t, 'unshare', 'util-linux') || !requirePeer(t, 'python3', 'python3')) return;
   const pdir = mkdtempSync(join(dir, 'pid1-'));
@@ -574,27 +603,7 @@ test('dk init as PID 1 of a PID namespace: boots, reaps orphans, powers off on r
     join(units, 'probe.service'),
     `[Unit]\nAfter=spawner.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`,
   );
-  enableInstalled(units);
-  // -r: in a user namespace, so no root is needed; -f: dk init is the namespace's PID 1
-  const r = spawnSync(
-    'unshare',
-    [
-      '-rpf',
-      '--kill-child',
-      '--mount-proc',
-      process.execPath,
-      DK,
-      'init',
-      '--units',
-      units,
-      '--state-dir',
-      join(pdir, 'state'),
-      '--syslog-socket',
-      join(pdir, 'nolog'),
-    ],
-    // unshare ignores SIGTERM while it waits; --kill-child takes the namespace down with it
-    { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
-  );
+  const r = initAsPid1(pdir, units);
   // reboot(2) with POWER_OFF from a PID namespace's init ends the namespace: its parent sees init killed by SIGINT
   assert.equal(r.signal, 'SIGINT', r.stderr);
   assert.match(r.stderr, /dk init: PID 1, 3 units/);
@@ -656,28 +665,7 @@ for (const [kind, signal] of [
       'probe.service',
       `[Unit]\nAfter=writer.service leaver.service\n[Service]\nExecStart=/usr/bin/python3 ${join(pdir, 'probe.py')}\n[Install]\nWantedBy=multi-user.target\n`,
     );
-    enableInstalled(units);
-    const r = spawnSync(
-      'unshare',
-      [
-        '-rpf',
-        '--kill-child',
-        '--mount-proc',
-        process.execPath,
-        DK,
-        'init',
-        '--units',
-        units,
-        '--state-dir',
-        join(pdir, 'state'),
-        '--syslog-socket',
-        join(pdir, 'nolog'),
-        '--kill-grace',
-        '0.3',
-      ],
-      // unshare ignores SIGTERM while it waits; --kill-child takes the namespace down with it
-      { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
-    );
+    const r = initAsPid1(pdir, units, ['--kill-grace', '0.3']);
     assert.equal(r.signal, signal, `${r.status} ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`${kind}: stopping`));
     // in reverse order: the writer before the tmpfs it writes to
@@ -692,45 +680,20 @@ for (const [kind, signal] of [
 }
 
 test('boot parameters choose the target: 3 over --target rescue, systemd.unit=, --target when they name none (single-user: below)', async () => {
-  const bdir = mkdtempSync(join(dir, 'boot-'));
-  const units = join(bdir, 'units');
-  mkdirSync(units);
-  writeFileSync(join(units, 'multi-user.target'), '[Unit]\nWants=daily.service\n');
-  writeFileSync(join(units, 'rescue.target'), '[Unit]\nRequires=rescue-shell.service\n');
-  writeFileSync(join(units, 'daily.service'), '[Service]\nExecStart=/bin/sleep 300\n');
-  writeFileSync(join(units, 'rescue-shell.service'), '[Service]\nExecStart=/bin/sleep 301\n');
-  writeFileSync(join(units, 'graphical.target'), '[Unit]\nRequires=multi-user.target\nAfter=multi-user.target\n');
+  const { sdir: bdir, units } = unitsIn('boot-', {
+    'rescue-needs.service': '[Service]\nExecStart=/bin/sleep 301\n',
+    'graphical.target': '[Unit]\nRequires=multi-user.target\nAfter=multi-user.target\n',
+  });
   for (const [cmdline, target, extra] of [
     ['ro 3', 'multi-user.target', ['--target', 'rescue']],
     ['BOOT_IMAGE=/vmlinuz root=/dev/vda1 systemd.unit=graphical.target', 'graphical.target', []],
     ['ro quiet', 'graphical.target', ['--target', '5']],
     ['ro quiet', 'multi-user.target', []],
   ] as const) {
-    const child = spawn(
-      process.execPath,
-      [
-        DK,
-        'init',
-        '--units',
-        units,
-        '--state-dir',
-        join(bdir, 'state'),
-        '--syslog-socket',
-        join(bdir, 'nolog'),
-        '--utmp',
-        join(bdir, 'utmp'),
-        '--cmdline',
-        cmdline,
-        ...extra,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    const { child, log: err, exited } = startInit(bdir, units, ['--cmdline', cmdline, ...extra]);
     try {
-      await until(() => / reached in /.test(err), `${cmdline}: boot`);
-      assert.match(err, new RegExp(`dk init: ${target.replace('.', '\\.')} reached`), cmdline);
+      await until(() => / reached in /.test(err()), `${cmdline}: boot`);
+      assert.match(err(), new RegExp(`dk init: ${target.replace('.', '\\.')} reached`), cmdline);
       const levels = dk(['runlevel', '--control', join(bdir, 'state', 'control.sock')]).out;
       assert.equal(levels, `N ${target === 'graphical.target' ? 5 : 3}\n`, cmdline);
       child.kill('SIGTERM');
@@ -742,19 +705,44 @@ test('boot parameters choose the target: 3 over --target rescue, systemd.unit=, 
 });
 
 /**
+ * A temp dir with a units/ directory for a boot: multi-user.target wanting
+ * daily.service, rescue.target requiring rescue-needs.service, and more.
+ */
+function unitsIn(prefix: string, more: Record<string, string>) {
+  const sdir = mkdtempSync(join(dir, prefix));
+  const units = join(sdir, 'units');
+  mkdirSync(units);
+  const files: Record<string, string> = {
+    'multi-user.target': '[Unit]\nWants=daily.service\n',
+    'rescue.target': '[Unit]\nRequires=rescue-needs.service\n',
+    'daily.service': '[Service]\nExecStart=/bin/sleep 300\n',
+    ...more,
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(units, name), text);
+  return { sdir, units };
+}
+
+/** dk init as a subreaper on units, its state and sockets under sdir (utmp too: never the machine's); log() is its stderr so far. */
+function startInit(sdir: string, units: string, extra: string[] = []) {
+  const child = spawn(
+    process.execPath,
+    [DK, 'init', '--units', units, '--state-dir', join(sdir, 'state'), '--syslog-socket', join(sdir, 'nolog'), '--utmp', join(sdir, 'utmp'), ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  return { child, log: () => err, exited };
+}
+
+/**
  * dk init (a subreaper) booted with these boot parameters and its shell on a
  * pty the test holds (test/fixtures/pty-driver.py with the steps given);
  * resolves with dk init's log and what the terminal showed once the boot
  * reached multi-user.target, then stops it.
  */
 async function singleUserBoot(cmdline: string, extra: string[], steps: string[], during?: (ctl: (...a: string[]) => Result) => Promise<void>) {
-  const sdir = mkdtempSync(join(dir, 'single-'));
-  const units = join(sdir, 'units');
-  mkdirSync(units);
-  writeFileSync(join(units, 'multi-user.target'), '[Unit]\nWants=daily.service\n');
-  writeFileSync(join(units, 'rescue.target'), '[Unit]\nRequires=rescue-needs.service\n');
-  writeFileSync(join(units, 'daily.service'), '[Service]\nExecStart=/bin/sleep 300\n');
-  writeFileSync(join(units, 'rescue-needs.service'), '[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n');
+  const { sdir, units } = unitsIn('single-', { 'rescue-needs.service': '[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n' });
   const pty = spawn('/usr/bin/python3', [fixture('pty-driver.py'), ...steps], { stdio: ['ignore', 'pipe', 'inherit'] });
   let screen = '';
   pty.stdout!.on('data', (b: Buffer) => (screen += b.toString()));
@@ -762,40 +750,17 @@ async function singleUserBoot(cmdline: string, extra: string[], steps: string[],
   await until(() => screen.includes('\n'), 'the pty');
   const tty = screen.split('\n')[0];
   const sctl = join(sdir, 'state', 'control.sock');
-  const child = spawn(
-    process.execPath,
-    [
-      DK,
-      'init',
-      '--units',
-      units,
-      '--state-dir',
-      join(sdir, 'state'),
-      '--syslog-socket',
-      join(sdir, 'nolog'),
-      '--utmp',
-      join(sdir, 'utmp'),
-      '--cmdline',
-      cmdline,
-      '--console',
-      tty,
-      ...extra,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise((r) => child.once('exit', r));
+  const { child, log: err, exited } = startInit(sdir, units, ['--cmdline', cmdline, '--console', tty, ...extra]);
   try {
-    await until(() => / shell on | on \/dev\/pts/.test(err), 'the console shell', 15000);
+    await until(() => / shell on | on \/dev\/pts/.test(err()), 'the console shell', 15000);
     const c = (...a: string[]) => dk(['initctl', '--control', sctl, ...a]);
     if (during) await during(c);
-    await until(() => /multi-user\.target reached/.test(err), 'the boot to go on to multi-user', 20000);
+    await until(() => /multi-user\.target reached/.test(err()), 'the boot to go on to multi-user', 20000);
     const levels = dk(['runlevel', '--control', sctl]).out;
     child.kill('SIGTERM');
     await exited;
     await ptyDone;
-    return { log: err, screen, levels };
+    return { log: err(), screen, levels };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     pty.kill('SIGKILL');
@@ -872,22 +837,15 @@ test('dk init as a subreaper: poweroff, halt and reboot stop everything and exit
     writeFileSync(join(units, 'svc.service'), '[Service]\nExecStart=/bin/sleep 300\n[Install]\nWantedBy=multi-user.target\n');
     enableInstalled(units);
     const sctl = join(sdir, 'state', 'control.sock');
-    const child = spawn(
-      process.execPath,
-      [DK, 'init', '--units', units, '--state-dir', join(sdir, 'state'), '--syslog-socket', join(sdir, 'nolog'), '--utmp', join(sdir, 'utmp')],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    const { child, log: err, exited } = startInit(sdir, units);
     try {
-      await until(() => /multi-user\.target reached/.test(err), 'boot');
+      await until(() => /multi-user\.target reached/.test(err()), 'boot');
       const pid = (JSON.parse(dk(['initctl', '--control', sctl, '--json', 'list']).out) as { units: { name: string; pid?: number }[] }).units.find(
         (x) => x.name === 'svc.service',
       )?.pid;
       // as dk halt, dk poweroff and dk reboot ask it
       assert.equal(dk([kind, '--control', sctl]).code, 0);
-      assert.equal(await exited, status, err);
+      assert.equal(await exited, status, err());
       assert.throws(() => process.kill(pid!, 0), 'the service was stopped');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
