@@ -14,6 +14,7 @@ import { findCycle, transaction } from './graph.js';
 import { UnitRunner, type RunnerHost, type UnitState } from './runner.js';
 import { lsbUnit, parseLsb } from './units/lsb.js';
 import { hostFacts, parseUnitName, templateOf } from './units/specifiers.js';
+import { resolveTargetAlias } from './runlevel.js';
 import { loadUnit, type Diagnostic, type Unit } from './units/unit.js';
 
 const listDir = (dir: string): string[] => {
@@ -172,8 +173,10 @@ export class Manager {
       for (const name of listDir(dir)) {
         const deps = /^(.+\.(?:service|target|socket))\.(wants|requires)$/.exec(name);
         if (deps) {
-          const l = this.linked.get(deps[1]) ?? { wants: new Set<string>(), requires: new Set<string>() };
-          this.linked.set(deps[1], l);
+          // runlevel3.target.wants/ is multi-user.target's, as systemd's alias links make it
+          const owner = resolveTargetAlias(deps[1]);
+          const l = this.linked.get(owner) ?? { wants: new Set<string>(), requires: new Set<string>() };
+          this.linked.set(owner, l);
           for (const n of listDir(join(dir, name))) if (/\.(service|target|socket)$/.test(n)) l[deps[2] as 'wants' | 'requires'].add(n);
           continue;
         }
@@ -206,7 +209,7 @@ export class Manager {
 
   /** The unit a name stands for: itself, or what it is an alias of. */
   canonical(name: string): string {
-    return this.units.has(name) ? name : (this.aliases.get(name) ?? name);
+    return this.units.has(name) ? name : (this.aliases.get(name) ?? resolveTargetAlias(name));
   }
 
   /** One unit from its file (or its template's, for an instance), with its drop-ins. */
@@ -288,10 +291,10 @@ export class Manager {
     return [...this.problems];
   }
 
-  /** Dependencies on another name of a unit (Alias=, LSB Provides:) point at the unit. */
+  /** Dependencies on another name of a unit (Alias=, LSB Provides:, runlevelN.target) point at the unit. */
   private canonicalizeDeps(): void {
     const fix = (list: string[]) => {
-      for (let i = 0; i < list.length; i++) if (!this.units.has(list[i]) && this.aliases.has(list[i])) list[i] = this.aliases.get(list[i])!;
+      for (let i = 0; i < list.length; i++) if (!this.units.has(list[i])) list[i] = this.canonical(list[i]);
     };
     for (const u of this.units.values()) for (const l of [u.requires, u.wants, u.after, u.before, u.conflicts, u.wantedBy, u.requiredBy]) fix(l);
   }

@@ -682,7 +682,8 @@ for (const [kind, signal] of [
 test('boot parameters choose the target: 3 over --target rescue, systemd.unit=, --target when they name none (single-user: below)', async () => {
   const { sdir: bdir, units } = unitsIn('boot-', {
     'rescue-needs.service': '[Service]\nExecStart=/bin/sleep 301\n',
-    'graphical.target': '[Unit]\nRequires=multi-user.target\nAfter=multi-user.target\n',
+    // by its runlevel name: the alias resolves
+    'graphical.target': '[Unit]\nRequires=runlevel3.target\nAfter=runlevel3.target\n',
   });
   for (const [cmdline, target, extra] of [
     ['ro 3', 'multi-user.target', ['--target', 'rescue']],
@@ -696,6 +697,12 @@ test('boot parameters choose the target: 3 over --target rescue, systemd.unit=, 
       assert.match(err(), new RegExp(`dk init: ${target.replace('.', '\\.')} reached`), cmdline);
       const levels = dk(['runlevel', '--control', join(bdir, 'state', 'control.sock')]).out;
       assert.equal(levels, `N ${target === 'graphical.target' ? 5 : 3}\n`, cmdline);
+      const active = (
+        JSON.parse(dk(['initctl', '--control', join(bdir, 'state', 'control.sock'), '--json', 'list']).out) as { units: { name: string; state: string }[] }
+      ).units
+        .filter((u) => u.state === 'active')
+        .map((u) => u.name);
+      assert.ok(active.includes('daily.service') && active.includes('multi-user.target'), `${cmdline}: ${active.join(' ')}`);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     } finally {
