@@ -126,8 +126,10 @@ export default async function () {
     ['tcp x1', (d) => ['tcp', d.tcp, COUNT, 1]],
     ['tcp x4', (d) => ['tcp', d.tcp, COUNT, 4]],
   ];
+  // SYSLOG_BENCH_ONLY=udp (or unix, tcp x1, tcp x4): one transport, for working on it
+  const only = process.env.SYSLOG_BENCH_ONLY;
   try {
-    for (const [name, args] of transports) {
+    for (const [name, args] of transports.filter(([n]) => !only || n === only)) {
       const runs = { ours: [], peer: [] };
       // short runs on a shared 2-core machine are noisy: alternate sides, keep the median
       for (let i = 0; i < RUNS; i++) {

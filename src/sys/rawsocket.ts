@@ -133,3 +133,21 @@ export function dropDatagram(fd: number): void {
 export function closeFd(fd: number): void {
   loadLibc().close(fd);
 }
+
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+
+/**
+ * Asks for a receive buffer of bytes: SO_RCVBUFFORCE first, which a root
+ * daemon may use past net.core.rmem_max (212992 bytes on a stock kernel, a
+ * queue that a burst of syslog datagrams overruns; rsyslog's imudp does the
+ * same), then SO_RCVBUF, which the kernel caps at rmem_max. Returns what
+ * the kernel granted (it doubles the request for its own bookkeeping).
+ */
+export function setReceiveBuffer(fd: number, bytes: number): number {
+  const c = loadLibc();
+  if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, int(bytes), 4) !== 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int(bytes), 4);
+  const got = Buffer.alloc(4);
+  c.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, got, int(4));
+  return got.readInt32LE(0);
+}

@@ -18,6 +18,8 @@ export interface InputStatus {
   errors: number;
   /** UDP: datagrams the kernel dropped because the receive buffer was full (/proc/net/udp) */
   kernelDrops?: number;
+  /** UDP: the kernel's receive buffer for the socket, bytes (8 MiB asked, past rmem_max when root) */
+  recvBuffer?: number;
   /** TCP and TLS: connections open now */
   connections?: number;
 }
@@ -65,7 +67,7 @@ export function renderSyslogdStatus(s: SyslogdStatus): string {
   const lines = ['dk syslogd statistics:'];
   for (const i of s.inputs) {
     lines.push(
-      `  input ${i.kind}:${i.address}: received ${i.messages}, ${i.bytes} bytes${i.errors ? `, ${i.errors} errors` : ''}${i.connections !== undefined ? `, ${i.connections} connections` : ''}${i.kernelDrops !== undefined ? `, kernel dropped ${i.kernelDrops}` : ''}`,
+      `  input ${i.kind}:${i.address}: received ${i.messages}, ${i.bytes} bytes${i.errors ? `, ${i.errors} errors` : ''}${i.connections !== undefined ? `, ${i.connections} connections` : ''}${i.kernelDrops !== undefined ? `, kernel dropped ${i.kernelDrops}` : ''}${i.recvBuffer !== undefined ? `, receive buffer ${(i.recvBuffer / 1048576).toFixed(1)} MiB` : ''}`,
     );
   }
   lines.push(`  rate: ${s.rate.last1s.toFixed(0)}/s last second, ${s.rate.last10s.toFixed(0)}/s last 10 s, ${s.rate.last60s.toFixed(0)}/s last minute`);

@@ -21,6 +21,7 @@ import { StoreOutput, type StoreOptions } from './storeoutput.js';
 import type { TlsFiles } from '../forward/tcpforward.js';
 import { forEachDatagram, UnixLogSocket } from '../../sys/unixsock.js';
 import { udpDropsByPort } from '../../proc/net.js';
+import { rawListen, setReceiveBuffer } from '../../sys/rawsocket.js';
 import { RateMeter } from '../../daemon/rate.js';
 import type { ReloadResult } from '../../daemon/runtime.js';
 import { route, type Route as MessageRoute } from '../config/route.js';
@@ -87,6 +88,9 @@ interface Acker {
   marks: { count: number; need: number[] }[];
 }
 
+/** what a UDP input asks the kernel to queue: ~80k 100-byte datagrams of a burst (rsyslog's imudp is told such sizes too) */
+const UDP_RECEIVE_BUFFER = 8 << 20;
+
 interface InputStats {
   /** kind:address, unique per daemon */
   name: string;
@@ -96,6 +100,8 @@ interface InputStats {
   bytes: number;
   errors: number;
   udp?: dgram.Socket;
+  /** bytes of kernel receive buffer granted (UDP) */
+  recvBuffer?: number;
   /** TCP/TLS connections open now */
   open: number;
 }
@@ -220,7 +226,10 @@ export class Syslogd {
     const stats = input(l.proto, `${l.host ?? '*'}:${l.port}`);
     this.inputs.set(stats.name, stats);
     if (l.proto === 'udp') {
-      const s = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
+      // our own socket, so that its receive buffer can pass rmem_max (Node's recvBufferSize cannot); dgram then takes it over
+      const raw = rawListen({ type: 'dgram', host, port: l.port });
+      stats.recvBuffer = setReceiveBuffer(raw.fd, UDP_RECEIVE_BUFFER);
+      const s = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
       let lastAddr = '';
       let addrBytes = Buffer.alloc(0);
       s.on('message', (b, rinfo) => {
@@ -232,7 +241,7 @@ export class Syslogd {
       });
       await new Promise<void>((res, rej) => {
         s.once('error', rej);
-        s.bind(l.port, host, () => res());
+        s.bind({ fd: raw.fd }, () => res());
       });
       s.on('error', () => stats.errors++);
       stats.udp = s;
@@ -594,6 +603,7 @@ export class Syslogd {
         bytes: i.bytes,
         errors: i.errors,
         ...(kernelDrops !== undefined ? { kernelDrops } : {}),
+        ...(i.recvBuffer !== undefined ? { recvBuffer: i.recvBuffer } : {}),
         ...(connections !== undefined ? { connections } : {}),
       };
     });
