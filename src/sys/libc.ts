@@ -26,6 +26,9 @@ export interface Libc {
   fcntl: Fn<[number, number, string, number | Buffer], number>;
   close: Fn<[number], number>;
   connect: Fn<[number, Buffer, number], number>;
+  accept4: Fn<[number, null, null, number], number>;
+  /** errno as the last call through koffi left it */
+  errno: () => number;
   kill: Fn<[number, number], number>;
   initgroups: Fn<[string, number], number>;
   setgid: Fn<[number], number>;
@@ -65,7 +68,7 @@ export function loadLibc(): Libc {
   // koffi is CommonJS with a native addon, loaded only here. In the CommonJS
   // bundle require exists; in the ES modules (library, tests) make one.
   const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-  const koffi = req('koffi') as { load(name: string): { func(sig: string): unknown } };
+  const koffi = req('koffi') as { load(name: string): { func(sig: string): unknown }; errno(): number };
   const lib = koffi.load('libc.so.6');
   const f = <T>(sig: string) => lib.func(sig) as T;
   libc = {
@@ -88,6 +91,8 @@ export function loadLibc(): Libc {
     fcntl: f('int fcntl(int fd, int cmd, ...)'),
     close: f('int close(int fd)'),
     connect: f('int connect(int fd, void *addr, uint32_t len)'),
+    accept4: f('int accept4(int fd, void *addr, void *alen, int flags)'),
+    errno: () => koffi.errno(),
     kill: f('int kill(int pid, int sig)'),
     initgroups: f('int initgroups(const char *user, unsigned int gid)'),
     setgid: f('int setgid(unsigned int gid)'),

@@ -22,6 +22,7 @@ import type { TlsFiles } from '../forward/tcpforward.js';
 import { forEachDatagram, UnixLogSocket } from '../../sys/unixsock.js';
 import { udpDropsByPort } from '../../proc/net.js';
 import { rawListen, setReceiveBuffer } from '../../sys/rawsocket.js';
+import { Acceptor } from '../../sys/acceptor.js';
 import { RateMeter } from '../../daemon/rate.js';
 import type { ReloadResult } from '../../daemon/runtime.js';
 import { route, type Route as MessageRoute } from '../config/route.js';
@@ -122,7 +123,7 @@ export class Syslogd {
   private readonly host = hostname().split('.')[0];
   private readonly unix: UnixLogSocket[] = [];
   private readonly udp: dgram.Socket[] = [];
-  private readonly tcp: net.Server[] = [];
+  private readonly tcp: Acceptor[] = [];
   private readonly conns = new Set<net.Socket>();
   /** TCP connections whose sender wants acknowledgements */
   private readonly ackers = new Set<Acker>();
@@ -291,17 +292,25 @@ export class Syslogd {
         this.ackers.delete(ack);
       });
     };
-    // RFC 5425: the same octet-counted frames, inside TLS
-    const server: net.Server = l.proto === 'tls' ? tls.createServer(this.tlsServerOptions(), onConnection) : net.createServer(onConnection);
-    if (l.proto === 'tls') server.on('tlsClientError', (e: Error) => this.o.log(`dk syslogd: TLS client refused: ${e.message}`));
-    await new Promise<void>((res, rej) => {
-      server.once('error', rej);
-      server.listen(l.port, host, () => res());
-    });
-    this.tcp.push(server);
-    const a = server.address() as net.AddressInfo;
-    this.rename(stats, `${a.address}:${a.port}`);
-    this.o.log(`dk syslogd: listening on ${l.proto} ${a.address}:${a.port}`);
+    // RFC 5425: the same octet-counted frames, inside TLS (the server takes each connection we accept, as Node's own)
+    let take = onConnection;
+    if (l.proto === 'tls') {
+      const server = tls.createServer(this.tlsServerOptions(), onConnection);
+      server.on('tlsClientError', (e: Error) => this.o.log(`dk syslogd: TLS client refused: ${e.message}`));
+      take = (c) => server.emit('connection', c);
+    }
+    // accepted here, not by net.Server: out of descriptors, clients wait in the backlog instead of being closed unheard
+    const raw = rawListen({ type: 'stream', host, port: l.port, backlog: 1024 });
+    const acceptor = new Acceptor(raw, take, (starved) =>
+      this.o.log(
+        starved
+          ? `dk syslogd: out of file descriptors: new ${l.proto} clients wait in the backlog until one frees`
+          : `dk syslogd: descriptors free again: accepting ${l.proto} clients`,
+      ),
+    );
+    this.tcp.push(acceptor);
+    this.rename(stats, raw.address);
+    this.o.log(`dk syslogd: listening on ${l.proto} ${raw.address}`);
   }
 
   private tlsServerOptions(): tls.TlsOptions {

@@ -1,0 +1,104 @@
+/**
+ * Accepting TCP connections ourselves instead of through net.Server: when
+ * the process is out of descriptors (EMFILE), libuv accepts what waits and
+ * closes it at once so as not to spin, and a client that had already sent
+ * its lines loses them. Here accept4(2) stops instead and the clients stay
+ * in the listen backlog until a descriptor frees (a connection closing, or
+ * a retry four times a second); readiness comes from poll(2) off the main
+ * thread (Readiness). Each connection becomes a net.Socket as Node's own.
+ */
+import * as net from 'node:net';
+import { loadLibc } from './libc.js';
+import type { RawSocket } from './rawsocket.js';
+import { Readiness } from './readiness.js';
+
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const EINTR = 4;
+const ENOMEM = 12;
+const ENFILE = 23;
+const EMFILE = 24;
+const ECONNABORTED = 103;
+const ENOBUFS = 105;
+const RETRY_MS = 250;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+
+export class Acceptor {
+  private readonly ready = new Readiness();
+  private starved = false;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** connections accepted since the start */
+  accepted = 0;
+
+  /**
+   * raw: a listening socket of ours (rawListen); onSocket: each connection;
+   * onStarved: out of descriptors (true: clients now wait in the backlog),
+   * and back (false).
+   */
+  constructor(
+    readonly raw: RawSocket,
+    private readonly onSocket: (s: net.Socket) => void,
+    private readonly onStarved: (starved: boolean) => void = () => {},
+  ) {
+    // the loop takes connections until EAGAIN: a blocking accept would stop the whole process
+    const c = loadLibc();
+    c.fcntl(raw.fd, F_SETFL, 'int', c.fcntl(raw.fd, F_GETFL, 'int', 0) | O_NONBLOCK);
+    this.arm();
+  }
+
+  private arm(): void {
+    if (!this.closed) this.ready.watch(this.raw.fd, () => this.drain());
+  }
+
+  /** Takes every connection that waits; out of descriptors, leaves the rest waiting and tries again later. */
+  private drain(): void {
+    const c = loadLibc();
+    for (;;) {
+      if (this.closed) return;
+      const fd = c.accept4(this.raw.fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        this.accepted++;
+        if (this.starved) {
+          this.starved = false;
+          this.onStarved(false);
+        }
+        const s = new net.Socket({ fd, readable: true, writable: true });
+        // a closed connection is a descriptor free again
+        s.once('close', () => this.freed());
+        this.onSocket(s);
+        continue;
+      }
+      const e = c.errno();
+      if (e === EINTR || e === ECONNABORTED) continue;
+      if (e === EMFILE || e === ENFILE || e === ENOBUFS || e === ENOMEM) {
+        if (!this.starved) {
+          this.starved = true;
+          this.onStarved(true);
+        }
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => this.drain(), RETRY_MS);
+        return;
+      }
+      // EAGAIN: nothing waits any more
+      break;
+    }
+    this.arm();
+  }
+
+  private freed(): void {
+    if (!this.starved || this.closed) return;
+    clearTimeout(this.retry);
+    this.drain();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.ready.close();
+    loadLibc().close(this.raw.fd);
+  }
+}
