@@ -42,6 +42,8 @@ export class Acceptor {
     readonly raw: RawSocket,
     private readonly onSocket: (s: net.Socket) => void,
     private readonly onStarved: (starved: boolean) => void = () => {},
+    /** each socket starts paused (net.Server's pauseOnConnect): bytes stay in the kernel for a server that inherits it */
+    private readonly paused = false,
   ) {
     // the loop takes connections until EAGAIN: a blocking accept would stop the whole process
     const c = loadLibc();
@@ -65,7 +67,8 @@ export class Acceptor {
           this.starved = false;
           this.onStarved(false);
         }
-        const s = new net.Socket({ fd, readable: true, writable: true });
+        // pauseOnCreate is the option net.Server itself passes for pauseOnConnect
+        const s = new net.Socket({ fd, readable: true, writable: true, ...(this.paused ? { pauseOnCreate: true } : {}) } as net.SocketConstructorOpts);
         // a closed connection is a descriptor free again
         s.once('close', () => this.freed());
         this.onSocket(s);

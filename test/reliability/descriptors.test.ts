@@ -4,10 +4,9 @@
  * loop on EMFILE (the daemon's CPU over 5 s under 20% of a core), the
  * connection that was there keeps working, and a client that comes once
  * descriptors are free again is served. dk syslogd accepts connections
- * itself (src/sys/acceptor.ts): clients that come while no descriptor is
- * free wait in the backlog and every line they sent is written once the
- * crowd thins; dk inetd still uses net.Server, whose libuv closes them at
- * once (measured as a diagnostic).
+ * itself, and so does dk inetd for its TCP services (src/sys/acceptor.ts):
+ * clients that come while no descriptor is free wait in the backlog, and
+ * are heard once others leave (net.Server's libuv would close them at once).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,7 +106,7 @@ test('dk syslogd TCP with 64 descriptors and 200 clients that each send a line: 
   first.end();
 });
 
-test('dk inetd with 64 descriptors and 200 clients: no busy loop, an open echo still answers, a late client is served', async (t) => {
+test('dk inetd with 64 descriptors and 200 clients: no busy loop, none closed unheard, an open echo still answers, 200 more each answered in turn', async (t) => {
   if (!requirePeer(t, 'prlimit', 'util-linux')) return;
   writeFileSync(f('services'), 'echo 0/tcp\n');
   writeFileSync(f('inetd.conf'), '127.0.0.1:echo stream tcp nowait root internal\n');
@@ -147,8 +146,32 @@ test('dk inetd with 64 descriptors and 200 clients: no busy loop, an open echo s
     c.on('close', () => resolve(got));
     c.on('error', reject);
   });
+  // 200 at once, each waiting for its echo: more than the descriptors allow, so most wait in the backlog and are answered as others finish
+  const answers = await Promise.all(
+    Array.from(
+      { length: 200 },
+      (_, i) =>
+        new Promise<string>((resolve) => {
+          const c = net.connect(d.port, '127.0.0.1');
+          let got = '';
+          c.on('connect', () => c.write(`client ${i}\n`));
+          c.on('data', (b) => {
+            got += b.toString();
+            if (got.endsWith('\n')) c.end();
+          });
+          c.on('close', () => resolve(got));
+          c.on('error', () => resolve(got));
+        }),
+    ),
+  );
   t.diagnostic(`inetd: CPU ${cpu.toFixed(1)}% over 5 s, ${crowd.closedByServer()} of 200 clients closed by the server while out of descriptors`);
   assert.equal(answer, 'late\n');
   assert.ok(cpu < 20, `CPU ${cpu.toFixed(1)}%`);
+  assert.equal(crowd.closedByServer(), 0, 'no client closed unheard');
+  assert.deepEqual(
+    answers.filter((a, i) => a !== `client ${i}\n`),
+    [],
+  );
+  assert.match(d.log(), /echo\/tcp: out of file descriptors: new clients wait in the backlog until one frees/);
   first.end();
 });

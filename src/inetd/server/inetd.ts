@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { closeFd, dropDatagram, peekSender, rawListen, type RawSocket } from '../../sys/rawsocket.js';
+import { Acceptor } from '../../sys/acceptor.js';
 import { Readiness } from '../../sys/readiness.js';
 import { removeStaleSocket } from '../../sys/stalesocket.js';
 import { ident } from '../access/ident.js';
@@ -45,6 +46,8 @@ interface Listener {
   key: string;
   svc: ServiceConfig;
   server?: net.Server;
+  /** a nowait TCP service: connections accepted by us (src/sys/acceptor.ts) */
+  acceptor?: Acceptor;
   udp?: dgram.Socket;
   /** wait mode: our own socket, handed to the server */
   raw?: RawSocket;
@@ -151,6 +154,7 @@ export class Inetd {
 
   private closeListener(l: Listener): void {
     l.server?.close();
+    l.acceptor?.close();
     l.udp?.close();
     if (l.raw) {
       this.ready.unwatch(l.raw.fd);
@@ -188,16 +192,29 @@ export class Inetd {
       l.udp = s;
       l.address = `${s.address().address}:${s.address().port}`;
       this.internalPorts.add(s.address().port);
+    } else if (svc.protocol !== 'unix') {
+      // accepted here, not by net.Server: out of descriptors, clients wait in the backlog instead of being
+      // closed unheard; paused, since a spawned server must get every byte the client sent
+      const raw = rawListen({ type: 'stream', host, port: svc.port ?? 0, v6only: svc.protocol === 'tcp6', backlog: 1024 });
+      l.acceptor = new Acceptor(
+        raw,
+        (c) => this.connection(l, c),
+        (starved) =>
+          this.o.log(
+            starved ? `dk inetd: ${svc.id}: out of file descriptors: new clients wait in the backlog until one frees` : `dk inetd: ${svc.id}: accepting again`,
+          ),
+        true,
+      );
+      l.address = raw.address;
+      if (svc.internal) this.internalPorts.add(raw.port ?? 0);
     } else {
       // paused: a spawned server must get every byte the client sent
       const server = net.createServer({ pauseOnConnect: true }, (c) => this.connection(l, c));
       server.on('error', (e) => this.o.log(`dk inetd: ${svc.id}: ${e.message}`));
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
-        if (svc.protocol === 'unix') {
-          removeStaleSocket(svc.path!);
-          server.listen(svc.path!, () => res());
-        } else server.listen({ port: svc.port ?? 0, host, ipv6Only: svc.protocol === 'tcp6' }, () => res());
+        removeStaleSocket(svc.path!);
+        server.listen(svc.path!, () => res());
       });
       l.server = server;
       const a = server.address();
