@@ -7,23 +7,18 @@
  * a retry four times a second); readiness comes from poll(2) off the main
  * thread (Readiness). Each connection becomes a net.Socket as Node's own.
  */
+import { constants as fsConstants } from 'node:fs';
 import * as net from 'node:net';
+import { constants } from 'node:os';
 import { loadLibc } from './libc.js';
-import type { RawSocket } from './rawsocket.js';
+import { SOCK_CLOEXEC, SOCK_NONBLOCK, type RawSocket } from './rawsocket.js';
 import { Readiness } from './readiness.js';
 
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const EINTR = 4;
-const ENOMEM = 12;
-const ENFILE = 23;
-const EMFILE = 24;
-const ECONNABORTED = 103;
-const ENOBUFS = 105;
+const { EINTR, ENOMEM, ENFILE, EMFILE, ECONNABORTED, ENOBUFS } = constants.errno;
+const { O_NONBLOCK } = fsConstants;
 const RETRY_MS = 250;
 const F_GETFL = 3;
 const F_SETFL = 4;
-const O_NONBLOCK = 0o4000;
 
 export class Acceptor {
   private readonly ready = new Readiness();

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { DK, dk, ENV } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
+import { inetdArgs } from '../helpers/inetd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-inetd-'));
 const f = (n: string) => join(dir, n);
@@ -83,24 +84,7 @@ before(async () => {
     `127.0.0.1:catroot stream tcp nowait ${root ? 'root' : String(process.getuid?.())} /bin/cat cat`,
     `127.0.0.1:whoami stream tcp nowait nobody ${f('whoami.sh')} whoami.sh first-arg`,
   ]);
-  d = spawn(
-    process.execPath,
-    [
-      DK,
-      'inetd',
-      '-d',
-      '--syslog-socket',
-      f('nolog'),
-      '--services',
-      f('services'),
-      '--hosts-allow',
-      f('hosts.allow'),
-      '--hosts-deny',
-      f('hosts.deny'),
-      f('inetd.conf'),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: ENV },
-  );
+  d = spawn(process.execPath, [DK, ...inetdArgs(f)], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
   d.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   await until(() => (err.match(/listening on/g)?.length ?? 0) >= 8, 'the eight listeners');
 });

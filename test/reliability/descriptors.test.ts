@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { DK, ENV } from '../helpers/dk.js';
 import { killAll, until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
+import { inetdArgs } from '../helpers/inetd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-nofile-'));
 const f = (n: string) => join(dir, n);
@@ -110,24 +111,7 @@ test('dk inetd with 64 descriptors and 200 clients: no busy loop, none closed un
   if (!requirePeer(t, 'prlimit', 'util-linux')) return;
   writeFileSync(f('services'), 'echo 0/tcp\n');
   writeFileSync(f('inetd.conf'), '127.0.0.1:echo stream tcp nowait root internal\n');
-  writeFileSync(f('hosts.allow'), '');
-  writeFileSync(f('hosts.deny'), '');
-  const d = await limited(
-    [
-      'inetd',
-      '-d',
-      '--syslog-socket',
-      f('nolog'),
-      '--services',
-      f('services'),
-      '--hosts-allow',
-      f('hosts.allow'),
-      '--hosts-deny',
-      f('hosts.deny'),
-      f('inetd.conf'),
-    ],
-    /echo\/tcp listening on \S+ \S+:(\d+)/,
-  );
+  const d = await limited(inetdArgs(f), /echo\/tcp listening on \S+ \S+:(\d+)/);
   const first = net.connect(d.port, '127.0.0.1');
   let echoed = '';
   first.on('data', (b) => (echoed += b.toString()));

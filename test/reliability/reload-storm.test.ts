@@ -17,6 +17,7 @@ import type { DaemonStatus } from '../../src/daemon/runtime.js';
 import type { SyslogdStatus } from '../../src/syslog/server/status.js';
 import { DK, ENV } from '../helpers/dk.js';
 import { killAll, until } from '../helpers/children.js';
+import { inetdArgs } from '../helpers/inetd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-storm-'));
 const f = (n: string) => join(dir, n);
@@ -98,23 +99,7 @@ test('dk syslogd: 100 HUPs in a second under a TCP load: every message written, 
 test('dk inetd: 100 HUPs in a second while clients connect in a loop: none refused, each echoed, the RSS where it was', async (t) => {
   writeFileSync(f('services'), 'echo 0/tcp\n');
   writeFileSync(f('inetd.conf'), '127.0.0.1:echo stream tcp nowait root internal\n');
-  writeFileSync(f('hosts.allow'), '');
-  writeFileSync(f('hosts.deny'), '');
-  const d = start([
-    'inetd',
-    '-d',
-    '--syslog-socket',
-    f('nolog'),
-    '--services',
-    f('services'),
-    '--hosts-allow',
-    f('hosts.allow'),
-    '--hosts-deny',
-    f('hosts.deny'),
-    '--control',
-    f('inetd.ctl'),
-    f('inetd.conf'),
-  ]);
+  const d = start(inetdArgs(f, ['--control', f('inetd.ctl')]));
   await until(() => /echo\/tcp listening on/.test(d.log()), 'dk inetd');
   const port = Number(/echo\/tcp listening on \S+ \S+:(\d+)/.exec(d.log())![1]);
   const once = (text: string) =>
