@@ -14,6 +14,8 @@ import { encodeRecord, RecordDecoder } from '../rpc/record.js';
 import { fromUaddr, toUaddr } from '../rpc/uaddr.js';
 import { peerCred } from '../sys/peercred.js';
 import { removeStaleSocket } from '../sys/stalesocket.js';
+import { Acceptor } from '../sys/acceptor.js';
+import { rawListen } from '../sys/rawsocket.js';
 import type { CallContext, PortMapper } from './procs.js';
 import { SUPERUSER } from './registry.js';
 
@@ -60,7 +62,7 @@ class RateLimit {
 
 export class RpcbindServer {
   private udp: dgram.Socket[] = [];
-  private tcp: net.Server[] = [];
+  private tcp: Acceptor[] = [];
   private unix: net.Server | undefined;
   private readonly conns = new Set<net.Socket>();
   private readonly limit: RateLimit;
@@ -124,14 +126,23 @@ export class RpcbindServer {
     });
   }
 
+  /** accepted here, not by net.Server: out of descriptors, clients wait in the backlog instead of being closed unheard */
   private listenTcp(host: string, v6: boolean): Promise<void> {
-    const srv = net.createServer((c) => this.stream(c, v6 ? 'tcp6' : 'tcp'));
-    srv.maxConnections = this.o.maxConnections ?? 1024;
-    this.tcp.push(srv);
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen({ port: this.o.port, host, ipv6Only: v6 }, () => resolve());
-    });
+    const max = this.o.maxConnections ?? 1024;
+    const raw = rawListen({ type: 'stream', host, port: this.o.port, v6only: v6, backlog: 1024 });
+    this.tcp.push(
+      new Acceptor(
+        raw,
+        (c) => {
+          // as net.Server's maxConnections: one too many is closed at once
+          if (this.conns.size >= max) return void c.destroy();
+          this.stream(c, v6 ? 'tcp6' : 'tcp');
+        },
+        (starved) =>
+          this.o.log(starved ? `dk rpcbind: out of file descriptors: new tcp clients wait in the backlog until one frees` : 'dk rpcbind: accepting again'),
+      ),
+    );
+    return Promise.resolve();
   }
 
   private listenUnix(path: string): Promise<void> {

@@ -19,6 +19,8 @@ import { DK, ENV } from '../helpers/dk.js';
 import { killAll, until } from '../helpers/children.js';
 import { requirePeer } from '../helpers/peers.js';
 import { inetdArgs } from '../helpers/inetd.js';
+import { freePort } from '../helpers/ports.js';
+import { rpcCall } from '../../src/rpc/client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dk-nofile-'));
 const f = (n: string) => join(dir, n);
@@ -158,4 +160,30 @@ test('dk inetd with 64 descriptors and 200 clients: no busy loop, none closed un
   );
   assert.match(d.log(), /echo\/tcp: out of file descriptors: new clients wait in the backlog until one frees/);
   first.end();
+});
+
+test('dk rpcbind TCP with 64 descriptors and 200 clients: no busy loop, none closed unheard, 200 GETPORT calls at once each answered', async (t) => {
+  if (!requirePeer(t, 'prlimit', 'util-linux')) return;
+  const port = await freePort();
+  const d = await limited(
+    ['rpcbind', '-d', '-h', '127.0.0.1', '-p', String(port), '--socket', 'none', '--state-dir', f('rpcbind'), '--control', f('rpcbind.ctl')],
+    /listening on port (\d+)/,
+  );
+  const crowd = await flood(d.port);
+  const cpu = await cpuPercentOver(d.pid(), 5000);
+  crowd.close();
+  const tcp = { kind: 'tcp' as const, host: '127.0.0.1', port };
+  // GETPORT(portmapper, v2, tcp): more calls at once than the descriptors allow, most answered from the backlog
+  const getport = Buffer.alloc(16);
+  getport.writeUInt32BE(100000, 0);
+  getport.writeUInt32BE(2, 4);
+  getport.writeUInt32BE(6, 8);
+  const results = await Promise.all(Array.from({ length: 200 }, () => rpcCall(tcp, { prog: 100000, vers: 2, proc: 3, args: getport }, 20_000)));
+  const answered = results.filter((r) => 'reply' in r).length;
+  t.diagnostic(
+    `rpcbind: CPU ${cpu.toFixed(1)}% over 5 s, ${crowd.closedByServer()} of 200 idle clients closed by the server, ${answered} of 200 calls answered`,
+  );
+  assert.ok(cpu < 20, `CPU ${cpu.toFixed(1)}%`);
+  assert.equal(crowd.closedByServer(), 0, 'no client closed unheard');
+  assert.equal(answered, 200, JSON.stringify(results.find((r) => !('reply' in r))));
 });
