@@ -26,6 +26,9 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
   -f FILE        configuration (default /etc/syslog.conf)
   -p SOCKET      the local log socket (default /dev/log);  -a SOCKET  one more
   --udp/--tcp    listen there (IPv4 or [IPv6]); -r: UDP on port 514
+  --tcp-frame-timeout S   a TCP/TLS message begun must end within S seconds, or the connection
+                 is closed (default 30; 0: no limit); quiet connections between messages stay
+  --tcp-per-source N      connections one address may hold on a TCP/TLS input (default 256)
   -n             stay in the foreground (otherwise: detach, --pidfile)
   -m MINUTES     write "-- MARK --" that often
   --check        validate the configuration: file:line:col: reason, exit 1 on errors
@@ -90,6 +93,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let kernel = false;
   let local = true;
   let maxSize = DEFAULT_MAX_MESSAGE;
+  let frameTimeout: number | undefined;
+  let perSource: number | undefined;
   let db: string | undefined;
   let stateDir: string | undefined;
   let keepDays: number | undefined;
@@ -175,6 +180,14 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         case '--no-local':
           local = false;
           break;
+        case '--tcp-frame-timeout':
+          frameTimeout = Number(v());
+          if (!Number.isFinite(frameTimeout) || frameTimeout < 0) throw new UsageError('--tcp-frame-timeout takes seconds (0: no limit)');
+          break;
+        case '--tcp-per-source':
+          perSource = Number(v());
+          if (!Number.isInteger(perSource) || perSource < 1) throw new UsageError('--tcp-per-source takes a number of connections, 1 or more');
+          break;
         case '--max-size':
           maxSize = Number(v());
           break;
@@ -241,6 +254,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     sockets: local ? [socket, ...extra] : extra,
     listeners,
     maxSize,
+    frameTimeout,
+    perSource,
     markMinutes: mark,
     kernel,
     log,

@@ -24,6 +24,11 @@ export class FrameDecoder {
 
   constructor(private readonly max = 8192) {}
 
+  /** A frame has begun and not ended: bytes are held for it, or its rest is being skipped. */
+  get partial(): boolean {
+    return this.rest !== undefined || this.skip > 0 || this.discarding;
+  }
+
   /** Feeds bytes; returns the frames completed by them (copies). */
   push(chunk: Buffer): Frame[] {
     const out: Frame[] = [];

@@ -22,6 +22,10 @@ export interface InputStatus {
   recvBuffer?: number;
   /** TCP and TLS: connections open now */
   connections?: number;
+  /** TCP and TLS: connections refused because their source held --tcp-per-source already */
+  refused?: number;
+  /** TCP and TLS: connections closed because a frame did not end within --tcp-frame-timeout */
+  cut?: number;
 }
 
 export interface ActionStatus {

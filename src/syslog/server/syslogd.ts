@@ -34,6 +34,10 @@ export interface SyslogdOptions {
   sockets: string[];
   listeners: Listener[];
   maxSize: number;
+  /** TCP/TLS: seconds a begun frame may take to end (a client trickling bytes is cut); 0: no limit */
+  frameTimeout?: number;
+  /** TCP/TLS: connections one source address may hold at once */
+  perSource?: number;
   markMinutes?: number;
   kernel?: boolean;
   /** certificate, key and CA files for TLS listeners and @@(tls) actions */
@@ -89,6 +93,11 @@ interface Acker {
   marks: { count: number; need: number[] }[];
 }
 
+/** seconds a TCP frame may take from its first byte to its end (--tcp-frame-timeout) */
+const DEFAULT_FRAME_TIMEOUT = 30;
+/** connections one address may hold on a TCP or TLS input (--tcp-per-source) */
+const DEFAULT_PER_SOURCE = 256;
+
 /** what a UDP input asks the kernel to queue: ~80k 100-byte datagrams of a burst (rsyslog's imudp is told such sizes too) */
 const UDP_RECEIVE_BUFFER = 8 << 20;
 
@@ -105,6 +114,9 @@ interface InputStats {
   recvBuffer?: number;
   /** TCP/TLS connections open now */
   open: number;
+  /** TCP/TLS: connections refused for --tcp-per-source, and cut for --tcp-frame-timeout */
+  refused: number;
+  cut: number;
 }
 
 const input = (kind: InputStatus['kind'], address: string): InputStats => ({
@@ -115,6 +127,8 @@ const input = (kind: InputStatus['kind'], address: string): InputStats => ({
   bytes: 0,
   errors: 0,
   open: 0,
+  refused: 0,
+  cut: 0,
 });
 
 export class Syslogd {
@@ -251,11 +265,23 @@ export class Syslogd {
       this.o.log(`dk syslogd: listening on udp ${s.address().address}:${s.address().port}`);
       return;
     }
+    const perSource = new Map<string, number>();
+    const limit = this.o.perSource ?? DEFAULT_PER_SOURCE;
+    const frameMs = (this.o.frameTimeout ?? DEFAULT_FRAME_TIMEOUT) * 1000;
     const onConnection = (c: net.Socket): void => {
+      const peer = (c.remoteAddress ?? '').replace(/^::ffff:/, '');
+      const held = perSource.get(peer) ?? 0;
+      if (held >= limit) {
+        // one source holding every connection would starve the others
+        stats.refused++;
+        this.o.log(`dk syslogd: ${peer} already holds ${held} ${l.proto} connections (--tcp-per-source ${limit}): one more refused`);
+        c.destroy();
+        return;
+      }
+      perSource.set(peer, held + 1);
       this.conns.add(c);
       stats.open++;
       const dec = new FrameDecoder(this.o.maxSize);
-      const peer = (c.remoteAddress ?? '').replace(/^::ffff:/, '');
       const peerBytes = Buffer.from(peer);
       let now = 0;
       const ack: Acker = { conn: c, count: 0, sent: 0, marks: [] };
@@ -278,16 +304,40 @@ export class Syslogd {
         m.truncated = true;
         this.accept(m, stats.name, { host: peer });
       };
+      // slowloris: a frame begun must end within frameMs, however slowly its bytes come; a connection
+      // between frames may stay quiet as long as it likes (forwarders keep theirs open)
+      let slow: NodeJS.Timeout | undefined;
+      const cut = (): void => {
+        slow = undefined;
+        if (!dec.partial) return;
+        // held back by us (outputs behind), not by the client: look again later
+        if (this.paused) {
+          slow = setTimeout(cut, frameMs);
+          return;
+        }
+        stats.cut++;
+        this.o.log(`dk syslogd: ${peer}: a frame not finished within ${frameMs / 1000} s: connection closed (--tcp-frame-timeout)`);
+        c.destroy();
+      };
       c.on('data', (d: Buffer) => {
         now = Date.now();
         stats.bytes += d.length;
         dec.feed(d, take);
+        if (!frameMs) return;
+        if (!dec.partial) {
+          clearTimeout(slow);
+          slow = undefined;
+        } else if (!slow) slow = setTimeout(cut, frameMs);
       });
       if (this.paused) c.pause();
       c.on('end', () => dec.finish(take));
       c.on('error', () => stats.errors++);
       c.on('close', () => {
+        clearTimeout(slow);
         stats.open--;
+        const left = (perSource.get(peer) ?? 1) - 1;
+        if (left > 0) perSource.set(peer, left);
+        else perSource.delete(peer);
         this.conns.delete(c);
         this.ackers.delete(ack);
       });
@@ -613,7 +663,7 @@ export class Syslogd {
         errors: i.errors,
         ...(kernelDrops !== undefined ? { kernelDrops } : {}),
         ...(i.recvBuffer !== undefined ? { recvBuffer: i.recvBuffer } : {}),
-        ...(connections !== undefined ? { connections } : {}),
+        ...(connections !== undefined ? { connections, refused: i.refused, cut: i.cut } : {}),
       };
     });
     const actions: ActionStatus[] = [];

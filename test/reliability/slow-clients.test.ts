@@ -1,0 +1,111 @@
+/**
+ * Slow and greedy TCP clients of dk syslogd (issue 15): a message begun must
+ * end within --tcp-frame-timeout (a client that trickles its bytes is cut,
+ * one that stays quiet between messages is not), and one address may hold
+ * at most --tcp-per-source connections.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ask } from '../../src/daemon/control.js';
+import type { DaemonStatus } from '../../src/daemon/runtime.js';
+import type { SyslogdStatus } from '../../src/syslog/server/status.js';
+import { DK, ENV } from '../helpers/dk.js';
+import { killAll, until } from '../helpers/children.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dk-slow-'));
+const f = (n: string) => join(dir, n);
+const children: ChildProcess[] = [];
+after(() => {
+  killAll(children.map((c) => c.pid!));
+  rmSync(dir, { recursive: true, force: true });
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function syslogd(
+  name: string,
+  extra: string[],
+): Promise<{ port: number; log: () => string; tcp: () => Promise<NonNullable<SyslogdStatus['inputs'][number]>> }> {
+  writeFileSync(f(`${name}.conf`), `*.* ${f(`${name}.log`)}\n`);
+  const child = spawn(
+    process.execPath,
+    [DK, 'syslogd', '-n', '-f', f(`${name}.conf`), '-p', f(`${name}.sock`), '--tcp', '127.0.0.1:0', '--control', f(`${name}.ctl`), ...extra],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: ENV,
+    },
+  );
+  children.push(child);
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  await until(() => /listening on tcp/.test(log), 'dk syslogd');
+  const tcp = async () =>
+    ((await ask(f(`${name}.ctl`), { cmd: 'status' })) as unknown as DaemonStatus<SyslogdStatus>).detail.inputs.find((i) => i.kind === 'tcp')!;
+  return { port: Number(/tcp [\d.]+:(\d+)/.exec(log)![1]), log: () => log, tcp };
+}
+
+const connect = async (port: number) => {
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => {});
+  await new Promise((r) => c.once('connect', r));
+  let closed = false;
+  c.on('close', () => (closed = true));
+  return { c, closed: () => closed };
+};
+
+test('a message trickled a byte at a time is cut after --tcp-frame-timeout; quiet and steady clients stay', async () => {
+  const d = await syslogd('frame', ['--tcp-frame-timeout', '1']);
+  const quiet = await connect(d.port);
+  const steady = await connect(d.port);
+  const slow = await connect(d.port);
+  // the slow client begins a message and adds a byte every 200 ms: it would need 20 s to end it
+  const text = `<14>slow: ${'x'.repeat(100)}\n`;
+  let sent = 0;
+  const trickle = setInterval(() => {
+    if (!slow.closed() && sent < text.length) slow.c.write(text[sent++]);
+  }, 200);
+  // the steady one sends whole lines, one every 300 ms
+  let lines = 0;
+  const steadily = setInterval(() => steady.c.write(`<14>steady: line ${lines++}\n`), 300);
+  try {
+    await until(() => slow.closed(), 'the slow client cut', 10_000);
+    await sleep(500);
+    assert.equal(quiet.closed(), false, 'a quiet connection is not a slow message');
+    assert.equal(steady.closed(), false);
+    assert.ok(sent < text.length, 'cut before it finished');
+    const s = await d.tcp();
+    assert.equal(s.cut, 1);
+    assert.equal(s.connections, 2);
+    assert.match(d.log(), /127\.0\.0\.1: a frame not finished within 1 s: connection closed \(--tcp-frame-timeout\)/);
+    // the quiet one still delivers when it speaks
+    quiet.c.write('<14>quiet: after all\n');
+    await until(() => readFileSync(f('frame.log'), 'utf8').includes('quiet: after all'), 'the quiet client heard');
+    assert.ok(readFileSync(f('frame.log'), 'utf8').includes('steady: line 3'));
+  } finally {
+    clearInterval(trickle);
+    clearInterval(steadily);
+    for (const x of [quiet, steady, slow]) x.c.destroy();
+  }
+});
+
+test('--tcp-per-source: one connection too many from one address is refused and counted; one frees, one more is taken', async () => {
+  const d = await syslogd('src', ['--tcp-per-source', '3']);
+  const held = [await connect(d.port), await connect(d.port), await connect(d.port)];
+  const extra = await connect(d.port);
+  await until(() => extra.closed(), 'the fourth connection refused');
+  const s = await d.tcp();
+  assert.equal(s.refused, 1);
+  assert.equal(s.connections, 3);
+  assert.match(d.log(), /127\.0\.0\.1 already holds 3 tcp connections \(--tcp-per-source 3\): one more refused/);
+  held[0].c.end();
+  await until(async () => (await d.tcp()).connections === 2, 'one closed');
+  const again = await connect(d.port);
+  again.c.write('<14>src: taken again\n');
+  await until(() => readFileSync(f('src.log'), 'utf8').includes('taken again'), 'the new one heard');
+  assert.equal(again.closed(), false);
+  for (const x of [...held, again]) x.c.destroy();
+});
