@@ -8,28 +8,20 @@
  * clients that come while no descriptor is free wait in the backlog, and
  * are heard once others leave (net.Server's libuv would close them at once).
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DK, ENV } from '../helpers/dk.js';
-import { killAll, until } from '../helpers/children.js';
+import { until } from '../helpers/children.js';
+import { lab, sleep } from '../helpers/lab.js';
 import { requirePeer } from '../helpers/peers.js';
 import { inetdArgs } from '../helpers/inetd.js';
 import { freePort } from '../helpers/ports.js';
 import { rpcCall } from '../../src/rpc/client.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dk-nofile-'));
-const f = (n: string) => join(dir, n);
-const children: ChildProcess[] = [];
-after(() => {
-  killAll(children.map((c) => c.pid!));
-  rmSync(dir, { recursive: true, force: true });
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { f, children } = lab('dk-nofile-');
 /** utime + stime of pid, in clock ticks (USER_HZ 100) */
 const ticks = (pid: number): number => {
   const s = readFileSync(`/proc/${pid}/stat`, 'latin1');

@@ -5,30 +5,22 @@
  * the next, and the resident set afterwards is what the same load left it
  * at before the storm.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ask } from '../../src/daemon/control.js';
 import type { DaemonStatus } from '../../src/daemon/runtime.js';
 import type { SyslogdStatus } from '../../src/syslog/server/status.js';
 import { DK, ENV } from '../helpers/dk.js';
-import { killAll, until } from '../helpers/children.js';
+import { until } from '../helpers/children.js';
+import { lab, sleep } from '../helpers/lab.js';
 import { inetdArgs } from '../helpers/inetd.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dk-storm-'));
-const f = (n: string) => join(dir, n);
-const children: ChildProcess[] = [];
-after(() => {
-  killAll(children.map((c) => c.pid!));
-  rmSync(dir, { recursive: true, force: true });
-});
+const { f, children } = lab('dk-storm-');
 
 const rssKiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function start(args: string[]): { child: ChildProcess; log: () => string } {
   const child = spawn(process.execPath, [DK, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });

@@ -4,27 +4,19 @@
  * one that stays quiet between messages is not), and one address may hold
  * at most --tcp-per-source connections.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ask } from '../../src/daemon/control.js';
 import type { DaemonStatus } from '../../src/daemon/runtime.js';
 import type { SyslogdStatus } from '../../src/syslog/server/status.js';
 import { DK, ENV } from '../helpers/dk.js';
-import { killAll, until } from '../helpers/children.js';
+import { until } from '../helpers/children.js';
+import { lab, sleep } from '../helpers/lab.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dk-slow-'));
-const f = (n: string) => join(dir, n);
-const children: ChildProcess[] = [];
-after(() => {
-  killAll(children.map((c) => c.pid!));
-  rmSync(dir, { recursive: true, force: true });
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { f, children } = lab('dk-slow-');
 
 async function syslogd(
   name: string,
