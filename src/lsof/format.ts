@@ -197,6 +197,11 @@ export function formatFields(
   let out = '';
   for (const p of procs) {
     out += `p${p.pid}${end}`;
+    // a task's set (-K) names the task after the process: K its id, M its command (when asked, as lsof 4.95)
+    if (p.tid !== undefined) {
+      if (want('K')) out += `K${p.tid}${end}`;
+      if (want('M') && p.taskCommand !== undefined) out += `M${text(p.taskCommand)}${end}`;
+    }
     for (const c of PROC_FIELDS.slice(1)) {
       if (!want(c)) continue;
       if (c === 'g') out += `g${p.pgid}${end}`;

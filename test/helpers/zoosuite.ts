@@ -23,6 +23,8 @@ export interface ZooSuite {
   /** generated cases per run by default (DK_FUZZ_RUNS overrides) */
   runs: number;
   norm?: Normalise;
+  /** cases run every time before the generated ones (differences found once and fixed) */
+  examples?: (zoo: Zoo) => Case[];
 }
 
 export function zooSuite(o: ZooSuite): void {
@@ -38,7 +40,7 @@ export function zooSuite(o: ZooSuite): void {
 
     test(o.test, (t) => {
       if (!requirePeer(t, o.tool, o.pkg) || (o.needsHelper && !requirePeer(t, 'gcc', 'gcc')) || !zoo) return;
-      fc.assert(sameAsPeer(o.tool, o.tool, o.cases(zoo), o.norm), params(o.runs));
+      fc.assert(sameAsPeer(o.tool, o.tool, o.cases(zoo), o.norm), { ...params(o.runs), examples: (o.examples?.(zoo) ?? []).map((c) => [c] as [Case]) });
     });
   });
 }

@@ -46,7 +46,7 @@ export function cases(z: Zoo): fc.Arbitrary<Case> {
   const output = fc.oneof(
     { weight: 4, arbitrary: fc.constant<string[]>([]) },
     { weight: 1, arbitrary: fc.constant(['-t']) },
-    { weight: 2, arbitrary: fc.subarray([...'pcugPRfatDsinL0']).map((f) => [`-F${f.join('')}`]) },
+    { weight: 2, arbitrary: fc.subarray([...'pcugPRKMfatDsinL0']).map((f) => [`-F${f.join('')}`]) },
   );
   const flags = fc.subarray(['-n', '-P', '-l', '-s', '-R', '-w', '-Ki']);
   return fc.oneof(

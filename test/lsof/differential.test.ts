@@ -18,4 +18,9 @@ zooSuite({
   needsHelper: true,
   cases,
   runs: 60,
+  // -F over a task's set: lsof names the task (K, M) after p; found by a generated case in a clean CI run
+  examples: (z) => [
+    { args: ['-K', '-a', '-p', String(z.byRole['thread-parent']), '-F'] },
+    { args: ['-K', '-a', '-p', String(z.byRole['thread-parent']), '-FpKMc'] },
+  ],
 });
