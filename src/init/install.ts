@@ -8,8 +8,8 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { parseUnitName, templateOf } from './units/specifiers.js';
-import { loadUnit } from './units/unit.js';
+import { parseUnitName, serviceName, templateOf } from './units/specifiers.js';
+import { diagnosticText, loadUnit } from './units/unit.js';
 
 export interface InstallResult {
   /** what was done, in systemctl's words */
@@ -51,7 +51,7 @@ export function enableUnits(names: string[], dirs: string[]): InstallResult {
     out.changes.push(`Created symlink ${path} → ${target}.`);
   };
   const enable = (asked: string): void => {
-    let name = asked.includes('.') ? asked : `${asked}.service`;
+    let name = serviceName(asked);
     if (done.has(name)) return;
     done.add(name);
     const file = unitFile(name, dirs);
@@ -71,7 +71,7 @@ export function enableUnits(names: string[], dirs: string[]): InstallResult {
     }
     const r = loadUnit(name, text, file);
     if (!r.unit) {
-      out.problems.push(...r.problems.map((p) => `${p.file}:${p.line}: ${p.reason}`));
+      out.problems.push(...r.problems.map(diagnosticText));
       return;
     }
     const u = r.unit;
@@ -97,7 +97,7 @@ export function disableUnits(names: string[], dirs: string[]): InstallResult {
   const out: InstallResult = { changes: [], problems: [] };
   const admin = dirs[0];
   for (const asked of names) {
-    const name = asked.includes('.') ? asked : `${asked}.service`;
+    const name = serviceName(asked);
     const file = unitFile(name, dirs);
     if (!file) {
       out.problems.push(`Unit ${name} does not exist.`);
@@ -138,7 +138,7 @@ export function disableUnits(names: string[], dirs: string[]): InstallResult {
 
 /** enabled (a link names it), disabled (it could be), static (no [Install]), or undefined when there is no such unit. */
 export function enablement(asked: string, dirs: string[]): 'enabled' | 'disabled' | 'static' | undefined {
-  const name = asked.includes('.') ? asked : `${asked}.service`;
+  const name = serviceName(asked);
   const file = unitFile(name, dirs);
   if (!file) return undefined;
   for (const d of dirs) {

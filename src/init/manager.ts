@@ -254,13 +254,18 @@ export class Manager {
     return out;
   }
 
+  /** The file of the template an instance name is made from (getty@.service for getty@tty1.service), if there is one. */
+  private templateFile(name: string): string | undefined {
+    const template = templateOf(name);
+    return template === undefined ? undefined : this.files.get(template);
+  }
+
   /** The unit of this name, made from its template when it is an instance not yet made; undefined when neither exists. */
   resolve(asked: string): Unit | undefined {
     const name = this.canonical(asked);
     const known = this.units.get(name);
     if (known) return known;
-    const template = templateOf(name);
-    const file = template === undefined ? undefined : this.files.get(template);
+    const file = this.templateFile(name);
     if (file === undefined) return undefined;
     const u = this.loadFile(name, file);
     if (u) this.instantiateReferenced();
@@ -309,8 +314,7 @@ export class Manager {
         for (const n of names) {
           if (this.units.has(n) || this.tried.has(n)) continue;
           this.tried.add(n);
-          const template = templateOf(n);
-          const file = template === undefined ? undefined : this.files.get(template);
+          const file = this.templateFile(n);
           if (file !== undefined && this.loadFile(n, file)) grew = true;
         }
       }
@@ -409,7 +413,8 @@ export class Manager {
     const u = this.resolve(name);
     if (!u) throw new Error(`unit ${name} does not exist`);
     await this.stopConflicting(u);
-    return this.runners.get(name)!.start();
+    // by its own name: the one asked may be an alias
+    return this.runners.get(u.name)!.start();
   }
 
   /** Reverse order: a unit stops after every unit ordered after it has stopped. */

@@ -14,7 +14,9 @@ import { Reaper } from './reaper.js';
 import { END_STATUS, endSystem, killRemaining, type SystemEnd } from './shutdown.js';
 import { bootTargetOf, runlevelOfTarget, targetName } from './runlevel.js';
 import { wall, wallText } from './wall.js';
-import { defaultStateDir } from './commands.js';
+import { defaultControl, defaultStateDir } from './commands.js';
+import { serviceName } from './units/specifiers.js';
+import { diagnosticText } from './units/unit.js';
 import { runConsoleShell } from './single.js';
 import { disableUnits, enablement, enableUnits } from './install.js';
 import { renderInitStatus, summarizeInit, unitTable, type InitStatus } from './status.js';
@@ -181,11 +183,11 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
   let settle: NodeJS.Timeout | undefined;
   const core: DaemonCore<InitStatus> = {
     name: 'init',
-    check: () => [...manager.problems.map((p) => `${p.file}:${p.line}: ${p.reason}`)],
+    check: () => manager.problems.map(diagnosticText),
     async start() {
       manager.load(units, sysv);
-      for (const w of manager.warnings) log(`dk init: ${w.file}:${w.line}: ${w.reason}`);
-      for (const p of manager.problems) log(`dk init: ${p.file}:${p.line}: ${p.reason} (unit not loaded)`);
+      for (const w of manager.warnings) log(`dk init: ${diagnosticText(w)}`);
+      for (const p of manager.problems) log(`dk init: ${diagnosticText(p)} (unit not loaded)`);
       notify = UnixLogSocket.open(notifyPath, 4096, (batch, count) =>
         forEachDatagram(batch, count, (b, start, end, pid) => {
           const text = b.toString('utf8', start, end);
@@ -201,7 +203,7 @@ export async function runInit(argv: string[], io: InitIO): Promise<number> {
       void boot();
     },
     // SIGHUP, as for systemd: daemon-reload (what runs keeps running)
-    reload: async () => ({ ok: true, problems: manager.reload().map((p) => `${p.file}:${p.line}: ${p.reason}`) }),
+    reload: async () => ({ ok: true, problems: manager.reload().map(diagnosticText) }),
     async stop() {
       stopping = true;
       await manager.stopAll();
@@ -261,10 +263,7 @@ function endOf(kind: SystemEnd, pid1: boolean, log: (s: string) => void): never 
 
 /** initctl's verbs; status, stop and reload without a unit are the runtime's (dk init itself). */
 function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: SystemEnd) => void, notify: (text: string) => string[]): Record<string, Verb> {
-  const unitOf = (req: Request) => {
-    const u = typeof req.unit === 'string' ? req.unit : undefined;
-    return u && !u.includes('.') ? `${u}.service` : u;
-  };
+  const unitOf = (req: Request) => (typeof req.unit === 'string' ? serviceName(req.unit) : undefined);
   const need = (req: Request) => {
     // an instance of a template is made the first time it is named (initctl start getty@tty3); an alias names its unit
     const u = manager.resolve(unitOf(req) ?? '');
@@ -314,7 +313,7 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: System
       const r = await manager.isolate(t);
       return { ok: r.failed.length === 0, failed: r.failed, target: t };
     }),
-    'daemon-reload': change(() => ({ ok: true, problems: manager.reload().map((p) => `${p.file}:${p.line}: ${p.reason}`) })),
+    'daemon-reload': change(() => ({ ok: true, problems: manager.reload().map(diagnosticText) })),
     enable: change((req) => {
       const r = enableUnits(namesOf(req), manager.dirs);
       manager.reload();
@@ -373,7 +372,7 @@ function initVerbs(manager: Manager, rt: Runtime<InitStatus>, end: (kind: System
 }
 
 export async function runInitctl(argv: string[], io: InitIO): Promise<number> {
-  let control = join(defaultStateDir(), 'control.sock');
+  let control = defaultControl();
   let json = false;
   const rest: string[] = [];
   const offlineDirs: string[] = [];

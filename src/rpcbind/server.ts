@@ -138,8 +138,7 @@ export class RpcbindServer {
           if (this.conns.size >= max) return void c.destroy();
           this.stream(c, v6 ? 'tcp6' : 'tcp');
         },
-        (starved) =>
-          this.o.log(starved ? `dk rpcbind: out of file descriptors: new tcp clients wait in the backlog until one frees` : 'dk rpcbind: accepting again'),
+        { log: this.o.log, who: 'dk rpcbind', clients: 'tcp clients' },
       ),
     );
     return Promise.resolve();

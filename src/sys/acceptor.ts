@@ -25,20 +25,20 @@ export class Acceptor {
   private starved = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
-  /** connections accepted since the start */
-  accepted = 0;
 
-  /**
-   * raw: a listening socket of ours (rawListen); onSocket: each connection;
-   * onStarved: out of descriptors (true: clients now wait in the backlog),
-   * and back (false).
-   */
+  /** raw: a listening socket of ours (rawListen); onSocket: each connection. */
   constructor(
     readonly raw: RawSocket,
     private readonly onSocket: (s: net.Socket) => void,
-    private readonly onStarved: (starved: boolean) => void = () => {},
-    /** each socket starts paused (net.Server's pauseOnConnect): bytes stay in the kernel for a server that inherits it */
-    private readonly paused = false,
+    private readonly o: {
+      /** where running out of descriptors, and back, is said once each way */
+      log: (line: string) => void;
+      /** who says it ("dk syslogd", "dk inetd: echo/tcp") and of which clients ("tcp clients") */
+      who: string;
+      clients?: string;
+      /** each socket starts paused (net.Server's pauseOnConnect): bytes stay in the kernel for a server that inherits it */
+      paused?: boolean;
+    },
   ) {
     // the loop takes connections until EAGAIN: a blocking accept would stop the whole process
     const c = loadLibc();
@@ -57,13 +57,12 @@ export class Acceptor {
       if (this.closed) return;
       const fd = c.accept4(this.raw.fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
-        this.accepted++;
         if (this.starved) {
           this.starved = false;
-          this.onStarved(false);
+          this.o.log(`${this.o.who}: descriptors free again: accepting ${this.o.clients ?? 'clients'}`);
         }
         // pauseOnCreate is the option net.Server itself passes for pauseOnConnect
-        const s = new net.Socket({ fd, readable: true, writable: true, ...(this.paused ? { pauseOnCreate: true } : {}) } as net.SocketConstructorOpts);
+        const s = new net.Socket({ fd, readable: true, writable: true, ...(this.o.paused ? { pauseOnCreate: true } : {}) } as net.SocketConstructorOpts);
         // a closed connection is a descriptor free again
         s.once('close', () => this.freed());
         this.onSocket(s);
@@ -74,7 +73,7 @@ export class Acceptor {
       if (e === EMFILE || e === ENFILE || e === ENOBUFS || e === ENOMEM) {
         if (!this.starved) {
           this.starved = true;
-          this.onStarved(true);
+          this.o.log(`${this.o.who}: out of file descriptors: new ${this.o.clients ?? 'clients'} wait in the backlog until one frees`);
         }
         clearTimeout(this.retry);
         this.retry = setTimeout(() => this.drain(), RETRY_MS);

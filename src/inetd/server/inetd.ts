@@ -196,15 +196,7 @@ export class Inetd {
       // accepted here, not by net.Server: out of descriptors, clients wait in the backlog instead of being
       // closed unheard; paused, since a spawned server must get every byte the client sent
       const raw = rawListen({ type: 'stream', host, port: svc.port ?? 0, v6only: svc.protocol === 'tcp6', backlog: 1024 });
-      l.acceptor = new Acceptor(
-        raw,
-        (c) => this.connection(l, c),
-        (starved) =>
-          this.o.log(
-            starved ? `dk inetd: ${svc.id}: out of file descriptors: new clients wait in the backlog until one frees` : `dk inetd: ${svc.id}: accepting again`,
-          ),
-        true,
-      );
+      l.acceptor = new Acceptor(raw, (c) => this.connection(l, c), { log: this.o.log, who: `dk inetd: ${svc.id}`, paused: true });
       l.address = raw.address;
       if (svc.internal) this.internalPorts.add(raw.port ?? 0);
     } else {

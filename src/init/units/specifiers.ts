@@ -31,6 +31,9 @@ export function parseUnitName(name: string): UnitName | undefined {
   return { name, prefix: base.slice(0, at), instance: base.slice(at + 1), type };
 }
 
+/** A unit name as a user may give it: "sshd" is sshd.service, as systemctl takes it. */
+export const serviceName = (name: string): string => (name.includes('.') ? name : `${name}.service`);
+
 /** getty@.service for getty@tty1.service; undefined for a name that is not an instance. */
 export function templateOf(name: string): string | undefined {
   const u = parseUnitName(name);

@@ -75,6 +75,9 @@ export interface Diagnostic {
   reason: string;
 }
 
+/** file:line: reason, as every message about a unit file says it */
+export const diagnosticText = (d: Diagnostic): string => `${d.file}:${d.line}: ${d.reason}`;
+
 export interface LoadedUnit {
   unit?: Unit;
   problems: Diagnostic[];

@@ -351,13 +351,7 @@ export class Syslogd {
     }
     // accepted here, not by net.Server: out of descriptors, clients wait in the backlog instead of being closed unheard
     const raw = rawListen({ type: 'stream', host, port: l.port, backlog: 1024 });
-    const acceptor = new Acceptor(raw, take, (starved) =>
-      this.o.log(
-        starved
-          ? `dk syslogd: out of file descriptors: new ${l.proto} clients wait in the backlog until one frees`
-          : `dk syslogd: descriptors free again: accepting ${l.proto} clients`,
-      ),
-    );
+    const acceptor = new Acceptor(raw, take, { log: this.o.log, who: 'dk syslogd', clients: `${l.proto} clients` });
     this.tcp.push(acceptor);
     this.rename(stats, raw.address);
     this.o.log(`dk syslogd: listening on ${l.proto} ${raw.address}`);
