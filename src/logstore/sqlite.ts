@@ -24,7 +24,6 @@ interface Database {
   exec(sql: string): void;
   prepare(sql: string): Statement;
   pragma(p: string): unknown;
-  transaction<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void;
   close(): void;
 }
 
@@ -49,30 +48,49 @@ export class SqliteStore {
 
   constructor(
     readonly path: string,
-    o: { readonly?: boolean } = {},
+    o: { readonly?: boolean; busyMs?: number } = {},
   ) {
     if (!o.readonly) fs.mkdirSync(dirname(path), { recursive: true });
     this.db = openDatabase(path, !!o.readonly);
-    if (!o.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      for (const s of schemaSql('sqlite')) this.db.exec(s);
+    try {
+      this.db.pragma(`busy_timeout = ${o.busyMs ?? 5000}`);
+      if (!o.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+        for (const s of schemaSql('sqlite')) this.db.exec(s);
+      }
+    } catch (e) {
+      // locked, full or not a database: the handle goes, the caller hears why
+      this.db.close();
+      throw e;
     }
-    this.db.pragma('busy_timeout = 5000');
     const values = `(${COLUMNS.map(() => '?').join(', ')})`;
     const insert = (n: number) => this.db.prepare(`INSERT INTO logs (${COLUMNS.join(', ')}) VALUES ${Array(n).fill(values).join(', ')}`);
     this.insertOne = o.readonly ? (undefined as unknown as Statement) : insert(1);
     // one statement per ROWS_PER_INSERT rows: the per-call cost of the binding is most of an insert
     this.insertBlock = o.readonly ? (undefined as unknown as Statement) : insert(ROWS_PER_INSERT);
-    this.insertMany = this.db.transaction((rows: LogRecord[]) => {
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
-        const params: unknown[] = [];
-        for (let k = i; k < i + ROWS_PER_INSERT; k++) params.push(...columnValues(rows[k]));
-        this.insertBlock.run(...params);
+    // BEGIN/COMMIT by hand: libsql's transaction() answers a failed insert (a full disk) with
+    // its own "cannot rollback" once SQLite has rolled back already, and the reason is lost
+    this.insertMany = (rows: LogRecord[]) => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        let i = 0;
+        for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+          const params: unknown[] = [];
+          for (let k = i; k < i + ROWS_PER_INSERT; k++) params.push(...columnValues(rows[k]));
+          this.insertBlock.run(...params);
+        }
+        for (; i < rows.length; i++) this.insertOne.run(...columnValues(rows[i]));
+        this.db.exec('COMMIT');
+      } catch (e) {
+        try {
+          this.db.exec('ROLLBACK');
+        } catch {
+          // SQLite rolled back already (SQLITE_FULL, SQLITE_IOERR do)
+        }
+        throw e;
       }
-      for (; i < rows.length; i++) this.insertOne.run(...columnValues(rows[i]));
-    });
+    };
   }
 
   /** One transaction: all of rows are stored, or (on an error, thrown) none. */

@@ -41,6 +41,9 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
                  against --tls-ca (or the system CAs) and show --tls-cert/--tls-key if asked
   --queue-mem SIZE, --queue-max SIZE   forwarding queues: memory before spilling to STATE-DIR
                  (8M), total bound (1G; 16M without --state-dir)
+  --hold-max SIZE   what a file or store action keeps in memory while its disk refuses writes
+                 (full, quota, I/O error, database locked or damaged; 64M): tried again every
+                 second; at 3/4 of it TCP and the local socket wait, past it UDP is dropped
   --control SOCK the control socket (default STATE-DIR/control.sock, else /run/dk/syslogd.sock
                  as root); --stats asks it (dk status syslogd shows more)
   --route FACILITY.LEVEL [-v]   which actions of -f FILE take such a message, in order, and
@@ -104,6 +107,7 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let dbBatch: number | undefined;
   let dbDelay: number | undefined;
   let queueMax: number | undefined;
+  let holdMax: number | undefined;
   let control: string | undefined;
   let statsOnly = false;
   let routeOf: string | undefined;
@@ -218,6 +222,9 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
         case '--queue-max':
           queueMax = parseSize(v(), a);
           break;
+        case '--hold-max':
+          holdMax = parseSize(v(), a);
+          break;
         case '-h':
         case '--help':
           io.write(SYSLOGD_HELP);
@@ -241,6 +248,7 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     stateDir,
     queueMem,
     queueMax,
+    holdMax,
     batch: dbBatch,
     delayMs: dbDelay,
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },

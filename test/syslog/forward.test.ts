@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { FrameQueue, readFrames } from '../../src/syslog/forward/queue.js';
+import { FrameQueue } from '../../src/syslog/forward/queue.js';
 import { octetFrame } from '../../src/syslog/protocol/framing.js';
 import { SqliteStore } from '../../src/logstore/sqlite.js';
 import { DK, run } from '../helpers/dk.js';
@@ -74,7 +74,7 @@ describe('frame queue', () => {
     );
   });
 
-  test('spills to disk past the memory limit, drops the oldest past the bound, reads a torn tail safely', () => {
+  test('spills to disk past the memory limit, drops the oldest past the bound', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dk-queue-'));
     try {
       const q = new FrameQueue({ dir, memBytes: 1000, maxBytes: 20_000, segmentBytes: 2000 });
@@ -88,8 +88,6 @@ describe('frame queue', () => {
         left,
         Array.from({ length: 400 - q.dropped }, (_, i) => q.dropped + i),
       );
-      const torn = Buffer.concat([frame(1), frame(2), frame(3).subarray(0, 10)]);
-      assert.deepEqual(readFrames(torn).map(num), [1, 2]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import * as tls from 'node:tls';
 import { octetFrame } from '../protocol/framing.js';
 import { ACK_REQUEST, parseAcks } from './ack.js';
 import { FrameQueue } from './queue.js';
+import { HOLD_MAX } from '../server/hold.js';
 import { failure, type Failure } from '../server/failure.js';
 
 export interface TlsFiles {
@@ -29,6 +30,8 @@ export interface ForwardOptions {
   queueDir?: string;
   memBytes?: number;
   maxBytes?: number;
+  /** what waits in memory while the disk queue cannot be written */
+  holdMax?: number;
   /** how long to wait for the first ACK before treating the peer as one that never sends any */
   ackWaitMs?: number;
   log?: (line: string) => void;
@@ -66,7 +69,14 @@ export class TcpForward {
     private readonly port: number,
     private readonly o: ForwardOptions = {},
   ) {
-    this.queue = new FrameQueue({ dir: o.queueDir, memBytes: o.memBytes ?? 8 << 20, maxBytes: o.maxBytes ?? (o.queueDir ? 1 << 30 : 16 << 20) });
+    this.queue = new FrameQueue({
+      dir: o.queueDir,
+      memBytes: o.memBytes ?? 8 << 20,
+      maxBytes: o.maxBytes ?? (o.queueDir ? 1 << 30 : 16 << 20),
+      holdBytes: o.holdMax ?? HOLD_MAX,
+      log: o.log,
+      name,
+    });
     if (this.queue.length) o.log?.(`dk syslogd: ${name}: ${this.queue.length} queued messages from before the restart`);
     this.connect();
   }
@@ -81,6 +91,15 @@ export class TcpForward {
 
   get diskBytes(): number {
     return this.queue.diskBytes;
+  }
+
+  get damaged(): number {
+    return this.queue.damaged;
+  }
+
+  /** the disk queue refuses writes and what waits nears --hold-max */
+  full(): boolean {
+    return this.queue.full;
   }
 
   private connect(): void {
@@ -232,10 +251,9 @@ export class TcpForward {
     this.queue.unshift(this.unacked.slice(this.unackedHead));
     this.unacked = [];
     this.unackedHead = 0;
-    if (this.o.queueDir) this.queue.save();
-    else this.queue.dropped += this.queue.length;
-    if (this.queue.length)
-      this.o.log?.(`dk syslogd: ${this.name}: ${this.queue.length} messages ${this.o.queueDir ? 'kept in the disk queue' : 'not delivered'} at shutdown`);
+    const left = this.queue.length;
+    const kept = this.queue.save();
+    if (left) this.o.log?.(`dk syslogd: ${this.name}: ${kept ? `${kept} messages kept in the disk queue` : `${left} messages not delivered`} at shutdown`);
     if (s && !s.destroyed) s.destroy();
   }
 }

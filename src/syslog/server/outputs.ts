@@ -14,6 +14,7 @@ import { TcpForward } from '../forward/tcpforward.js';
 import { PgOutput } from './pgoutput.js';
 import { StoreOutput, type StoreOptions } from './storeoutput.js';
 import { failure, type Failure } from './failure.js';
+import { HOLD_MAX, Hold, passing } from './hold.js';
 
 export interface Output {
   readonly name: string;
@@ -23,6 +24,8 @@ export interface Output {
   readonly queued?: number;
   /** bytes of the queue kept on disk, for outputs with a disk queue */
   readonly diskBytes?: number;
+  /** parts of disk-queue segments found damaged at start and set aside */
+  readonly damaged?: number;
   /** failed deliveries retried, for outputs that retry */
   retries?: number;
   /** the last failure (open, write, connect, insert), for status */
@@ -44,16 +47,45 @@ export interface Output {
   writeBytes?(buf: Buffer, count: number): void;
   /** whole messages, for stores: these get every message (no repeat folding) */
   writeRecords?(recs: Received[]): void;
+  /** holds so much it cannot wait for: the daemon stops reading the inputs that can wait */
+  full?(): boolean;
   /** everything accepted is on its way or on disk */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
 
-export class FileOutput implements Output {
+/**
+ * A file: each batch is one write (fdatasync'ed unless the rule said "-").
+ * While the disk refuses writes the lines wait in memory (see hold.ts); a
+ * write cut short by a full disk leaves no torn line: the part of a line
+ * that got in is cut off the file again and waits with the rest.
+ */
+/** An output that may hold what it accepted (a file on a full disk, a store): acknowledgements wait for its commits. */
+export interface Settling {
+  /** times everything it held got written: what it held before one is written after it */
+  readonly commits: number;
+  /** messages it holds now */
+  readonly uncommitted: number;
+  onCommit?: () => void;
+}
+
+export const isSettling = (o: Output | undefined): o is Output & Settling => !!o && 'commits' in o && 'uncommitted' in o;
+
+export class FileOutput implements Output, Settling {
   written = 0;
   dropped = 0;
   lastError: Failure | undefined;
+  /** times the lines that waited were all written: what waited before one has been written after it */
+  commits = 0;
+  onCommit?: () => void;
+  onRelief?: () => void;
   private fd: number | undefined;
+  private openError: unknown;
+  private held: Buffer[] = [];
+  private heldCounts: number[] = [];
+  private heldBytes = 0;
+  private heldLines = 0;
+  private readonly hold: Hold;
   constructor(
     readonly name: string,
     private readonly path: string,
@@ -61,16 +93,20 @@ export class FileOutput implements Output {
     private readonly mode = 0o640,
     private readonly uid?: number,
     private readonly gid?: number,
+    o: { log?: (line: string) => void; holdMax?: number } = {},
   ) {
+    this.hold = new Hold(name, o.holdMax ?? HOLD_MAX, () => this.retry(), o.log);
     this.open();
   }
   private open(): void {
     const fresh = !fs.existsSync(this.path);
     try {
       this.fd = fs.openSync(this.path, 'a', this.mode);
+      this.openError = undefined;
     } catch (e) {
-      // unwritable: counted as dropped until a reopen works
+      // unwritable: counted as dropped until a reopen works (or held, if the disk is what refuses)
       this.fd = undefined;
+      this.openError = e;
       this.lastError = failure(e);
       return;
     }
@@ -83,24 +119,100 @@ export class FileOutput implements Output {
       }
     }
   }
+  get queued(): number | undefined {
+    return this.heldLines || undefined;
+  }
+  get uncommitted(): number {
+    return this.heldLines;
+  }
+  full(): boolean {
+    return this.hold.full(this.heldBytes);
+  }
   write(lines: string[]): void {
     this.writeBytes(Buffer.from(`${lines.join('\n')}\n`), lines.length);
   }
   writeBytes(buf: Buffer, count: number): void {
+    if (this.heldLines) return this.keep(buf, count);
+    const left = this.put(buf, count);
+    if (left) this.keep(left.buf, left.count);
+  }
+  /** Writes whole lines; returns what the disk refused for now (undefined: all written, or dropped for good). */
+  private put(buf: Buffer, count: number): { buf: Buffer; count: number } | undefined {
     if (this.fd === undefined) this.open();
     if (this.fd === undefined) {
+      if (passing(this.openError)) {
+        this.hold.failed(this.openError);
+        return { buf, count };
+      }
       this.dropped += count;
-      return;
+      return undefined;
     }
     let off = 0;
     try {
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
-      if (this.sync) fs.fdatasyncSync(this.fd);
-      this.written += count;
     } catch (e) {
-      this.dropped += count;
       this.lastError = failure(e);
+      const whole = off ? buf.lastIndexOf(0x0a, off - 1) + 1 : 0;
+      if (off > whole) {
+        try {
+          fs.ftruncateSync(this.fd, fs.fstatSync(this.fd).size - (off - whole));
+        } catch {
+          // the torn line stays; its whole copy follows when the disk takes writes
+        }
+      }
+      const done = lineCount(buf, whole);
+      this.written += done;
+      if (!passing(e)) {
+        this.dropped += count - done;
+        return undefined;
+      }
+      this.hold.failed(e);
+      return { buf: buf.subarray(whole), count: count - done };
     }
+    this.written += count;
+    if (this.sync) {
+      try {
+        fs.fdatasyncSync(this.fd);
+      } catch (e) {
+        this.lastError = failure(e);
+      }
+    }
+    return undefined;
+  }
+  private keep(buf: Buffer, count: number): void {
+    if (this.heldBytes + buf.length > this.hold.maxBytes) {
+      this.dropped += count;
+      this.hold.refuse(count);
+      return;
+    }
+    // a copy: the daemon's line buffer is reused for the next batch
+    this.held.push(Buffer.from(buf));
+    this.heldCounts.push(count);
+    this.heldBytes += buf.length;
+    this.heldLines += count;
+  }
+  /** The lines that waited, oldest first; stops at the first refusal. */
+  private retry(): void {
+    const before = this.heldLines;
+    while (this.held.length) {
+      const buf = this.held[0];
+      const left = this.put(buf, this.heldCounts[0]);
+      if (left) {
+        this.heldBytes -= buf.length - left.buf.length;
+        this.heldLines -= this.heldCounts[0] - left.count;
+        this.held[0] = left.buf;
+        this.heldCounts[0] = left.count;
+        return;
+      }
+      this.heldBytes -= buf.length;
+      this.heldLines -= this.heldCounts[0];
+      this.held.shift();
+      this.heldCounts.shift();
+    }
+    this.hold.resumed(before);
+    this.commits++;
+    this.onCommit?.();
+    this.onRelief?.();
   }
   reopen(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
@@ -108,12 +220,26 @@ export class FileOutput implements Output {
     this.open();
   }
   async flush(): Promise<void> {
+    if (this.heldLines) this.retry();
     if (this.fd !== undefined) fs.fdatasyncSync(this.fd);
   }
   async close(): Promise<void> {
+    if (this.heldLines) this.retry();
+    this.hold.stop();
+    if (this.heldLines) {
+      this.dropped += this.heldLines;
+      this.hold.log(`dk syslogd: ${this.name}: ${this.heldLines} messages not written at shutdown (${this.lastError?.message})`);
+    }
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+/** newlines in buf before end */
+function lineCount(buf: Buffer, end: number): number {
+  let n = 0;
+  for (let p = buf.indexOf(0x0a); p >= 0 && p < end; p = buf.indexOf(0x0a, p + 1)) n++;
+  return n;
 }
 
 /** @host: one datagram per message, the raw line as received or re-formatted. */
@@ -191,7 +317,9 @@ export function makeOutput(a: Action, name: string, store: StoreOptions): Output
   switch (a.kind) {
     // /dev/console and ttys: opened per write without becoming our controlling terminal, never blocking
     case 'file':
-      return a.path.startsWith('/dev/') ? new DeviceOutput(name, () => [a.path]) : new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid);
+      return a.path.startsWith('/dev/')
+        ? new DeviceOutput(name, () => [a.path])
+        : new FileOutput(name, a.path, a.sync, a.mode, a.uid, a.gid, { log: store.log, holdMax: store.holdMax });
     case 'udp':
       return new UdpOutput(name, a.host, a.port);
     case 'tcp':
@@ -201,6 +329,7 @@ export function makeOutput(a: Action, name: string, store: StoreOptions): Output
         tls: a.tls ? (store.tls ?? {}) : undefined,
         memBytes: store.queueMem,
         maxBytes: store.queueMax,
+        holdMax: store.holdMax,
       });
     case 'pipe':
       return new DeviceOutput(name, () => [a.path]);
@@ -215,6 +344,7 @@ export function makeOutput(a: Action, name: string, store: StoreOptions): Output
         queueDir: store.stateDir ? join(store.stateDir, 'queues', `pgsql-${createHash('sha256').update(a.url).digest('hex').slice(0, 12)}`) : undefined,
         memBytes: store.queueMem,
         maxBytes: store.queueMax,
+        holdMax: store.holdMax,
       });
     case 'discard':
       return undefined;

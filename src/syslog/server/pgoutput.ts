@@ -9,6 +9,7 @@
 import { PgStore } from '../../logstore/postgres.js';
 import { recordOf, type LogRecord } from '../../logstore/record.js';
 import { FrameQueue } from '../forward/queue.js';
+import { HOLD_MAX } from './hold.js';
 import { octetFrame } from '../protocol/framing.js';
 import type { Received } from './lines.js';
 import { failure, type Failure } from './failure.js';
@@ -34,10 +35,17 @@ export class PgOutput {
     readonly name: string,
     readonly url: string,
     private readonly log: (line: string) => void = () => {},
-    o: { queueDir?: string; memBytes?: number; maxBytes?: number } = {},
+    o: { queueDir?: string; memBytes?: number; maxBytes?: number; holdMax?: number } = {},
   ) {
     this.store = new PgStore(url);
-    this.queue = new FrameQueue({ dir: o.queueDir, memBytes: o.memBytes ?? 8 << 20, maxBytes: o.maxBytes ?? (o.queueDir ? 1 << 30 : 64 << 20) });
+    this.queue = new FrameQueue({
+      dir: o.queueDir,
+      memBytes: o.memBytes ?? 8 << 20,
+      maxBytes: o.maxBytes ?? (o.queueDir ? 1 << 30 : 64 << 20),
+      holdBytes: o.holdMax ?? HOLD_MAX,
+      log,
+      name,
+    });
     if (this.queue.length) log(`dk syslogd: ${name}: ${this.queue.length} queued messages from before the restart`);
     this.kick();
   }
@@ -52,6 +60,15 @@ export class PgOutput {
 
   get diskBytes(): number {
     return this.queue.diskBytes;
+  }
+
+  get damaged(): number {
+    return this.queue.damaged;
+  }
+
+  /** the disk queue refuses writes and what waits nears --hold-max */
+  full(): boolean {
+    return this.queue.full;
   }
 
   write(): void {}
@@ -128,9 +145,8 @@ export class PgOutput {
     this.retry = undefined;
     const left = this.queue.length;
     if (left) {
-      this.queue.save();
-      if (!this.queue.diskBytes) this.queue.dropped += left;
-      this.log(`dk syslogd: store ${redact(this.url)}: ${left} messages ${this.queue.diskBytes ? 'kept in the disk queue' : 'not stored'} at shutdown`);
+      const kept = this.queue.save();
+      this.log(`dk syslogd: store ${redact(this.url)}: ${kept ? `${kept} messages kept in the disk queue` : `${left} messages not stored`} at shutdown`);
     }
     await this.store.close();
   }

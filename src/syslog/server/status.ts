@@ -42,6 +42,8 @@ export interface ActionStatus {
   queued?: number;
   /** bytes of the disk queue */
   diskBytes?: number;
+  /** parts of disk-queue segments found damaged at start (kept aside as NAME.bad in the queue directory) */
+  damaged?: number;
   /** failed deliveries tried again */
   retries?: number;
   /** messages the peer acknowledged as written (forwarding to a dk syslogd) */
@@ -81,7 +83,7 @@ export function renderSyslogdStatus(s: SyslogdStatus): string {
   lines.push(`  flow control: inputs paused ${s.flowControl.pauses} times${s.flowControl.paused ? ' (paused now)' : ''}`);
   for (const a of s.actions) {
     lines.push(
-      `  action ${a.action}: written ${a.written}, dropped ${a.dropped}${a.queued !== undefined ? `, queued ${a.queued}` : ''}${a.diskBytes !== undefined ? `, on disk ${a.diskBytes} bytes` : ''}${a.retries !== undefined ? `, retries ${a.retries}` : ''}${a.acknowledged !== undefined ? `, acknowledged ${a.acknowledged}` : ''}${a.lastError ? `, last error ${a.lastError.message}` : ''}`,
+      `  action ${a.action}: written ${a.written}, dropped ${a.dropped}${a.queued !== undefined ? `, queued ${a.queued}` : ''}${a.diskBytes !== undefined ? `, on disk ${a.diskBytes} bytes` : ''}${a.damaged ? `, damaged ${a.damaged}` : ''}${a.retries !== undefined ? `, retries ${a.retries}` : ''}${a.acknowledged !== undefined ? `, acknowledged ${a.acknowledged}` : ''}${a.lastError ? `, last error ${a.lastError.message}` : ''}`,
     );
   }
   return lines.join('\n');

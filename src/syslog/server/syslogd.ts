@@ -16,7 +16,7 @@ import { scan3164, type Scan } from '../protocol/fast3164.js';
 import { isAckRequest } from '../forward/ack.js';
 import { ByteSink } from './bytesink.js';
 import { formatLine, stamp3164, type Received } from './lines.js';
-import { makeOutput, type Output } from './outputs.js';
+import { isSettling, makeOutput, type Output, type Settling } from './outputs.js';
 import { StoreOutput, type StoreOptions } from './storeoutput.js';
 import type { TlsFiles } from '../forward/tcpforward.js';
 import { forEachDatagram, UnixLogSocket } from '../../sys/unixsock.js';
@@ -89,8 +89,8 @@ interface Acker {
   count: number;
   /** the count last acknowledged */
   sent: number;
-  /** counts waiting for store transactions (need[i]: commits store i must reach) */
-  marks: { count: number; need: number[] }[];
+  /** counts waiting for outputs to settle (the commits each output must reach) */
+  marks: { count: number; need: Map<Settling, number> }[];
 }
 
 /** seconds a TCP frame may take from its first byte to its end (--tcp-frame-timeout) */
@@ -182,7 +182,6 @@ export class Syslogd {
     }
     for (const p of problems) this.o.log(`dk syslogd: ${p}`);
     this.flushPending();
-    // acknowledgement marks count stores by position: settle them before the routes change
     for (const o of this.stores()) void o.flush();
     this.release();
     if (cfg.umask !== undefined) process.umask(cfg.umask);
@@ -204,7 +203,7 @@ export class Syslogd {
       const reuse = old.get(key) ?? next.find((r) => r.key === key);
       const output = reuse?.output ?? makeOutput(rule.action, describeAction(rule.action), store);
       if (output) output.onRelief = () => this.pressure();
-      if (output instanceof StoreOutput) output.onCommit = () => this.release();
+      if (isSettling(output)) output.onCommit = () => this.release();
       next.push({ rule, output, key, sink: output?.writeBytes ? new ByteSink() : undefined, lines: [], raw: [], records: [] });
     }
     this.fast = fastTable(next);
@@ -558,31 +557,43 @@ export class Syslogd {
   }
 
   /**
-   * Files are written by now; what went to a SQLite store is safe once that
-   * store's next transaction has ended. Each flush leaves a mark per peer
-   * that asked for acknowledgements (its count, and the transaction each
-   * store must reach); marks whose transactions are done are acknowledged.
+   * Files are written by now unless their disk refuses (then they hold the
+   * lines); what went to a SQLite store is safe once that store's next
+   * transaction has ended. Each flush leaves a mark per peer that asked for
+   * acknowledgements (its count, and the commit each holding output must
+   * reach); marks whose outputs have settled are acknowledged.
    */
   private acknowledge(): void {
     if (!this.ackers.size) return;
-    const stores = this.stores();
-    const need = stores.map((o) => (o.uncommitted ? o.commits + 1 : o.commits));
+    const need = new Map<Settling, number>();
+    for (const o of this.settling()) if (o.uncommitted) need.set(o, o.commits + 1);
     for (const a of this.ackers) if (a.count > (a.marks[a.marks.length - 1]?.count ?? a.sent)) a.marks.push({ count: a.count, need });
     this.release();
   }
 
-  /** Sends the acknowledgements whose stores have committed. */
+  /** Sends the acknowledgements whose outputs have settled (an output no longer configured has). */
   private release(): void {
-    const stores = this.stores();
+    const live = new Set(this.settling());
+    const settled = (need: Map<Settling, number>) => {
+      for (const [o, n] of need) if (live.has(o) && o.commits < n) return false;
+      return true;
+    };
     for (const a of this.ackers) {
       let ok: number | undefined;
-      while (a.marks.length && a.marks[0].need.every((n, i) => (stores[i]?.commits ?? Infinity) >= n)) ok = a.marks.shift()!.count;
+      while (a.marks.length && settled(a.marks[0].need)) ok = a.marks.shift()!.count;
       // cumulative: one not sent now is covered by the next
       if (ok !== undefined && ok > a.sent && a.conn.writableLength < 65536) {
         a.conn.write(`ACK ${ok}\n`);
         a.sent = ok;
       }
     }
+  }
+
+  /** outputs that may hold what they accepted: files and stores */
+  private settling(): Settling[] {
+    const out = new Set<Settling>();
+    for (const r of this.routes) if (isSettling(r.output)) out.add(r.output);
+    return [...out];
   }
 
   private stores(): StoreOutput[] {
@@ -599,8 +610,12 @@ export class Syslogd {
    */
   private pressure(): void {
     let backlog = 0;
-    for (const r of this.routes) backlog = Math.max(backlog, r.output?.backlog?.() ?? 0);
-    const pause = this.paused ? backlog > Syslogd.LOW : backlog > Syslogd.HIGH;
+    let full = false;
+    for (const r of this.routes) {
+      backlog = Math.max(backlog, r.output?.backlog?.() ?? 0);
+      full ||= r.output?.full?.() ?? false;
+    }
+    const pause = full || (this.paused ? backlog > Syslogd.LOW : backlog > Syslogd.HIGH);
     if (pause === this.paused) return;
     this.paused = pause;
     if (pause) this.pauses++;
@@ -678,6 +693,7 @@ export class Syslogd {
         dropped: o?.dropped ?? 0,
         ...(o?.queued !== undefined ? { queued: o.queued } : {}),
         ...(o?.diskBytes !== undefined ? { diskBytes: o.diskBytes } : {}),
+        ...(o?.damaged ? { damaged: o.damaged } : {}),
         ...(o?.retries !== undefined ? { retries: o.retries } : {}),
         ...(o?.acknowledged !== undefined ? { acknowledged: o.acknowledged } : {}),
         ...(o?.lastError ? { lastError: o.lastError } : {}),
