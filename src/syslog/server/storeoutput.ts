@@ -55,7 +55,8 @@ export class StoreOutput implements Settling {
     private readonly o: StoreOptions,
   ) {
     this.hold = new Hold(`store ${path}`, o.holdMax ?? HOLD_MAX, () => this.commit(), o.log);
-    this.open();
+    const e = this.open();
+    if (e) o.log?.(`dk syslogd: cannot open the store ${path}: ${(e as Error).message}; messages for it will wait in memory`);
     if (o.retention && (o.retention.maxAgeMs !== undefined || o.retention.maxBytes !== undefined)) {
       this.pruner = setInterval(() => this.prune(), o.pruneEveryMs ?? 60_000);
       this.pruner.unref();
