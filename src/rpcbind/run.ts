@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { absolutePaths, runDaemon, type DaemonCore } from '../daemon/runtime.js';
 import { SyslogClient, LOG_DAEMON, LOG_PID, LOG_INFO } from '../syslog/client.js';
 import type { Rpcb } from '../rpc/pmap.js';
+import { udpDropsByPort } from '../proc/net.js';
 import { renderRpcbindStatus, summarizeRpcbind, type RpcbindStatus } from './status.js';
 import { PortMapper } from './procs.js';
 import { Registry } from './registry.js';
@@ -148,6 +149,8 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
       remoteCalls: o.remote,
       registrations: registry.all().map((b) => ({ program: b.prog, version: b.vers, netid: b.netid, address: b.addr, owner: b.owner })),
       stats: stats.snapshot().map((st, i) => ({ version: i + 2, ...st })),
+      udp: { ...(server?.udpCounters ?? { received: 0, answered: 0, rateLimited: 0 }), kernelDrops: kernelDrops(server) },
+      memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
     }),
     summary: summarizeRpcbind,
     render: renderRpcbindStatus,
@@ -161,6 +164,13 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
     log: (line) => log(line),
     error: io.error,
   });
+}
+
+/** the kernel's drop counters of our UDP sockets (/proc/net/udp, udp6) */
+function kernelDrops(server: RpcbindServer | undefined): number {
+  if (!server) return 0;
+  const drops = udpDropsByPort();
+  return server.udpPorts().reduce((a, p) => a + (drops.get(p) ?? 0), 0);
 }
 
 /** Options of dk rpcbind whose value is a path: made absolute before a detached daemon changes to /. */

@@ -60,7 +60,16 @@ class RateLimit {
   }
 }
 
+/** what the UDP sockets saw: a flood shows here (and in the kernel's drop counter) */
+export interface UdpCounters {
+  received: number;
+  answered: number;
+  /** calls from a remote address over --rate, not answered */
+  rateLimited: number;
+}
+
 export class RpcbindServer {
+  readonly udpCounters: UdpCounters = { received: 0, answered: 0, rateLimited: 0 };
   private udp: dgram.Socket[] = [];
   private tcp: Acceptor[] = [];
   private unix: net.Server | undefined;
@@ -100,12 +109,18 @@ export class RpcbindServer {
 
   private listenUdp(host: string, v6: boolean): Promise<void> {
     const s = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reuseAddr: false });
+    const n = this.udpCounters;
+    const answer = (b: Buffer, r: dgram.RemoteInfo) => {
+      n.answered++;
+      s.send(b, r.port, r.address);
+    };
     s.on('message', (msg, r) => {
+      n.received++;
       // the common case without regular expressions: this runs 100k times a second
       const local = r.address === '127.0.0.1' || r.address === '::1' || isLoopback(r.address);
-      if (!local && !this.limit.allow(plain(r.address))) return;
+      if (!local && !this.limit.allow(plain(r.address))) return void n.rateLimited++;
       const fast = this.pm.getportFast(msg);
-      if (fast) return void s.send(fast, r.port, r.address);
+      if (fast) return answer(fast, r);
       const from = plain(r.address);
       const ctx: CallContext = {
         netid: v6 ? 'udp6' : 'udp',
@@ -115,8 +130,8 @@ export class RpcbindServer {
         localHost: host === '0.0.0.0' || host === '::' ? (local ? (v6 ? '::1' : '127.0.0.1') : hostAddress(v6)) : host,
       };
       const reply = this.pm.handle(msg, ctx);
-      if (reply instanceof Promise) void reply.then((x) => x && s.send(x, r.port, r.address));
-      else if (reply) s.send(reply, r.port, r.address);
+      if (reply instanceof Promise) void reply.then((x) => x && answer(x, r));
+      else if (reply) answer(reply, r);
     });
     s.on('error', (e) => this.o.log(`dk rpcbind: udp ${host}: ${e.message}`));
     this.udp.push(s);
@@ -124,6 +139,11 @@ export class RpcbindServer {
       s.once('error', reject);
       s.bind(this.o.port, host, () => resolve());
     });
+  }
+
+  /** the UDP ports bound (one per address family) */
+  udpPorts(): number[] {
+    return [...new Set(this.udp.map((s) => s.address().port))];
   }
 
   /** accepted here, not by net.Server: out of descriptors, clients wait in the backlog instead of being closed unheard */
