@@ -19,7 +19,7 @@ import { ConnLogger } from './server/connlog.js';
 import { renderInetdStatus, summarizeInetd, type InetdStatus } from './server/status.js';
 
 export const INETD_HELP = `Usage: dk inetd [-d] [-f] [-p PIDFILE] [--xinetd] [--services FILE] [--hosts-allow FILE]
-                [--hosts-deny FILE] [--listen-fds] [--grace SECS] [--control SOCK] [--state-dir DIR]
+                [--hosts-deny FILE] [--listen-fds] [--per-source N] [--grace SECS] [--control SOCK] [--state-dir DIR]
                 [--check] [CONFIG]
 
   CONFIG           inetd.conf (default /etc/inetd.conf), or xinetd.conf with --xinetd
@@ -30,6 +30,8 @@ export const INETD_HELP = `Usage: dk inetd [-d] [-f] [-p PIDFILE] [--xinetd] [--
   --listen-fds     also give every server its socket as fd 3 with LISTEN_FDS=1, LISTEN_PID
                    (xinetd: flags = LISTEN_FDS per service)
   --ident-port N   where clients' identd is asked for USERID logging (default 113)
+  --per-source N   connections one address may hold at once on a service that sets no
+                   per_source (default 256; 0: no limit); one more is refused and logged
   --grace SECS     on TERM, how long running servers may finish before they get TERM (default 5)
   --control SOCK   the control socket (default STATE-DIR/control.sock, else /run/dk/inetd.sock as root)
   --check          report each problem as file:line: reason; exit 1 if any
@@ -114,6 +116,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   let listenFds = false;
   let graceMs = 5000;
   let identPort: number | undefined;
+  let perSource: number | undefined;
   let control: string | undefined;
   let stateDir: string | undefined;
   let configAt = -1;
@@ -157,6 +160,15 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
           return 1;
         }
         identPort = p;
+        break;
+      }
+      case '--per-source': {
+        const n = Number(v());
+        if (!Number.isInteger(n) || n < 0) {
+          io.error(`dk inetd: --per-source takes a number of connections (0: no limit), not '${argv[i]}'\n`);
+          return 1;
+        }
+        perSource = n;
         break;
       }
       case '--grace': {
@@ -204,7 +216,7 @@ export async function runInetd(argv: string[], io: InetdIO): Promise<number> {
   let running = first;
   // connections go to syslog (or the services' log files); -d also shows them here
   const events = new ConnLogger({ syslogPath: syslogSocket, stderr: debug ? log : undefined });
-  const d = new Inetd({ wrappers: first.wrappers, log, events, listenFds, identPort });
+  const d = new Inetd({ wrappers: first.wrappers, log, events, listenFds, identPort, perSource });
   const core: DaemonCore<InetdStatus> = {
     name: 'inetd',
     configPath: config,

@@ -2,7 +2,10 @@
  * Slow and greedy TCP clients of dk syslogd (issue 15): a message begun must
  * end within --tcp-frame-timeout (a client that trickles its bytes is cut,
  * one that stays quiet between messages is not), and one address may hold
- * at most --tcp-per-source connections.
+ * at most --tcp-per-source connections. dk inetd has --per-source (256)
+ * for every service that sets no per_source of its own. Its internal
+ * services are byte streams with no messages to time, so a trickling
+ * client of echo is served as the per-source limit allows.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +15,8 @@ import * as net from 'node:net';
 import { ask } from '../../src/daemon/control.js';
 import type { DaemonStatus } from '../../src/daemon/runtime.js';
 import type { SyslogdStatus } from '../../src/syslog/server/status.js';
+import type { InetdStatus } from '../../src/inetd/server/status.js';
+import { inetdArgs } from '../helpers/inetd.js';
 import { DK, ENV } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { lab, sleep } from '../helpers/lab.js';
@@ -100,4 +105,71 @@ test('--tcp-per-source: one connection too many from one address is refused and 
   await until(() => readFileSync(f('src.log'), 'utf8').includes('taken again'), 'the new one heard');
   assert.equal(again.closed(), false);
   for (const x of [...held, again]) x.c.destroy();
+});
+
+test('dk inetd: one address holds at most --per-source connections on a service (default 256, per_source = UNLIMITED opts out)', async () => {
+  writeFileSync(f('services'), 'echo 0/tcp\n');
+  writeFileSync(f('inetd.conf'), '127.0.0.1:echo stream tcp nowait root internal\n');
+  const child = spawn(process.execPath, [DK, ...inetdArgs(f, ['--per-source', '3', '--control', f('inetd.ctl')])], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: ENV,
+  });
+  children.push(child);
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  await until(() => /echo\/tcp listening on \S+ \S+:(\d+)/.test(log), 'dk inetd');
+  const port = Number(/echo\/tcp listening on \S+ \S+:(\d+)/.exec(log)![1]);
+  const held = [await connect(port), await connect(port), await connect(port)];
+  const extra = await connect(port);
+  await until(() => extra.closed(), 'the fourth connection refused');
+  assert.match(log, /FAIL: echo\/tcp per_source_limit from=127\.0\.0\.1/);
+  const st = (await ask(f('inetd.ctl'), { cmd: 'status' })) as unknown as DaemonStatus<InetdStatus>;
+  const echo = st.detail.services.find((s) => s.id.startsWith('echo'))!;
+  assert.equal(echo.limits.perSource, 3);
+  assert.equal(echo.refused.per_source_limit, 1);
+  held[0].c.end();
+  await sleep(200);
+  const again = await connect(port);
+  let echoed = '';
+  again.c.on('data', (b) => (echoed += b.toString()));
+  again.c.write('taken again\n');
+  await until(() => echoed === 'taken again\n', 'the new one echoed');
+  for (const x of [...held, again]) x.c.destroy();
+  child.kill('SIGTERM');
+  // without --per-source: 256 for a service that says nothing, none for one that says UNLIMITED
+  writeFileSync(
+    f('xinetd.conf'),
+    [
+      'service echo',
+      '{',
+      '  type = INTERNAL',
+      '  socket_type = stream',
+      '  wait = no',
+      '  bind = 127.0.0.1',
+      '  port = 0',
+      '}',
+      'service daytime',
+      '{',
+      '  type = INTERNAL',
+      '  socket_type = stream',
+      '  wait = no',
+      '  bind = 127.0.0.1',
+      '  port = 0',
+      '  per_source = UNLIMITED',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const x = spawn(process.execPath, [DK, ...inetdArgs(f, ['--xinetd', '--control', f('x.ctl')]).slice(0, -1), f('xinetd.conf')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: ENV,
+  });
+  children.push(x);
+  let xlog = '';
+  x.stderr!.on('data', (b: Buffer) => (xlog += b.toString()));
+  await until(() => (xlog.match(/listening on/g)?.length ?? 0) >= 2, `dk inetd --xinetd: ${xlog}`);
+  const xs = ((await ask(f('x.ctl'), { cmd: 'status' })) as unknown as DaemonStatus<InetdStatus>).detail.services;
+  assert.equal(xs.find((s) => s.id === 'echo')!.limits.perSource, 256);
+  assert.equal(xs.find((s) => s.id === 'daytime')!.limits.perSource, undefined);
+  x.kill('SIGTERM');
 });

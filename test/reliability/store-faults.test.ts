@@ -41,9 +41,17 @@ test('a store locked by another process: messages wait, one log line, all stored
   log(d.sock, 1, 100);
   await until(() => numbers(db).length === 100, 'the first 100 stored');
   // another process takes the write lock and keeps it until told
-  const holder = spawn(python, ['-c', `import sqlite3,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\nc.execute('BEGIN EXCLUSIVE')\nprint('locked',flush=True)\nsys.stdin.readline()\nc.execute('COMMIT')`, db], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const holder = spawn(
+    python,
+    [
+      '-c',
+      `import sqlite3,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\nc.execute('BEGIN EXCLUSIVE')\nprint('locked',flush=True)\nsys.stdin.readline()\nc.execute('COMMIT')`,
+      db,
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   children.push(holder);
   await new Promise((r) => holder.stdout!.once('data', r));
   log(d.sock, 101, 600);

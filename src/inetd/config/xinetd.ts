@@ -308,7 +308,8 @@ export function parseXinetd(path: string, r: XinetdReader, services: ServicesTab
     const umaskValue = num('umask');
     const maxLoad = num('max_load');
     const instances = num('instances');
-    const perSource = num('per_source');
+    // UNLIMITED said here stays unlimited: the daemon's --per-source default is for services that say nothing
+    const perSource = (one('per_source') ?? '').toUpperCase() === 'UNLIMITED' ? Number.POSITIVE_INFINITY : num('per_source');
     const rlimitAs = num('rlimit_as');
     const rlimitCpu = num('rlimit_cpu');
     const id = one('id') ?? b.name;

@@ -21,7 +21,7 @@ import { hostsAccess, matchClient, type WrapperRule } from '../access/tcpwrapper
 import { parseAccessTimes, withinAccessTimes, type Interval } from '../access/times.js';
 import type { ServiceConfig } from '../config/service.js';
 import { chargenBlock, chargenLine, daytime, timeBytes, udpReplyAllowed } from '../internal/protocols.js';
-import { Limits } from './limits.js';
+import { Limits, type LimitConfig } from './limits.js';
 import { forgetAccounts, launch, type Server } from './launch.js';
 import type { ConnEvent, ConnLogger } from './connlog.js';
 import type { ActiveConnection, InetdServiceStatus } from './status.js';
@@ -36,7 +36,12 @@ export interface InetdOptions {
   listenFds?: boolean;
   /** where clients' identd listens (113; tests point elsewhere) */
   identPort?: number;
+  /** connections at once from one address for a service without its own per_source (--per-source; 0: none) */
+  perSource?: number;
 }
+
+/** connections one address may hold at once on a service, unless it or --per-source says otherwise */
+export const DEFAULT_PER_SOURCE = 256;
 
 /** inetd's guard against a wait-mode server that exits without taking its datagram or connection */
 const WAIT_SPAWNS_PER_MINUTE = 256;
@@ -94,6 +99,13 @@ export class Inetd {
 
   constructor(private o: InetdOptions) {}
 
+  /** A service's limits, with --per-source for one that sets none (xinetd's per_source = UNLIMITED is none). */
+  private limitsOf(svc: ServiceConfig): LimitConfig {
+    const d = this.o.perSource ?? DEFAULT_PER_SOURCE;
+    if (svc.perSource !== undefined || !d) return svc.perSource === Number.POSITIVE_INFINITY ? { ...svc, perSource: undefined } : svc;
+    return { ...svc, perSource: d };
+  }
+
   /** Every connection event is counted for status, then logged. */
   private event(e: ConnEvent): void {
     const c = this.countersOf(e.svc.id);
@@ -131,7 +143,7 @@ export class Inetd {
       const next = wanted.get(key);
       if (next) {
         l.svc = next;
-        l.limits.update(next);
+        l.limits.update(this.limitsOf(next));
       } else {
         this.closeListener(l);
         this.listeners.delete(key);
@@ -165,7 +177,7 @@ export class Inetd {
   }
 
   private async open(key: string, svc: ServiceConfig): Promise<void> {
-    const l: Listener = { key, svc, limits: new Limits(svc), starts: [] };
+    const l: Listener = { key, svc, limits: new Limits(this.limitsOf(svc)), starts: [] };
     const v6 = /6$/.test(svc.protocol) || svc.protocol.endsWith('46');
     const host = svc.bind ?? (v6 ? '::' : '0.0.0.0');
     if (waitMode(svc)) {
@@ -479,7 +491,7 @@ export class Inetd {
           started: c.started,
           refused: { ...c.refused },
           failed: c.failed,
-          limits: limitsOf(svc),
+          limits: statusLimits(svc, this.limitsOf(svc)),
           defined: `${svc.file}:${svc.line}`,
         };
         byId.set(svc.id, st);
@@ -531,11 +543,11 @@ function readBanner(path: string | undefined): Buffer {
   }
 }
 
-/** The limits a service runs under, as its configuration gave them. */
-function limitsOf(svc: ServiceConfig): InetdServiceStatus['limits'] {
+/** The limits a service runs under: its configuration's, per_source with --per-source's default. */
+function statusLimits(svc: ServiceConfig, inForce: LimitConfig): InetdServiceStatus['limits'] {
   const out: InetdServiceStatus['limits'] = {};
   if (svc.instances !== undefined) out.instances = svc.instances;
-  if (svc.perSource !== undefined) out.perSource = svc.perSource;
+  if (inForce.perSource !== undefined) out.perSource = inForce.perSource;
   if (svc.cps) out.cps = { perSecond: svc.cps[0], pauseSeconds: svc.cps[1] };
   if (svc.maxPerMinute !== undefined) out.perMinute = svc.maxPerMinute;
   if (svc.maxLoad !== undefined) out.maxLoad = svc.maxLoad;
