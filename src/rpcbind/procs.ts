@@ -7,7 +7,7 @@
  * -r), and a DUMP over UDP to another host never answered with more than
  * a few times the bytes of the request.
  */
-import { AcceptStat, decodeMessage, encodeReply, NULL_AUTH, peekCallHeader, type Call, type Reply } from '../rpc/message.js';
+import { AcceptStat, AuthStat, decodeMessage, encodeReply, NULL_AUTH, peekCallHeader, type Call, type Reply } from '../rpc/message.js';
 import {
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -29,6 +29,7 @@ import { fromUaddr, toUaddr } from '../rpc/uaddr.js';
 import { XdrError, XdrReader, XdrWriter } from '../rpc/xdr.js';
 import { ownerOf, type Registry } from './registry.js';
 import type { Stats } from './stats.js';
+import type { RpcbindAccess } from './access.js';
 
 export interface CallContext {
   /** the transport the call came in on: udp, tcp, udp6, tcp6, local */
@@ -41,6 +42,8 @@ export interface CallContext {
   localHost?: string;
   /** the caller, for log lines */
   from: string;
+  /** the caller's IP address (none on the unix socket): what TCP wrappers judge */
+  addr?: string;
   /** bytes of the request, for the amplification bound */
   requestSize: number;
 }
@@ -51,6 +54,8 @@ export interface ProcOptions {
   /** -r: CALLIT/INDIRECT forwarded to local services */
   remoteCalls?: boolean;
   log?: (line: string) => void;
+  /** TCP wrappers (hosts.allow, hosts.deny under "rpcbind") */
+  access?: RpcbindAccess;
   /** forwards a remote call (only with remoteCalls) */
   forward?: (target: Rpcb, a: RmtCallArgs) => Promise<Buffer | undefined>;
 }
@@ -106,7 +111,7 @@ export class PortMapper {
    * costs a tenth of the throughput at 100k calls/s.
    */
   handle(msg: Buffer, ctx: CallContext): Buffer | undefined | Promise<Buffer | undefined> {
-    const fast = this.getportFast(msg);
+    const fast = this.getportFast(msg, ctx.addr);
     if (fast) return fast;
     const m = decodeMessage(msg);
     if ('error' in m) {
@@ -115,6 +120,11 @@ export class PortMapper {
       return h && h.rpcvers !== 2 ? encodeReply({ xid: h.xid, kind: 'rpc_mismatch', low: 2, high: 2 }) : undefined;
     }
     if (m.type !== 'call') return undefined;
+    const a = this.o.access;
+    if (a && ctx.addr !== undefined && m.proc !== 0 && !a.allowed(ctx.addr)) {
+      a.denied(ctx.addr, m.proc, m.args.length >= 4 ? m.args.readUInt32BE(0) : undefined);
+      return encodeReply({ xid: m.xid, kind: 'auth_error', stat: AuthStat.TOOWEAK });
+    }
     if (m.prog !== PMAP_PROG) return encodeReply(fail(m, AcceptStat.PROG_UNAVAIL));
     if (m.vers < 2 || m.vers > 4) return encodeReply({ xid: m.xid, kind: 'accepted', verf: NULL_AUTH, stat: AcceptStat.PROG_MISMATCH, low: 2, high: 4 });
     this.stats.call(m.vers, m.proc);
@@ -132,7 +142,8 @@ export class PortMapper {
    * the bytes without building the message objects (the same checks and
    * statistics as the general path, which takes anything unusual).
    */
-  getportFast(b: Buffer): Buffer | undefined {
+  getportFast(b: Buffer, addr?: string): Buffer | undefined {
+    if (addr !== undefined && this.o.access && !this.o.access.allowed(addr)) return undefined;
     if (
       b.length < 56 ||
       b.readUInt32BE(4) !== 0 ||

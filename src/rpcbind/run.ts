@@ -10,6 +10,7 @@ import { absolutePaths, runDaemon, type DaemonCore } from '../daemon/runtime.js'
 import { SyslogClient, LOG_DAEMON, LOG_PID, LOG_INFO } from '../syslog/client.js';
 import type { Rpcb } from '../rpc/pmap.js';
 import { udpDropsByPort } from '../proc/net.js';
+import { RpcbindAccess } from './access.js';
 import { renderRpcbindStatus, summarizeRpcbind, type RpcbindStatus } from './status.js';
 import { PortMapper } from './procs.js';
 import { Registry } from './registry.js';
@@ -17,7 +18,7 @@ import { forwardToLocal, RpcbindServer } from './server.js';
 import { Stats } from './stats.js';
 
 export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR] [--rate N]
-                  [--control SOCK]
+                  [--hosts-allow FILE] [--hosts-deny FILE] [--control SOCK]
 
   -h ADDR          listen on this address only, UDP and TCP (repeatable; 127.0.0.1 and ::1 are added)
   -p PORT          port for UDP and TCP (default 111)
@@ -29,9 +30,13 @@ export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] 
   --socket PATH    the local socket (default /run/rpcbind.sock; "none" for none)
   --state-dir DIR  where -w state lives (default /run/rpcbind)
   --rate N         calls per second answered per remote address (default 2000; this host: no limit)
+  --hosts-allow F, --hosts-deny F   TCP wrappers (default /etc/hosts.allow, /etc/hosts.deny):
+                   every call but NULL from an address is checked under the name "rpcbind";
+                   a denied one gets AUTH_ERROR (too weak) and is logged, as Debian's rpcbind
   --control SOCK   the control socket (default STATE-DIR/control.sock with --state-dir, else
                    /run/dk/rpcbind.sock as root)
-Signals: TERM and INT save the registrations and stop; USR1 writes the status to stderr.
+Signals: TERM and INT save the registrations and stop; HUP reads the TCP wrappers files again;
+USR1 writes the status to stderr.
 `;
 
 export interface RpcbindIO {
@@ -56,6 +61,8 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
     socket: '/run/rpcbind.sock',
     stateDir: '/run/rpcbind',
     rate: 2000,
+    hostsAllow: '/etc/hosts.allow',
+    hostsDeny: '/etc/hosts.deny',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -74,6 +81,8 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
         o.stateDir = v();
         o.explicitState = true;
       } else if (a === '--control') o.control = v();
+      else if (a === '--hosts-allow') o.hostsAllow = v();
+      else if (a === '--hosts-deny') o.hostsDeny = v();
       else if (a === '--rate') {
         o.rate = Number(v());
         if (!Number.isInteger(o.rate) || o.rate < 1) throw new Error(`bad rate '${argv[i]}'`);
@@ -99,7 +108,9 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
   const log = (line: string) => (o.debug ? io.error(`${line}\n`) : syslog?.syslog(LOG_DAEMON | LOG_INFO, line));
   const registry = new Registry();
   const stats = new Stats();
+  const access = new RpcbindAccess({ allow: o.hostsAllow, deny: o.hostsDeny }, log);
   const pm = new PortMapper(registry, stats, {
+    access,
     insecure: o.insecure,
     remoteCalls: o.remote,
     forward: forwardToLocal,
@@ -127,8 +138,11 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
       if (o.warm) warmStart(registry, state, log);
       log(`dk rpcbind: listening on port ${o.port}${socketPath ? ` and ${socketPath}` : ''}`);
     },
-    // nothing to re-read: registrations live in memory
-    reload: async () => ({ ok: true, problems: [] }),
+    // registrations live in memory; the TCP wrappers files are read again
+    reload: async () => {
+      access.reload();
+      return { ok: true, problems: [] };
+    },
     async stop() {
       if (server) {
         try {
@@ -149,6 +163,7 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
       remoteCalls: o.remote,
       registrations: registry.all().map((b) => ({ program: b.prog, version: b.vers, netid: b.netid, address: b.addr, owner: b.owner })),
       stats: stats.snapshot().map((st, i) => ({ version: i + 2, ...st })),
+      wrappers: { allow: o.hostsAllow, deny: o.hostsDeny, refused: access.refused },
       udp: { ...(server?.udpCounters ?? { received: 0, answered: 0, rateLimited: 0 }), kernelDrops: kernelDrops(server) },
       memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
     }),
@@ -174,7 +189,7 @@ function kernelDrops(server: RpcbindServer | undefined): number {
 }
 
 /** Options of dk rpcbind whose value is a path: made absolute before a detached daemon changes to /. */
-const PATH_OPTIONS = new Set(['--socket', '--state-dir', '--control']);
+const PATH_OPTIONS = new Set(['--socket', '--state-dir', '--control', '--hosts-allow', '--hosts-deny']);
 
 /** -w: the registrations saved at the last exit come back. */
 function warmStart(registry: Registry, state: string, log: (line: string) => void): void {

@@ -119,13 +119,14 @@ export class RpcbindServer {
       // the common case without regular expressions: this runs 100k times a second
       const local = r.address === '127.0.0.1' || r.address === '::1' || isLoopback(r.address);
       if (!local && !this.limit.allow(plain(r.address))) return void n.rateLimited++;
-      const fast = this.pm.getportFast(msg);
-      if (fast) return answer(fast, r);
       const from = plain(r.address);
+      const fast = this.pm.getportFast(msg, from);
+      if (fast) return answer(fast, r);
       const ctx: CallContext = {
         netid: v6 ? 'udp6' : 'udp',
         local,
         from: `${from}:${r.port}`,
+        addr: from,
         requestSize: msg.length,
         localHost: host === '0.0.0.0' || host === '::' ? (local ? (v6 ? '::1' : '127.0.0.1') : hostAddress(v6)) : host,
       };
@@ -204,6 +205,7 @@ export class RpcbindServer {
           local,
           uid,
           from: unix ? `local (uid ${uid ?? '?'})` : `${from}:${c.remotePort}`,
+          addr: unix ? undefined : from,
           requestSize: msg.length,
           localHost: unix ? undefined : plain(c.localAddress ?? ''),
         };

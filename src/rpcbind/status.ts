@@ -11,6 +11,8 @@ export interface RpcbindStatus {
   insecure: boolean;
   remoteCalls: boolean;
   registrations: { program: number; version: number; netid: string; address: string; owner: string }[];
+  /** TCP wrappers files (daemon name "rpcbind"), and the calls they refused */
+  wrappers: { allow: string; deny: string; refused: number };
   /** UDP datagrams received, answered and refused by --rate; datagrams the kernel dropped (receive buffer full) */
   udp: { received: number; answered: number; rateLimited: number; kernelDrops: number };
   memory: { rssBytes: number; heapUsedBytes: number };
@@ -24,7 +26,7 @@ export const summarizeRpcbind = (s: RpcbindStatus): string =>
 export function renderRpcbindStatus(s: RpcbindStatus): string {
   const lines = [`dk rpcbind status: ${summarizeRpcbind(s)}`];
   lines.push(
-    `  udp: received ${s.udp.received}, answered ${s.udp.answered}, over --rate ${s.udp.rateLimited}, kernel dropped ${s.udp.kernelDrops}; rss ${(s.memory.rssBytes / 1048576).toFixed(1)} MiB`,
+    `  udp: received ${s.udp.received}, answered ${s.udp.answered}, over --rate ${s.udp.rateLimited}, kernel dropped ${s.udp.kernelDrops}; refused by TCP wrappers ${s.wrappers.refused}; rss ${(s.memory.rssBytes / 1048576).toFixed(1)} MiB`,
   );
   for (const r of s.registrations) lines.push(`  ${r.program} v${r.version} ${r.netid} ${r.address} ${r.owner}`);
   return lines.join('\n');

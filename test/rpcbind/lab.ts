@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { rpcCall, type CallResult } from '../../src/rpc/client.js';
+import { rpcCall, type CallResult, type Transport } from '../../src/rpc/client.js';
 import { decodeMessage, encodeAuthSys, encodeCall, encodeReply, NULL_AUTH } from '../../src/rpc/message.js';
 import { writeMapping, writeRmtCallArgs, writeRpcb } from '../../src/rpc/pmap.js';
 import { encodeRecord } from '../../src/rpc/record.js';
@@ -192,6 +192,36 @@ try {
     out.rForward = { port: rr.uint() === svcPort, result: new XdrReader(rr.opaque()).uint() };
   } else out.rForward = statOf(fwd);
   svc.close();
+
+  // TCP wrappers as Debian's rpcbind: a host denied under "rpcbind" gets AUTH_ERROR (too weak) for all but NULL
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.writeFileSync(`${stateDir}/hosts.allow`, 'rpcbind: 127.0.0.1\n');
+  fs.writeFileSync(`${stateDir}/hosts.deny`, 'rpcbind: ALL\n');
+  const w = await startRpcbind(['-p', '1115', '--socket', 'none', '--hosts-allow', `${stateDir}/hosts.allow`, '--hosts-deny', `${stateDir}/hosts.deny`]);
+  const farU: Transport = { kind: 'udp', host: '10.1.1.1', port: 1115 };
+  const farT: Transport = { kind: 'tcp', host: '10.1.1.1', port: 1115 };
+  const nearT: Transport = { kind: 'tcp', host: '127.0.0.1', port: 1115 };
+  const authOf = (r: CallResult) =>
+    'reply' in r ? (r.reply.kind === 'auth_error' ? `auth_error ${r.reply.stat}` : r.reply.kind === 'accepted' ? r.reply.stat : r.reply.kind) : r.error;
+  const getport = new XdrWriter();
+  writeMapping(getport, { prog: 100000, vers: 2, prot: 17, port: 0 });
+  const setArgs = new XdrWriter();
+  writeMapping(setArgs, { prog: 300020, vers: 1, prot: 17, port: 999 });
+  const rmt = new XdrWriter();
+  writeRmtCallArgs(rmt, { prog: 100000, vers: 2, proc: 0, args: Buffer.alloc(0) });
+  out.wrap = {
+    farNull: authOf(await rpcCall(farU, { prog: 100000, vers: 2, proc: 0 })),
+    farGetport: authOf(await rpcCall(farU, { prog: 100000, vers: 2, proc: 3, args: getport.toBuffer() })),
+    farDump: authOf(await rpcCall(farT, { prog: 100000, vers: 2, proc: 4 })),
+    farSet: authOf(await rpcCall(farT, { prog: 100000, vers: 2, proc: 1, args: setArgs.toBuffer() })),
+    farUnset4: authOf(await rpcCall(farT, { prog: 100000, vers: 4, proc: 2, args: rpcb({ prog: 300020, vers: 1, netid: 'udp' }) })),
+    farCallit: authOf(await rpcCall(farT, { prog: 100000, vers: 2, proc: 5, args: rmt.toBuffer() })),
+    nearDump: authOf(await rpcCall(nearT, { prog: 100000, vers: 2, proc: 4 })),
+  };
+  out.wrapLog = (w as ChildProcess & { log: () => string })
+    .log()
+    .split('\n')
+    .filter((l) => l.includes('connect from'));
 } finally {
   for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');
 }

@@ -3,7 +3,8 @@
  * (unshare -rnm: private network and /run), with 10.1.1.1 on lo standing
  * for another host: remote SET refused, non-owner UNSET refused, CALLIT
  * and INDIRECT off, no UDP amplification, garbage survived, warm start,
- * -h (which crashes rpcbind 1.2.6), the per-source rate, and -r forwarding.
+ * -h (which crashes rpcbind 1.2.6), the per-source rate, -r forwarding,
+ * and TCP wrappers under the name "rpcbind".
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +47,23 @@ test('security by default, and what rpcbind 1.2.6 gets wrong', (t) => {
     assert.ok(got.burstAnswered >= 50 && got.burstAnswered <= 150, String(got.burstAnswered));
     assert.equal(got.rSet, true);
     assert.deepEqual(got.rForward, { port: true, result: 4242 });
+    // hosts.deny "rpcbind: ALL", hosts.allow "rpcbind: 127.0.0.1": the other host is refused all but NULL, each logged (once a minute)
+    assert.deepEqual(got.wrap, {
+      farNull: 0,
+      farGetport: 'auth_error 5',
+      farDump: 'auth_error 5',
+      farSet: 'auth_error 5',
+      farUnset4: 'auth_error 5',
+      farCallit: 'auth_error 5',
+      nearDump: 0,
+    });
+    assert.deepEqual(got.wrapLog, [
+      'dk rpcbind: connect from 10.1.1.1 to getport/addr(100000): request from unauthorized host',
+      'dk rpcbind: connect from 10.1.1.1 to dump(): request from unauthorized host',
+      'dk rpcbind: connect from 10.1.1.1 to set(300020): request from unauthorized host',
+      'dk rpcbind: connect from 10.1.1.1 to unset(300020): request from unauthorized host',
+      'dk rpcbind: connect from 10.1.1.1 to callit(100000): request from unauthorized host',
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
