@@ -85,7 +85,13 @@ export function serveControl(path: string, verbs: ReadonlyMap<string, Verb>, log
     };
   });
   srv.on('error', (e) => log(`${who}: control socket ${path}: ${e.message}`));
-  srv.listen(path, () => fs.chmodSync(path, 0o666));
+  // a path is bound by the time listen() returns: opened to its clients now, while the daemon is still root
+  srv.listen(path);
+  try {
+    fs.chmodSync(path, 0o666);
+  } catch (e) {
+    log(`${who}: control socket ${path}: ${(e as Error).message}`);
+  }
   return srv;
 }
 

@@ -97,6 +97,8 @@ export interface RuntimeOptions {
   nodeFlags?: string[];
   /** how long TERM lets the daemon's children and peers finish (default 5 s) */
   graceMs?: number;
+  /** called once every socket is open, the control socket too: a daemon gives up root here (--user) */
+  dropPrivileges?: () => void;
   log(line: string): void;
   error(text: string): void;
 }
@@ -219,7 +221,11 @@ export async function runDaemon<S>(core: DaemonCore<S>, o: RuntimeOptions): Prom
         sdNotify('STOPPING=1');
         if (why) o.log(`${who}: ${why}: stopping`);
         server?.close();
-        if (controlPath) fs.rmSync(controlPath, { force: true });
+        try {
+          if (controlPath) fs.rmSync(controlPath, { force: true });
+        } catch {
+          // made as root, and the daemon runs as another user now: the next start replaces it
+        }
         try {
           await core.stop(o.graceMs ?? 5000);
         } catch (e) {
@@ -277,6 +283,16 @@ export async function runDaemon<S>(core: DaemonCore<S>, o: RuntimeOptions): Prom
     } catch (e) {
       o.log(`${who}: no control socket at ${controlPath}: ${(e as Error).message}`);
       controlPath = undefined;
+    }
+  }
+  if (o.dropPrivileges) {
+    try {
+      o.dropPrivileges();
+    } catch (e) {
+      // never go on as root when asked not to
+      o.log(`${who}: cannot drop privileges: ${(e as Error).message}`);
+      await rt.stop();
+      return 1;
     }
   }
   sdNotify(`READY=1\nSTATUS=${core.summary(core.status())}\nMAINPID=${process.pid}`);

@@ -11,6 +11,8 @@ import { SyslogClient, LOG_DAEMON, LOG_PID, LOG_INFO } from '../syslog/client.js
 import type { Rpcb } from '../rpc/pmap.js';
 import { udpDropsByPort } from '../proc/net.js';
 import { RpcbindAccess } from './access.js';
+import { nameCache, systemAccount } from '../proc/users.js';
+import { becomeUser } from '../sys/process.js';
 import { renderRpcbindStatus, summarizeRpcbind, type RpcbindStatus } from './status.js';
 import { PortMapper } from './procs.js';
 import { Registry } from './registry.js';
@@ -18,7 +20,7 @@ import { forwardToLocal, RpcbindServer } from './server.js';
 import { Stats } from './stats.js';
 
 export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] [--socket PATH] [--state-dir DIR] [--rate N]
-                  [--hosts-allow FILE] [--hosts-deny FILE] [--control SOCK]
+                  [--user USER] [--hosts-allow FILE] [--hosts-deny FILE] [--control SOCK]
 
   -h ADDR          listen on this address only, UDP and TCP (repeatable; 127.0.0.1 and ::1 are added)
   -p PORT          port for UDP and TCP (default 111)
@@ -30,6 +32,7 @@ export const RPCBIND_HELP = `Usage: dk rpcbind [-dfilrw] [-h ADDR]... [-p PORT] 
   --socket PATH    the local socket (default /run/rpcbind.sock; "none" for none)
   --state-dir DIR  where -w state lives (default /run/rpcbind)
   --rate N         calls per second answered per remote address (default 2000; this host: no limit)
+  --user USER      give up root for USER once the sockets are open (Debian runs rpcbind as _rpc)
   --hosts-allow F, --hosts-deny F   TCP wrappers (default /etc/hosts.allow, /etc/hosts.deny):
                    every call but NULL from an address is checked under the name "rpcbind";
                    a denied one gets AUTH_ERROR (too weak) and is logged, as Debian's rpcbind
@@ -61,6 +64,7 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
     socket: '/run/rpcbind.sock',
     stateDir: '/run/rpcbind',
     rate: 2000,
+    user: undefined as string | undefined,
     hostsAllow: '/etc/hosts.allow',
     hostsDeny: '/etc/hosts.deny',
   };
@@ -81,6 +85,7 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
         o.stateDir = v();
         o.explicitState = true;
       } else if (a === '--control') o.control = v();
+      else if (a === '--user') o.user = v();
       else if (a === '--hosts-allow') o.hostsAllow = v();
       else if (a === '--hosts-deny') o.hostsDeny = v();
       else if (a === '--rate') {
@@ -178,7 +183,23 @@ export async function runRpcbind(argv: string[], io: RpcbindIO): Promise<number>
     stateDir: o.explicitState ? resolve(o.stateDir) : undefined,
     log: (line) => log(line),
     error: io.error,
+    dropPrivileges: o.user ? () => dropTo(o.user!, o.stateDir, log) : undefined,
   });
+}
+
+/**
+ * --user: once port 111 and the sockets are open, root is given up for
+ * USER (Debian's rpcbind runs as _rpc); the state directory becomes the
+ * user's, so the registrations can still be saved at the end.
+ */
+function dropTo(user: string, stateDir: string, log: (line: string) => void): void {
+  const a = systemAccount(user);
+  if (typeof a === 'string') throw new Error(a);
+  if (process.getuid?.() !== 0) throw new Error(`only root can become ${user}`);
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.chownSync(stateDir, a.uid, a.gid);
+  becomeUser(nameCache().user(a.uid) ?? user, a.uid, a.gid);
+  log(`dk rpcbind: running as ${user} (uid ${a.uid})`);
 }
 
 /** the kernel's drop counters of our UDP sockets (/proc/net/udp, udp6) */
