@@ -57,6 +57,11 @@ export function execInPlace(path: string, argv: string[], env: NodeJS.ProcessEnv
   l.execve(path, [...argv, null], [...Object.entries(env).map(([k, v]) => `${k}=${v ?? ''}`), null]);
 }
 
+/** This process gets sig when its parent dies (prctl PR_SET_PDEATHSIG): a part that must not outlive the other. */
+export function dieWithParent(sig = 15): boolean {
+  return loadLibc().prctl(1, sig, 0, 0, 0) === 0;
+}
+
 /** Orphans of our descendants become our children (prctl PR_SET_CHILD_SUBREAPER). */
 export function becomeSubreaper(): boolean {
   return loadLibc().prctl(36, 1, 0, 0, 0) === 0;

@@ -127,29 +127,11 @@ export class UnixLogSocket {
 
   /** Binds path (replacing a stale socket file, never anything else) and starts receiving. */
   static open(path: string, max: number, onBatch: (batch: Buffer, count: number) => void): UnixLogSocket {
-    const s = sockLib();
-    removeStaleSocket(path);
-    const AF_UNIX = 1;
-    const SOCK_DGRAM = 2;
-    const SOCK_CLOEXEC = 0o2000000;
-    const fd = s.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw new Error(`socket(AF_UNIX) failed for ${path}`);
-    const addr = Buffer.alloc(110);
-    addr.writeUInt16LE(AF_UNIX, 0);
-    const p = Buffer.from(path);
-    if (p.length > 107) throw new Error(`socket path too long: ${path}`);
-    p.copy(addr, 2);
-    if (s.bind(fd, addr, 2 + p.length + 1) < 0) {
-      s.close(fd);
-      throw new Error(`cannot bind ${path}`);
-    }
-    fs.chmodSync(path, 0o666);
-    const one = Buffer.alloc(4);
-    one.writeInt32LE(1);
-    s.setsockopt(fd, 1, 16, one, 4); // SOL_SOCKET, SO_PASSCRED
-    const size = Buffer.alloc(4);
-    size.writeInt32LE(8 << 20);
-    s.setsockopt(fd, 1, 8, size, 4); // SO_RCVBUF: 8 MiB (doubled by the kernel, capped by rmem_max)
+    return new UnixLogSocket(path, bindLogSocket(path), max, onBatch);
+  }
+
+  /** Receives on a socket bound already (by dk syslogd's privileged part, see privsep/). */
+  static adopt(path: string, fd: number, max: number, onBatch: (batch: Buffer, count: number) => void): UnixLogSocket {
     return new UnixLogSocket(path, fd, max, onBatch);
   }
 
@@ -233,4 +215,36 @@ export class UnixLogSocket {
       // already gone
     }
   }
+}
+
+/**
+ * The log socket at path: bound (a stale socket file replaced, never
+ * anything else), open to every local sender, with the senders'
+ * credentials and an 8 MiB receive buffer. Returns its descriptor.
+ */
+export function bindLogSocket(path: string): number {
+  const s = sockLib();
+  removeStaleSocket(path);
+  const AF_UNIX = 1;
+  const SOCK_DGRAM = 2;
+  const SOCK_CLOEXEC = 0o2000000;
+  const fd = s.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw new Error(`socket(AF_UNIX) failed for ${path}`);
+  const addr = Buffer.alloc(110);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  const p = Buffer.from(path);
+  if (p.length > 107) throw new Error(`socket path too long: ${path}`);
+  p.copy(addr, 2);
+  if (s.bind(fd, addr, 2 + p.length + 1) < 0) {
+    s.close(fd);
+    throw new Error(`cannot bind ${path}`);
+  }
+  fs.chmodSync(path, 0o666);
+  const one = Buffer.alloc(4);
+  one.writeInt32LE(1);
+  s.setsockopt(fd, 1, 16, one, 4); // SOL_SOCKET, SO_PASSCRED
+  const size = Buffer.alloc(4);
+  size.writeInt32LE(8 << 20);
+  s.setsockopt(fd, 1, 8, size, 4); // SO_RCVBUF: 8 MiB (doubled by the kernel, capped by rmem_max)
+  return fd;
 }

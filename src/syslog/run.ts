@@ -9,7 +9,11 @@ import { formatError, loadConfig, type Listener } from './config/conf.js';
 import { formatRoute, parsePriority, route } from './config/route.js';
 import { DEFAULT_MAX_MESSAGE } from './protocol/parse.js';
 import { FACILITIES, SEVERITIES } from './protocol/pri.js';
-import { Syslogd } from './server/syslogd.js';
+import { Syslogd, type InheritedInput } from './server/syslogd.js';
+import { setOpener } from './server/outputs.js';
+import { PRIVSEP_ENV, runMonitor, type PrivsepHandoff } from './privsep/monitor.js';
+import { monitorOpener } from './privsep/opener.js';
+import { dieWithParent } from '../sys/process.js';
 import { renderSyslogdStatus, summarizeSyslogd, type SyslogdStatus } from './server/status.js';
 
 export interface SyslogdIO {
@@ -41,6 +45,9 @@ export const SYSLOGD_HELP = `Usage: dk syslogd [-n] [-f FILE] [-p SOCKET] [-a SO
                  against --tls-ca (or the system CAs) and show --tls-cert/--tls-key if asked
   --queue-mem SIZE, --queue-max SIZE   forwarding queues: memory before spilling to STATE-DIR
                  (8M), total bound (1G; 16M without --state-dir)
+  --user USER    privilege separation (started as root): this process stays root only to bind
+                 the sockets and to open the files, ttys and pipes the configuration names;
+                 the daemon, which reads and parses, runs as USER (as OpenBSD's syslogd)
   --hold-max SIZE   what a file or store action keeps in memory while its disk refuses writes
                  (full, quota, I/O error, database locked or damaged; 64M): tried again every
                  second; at 3/4 of it TCP and the local socket wait, past it UDP is dropped
@@ -108,6 +115,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let dbDelay: number | undefined;
   let queueMax: number | undefined;
   let holdMax: number | undefined;
+  let user: string | undefined;
+  let userAt = -1;
   let control: string | undefined;
   let statsOnly = false;
   let routeOf: string | undefined;
@@ -150,6 +159,10 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
           break;
         case '--control':
           control = path.resolve(v());
+          break;
+        case '--user':
+          user = v();
+          userAt = i - 1;
           break;
         case '--stats':
           statsOnly = true;
@@ -254,12 +267,41 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     retention: { maxAgeMs: keepDays !== undefined ? keepDays * 86_400_000 : undefined, maxBytes: maxDbBytes },
   };
   const log = (l: string) => io.error(`${l}\n`);
+  const sockets = local ? [socket, ...extra] : extra;
+  // --user: in the foreground this process becomes the privileged part, and the daemon its child
+  const handoff = process.env[PRIVSEP_ENV];
+  if (user && foreground && !handoff && !check) {
+    return runMonitor({
+      user,
+      config,
+      sockets,
+      listeners,
+      argv: [
+        'syslogd',
+        ...absolutePaths(
+          argv.filter((_, i) => i !== userAt && i !== userAt + 1),
+          PATH_OPTIONS,
+        ),
+      ],
+      ownDirs: stateDir ? [path.resolve(stateDir)] : [],
+      log,
+    });
+  }
+  let inherited: InheritedInput[] | undefined;
+  if (handoff) {
+    const h = JSON.parse(handoff) as PrivsepHandoff;
+    // without its privileged part the daemon could open nothing new: it goes when that part goes
+    dieWithParent();
+    setOpener(monitorOpener(h.opener));
+    inherited = h.inherited;
+  }
   const d = new Syslogd({
+    inherited,
     tls: tlsFiles,
     db,
     store,
     configPath: config,
-    sockets: local ? [socket, ...extra] : extra,
+    sockets,
     listeners,
     maxSize,
     frameTimeout,

@@ -361,11 +361,17 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
         const c = net.connect(echoTcp, '127.0.0.1');
         let got = '';
         const want = `echo ${n}\n`;
-        c.setTimeout(3000, () => (c.destroy(), resolve(false)));
+        c.setTimeout(3000, () => {
+          c.destroy();
+          resolve(false);
+        });
         c.on('error', () => resolve(false));
         c.on('data', (d) => {
           got += d.toString();
-          if (got === want) c.end(), resolve(true);
+          if (got === want) {
+            c.end();
+            resolve(true);
+          }
         });
         c.on('connect', () => c.write(want));
       });
@@ -373,8 +379,15 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
       for (let k = 0; k < 3; k++) {
         const ok = await new Promise<boolean>((resolve) => {
           const u = dgram.createSocket('udp4');
-          const t = setTimeout(() => (u.close(), resolve(false)), 1000);
-          u.on('message', (m) => (clearTimeout(t), u.close(), resolve(m.toString() === `echo ${n}`)));
+          const t = setTimeout(() => {
+            u.close();
+            resolve(false);
+          }, 1000);
+          u.on('message', (m) => {
+            clearTimeout(t);
+            u.close();
+            resolve(m.toString() === `echo ${n}`);
+          });
           u.send(`echo ${n}`, echoUdp, '127.0.0.1');
         });
         if (ok) return true;

@@ -118,7 +118,7 @@ function rpcCall(prog: number, vers: number, proc: number, args: Buffer): Buffer
 }
 const u32 = (...v: number[]) => {
   const out = Buffer.alloc(v.length * 4);
-  v.forEach((x, i) => out.writeUInt32BE(x >>> 0, i * 4));
+  for (const [i, x] of v.entries()) out.writeUInt32BE(x >>> 0, i * 4);
   return out;
 };
 

@@ -56,7 +56,7 @@ for (const kind of ['syslogd', 'inetd'] as const) {
     } else {
       writeFileSync(f('services'), 'echo 0/tcp\n');
       writeFileSync(f('inetd.conf'), '127.0.0.1:echo stream tcp nowait root internal\n');
-      d = await daemon(inetdArgs(f), /echo\/tcp listening on \S+ \S+:(\d+)/);
+      d = await daemon(inetdArgs(f, ['--per-source', '20000']), /echo\/tcp listening on \S+ \S+:(\d+)/);
     }
     await sleep(500);
     const base = rssKiB(d.pid);

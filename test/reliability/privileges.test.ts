@@ -2,17 +2,23 @@
  * Giving up root (issue 15): dk rpcbind --user binds its port and sockets
  * as root, then runs as the user (the kernel says so in /proc/PID/status),
  * answers as before, and saves its registrations at the end into the state
- * directory it handed to the user.
+ * directory it handed to the user. dk syslogd --user separates privileges
+ * as OpenBSD's syslogd: a root part binds the sockets and opens only the
+ * files the configuration names; the daemon runs as the user from its
+ * first instruction.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { rpcCall, type Transport } from '../../src/rpc/client.js';
 import { writeMapping } from '../../src/rpc/pmap.js';
 import { XdrWriter } from '../../src/rpc/xdr.js';
 import { systemAccount } from '../../src/proc/users.js';
-import { DK, ENV } from '../helpers/dk.js';
+import { DK, ENV, run } from '../helpers/dk.js';
+import { answerOpen } from '../../src/syslog/privsep/monitor.js';
 import { until } from '../helpers/children.js';
 import { lab } from '../helpers/lab.js';
 import { freePort } from '../helpers/ports.js';
@@ -96,4 +102,86 @@ test('dk rpcbind --user with a user that does not exist: a clear error, and it d
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   assert.equal(code, 1, log);
   assert.match(log, /cannot drop privileges: .*no-such-user-dk/);
+});
+
+test('dk syslogd --user nobody: the daemon that reads and parses runs as nobody; root only binds and opens what the configuration names', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to give it up');
+  const nobody = systemAccount('nobody');
+  if (typeof nobody === 'string') return t.skip(nobody);
+  chmodSync(dir, 0o755);
+  // the log directory is root's alone: nobody could not create or open a file in it
+  mkdirSync(f('logs'), { mode: 0o755 });
+  writeFileSync(f('syslog.conf'), `*.* ${f('logs/messages')}\n`);
+  const child = spawn(
+    process.execPath,
+    [
+      DK,
+      'syslogd',
+      '-n',
+      '-f',
+      f('syslog.conf'),
+      '-p',
+      f('log.sock'),
+      '--udp',
+      '127.0.0.1:0',
+      '--tcp',
+      '127.0.0.1:0',
+      '--state-dir',
+      f('sstate'),
+      '--user',
+      'nobody',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: ENV },
+  );
+  children.push(child);
+  let log = '';
+  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  await until(() => (log.match(/listening on /g)?.length ?? 0) >= 3 || child.exitCode !== null, `dk syslogd --user: ${log}`);
+  const daemonPid = Number(/started the daemon as nobody \(pid (\d+)\)/.exec(log)![1]);
+  assert.deepEqual(ids(daemonPid, 'Uid'), [nobody.uid, nobody.uid, nobody.uid, nobody.uid]);
+  assert.deepEqual(ids(child.pid!, 'Uid'), [0, 0, 0, 0]);
+  const udp = Number(/listening on udp [\d.]+:(\d+)/.exec(log)![1]);
+  const tcp = Number(/listening on tcp [\d.]+:(\d+)/.exec(log)![1]);
+  const r = run(process.execPath, [DK, 'logger', '-u', f('log.sock'), '-t', 'privsep', 'from the local socket']);
+  assert.equal(r.code, 0, r.err);
+  const u = dgram.createSocket('udp4');
+  await new Promise((res) => u.send('<13>Dec  1 06:00:00 h privsep: over UDP', udp, '127.0.0.1', res));
+  u.close();
+  const c = net.connect(tcp, '127.0.0.1');
+  await new Promise((res) => c.once('connect', res));
+  c.end('<13>Dec  1 06:00:00 h privsep: over TCP\n');
+  const lines = () => (existsSync(f('logs/messages')) ? readFileSync(f('logs/messages'), 'utf8') : '');
+  await until(() => ['from the local socket', 'over UDP', 'over TCP'].every((m) => lines().includes(m)), 'the three messages written');
+  assert.equal(statSync(f('logs/messages')).uid, 0, 'created by the privileged part');
+  // logrotate: the file moves, HUP, a new one is opened by root for the daemon
+  renameSync(f('logs/messages'), f('logs/messages.1'));
+  child.kill('SIGHUP');
+  await until(() => /reloaded/.test(log), 'reloaded');
+  const again = run(process.execPath, [DK, 'logger', '-u', f('log.sock'), '-t', 'privsep', 'after the rotation']);
+  assert.equal(again.code, 0, again.err);
+  await until(() => lines().includes('after the rotation'), 'written to the new file');
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((res) => child.once('exit', (c2) => res(c2)));
+  assert.equal(code, 0, log);
+  assert.ok(!existsSync(f('log.sock')), 'the socket removed');
+});
+
+test('the privileged part opens only what the configuration names, with a log output flags', () => {
+  const refused: string[] = [];
+  writeFileSync(f('named.log'), 'kept\n');
+  const allowed = new Set([f('named.log')]);
+  const { O_WRONLY, O_APPEND, O_CREAT, O_TRUNC, O_RDWR } = constants;
+  const no = answerOpen(`OPEN ${O_WRONLY} 420 /etc/shadow`, allowed, (p) => refused.push(p));
+  assert.equal(no.length, 1);
+  assert.match(no[0].toString(), /^ERR EACCES \/etc\/shadow is not named/);
+  assert.deepEqual(refused, ['/etc/shadow']);
+  // O_TRUNC and reading are not given, whatever is asked
+  const yes = answerOpen(`OPEN ${O_RDWR | O_APPEND | O_CREAT | O_TRUNC} 420 ${f('named.log')}`, allowed, (p) => refused.push(p));
+  assert.equal(yes[0].toString(), 'OK');
+  const fd = yes[1]!;
+  assert.throws(() => readSync(fd, Buffer.alloc(4)), /EBADF/);
+  writeSync(fd, 'appended\n');
+  closeSync(fd);
+  assert.equal(readFileSync(f('named.log'), 'utf8'), 'kept\nappended\n');
+  assert.match(answerOpen('GIVE ME ROOT', allowed, () => {})[0].toString(), /^ERR EINVAL/);
 });

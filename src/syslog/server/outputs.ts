@@ -60,6 +60,18 @@ export interface Output {
  * write cut short by a full disk leaves no torn line: the part of a line
  * that got in is cut off the file again and waits with the rest.
  */
+/**
+ * How outputs open files, ttys and pipes: directly, or (dk syslogd --user)
+ * by asking the privileged part, which opens by name what the
+ * configuration names and hands the descriptor back.
+ */
+export type Opener = (path: string, flags: number, mode: number) => number;
+let opener: Opener = (path, flags, mode) => fs.openSync(path, flags, mode);
+export function setOpener(o: Opener): void {
+  opener = o;
+}
+const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK, O_NOCTTY } = fs.constants;
+
 /** An output that may hold what it accepted (a file on a full disk, a store): acknowledgements wait for its commits. */
 export interface Settling {
   /** times everything it held got written: what it held before one is written after it */
@@ -101,7 +113,7 @@ export class FileOutput implements Output, Settling {
   private open(): void {
     const fresh = !fs.existsSync(this.path);
     try {
-      this.fd = fs.openSync(this.path, 'a', this.mode);
+      this.fd = opener(this.path, O_WRONLY | O_APPEND | O_CREAT, this.mode);
       this.openError = undefined;
     } catch (e) {
       // unwritable: counted as dropped until a reopen works (or held, if the disk is what refuses)
@@ -280,7 +292,7 @@ export class DeviceOutput implements Output {
     for (const p of this.paths()) {
       let fd: number | undefined;
       try {
-        fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+        fd = opener(p, O_WRONLY | O_NONBLOCK | O_NOCTTY, 0);
         fs.writeSync(fd, text);
         this.written += lines.length;
       } catch {

@@ -29,6 +29,20 @@ import { route, type Route as MessageRoute } from '../config/route.js';
 import { FACILITIES, SEVERITIES } from '../protocol/pri.js';
 import type { ActionStatus, InputStatus, SyslogdStatus } from './status.js';
 
+/** A socket the privileged part bound and passed on (privsep/monitor.ts). */
+export interface InheritedInput {
+  /** listenerKey() of what it serves */
+  key: string;
+  fd: number;
+  /** as bound: ADDRESS:PORT or the path */
+  address: string;
+  /** UDP: the receive buffer it got */
+  recvBuffer?: number;
+}
+
+/** how an input is named between the two parts: "unix:PATH", "udp:HOST:PORT" */
+export const listenerKey = (l: Listener | { path: string }): string => ('path' in l ? `unix:${l.path}` : `${l.proto}:${l.host ?? ''}:${l.port}`);
+
 export interface SyslogdOptions {
   configPath: string;
   sockets: string[];
@@ -42,6 +56,8 @@ export interface SyslogdOptions {
   kernel?: boolean;
   /** certificate, key and CA files for TLS listeners and @@(tls) actions */
   tls?: TlsFiles;
+  /** sockets bound by the privileged part (--user): used instead of binding, by listenerKey */
+  inherited?: InheritedInput[];
   /** --db: a store that gets every message, before any rule */
   db?: string;
   store?: StoreOptions;
@@ -223,7 +239,9 @@ export class Syslogd {
     for (const path of this.o.sockets) {
       const stats = input('unix', path);
       this.inputs.set(stats.name, stats);
-      this.unix.push(UnixLogSocket.open(path, this.o.maxSize, (batch, count) => this.fromUnix(batch, count, stats)));
+      const given = this.inheritedFor(listenerKey({ path }));
+      const onBatch = (batch: Buffer, count: number) => this.fromUnix(batch, count, stats);
+      this.unix.push(given ? UnixLogSocket.adopt(path, given.fd, this.o.maxSize, onBatch) : UnixLogSocket.open(path, this.o.maxSize, onBatch));
       this.o.log(`dk syslogd: listening on unix ${path}`);
     }
     for (const l of [...this.o.listeners, ...(this.config?.listeners ?? [])]) await this.listen(l);
@@ -241,8 +259,9 @@ export class Syslogd {
     this.inputs.set(stats.name, stats);
     if (l.proto === 'udp') {
       // our own socket, so that its receive buffer can pass rmem_max (Node's recvBufferSize cannot); dgram then takes it over
-      const raw = rawListen({ type: 'dgram', host, port: l.port });
-      stats.recvBuffer = setReceiveBuffer(raw.fd, UDP_RECEIVE_BUFFER);
+      const given = this.inheritedFor(listenerKey(l));
+      const raw = given ?? rawListen({ type: 'dgram', host, port: l.port });
+      stats.recvBuffer = given ? given.recvBuffer : setReceiveBuffer(raw.fd, UDP_RECEIVE_BUFFER);
       const s = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
       let lastAddr = '';
       let addrBytes = Buffer.alloc(0);
@@ -349,11 +368,15 @@ export class Syslogd {
       take = (c) => server.emit('connection', c);
     }
     // accepted here, not by net.Server: out of descriptors, clients wait in the backlog instead of being closed unheard
-    const raw = rawListen({ type: 'stream', host, port: l.port, backlog: 1024 });
+    const raw = this.inheritedFor(listenerKey(l)) ?? rawListen({ type: 'stream', host, port: l.port, backlog: 1024 });
     const acceptor = new Acceptor(raw, take, { log: this.o.log, who: 'dk syslogd', clients: `${l.proto} clients` });
     this.tcp.push(acceptor);
     this.rename(stats, raw.address);
     this.o.log(`dk syslogd: listening on ${l.proto} ${raw.address}`);
+  }
+
+  private inheritedFor(key: string): InheritedInput | undefined {
+    return this.o.inherited?.find((i) => i.key === key);
   }
 
   private tlsServerOptions(): tls.TlsOptions {
