@@ -19,6 +19,7 @@ import { rpcCall, type Transport } from '../../src/rpc/client.js';
 import { DK, ENV, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { cHelper } from '../helpers/ctool.js';
+import { figure } from '../helpers/figures.js';
 import { lab, sleep } from '../helpers/lab.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -92,6 +93,12 @@ test('dk syslogd UDP flooded at the sender top rate: local messages written duri
   const after = run(process.execPath, [DK, 'logger', '-u', f('log.sock'), '-t', 'after', 'a local message after the flood']);
   assert.equal(after.code, 0, after.err);
   await until(() => readFileSync(f('messages'), 'utf8').includes('a local message after the flood'), 'the message after written');
+  figure(t, {
+    daemon: 'syslogd',
+    fault: `UDP flood, ${SECONDS} s at the sender's top rate`,
+    load: `${sent.toLocaleString('en')} datagrams (${Math.round(sent / SECONDS / 1000)}k/s)`,
+    held: `${udp().messages.toLocaleString('en')} received, ${(udp().kernelDrops ?? 0).toLocaleString('en')} kernel drops counted (sum exact); local message and status answered during; RSS ${(before / 1024).toFixed(1)} → peak ${(peak / 1024).toFixed(1)} MiB`,
+  });
 });
 
 test('dk rpcbind UDP flooded with GETPORT at the sender top rate: UDP and TCP calls answered during and after, memory bounded, every datagram received or counted', async (t) => {
@@ -141,4 +148,10 @@ test('dk rpcbind UDP flooded with GETPORT at the sender top rate: UDP and TCP ca
   assert.ok(peak - before < 100 * 1024, `peak RSS grew by ${((peak - before) / 1024).toFixed(1)} MiB`);
   assert.equal(await call('udp'), port);
   assert.equal(await call('tcp'), port);
+  figure(t, {
+    daemon: 'rpcbind',
+    fault: `GETPORT flood over UDP, ${SECONDS} s at the sender's top rate`,
+    load: `${sent.toLocaleString('en')} calls (${Math.round(sent / SECONDS / 1000)}k/s)`,
+    held: `${s.udp.answered.toLocaleString('en')} answered, ${s.udp.kernelDrops.toLocaleString('en')} kernel drops counted; UDP and TCP calls answered during and after; RSS ${(before / 1024).toFixed(1)} → peak ${(peak / 1024).toFixed(1)} MiB`,
+  });
 });

@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import { DK, ENV } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { inetdArgs } from '../helpers/inetd.js';
+import { figure } from '../helpers/figures.js';
 import { lab, sleep } from '../helpers/lab.js';
 
 const { f, children } = lab('dk-idle-');
@@ -82,6 +83,12 @@ for (const kind of ['syslogd', 'inetd'] as const) {
         `${kind}: RSS ${(base / 1024).toFixed(1)} MiB idle, ${(held / 1024).toFixed(1)} MiB with ${N} connections (bound ${((2 * base) / 1024 + 20).toFixed(1)}); a new client served in ${ms.toFixed(1)} ms`,
       );
       assert.ok(held <= 2 * base + 20 * 1024, `RSS ${held} KiB with ${N} connections, idle ${base} KiB`);
+      figure(t, {
+        daemon: kind,
+        fault: `${N.toLocaleString('en')} idle TCP connections`,
+        load: `${N.toLocaleString('en')} clients connect and say nothing`,
+        held: `RSS ${(base / 1024).toFixed(1)} → ${(held / 1024).toFixed(1)} MiB (bound ${((2 * base) / 1024 + 20).toFixed(1)}), a new client served in ${ms.toFixed(1)} ms`,
+      });
     } finally {
       for (const c of socks) c.destroy();
     }

@@ -19,6 +19,7 @@ import type { InetdStatus } from '../../src/inetd/server/status.js';
 import { inetdArgs } from '../helpers/inetd.js';
 import { DK, ENV } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
+import { figure } from '../helpers/figures.js';
 import { lab, sleep } from '../helpers/lab.js';
 
 const { f, children } = lab('dk-slow-');
@@ -54,7 +55,7 @@ const connect = async (port: number) => {
   return { c, closed: () => closed };
 };
 
-test('a message trickled a byte at a time is cut after --tcp-frame-timeout; quiet and steady clients stay', async () => {
+test('a message trickled a byte at a time is cut after --tcp-frame-timeout; quiet and steady clients stay', async (t) => {
   const d = await syslogd('frame', ['--tcp-frame-timeout', '1']);
   const quiet = await connect(d.port);
   const steady = await connect(d.port);
@@ -82,6 +83,12 @@ test('a message trickled a byte at a time is cut after --tcp-frame-timeout; quie
     quiet.c.write('<14>quiet: after all\n');
     await until(() => readFileSync(f('frame.log'), 'utf8').includes('quiet: after all'), 'the quiet client heard');
     assert.ok(readFileSync(f('frame.log'), 'utf8').includes('steady: line 3'));
+    figure(t, {
+      daemon: 'syslogd',
+      fault: 'a client trickling a message, 5 bytes a second',
+      load: 'beside a quiet and a steady client, --tcp-frame-timeout 1 (default 30 s)',
+      held: 'the trickler cut after 1 s and counted; the quiet and steady ones kept',
+    });
   } finally {
     clearInterval(trickle);
     clearInterval(steadily);
@@ -89,7 +96,7 @@ test('a message trickled a byte at a time is cut after --tcp-frame-timeout; quie
   }
 });
 
-test('--tcp-per-source: one connection too many from one address is refused and counted; one frees, one more is taken', async () => {
+test('--tcp-per-source: one connection too many from one address is refused and counted; one frees, one more is taken', async (t) => {
   const d = await syslogd('src', ['--tcp-per-source', '3']);
   const held = [await connect(d.port), await connect(d.port), await connect(d.port)];
   const extra = await connect(d.port);
@@ -105,9 +112,15 @@ test('--tcp-per-source: one connection too many from one address is refused and 
   await until(() => readFileSync(f('src.log'), 'utf8').includes('taken again'), 'the new one heard');
   assert.equal(again.closed(), false);
   for (const x of [...held, again]) x.c.destroy();
+  figure(t, {
+    daemon: 'syslogd',
+    fault: 'connections per source',
+    load: '4 connections from one address, --tcp-per-source 3 (default 256)',
+    held: 'the 4th refused, counted and logged; taken again once one left',
+  });
 });
 
-test('dk inetd: one address holds at most --per-source connections on a service (default 256, per_source = UNLIMITED opts out)', async () => {
+test('dk inetd: one address holds at most --per-source connections on a service (default 256, per_source = UNLIMITED opts out)', async (t) => {
   writeFileSync(f('services'), 'echo 0/tcp\n');
   writeFileSync(f('inetd.conf'), '127.0.0.1:echo stream tcp nowait root internal\n');
   const child = spawn(process.execPath, [DK, ...inetdArgs(f, ['--per-source', '3', '--control', f('inetd.ctl')])], {
@@ -172,4 +185,10 @@ test('dk inetd: one address holds at most --per-source connections on a service 
   assert.equal(xs.find((s) => s.id === 'echo')!.limits.perSource, 256);
   assert.equal(xs.find((s) => s.id === 'daytime')!.limits.perSource, undefined);
   x.kill('SIGTERM');
+  figure(t, {
+    daemon: 'inetd',
+    fault: 'connections per source',
+    load: '4 echo connections from one address, --per-source 3 (default 256)',
+    held: "the 4th refused and logged as xinetd's FAIL per_source_limit; served once one left",
+  });
 });
