@@ -68,4 +68,5 @@ export default async function soak() {
   console.log('|---|---|---|---|---|');
   for (const f of last) console.log(`| ${f.daemon} | ${f.fault} | ${f.load} | ${f.held} | ${held.get(`${f.daemon} ${f.fault}`)}/${rounds} |`);
   if (failures.length) console.log(`\nfailed:\n${failures.map((x) => `  ${x}`).join('\n')}`);
+  if (failures.length) process.exitCode = 1;
 }
