@@ -42,7 +42,15 @@ function round() {
           console.error(`soak: unreadable figure ${m[1]}`);
         }
       }
-      const failed = [...out.matchAll(/^not ok \d+ - (.*)$/gm)].map((m) => m[1]);
+      // a failure with the first lines of its error, to be read without running the round again
+      const failed = [...out.matchAll(/^not ok \d+ - (.*)$\n((?: {2}.*\n){0,14})/gm)].map(
+        (m) =>
+          `${m[1]}\n${m[2]
+            .split('\n')
+            .filter((l) => /error|Error|expected|actual|^ {4}/.test(l))
+            .slice(0, 8)
+            .join('\n')}`,
+      );
       resolve({ code, figures, failed });
     });
   });

@@ -6,18 +6,7 @@
  * most one descriptor. Calls go through koffi; recvAsync waits on a
  * worker thread so the waiting process still handles its signals.
  */
-import { createRequire } from 'node:module';
-
-declare const require: NodeJS.Require | undefined;
-
-interface Koffi {
-  load(n: string): { func(s: string): KFn };
-  alloc(type: string, n: number): unknown;
-  address(p: unknown): bigint;
-  view(p: unknown, len: number): ArrayBuffer;
-  errno(): number;
-}
-type KFn = ((...a: unknown[]) => number) & { async(...a: unknown[]): void };
+import { loadLibc, nativeMemory, type NativeMemory } from './libc.js';
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
@@ -31,50 +20,31 @@ const IOV = 56;
 const CTL = IOV + 16;
 const DATA = CTL + 24;
 
-let lib: { koffi: Koffi; socketpair: KFn; sendmsg: KFn; recvmsg: KFn; close: KFn } | undefined;
-function fdLib(): NonNullable<typeof lib> {
-  if (lib) return lib;
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-  const koffi = req('koffi') as Koffi;
-  const c = koffi.load('libc.so.6');
-  lib = {
-    koffi,
-    socketpair: c.func('int socketpair(int, int, int, _Out_ int *sv)'),
-    sendmsg: c.func('long sendmsg(int, void *, int)'),
-    recvmsg: c.func('long recvmsg(int, void *, int)'),
-    close: c.func('int close(int)'),
-  };
-  return lib;
-}
-
 /** A connected pair; both ends close on exec (give one to a child through spawn's stdio). */
 export function seqpacketPair(): [number, number] {
   const sv = [0, 0];
-  if (fdLib().socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) !== 0) throw new Error(`socketpair failed (errno ${fdLib().koffi.errno()})`);
+  if (loadLibc().socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) !== 0) throw new Error(`socketpair failed (errno ${loadLibc().errno()})`);
   return [sv[0], sv[1]];
 }
 
 /** One end's message buffer, laid out once in native memory. */
 export class FdChannel {
-  private readonly mem: unknown;
+  private readonly m: NativeMemory;
   private readonly dv: DataView;
   private readonly u8: Uint8Array;
 
   constructor(readonly fd: number) {
-    const { koffi } = fdLib();
-    this.mem = koffi.alloc('uint8_t', DATA + MAX);
-    const base = koffi.address(this.mem);
-    this.dv = new DataView(koffi.view(this.mem, DATA + MAX));
-    this.u8 = new Uint8Array(this.dv.buffer);
-    this.dv.setBigUint64(16, base + BigInt(IOV), true); // msg_iov
+    this.m = nativeMemory(DATA + MAX);
+    this.dv = this.m.view;
+    this.u8 = this.m.bytes;
+    this.dv.setBigUint64(16, this.m.address + BigInt(IOV), true); // msg_iov
     this.dv.setBigUint64(24, 1n, true); // msg_iovlen
-    this.dv.setBigUint64(IOV, base + BigInt(DATA), true); // iov_base
+    this.dv.setBigUint64(IOV, this.m.address + BigInt(DATA), true); // iov_base
   }
 
   private layout(len: number, withFd: boolean): void {
-    const base = fdLib().koffi.address(this.mem);
     this.dv.setBigUint64(IOV + 8, BigInt(len), true); // iov_len
-    this.dv.setBigUint64(32, withFd ? base + BigInt(CTL) : 0n, true); // msg_control
+    this.dv.setBigUint64(32, withFd ? this.m.address + BigInt(CTL) : 0n, true); // msg_control
     this.dv.setBigUint64(40, withFd ? 24n : 0n, true); // msg_controllen
     this.dv.setInt32(48, 0, true); // msg_flags
   }
@@ -90,19 +60,19 @@ export class FdChannel {
       this.dv.setInt32(CTL + 12, SCM_RIGHTS, true);
       this.dv.setInt32(CTL + 16, fd, true);
     }
-    if (fdLib().sendmsg(this.fd, this.mem, 0) < 0) throw new Error(`sendmsg failed (errno ${fdLib().koffi.errno()})`);
+    if (loadLibc().sendmsg(this.fd, this.m.ptr, 0) < 0) throw new Error(`sendmsg failed (errno ${loadLibc().errno()})`);
   }
 
   /** Blocks until a message comes; undefined when the other end has gone. */
   recv(): { data: Buffer; fd?: number } | undefined {
     this.layout(MAX, true);
-    return this.taken(fdLib().recvmsg(this.fd, this.mem, MSG_CMSG_CLOEXEC));
+    return this.taken(loadLibc().recvmsg(this.fd, this.m.ptr, MSG_CMSG_CLOEXEC));
   }
 
   /** recv() waited for on a worker thread. */
   recvAsync(cb: (m: { data: Buffer; fd?: number } | undefined) => void): void {
     this.layout(MAX, true);
-    fdLib().recvmsg.async(this.fd, this.mem, MSG_CMSG_CLOEXEC, (err: unknown, n: number) => cb(err ? undefined : this.taken(n)));
+    loadLibc().recvmsg.async(this.fd, this.m.ptr, MSG_CMSG_CLOEXEC, (err: unknown, n: number) => cb(err ? undefined : this.taken(n)));
   }
 
   private taken(n: number): { data: Buffer; fd?: number } | undefined {
@@ -117,6 +87,6 @@ export class FdChannel {
   }
 
   close(): void {
-    fdLib().close(this.fd);
+    loadLibc().close(this.fd);
   }
 }

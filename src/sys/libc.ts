@@ -59,7 +59,28 @@ export interface Libc {
   posix_spawnattr_setflags: Fn<[Buffer, number], number>;
   posix_spawnattr_setsigdefault: Fn<[Buffer, Buffer], number>;
   posix_spawnattr_setsigmask: Fn<[Buffer, Buffer], number>;
+  socketpair: Fn<[number, number, number, number[]], number>;
+  /** msghdr in native memory (nativeMemory): its pointers must stay put during the call */
+  sendmsg: Fn<[number, unknown, number], number>;
+  recvmsg: Fn<[number, unknown, number], number>;
 }
+
+/** Native memory that stays put (for structures that hold pointers): the pointer, its address, views of it. */
+export interface NativeMemory {
+  ptr: unknown;
+  address: bigint;
+  view: DataView;
+  bytes: Uint8Array;
+}
+
+export function nativeMemory(size: number): NativeMemory {
+  loadLibc();
+  const ptr = koffiModule!.alloc('uint8_t', size);
+  const view = new DataView(koffiModule!.view(ptr, size));
+  return { ptr, address: koffiModule!.address(ptr), view, bytes: new Uint8Array(view.buffer) };
+}
+
+let koffiModule: { alloc(type: string, n: number): unknown; address(p: unknown): bigint; view(p: unknown, len: number): ArrayBuffer } | undefined;
 
 let libc: Libc | undefined;
 
@@ -68,7 +89,8 @@ export function loadLibc(): Libc {
   // koffi is CommonJS with a native addon, loaded only here. In the CommonJS
   // bundle require exists; in the ES modules (library, tests) make one.
   const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-  const koffi = req('koffi') as { load(name: string): { func(sig: string): unknown }; errno(): number };
+  const koffi = req('koffi') as { load(name: string): { func(sig: string): unknown }; errno(): number } & NonNullable<typeof koffiModule>;
+  koffiModule = koffi;
   const lib = koffi.load('libc.so.6');
   const f = <T>(sig: string) => lib.func(sig) as T;
   libc = {
@@ -121,6 +143,9 @@ export function loadLibc(): Libc {
     posix_spawnattr_setflags: f('int posix_spawnattr_setflags(void *attr, short flags)'),
     posix_spawnattr_setsigdefault: f('int posix_spawnattr_setsigdefault(void *attr, void *set)'),
     posix_spawnattr_setsigmask: f('int posix_spawnattr_setsigmask(void *attr, void *set)'),
+    socketpair: f('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+    sendmsg: f('long sendmsg(int fd, void *msg, int flags)'),
+    recvmsg: f('long recvmsg(int fd, void *msg, int flags)'),
   };
   return libc;
 }

@@ -116,7 +116,6 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
   let queueMax: number | undefined;
   let holdMax: number | undefined;
   let user: string | undefined;
-  let userAt = -1;
   let control: string | undefined;
   let statsOnly = false;
   let routeOf: string | undefined;
@@ -162,7 +161,6 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
           break;
         case '--user':
           user = v();
-          userAt = i - 1;
           break;
         case '--stats':
           statsOnly = true;
@@ -276,13 +274,8 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
       config,
       sockets,
       listeners,
-      argv: [
-        'syslogd',
-        ...absolutePaths(
-          argv.filter((_, i) => i !== userAt && i !== userAt + 1),
-          PATH_OPTIONS,
-        ),
-      ],
+      argv: ['syslogd', ...absolutePaths(withoutOptions(argv, ['--user', '--pidfile']), PATH_OPTIONS)],
+      pidfile: pidfile && path.resolve(pidfile),
       ownDirs: stateDir ? [path.resolve(stateDir)] : [],
       log,
     });
@@ -328,6 +321,16 @@ export async function runSyslogd(argv: string[], io: SyslogdIO): Promise<number>
     log,
     error: io.error,
   });
+}
+
+/** argv without the given options and their values: what the root part keeps to itself */
+function withoutOptions(argv: string[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (names.includes(argv[i])) i++;
+    else out.push(argv[i]);
+  }
+  return out;
 }
 
 /** Options of dk syslogd whose value is a path: made absolute before a detached daemon changes to /. */

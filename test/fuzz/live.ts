@@ -126,35 +126,35 @@ const RPC_SEEDS = [
   encodeCall({ xid: 3, prog: 100000, vers: 3, proc: 2, cred: NULL_AUTH, verf: NULL_AUTH, args: Buffer.alloc(12) }),
 ];
 
-/** One daemon's socket kind: batches of fuzz, a valid request after each. */
-async function campaign(
-  daemonName: string,
-  socket: string,
-  pid: () => number | undefined,
-  alive: () => boolean,
-  seeds: Buffer[],
-  frame: (b: Buffer) => Buffer,
-  send: (bufs: Buffer[]) => Promise<void>,
-  answered: (batch: number) => Promise<boolean>,
-  cases: number,
-  batch: number,
-  seed: number,
-): Promise<LiveResult> {
-  const arb = inputs(seeds);
+/** One daemon's socket kind: how fuzz is framed and sent, and the valid request that must be answered after each batch. */
+interface Campaign {
+  daemon: string;
+  socket: string;
+  child: ChildProcess;
+  seeds: Buffer[];
+  /** how an input goes on the wire (default: as it is) */
+  frame?: (b: Buffer) => Buffer;
+  send: (bufs: Buffer[]) => Promise<void>;
+  answered: (batch: number) => Promise<boolean>;
+}
+
+async function campaign(c: Campaign, cases: number, batch: number, seed: number): Promise<LiveResult> {
+  const arb = inputs(c.seeds);
+  const alive = () => c.child.exitCode === null && c.child.signalCode === null;
   let done = 0;
   let batches = 0;
   let problem: string | undefined;
   while (done < cases && !problem) {
     const n = Math.min(batch, cases - done);
-    const bufs = fc.sample(arb, { numRuns: n, seed: seed + batches }).map(frame);
-    await send(bufs);
+    const bufs = fc.sample(arb, { numRuns: n, seed: seed + batches }).map(c.frame ?? ((b) => b));
+    await c.send(bufs);
     done += n;
     batches++;
     if (!alive()) problem = `exited after batch ${batches}`;
-    else if (!(await answered(batches))) problem = `no answer to a valid request after batch ${batches} (seed ${seed + batches - 1})`;
+    else if (!(await c.answered(batches))) problem = `no answer to a valid request after batch ${batches} (seed ${seed + batches - 1})`;
   }
-  const p = pid();
-  return { daemon: daemonName, socket, cases: done, batches, ok: !problem && alive(), peakRssMiB: p ? Math.round(peak(p) * 10) / 10 : 0, problem };
+  const p = c.child.pid;
+  return { daemon: c.daemon, socket: c.socket, cases: done, batches, ok: !problem && alive(), peakRssMiB: p ? Math.round(peak(p) * 10) / 10 : 0, problem };
 }
 
 export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed?: number }): Promise<LiveResult[]> {
@@ -163,6 +163,7 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
   const batch = o.batch ?? 500;
   const seed = o.seed ?? 1;
   const out: LiveResult[] = [];
+  const go = (c: Campaign) => campaign(c, o.casesPerSocket, batch, seed);
   try {
     // dk syslogd: every message to one file; markers are found in its tail
     writeFileSync(join(dir, 'syslog.conf'), `*.* ${join(dir, 'all.log')}\n`);
@@ -186,69 +187,49 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
     await until(() => (s.log().match(/listening on /g)?.length ?? 0) >= 3, 10_000);
     const udpPort = Number(/listening on udp [\d.]+:(\d+)/.exec(s.log())?.[1]);
     const tcpPort = Number(/listening on tcp [\d.]+:(\d+)/.exec(s.log())?.[1]);
-    const sAlive = () => s.child.exitCode === null && s.child.signalCode === null;
     const marker = (kind: string, n: number) => `fuzzmark-${kind}-${n}`;
     const written = (kind: string, n: number) => until(() => tail(join(dir, 'all.log')).includes(marker(kind, n)), 5000);
     const mark = (kind: string, n: number) => Buffer.from(`<14>Dec  1 06:00:00 h fuzz: ${marker(kind, n)}`);
     // blocking sends, as syslog(3): the daemon's reading paces the fuzz
     const local = new UnixDatagramClient(join(dir, 'log'));
+    const base = { daemon: 'syslogd', child: s.child, seeds: SYSLOG_SEEDS };
     out.push(
-      await campaign(
-        'syslogd',
-        'unix datagram',
-        () => s.child.pid,
-        sAlive,
-        SYSLOG_SEEDS,
-        (b) => b,
-        async (bufs) => {
+      await go({
+        ...base,
+        socket: 'unix datagram',
+        send: async (bufs) => {
           for (const b of bufs) local.send(b.length ? b : Buffer.from(' '), true);
         },
-        async (n) => {
+        answered: async (n) => {
           local.send(mark('unix', n), true);
           return written('unix', n);
         },
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      }),
     );
     local.close();
     out.push(
-      await campaign(
-        'syslogd',
-        'UDP',
-        () => s.child.pid,
-        sAlive,
-        SYSLOG_SEEDS,
-        (b) => b,
-        (bufs) => sendUdp(udpPort, bufs),
-        async (n) => {
+      await go({
+        ...base,
+        socket: 'UDP',
+        send: (bufs) => sendUdp(udpPort, bufs),
+        answered: async (n) => {
           await sendUdp(udpPort, [mark('udp', n)]);
           return written('udp', n);
         },
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      }),
     );
     out.push(
-      await campaign(
-        'syslogd',
-        'TCP',
-        () => s.child.pid,
-        sAlive,
-        SYSLOG_SEEDS,
+      await go({
+        ...base,
+        socket: 'TCP',
         // half framed as a sender would, half raw bytes on the stream
-        (b) => (b.length % 2 ? octetFrame(b) : b),
-        (bufs) => sendTcp(tcpPort, bufs),
-        async (n) => {
+        frame: (b) => (b.length % 2 ? octetFrame(b) : b),
+        send: (bufs) => sendTcp(tcpPort, bufs),
+        answered: async (n) => {
           await sendTcp(tcpPort, [octetFrame(mark('tcp', n))]);
           return written('tcp', n);
         },
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      }),
     );
 
     // dk rpcbind on a loopback port and a socket of the temp dir
@@ -276,7 +257,6 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
       kids,
     );
     await until(() => /listening on port/.test(r.log()), 10_000);
-    const rAlive = () => r.child.exitCode === null && r.child.signalCode === null;
     const getport = (t: Transport) => async () => {
       for (let i = 0; i < 3; i++) {
         const a = await rpcCall(t, { prog: 100000, vers: 2, proc: 3, args: Buffer.from([0, 1, 0x86, 0xa0, 0, 0, 0, 2, 0, 0, 0, 17, 0, 0, 0, 0]) }, 1000);
@@ -285,49 +265,36 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
       return false;
     };
     out.push(
-      await campaign(
-        'rpcbind',
-        'UDP',
-        () => r.child.pid,
-        rAlive,
-        RPC_SEEDS,
-        (b) => b,
-        (bufs) => sendUdp(rport, bufs),
-        getport({ kind: 'udp', host: '127.0.0.1', port: rport }),
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      await go({
+        daemon: 'rpcbind',
+        socket: 'UDP',
+        child: r.child,
+        seeds: RPC_SEEDS,
+        send: (bufs) => sendUdp(rport, bufs),
+        answered: getport({ kind: 'udp', host: '127.0.0.1', port: rport }),
+      }),
     );
     out.push(
-      await campaign(
-        'rpcbind',
-        'TCP',
-        () => r.child.pid,
-        rAlive,
-        RPC_SEEDS,
-        (b) => (b.length % 2 ? encodeRecord(b) : b),
-        (bufs) => sendTcp(rport, bufs),
-        getport({ kind: 'tcp', host: '127.0.0.1', port: rport }),
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      await go({
+        daemon: 'rpcbind',
+        socket: 'TCP',
+        child: r.child,
+        seeds: RPC_SEEDS,
+        frame: (b) => (b.length % 2 ? encodeRecord(b) : b),
+        send: (bufs) => sendTcp(rport, bufs),
+        answered: getport({ kind: 'tcp', host: '127.0.0.1', port: rport }),
+      }),
     );
     out.push(
-      await campaign(
-        'rpcbind',
-        'unix stream',
-        () => r.child.pid,
-        rAlive,
-        RPC_SEEDS,
-        (b) => (b.length % 2 ? encodeRecord(b) : b),
-        (bufs) => sendTcp(join(dir, 'rpcbind.sock'), bufs),
-        getport({ kind: 'unix', path: join(dir, 'rpcbind.sock') }),
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      await go({
+        daemon: 'rpcbind',
+        socket: 'unix stream',
+        child: r.child,
+        seeds: RPC_SEEDS,
+        frame: (b) => (b.length % 2 ? encodeRecord(b) : b),
+        send: (bufs) => sendTcp(join(dir, 'rpcbind.sock'), bufs),
+        answered: getport({ kind: 'unix', path: join(dir, 'rpcbind.sock') }),
+      }),
     );
 
     // dk inetd: echo over TCP and UDP
@@ -355,7 +322,6 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
     await until(() => (i.log().match(/listening on/g)?.length ?? 0) >= 2, 10_000);
     const echoTcp = Number(/echo\/tcp listening on \S+ \S+:(\d+)/.exec(i.log())?.[1]);
     const echoUdp = Number(/echo\/udp listening on \S+ \S+:(\d+)/.exec(i.log())?.[1]);
-    const iAlive = () => i.child.exitCode === null && i.child.signalCode === null;
     const echoed = (n: number) =>
       new Promise<boolean>((resolve) => {
         const c = net.connect(echoTcp, '127.0.0.1');
@@ -395,34 +361,10 @@ export async function liveFuzz(o: { casesPerSocket: number; batch?: number; seed
       return false;
     };
     out.push(
-      await campaign(
-        'inetd',
-        'TCP (echo)',
-        () => i.child.pid,
-        iAlive,
-        SYSLOG_SEEDS,
-        (b) => b,
-        (bufs) => sendTcp(echoTcp, bufs),
-        echoed,
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      await go({ daemon: 'inetd', socket: 'TCP (echo)', child: i.child, seeds: SYSLOG_SEEDS, send: (bufs) => sendTcp(echoTcp, bufs), answered: echoed }),
     );
     out.push(
-      await campaign(
-        'inetd',
-        'UDP (echo)',
-        () => i.child.pid,
-        iAlive,
-        SYSLOG_SEEDS,
-        (b) => b,
-        (bufs) => sendUdp(echoUdp, bufs),
-        echoedUdp,
-        o.casesPerSocket,
-        batch,
-        seed,
-      ),
+      await go({ daemon: 'inetd', socket: 'UDP (echo)', child: i.child, seeds: SYSLOG_SEEDS, send: (bufs) => sendUdp(echoUdp, bufs), answered: echoedUdp }),
     );
   } finally {
     for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');

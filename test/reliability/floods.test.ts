@@ -9,18 +9,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ask } from '../../src/daemon/control.js';
 import type { DaemonStatus } from '../../src/daemon/runtime.js';
 import type { SyslogdStatus } from '../../src/syslog/server/status.js';
 import type { RpcbindStatus } from '../../src/rpcbind/status.js';
 import { rpcCall, type Transport } from '../../src/rpc/client.js';
-import { DK, ENV, run } from '../helpers/dk.js';
+import { DK, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { cHelper } from '../helpers/ctool.js';
 import { figure } from '../helpers/figures.js';
-import { lab, sleep } from '../helpers/lab.js';
+import { lab, sleep, spawnDk } from '../helpers/lab.js';
 import { freePort } from '../helpers/ports.js';
 
 const { f, children } = lab('dk-flood-');
@@ -29,14 +29,7 @@ const SECONDS = Number(process.env.DK_FLOOD_SECONDS) || 3;
 const hwmKiB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]);
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]);
 
-async function daemon(args: string[], ready: RegExp): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, [DK, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
-  children.push(child);
-  let log = '';
-  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  await until(() => ready.test(log), `dk ${args[0]} ready`);
-  return { child, log: () => log };
-}
+const daemon = (args: string[], ready: RegExp) => spawnDk(children, args, (log) => ready.test(log));
 
 /** the flood, running; resolves with the number of datagrams sent */
 function flood(bin: string, port: number, kind: string): { done: Promise<number>; running: () => boolean } {
@@ -154,7 +147,8 @@ test('dk rpcbind UDP flooded with GETPORT at the sender top rate: TCP calls answ
   );
   // our own calls went to the same port: they are among the received
   assert.ok(s.udp.received + s.udp.kernelDrops >= sent);
-  assert.ok(s.udp.received + s.udp.kernelDrops <= sent + 20);
+  // each of our calls is one datagram, or two when its timer resent it: at most 2 per try and 20 for the ones after
+  assert.ok(s.udp.received + s.udp.kernelDrops <= sent + 2 * udpTries + 20, `${s.udp.received} + ${s.udp.kernelDrops} for ${sent} sent and ${udpTries} tries`);
   assert.ok(peak - before < 100 * 1024, `peak RSS grew by ${((peak - before) / 1024).toFixed(1)} MiB`);
   assert.equal(await call('udp'), port);
   assert.equal(await call('tcp'), port);

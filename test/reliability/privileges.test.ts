@@ -20,7 +20,7 @@ import { systemAccount } from '../../src/proc/users.js';
 import { DK, ENV, run } from '../helpers/dk.js';
 import { answerOpen } from '../../src/syslog/privsep/monitor.js';
 import { until } from '../helpers/children.js';
-import { lab } from '../helpers/lab.js';
+import { lab, spawnDk } from '../helpers/lab.js';
 import { freePort } from '../helpers/ports.js';
 
 const { dir, f, children } = lab('dk-privs-');
@@ -39,10 +39,9 @@ test('dk rpcbind --user nobody: bound as root, runs as nobody, answers, saves it
   // mkdtemp's 0700 would keep nobody out of its own state directory below it
   chmodSync(dir, 0o755);
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
+  const d = await spawnDk(
+    children,
     [
-      DK,
       'rpcbind',
       '-d',
       '-h',
@@ -58,12 +57,9 @@ test('dk rpcbind --user nobody: bound as root, runs as nobody, answers, saves it
       '--user',
       'nobody',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: ENV },
+    (log) => /running as nobody/.test(log),
   );
-  children.push(child);
-  let log = '';
-  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  await until(() => /running as nobody/.test(log) || child.exitCode !== null, 'dk rpcbind running as nobody');
+  const child = d.child;
   assert.deepEqual(ids(child.pid!, 'Uid'), [nobody.uid, nobody.uid, nobody.uid, nobody.uid]);
   assert.deepEqual(ids(child.pid!, 'Gid'), [nobody.gid, nobody.gid, nobody.gid, nobody.gid]);
   const set = new XdrWriter();
@@ -81,7 +77,7 @@ test('dk rpcbind --user nobody: bound as root, runs as nobody, answers, saves it
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   const saved = f('state/dk-rpcbind.json');
-  assert.ok(existsSync(saved), log);
+  assert.ok(existsSync(saved), d.log());
   assert.equal(statSync(saved).uid, nobody.uid);
   assert.match(readFileSync(saved, 'utf8'), /300042/);
 });
@@ -112,10 +108,9 @@ test('dk syslogd --user nobody: the daemon that reads and parses runs as nobody;
   // the log directory is root's alone: nobody could not create or open a file in it
   mkdirSync(f('logs'), { mode: 0o755 });
   writeFileSync(f('syslog.conf'), `*.* ${f('logs/messages')}\n`);
-  const child = spawn(
-    process.execPath,
+  const d = await spawnDk(
+    children,
     [
-      DK,
       'syslogd',
       '-n',
       '-f',
@@ -130,18 +125,19 @@ test('dk syslogd --user nobody: the daemon that reads and parses runs as nobody;
       f('sstate'),
       '--user',
       'nobody',
+      '--pidfile',
+      f('syslogd.pid'),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: ENV },
+    (log) => (log.match(/listening on /g)?.length ?? 0) >= 3,
   );
-  children.push(child);
-  let log = '';
-  child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  await until(() => (log.match(/listening on /g)?.length ?? 0) >= 3 || child.exitCode !== null, `dk syslogd --user: ${log}`);
-  const daemonPid = Number(/started the daemon as nobody \(pid (\d+)\)/.exec(log)![1]);
+  const child = d.child;
+  const daemonPid = Number(/started the daemon as nobody \(pid (\d+)\)/.exec(d.log())![1]);
   assert.deepEqual(ids(daemonPid, 'Uid'), [nobody.uid, nobody.uid, nobody.uid, nobody.uid]);
   assert.deepEqual(ids(child.pid!, 'Uid'), [0, 0, 0, 0]);
-  const udp = Number(/listening on udp [\d.]+:(\d+)/.exec(log)![1]);
-  const tcp = Number(/listening on tcp [\d.]+:(\d+)/.exec(log)![1]);
+  // the pid to signal is the root part's
+  assert.equal(readFileSync(f('syslogd.pid'), 'utf8'), `${child.pid}\n`);
+  const udp = Number(/listening on udp [\d.]+:(\d+)/.exec(d.log())![1]);
+  const tcp = Number(/listening on tcp [\d.]+:(\d+)/.exec(d.log())![1]);
   const r = run(process.execPath, [DK, 'logger', '-u', f('log.sock'), '-t', 'privsep', 'from the local socket']);
   assert.equal(r.code, 0, r.err);
   const u = dgram.createSocket('udp4');
@@ -156,14 +152,15 @@ test('dk syslogd --user nobody: the daemon that reads and parses runs as nobody;
   // logrotate: the file moves, HUP, a new one is opened by root for the daemon
   renameSync(f('logs/messages'), f('logs/messages.1'));
   child.kill('SIGHUP');
-  await until(() => /reloaded/.test(log), 'reloaded');
+  await until(() => /reloaded/.test(d.log()), 'reloaded');
   const again = run(process.execPath, [DK, 'logger', '-u', f('log.sock'), '-t', 'privsep', 'after the rotation']);
   assert.equal(again.code, 0, again.err);
   await until(() => lines().includes('after the rotation'), 'written to the new file');
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((res) => child.once('exit', (c2) => res(c2)));
-  assert.equal(code, 0, log);
+  assert.equal(code, 0, d.log());
   assert.ok(!existsSync(f('log.sock')), 'the socket removed');
+  assert.ok(!existsSync(f('syslogd.pid')), 'the pidfile removed');
 });
 
 test('the privileged part opens only what the configuration names, with a log output flags', () => {

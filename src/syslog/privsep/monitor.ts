@@ -35,6 +35,8 @@ export interface MonitorOptions {
   listeners: Listener[];
   /** the daemon's own dk arguments (without --user) */
   argv: string[];
+  /** --pidfile: holds this part's pid, the one to signal */
+  pidfile?: string;
   /** directories the daemon writes itself (--state-dir: stores, queues, its control socket) */
   ownDirs: string[];
   log(line: string): void;
@@ -129,6 +131,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   closeFd(theirs);
   for (const fd of fds) closeFd(fd);
   o.log(`dk syslogd: privileged part (pid ${process.pid}) started the daemon as ${o.user} (pid ${child.pid})`);
+  if (o.pidfile) fs.writeFileSync(o.pidfile, `${process.pid}\n`);
 
   const channel = new FdChannel(mine);
   const serve = (): void =>
@@ -156,7 +159,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   for (const sig of ['SIGHUP', 'SIGTERM', 'SIGINT', 'SIGUSR1'] as const) process.on(sig, pass(sig));
   return new Promise((resolve) =>
     child.on('exit', (code, signal) => {
-      for (const path of o.sockets) fs.rmSync(path, { force: true });
+      for (const path of [...o.sockets, ...(o.pidfile ? [o.pidfile] : [])]) fs.rmSync(path, { force: true });
       resolve(code ?? (signal ? 128 : 1));
     }),
   );
