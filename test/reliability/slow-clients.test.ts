@@ -181,7 +181,16 @@ test('dk inetd: one address holds at most --per-source connections on a service 
   let xlog = '';
   x.stderr!.on('data', (b: Buffer) => (xlog += b.toString()));
   await until(() => (xlog.match(/listening on/g)?.length ?? 0) >= 2, `dk inetd --xinetd: ${xlog}`);
-  const xs = ((await ask(f('x.ctl'), { cmd: 'status' })) as unknown as DaemonStatus<InetdStatus>).detail.services;
+  // the control socket is opened after the listeners: asked until it answers
+  let xs: InetdStatus['services'] = [];
+  await until(async () => {
+    try {
+      xs = ((await ask(f('x.ctl'), { cmd: 'status' })) as unknown as DaemonStatus<InetdStatus>).detail.services;
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'the control socket of dk inetd --xinetd');
   assert.equal(xs.find((s) => s.id === 'echo')!.limits.perSource, 256);
   assert.equal(xs.find((s) => s.id === 'daytime')!.limits.perSource, undefined);
   x.kill('SIGTERM');
