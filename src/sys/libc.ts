@@ -22,7 +22,9 @@ export interface Libc {
   write: Fn<[number, Buffer, number], number>;
   poll: Fn<[Buffer, number, number], number>;
   eventfd: Fn<[number, number], number>;
-  prlimit: Fn<[number, number, Buffer, null], number>;
+  prlimit: Fn<[number, number, Buffer | null, Buffer | null], number>;
+  sched_getaffinity: Fn<[number, number, Buffer], number>;
+  sched_setaffinity: Fn<[number, number, Buffer], number>;
   fcntl: Fn<[number, number, string, number | Buffer], number>;
   close: Fn<[number], number>;
   connect: Fn<[number, Buffer, number], number>;
@@ -88,7 +90,9 @@ export function loadLibc(): Libc {
   if (libc) return libc;
   // koffi is CommonJS with a native addon, loaded only here. In the CommonJS
   // bundle require exists; in the ES modules (library, tests) make one.
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  // (import.meta.url first: a script run with node -e has a global require that resolves from the cwd)
+  const here = import.meta.url as string | undefined;
+  const req = here ? createRequire(here) : (require as NodeJS.Require);
   const koffi = req('koffi') as { load(name: string): { func(sig: string): unknown }; errno(): number } & NonNullable<typeof koffiModule>;
   koffiModule = koffi;
   const lib = koffi.load('libc.so.6');
@@ -108,7 +112,9 @@ export function loadLibc(): Libc {
     write: f('long write(int fd, void *buf, size_t len)'),
     poll: f('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
     eventfd: f('int eventfd(unsigned int initval, int flags)'),
-    prlimit: f('int prlimit(int pid, int resource, void *newlim, void *oldlim)'),
+    prlimit: f('int prlimit(int pid, int resource, void *newlim, _Out_ void *oldlim)'),
+    sched_getaffinity: f('int sched_getaffinity(int pid, size_t size, _Out_ void *mask)'),
+    sched_setaffinity: f('int sched_setaffinity(int pid, size_t size, void *mask)'),
     // variadic: the third argument's type is given with it ('int')
     fcntl: f('int fcntl(int fd, int cmd, ...)'),
     close: f('int close(int fd)'),

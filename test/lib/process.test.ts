@@ -1,0 +1,297 @@
+/**
+ * Process against python3-psutil on the zoo (sleepers, a parent with
+ * children, threads, open files and sockets of each kind, a stopped, a
+ * traced and a zombie process, other users' processes, odd names): every
+ * field of the surface, asked of both at the same instant, ours once before
+ * and once after psutil's answer, so a value that moves in between is
+ * bracketed. Errors must be the same class; as another user, AccessDenied
+ * where psutil says it.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { NoSuchProcess, Process, processIter, TimeoutExpired } from '../../src/index.js';
+import { cHelper } from '../helpers/ctool.js';
+import { until } from '../helpers/children.js';
+import { NOBODY, startZoo, type Zoo } from '../helpers/zoo.js';
+import { type Answer, type Call, type Psutil, startPsutil } from './psutil.js';
+import { ours } from './shapes.js';
+
+/** SIGKILL to a process group we started; one already gone is fine */
+const killGroup = (pgid: number) => {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+};
+
+/** how two answers must agree: same value, a counter between our two readings, close enough, same members */
+type How = 'same' | 'counter' | 'close' | 'members';
+
+/** every Process method psutil has on Linux, and how its value may move between two readings */
+const FIELDS: [Call, How][] = [
+  [['ppid'], 'same'],
+  [['name'], 'same'],
+  [['exe'], 'same'],
+  [['cmdline'], 'same'],
+  [['environ'], 'same'],
+  [['cwd'], 'same'],
+  [['status'], 'same'],
+  [['username'], 'same'],
+  [['uids'], 'same'],
+  [['gids'], 'same'],
+  [['terminal'], 'same'],
+  [['create_time'], 'same'],
+  [['nice'], 'same'],
+  [['ionice'], 'same'],
+  [['rlimit', [0]], 'same'],
+  [['rlimit', [3]], 'same'],
+  [['rlimit', [7]], 'same'],
+  [['cpu_affinity'], 'same'],
+  [['cpu_num'], 'same'],
+  [['cpu_times'], 'counter'],
+  [['memory_info'], 'same'],
+  [['memory_full_info'], 'same'],
+  [['memory_percent'], 'close'],
+  [['memory_maps'], 'same'],
+  [['memory_maps', [], { grouped: false }], 'same'],
+  [['io_counters'], 'counter'],
+  [['num_ctx_switches'], 'counter'],
+  [['num_fds'], 'same'],
+  [['num_threads'], 'same'],
+  [['threads'], 'counter'],
+  [['open_files'], 'members'],
+  [['connections'], 'members'],
+  [['connections', ['all']], 'members'],
+  [['connections', ['unix']], 'members'],
+  [['is_running'], 'same'],
+  [['children'], 'members'],
+  [['children', [], { recursive: true }], 'members'],
+  [['parent'], 'same'],
+  [['parents'], 'same'],
+];
+// Not compared, and why: cpu_percent (a rate over an interval: its own test below), memory_info_ex (deprecated
+// alias of memory_info), oneshot/as_dict (batching: processIter's test), send_signal/suspend/resume/terminate/kill/wait
+// (actions: the identity tests below), nice/ionice/rlimit/cpu_affinity setters (their own test below).
+
+const sorted = (v: unknown): unknown => (Array.isArray(v) ? [...v].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : v);
+
+/** the numbers of a value, flattened in order */
+const numbers = (v: unknown): number[] =>
+  typeof v === 'number' ? [v] : Array.isArray(v) ? v.flatMap(numbers) : v && typeof v === 'object' ? Object.values(v).flatMap(numbers) : [];
+const shape = (v: unknown): unknown =>
+  typeof v === 'number'
+    ? 0
+    : Array.isArray(v)
+      ? v.map(shape)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]))
+        : v;
+
+/** why a and p differ, or undefined when they agree as `how` says (a, b: ours before and after) */
+function disagreement(how: How, a: Answer, p: Answer, b: Answer): string | undefined {
+  if (p.err || a.err || b.err) {
+    if (p.err === a.err || p.err === b.err) return undefined;
+    // psutil 5.9 raises the parent class for some reads of a zombie (environ): ZombieProcess is a NoSuchProcess
+    if (p.err === 'NoSuchProcess' && a.err === 'ZombieProcess' && b.err === 'ZombieProcess') return undefined;
+    return `errors differ: ours ${a.err ?? 'ok'}/${b.err ?? 'ok'}, psutil ${p.err ?? 'ok'} ${(p as { msg?: string }).msg ?? (a as { msg?: string }).msg ?? ''}`;
+  }
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  if (how === 'same') return same(a.ok, p.ok) || same(b.ok, p.ok) ? undefined : `ours ${JSON.stringify(a.ok)}, psutil ${JSON.stringify(p.ok)}`;
+  if (how === 'members')
+    return same(sorted(a.ok), sorted(p.ok)) || same(sorted(b.ok), sorted(p.ok))
+      ? undefined
+      : `ours ${JSON.stringify(sorted(a.ok))}, psutil ${JSON.stringify(sorted(p.ok))}`;
+  if (how === 'close')
+    return Math.abs(Number(a.ok) - Number(p.ok)) < 1e-6 || Math.abs(Number(b.ok) - Number(p.ok)) < 1e-6 ? undefined : `ours ${a.ok}, psutil ${p.ok}`;
+  // counter: the same shape, every number between our two readings
+  if (!same(shape(a.ok), shape(p.ok))) return `shapes differ: ours ${JSON.stringify(a.ok)}, psutil ${JSON.stringify(p.ok)}`;
+  const [na, np, nb] = [numbers(a.ok), numbers(p.ok), numbers(b.ok)];
+  const bad = np.findIndex((x, i) => x < na[i] - 1e-9 || x > nb[i] + 1e-9);
+  return bad < 0 ? undefined : `number ${bad}: psutil ${np[bad]} outside ours ${na[bad]}..${nb[bad]} (${JSON.stringify(p.ok)})`;
+}
+
+/** Compares every field of one process; returns the disagreements. */
+async function compare(py: Psutil, pid: number, fields: [Call, How][] = FIELDS): Promise<string[]> {
+  const calls = fields.map(([c]) => c);
+  const a = ours(pid, calls);
+  const p = await py.ask(pid, calls);
+  const b = ours(pid, calls);
+  const out: string[] = [];
+  fields.forEach(([c, how], i) => {
+    const why = disagreement(how, a[i], p[i], b[i]);
+    if (why) out.push(`${c[0]}${c[1]?.length ? `(${c[1].join(',')})` : ''}${c[2] ? JSON.stringify(c[2]) : ''}: ${why}`);
+  });
+  return out;
+}
+
+describe('Process against python3-psutil', () => {
+  let py: Psutil | undefined;
+  let zoo: Zoo | undefined;
+  before(async () => {
+    py = startPsutil(undefined);
+    if (py) zoo = await startZoo(cHelper(undefined, 'tasks'));
+  });
+  after(async () => {
+    await py?.close();
+    await zoo?.stop();
+  });
+
+  test("every field of every zoo process is psutil's", async (t) => {
+    if (!py || !zoo) return void startPsutil(t);
+    const problems: string[] = [];
+    for (const [role, pid] of Object.entries(zoo.byRole)) {
+      for (const why of await compare(py, pid)) problems.push(`${role} (${pid}) ${why}`);
+    }
+    assert.deepEqual(problems, []);
+    // the zoo holds what the fields are about: else the comparison would be of empty lists
+    const files = zoo.byRole.files;
+    const [conns, openFiles, threads] = ours(files, [['connections', ['all']], ['open_files'], ['threads']]);
+    assert.ok((conns.ok as unknown[]).length >= 4, 'the files helper has TCP, UDP, TCP6 and unix sockets');
+    assert.ok((openFiles.ok as unknown[]).length >= 1, 'the files helper has a file open');
+    assert.ok((ours(zoo.kinds.thread.parent, [['threads']])[0].ok as unknown[]).length === 2, 'the thread helper has two threads');
+    assert.ok(threads.ok);
+    const [zombie] = ours(zoo.byRole.zombie, [['status']]);
+    assert.equal(zombie.ok, 'zombie');
+    assert.equal(ours(zoo.byRole.stopped, [['status']])[0].ok, 'stopped');
+  });
+
+  test('a process that is gone: NoSuchProcess on both sides', async (t) => {
+    if (!py) return void startPsutil(t);
+    const gone = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
+    const pid = Number(gone);
+    const calls: Call[] = [['name'], ['cmdline'], ['status']];
+    const [p, o] = [await py.ask(pid, calls), ours(pid, calls)];
+    assert.deepEqual(o, p);
+    assert.equal(o[0].err, 'NoSuchProcess');
+  });
+
+  test('as another user: AccessDenied where psutil says it, values where it answers', async (t) => {
+    if (!py || !zoo) return void startPsutil(t);
+    if (process.getuid?.() !== 0) return void t.skip('needs root to run both sides as nobody');
+    const theirs = startPsutil(t, NOBODY);
+    if (!theirs) return;
+    try {
+      const script = fileURLToPath(new URL('./ours-as.js', import.meta.url));
+      const fields = FIELDS.filter(([c]) => !['children', 'parents', 'parent'].includes(c[0]));
+      const calls = fields.map(([c]) => c);
+      const problems: string[] = [];
+      let denied = 0;
+      // root's sleeper, the zombie, and a process of another user that is not nobody
+      for (const role of ['sleeper0', 'zombie', 'other', 'nodump']) {
+        const pid = zoo.byRole[role];
+        if (pid === undefined) continue;
+        const run = () =>
+          JSON.parse(
+            spawnSync(process.execPath, [script, String(pid), JSON.stringify(calls)], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' }).stdout,
+          ) as Answer[];
+        const a = run();
+        const p = await theirs.ask(pid, calls);
+        const b = run();
+        fields.forEach(([c, how], i) => {
+          const why = disagreement(how, a[i], p[i], b[i]);
+          if (why) problems.push(`${role} ${c[0]}: ${why}`);
+          if (p[i].err === 'AccessDenied') denied++;
+        });
+      }
+      assert.deepEqual(problems, []);
+      assert.ok(denied >= 10, `psutil was refused ${denied} times: the test must see AccessDenied to compare it`);
+    } finally {
+      await theirs.close();
+    }
+  });
+
+  test("cpuPercent over the same interval as psutil's cpu_percent", async (t) => {
+    if (!py || !zoo) return void startPsutil(t);
+    const busy = spawn('sh', ['-c', 'while :; do :; done'], { detached: true, stdio: 'ignore' });
+    try {
+      const pids = { busy: busy.pid!, stopped: zoo.byRole.stopped, sleeper: zoo.byRole.sleeper0 };
+      for (const [role, pid] of Object.entries(pids)) {
+        const ask: Promise<Answer[]> = py.ask(pid, [['cpu_percent', [0.5]]]);
+        const measure: Promise<number> = new Process(pid).cpuPercent(0.5);
+        const mine: number = await measure;
+        const p: number = Number((await ask)[0].ok);
+        if (role === 'busy') {
+          // both measured the same process over (nearly) the same half second: the ticks differ by the edges only
+          assert.ok(Math.abs(mine - p) <= 20, `busy: ours ${mine}, psutil ${p}`);
+          assert.ok(mine > 0, `a busy loop uses CPU: ${mine}`);
+        } else assert.equal(mine, p, `${role}: ours ${mine}, psutil ${p}`);
+      }
+      // without an interval: 0 the first time, as psutil's first call
+      assert.equal(new Process(busy.pid!).cpuPercent(), 0);
+    } finally {
+      killGroup(busy.pid!);
+    }
+  });
+
+  test('processIter: the same processes and the same info as process_iter', async (t) => {
+    if (!py || !zoo) return void startPsutil(t);
+    const attrs = ['pid', 'ppid', 'name', 'username', 'status', 'cpu_times', 'memory_info', 'create_time', 'cmdline'];
+    const mine = new Map<number, Record<string, unknown>>();
+    for (const p of processIter({ attrs: ['pid', 'ppid', 'name', 'username', 'status', 'cpuTimes', 'memoryInfo', 'createTime', 'cmdline'] }))
+      mine.set(p.pid, p.info);
+    const theirs = await py.ask(undefined, [['pids']]);
+    const zooPids = Object.values(zoo.byRole);
+    for (const pid of zooPids) assert.ok((theirs[0].ok as number[]).includes(pid) && mine.has(pid), `both list ${pid}`);
+    for (const pid of zooPids) {
+      const p = await py.ask(pid, [['as_dict', [attrs]]]);
+      const info = ours(pid, [['as_dict', [['pid', 'ppid', 'name', 'username', 'status', 'cpuTimes', 'memoryInfo', 'createTime', 'cmdline']]]])[0];
+      const ps = p[0].ok as Record<string, unknown>;
+      const o = info.ok as Record<string, unknown>;
+      for (const k of attrs) if (k !== 'cpu_times') assert.deepEqual(o[k] ?? null, ps[k] ?? null, `${pid} ${k}`);
+    }
+  });
+
+  test('a handle never acts on a reused PID; wait() through a pidfd, with a timeout', async () => {
+    const sleeper = spawn('sh', ['-c', 'sleep 300 & echo $!; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const line = await new Promise<string>((resolve) => sleeper.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+      const pid = Number(line.trim());
+      const p = new Process(pid);
+      // a handle made before the PID was reused: same pid, another start time
+      const stat = `${pid} (sleep) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0`;
+      const stale = Process.fromStat(pid, stat)!;
+      assert.equal(stale.isRunning(), false);
+      assert.throws(() => stale.kill(), NoSuchProcess);
+      assert.throws(() => stale.setNice(5), NoSuchProcess);
+      assert.equal(p.isRunning(), true, 'the stale handle did not signal the process that has the PID now');
+      await assert.rejects(p.wait(0.05), TimeoutExpired);
+      p.suspend();
+      await until(() => p.status() === 'stopped', 'SIGSTOP');
+      p.resume();
+      await until(() => p.status() !== 'stopped', 'SIGCONT');
+      p.terminate();
+      // sleep is not our child (the shell's): wait() sees it exit all the same
+      await p.wait(10);
+      assert.equal(p.isRunning(), false);
+      assert.throws(() => p.kill(), NoSuchProcess);
+    } finally {
+      killGroup(sleeper.pid!);
+    }
+  });
+
+  test('setters: nice, ionice, rlimit, cpu affinity, read back by psutil', async (t) => {
+    if (!py) return void startPsutil(t);
+    const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    try {
+      const p = new Process(child.pid!);
+      p.setNice(7);
+      p.setIoNice(2, 6);
+      p.setRlimit(7, [100, 200]);
+      p.setCpuAffinity([0]);
+      const got = await py.ask(child.pid!, [['nice'], ['ionice'], ['rlimit', [7]], ['cpu_affinity']]);
+      assert.deepEqual(
+        got.map((a) => a.ok),
+        [7, { ioclass: 2, value: 6 }, [100, 200], [0]],
+      );
+      p.setCpuAffinity([]);
+      assert.deepEqual((await py.ask(child.pid!, [['cpu_affinity']]))[0].ok, ours(child.pid!, [['cpu_affinity']])[0].ok);
+      assert.throws(() => p.setIoNice(9), TypeError);
+      assert.throws(() => p.setCpuAffinity([4096]), TypeError);
+    } finally {
+      killGroup(child.pid!);
+    }
+  });
+});
