@@ -116,13 +116,16 @@ export function connectionRows(kind: ConnectionKind, owners: Owners, only: boole
       for (const s of parseUnixTable(readText(`/proc/net/unix`) ?? '')) {
         const held = owners.get(s.inode);
         if (only && !held) continue;
+        // every holder of a shared unix socket (psutil 5.9 keeps only the last process's)
         for (const [pid, fd] of held ?? [[undefined, -1]]) out.push({ fd, family, type: s.type, laddr: s.path ?? '', raddr: '', status: 'NONE', pid });
       }
       continue;
     }
     const proto = type === SOCK_STREAM ? 'TCP' : 'UDP';
     for (const s of parseInetTable(readAscii(`/proc/net/${file}`) ?? '', proto, family === AF_INET ? 4 : 6)) {
-      const held = owners.get(s.inode)?.[0];
+      // one row per socket: its holder as psutil names it, the first descriptor of the last (highest) PID holding it
+      const all = owners.get(s.inode);
+      const held = all?.find(([pid]) => pid === all[all.length - 1][0]);
       if (only && !held) continue;
       out.push({
         fd: held?.[1] ?? -1,

@@ -24,6 +24,7 @@ export interface Libc {
   eventfd: Fn<[number, number], number>;
   prlimit: Fn<[number, number, Buffer | null, Buffer | null], number>;
   sched_getaffinity: Fn<[number, number, Buffer], number>;
+  getloadavg: Fn<[Buffer, number], number>;
   sched_setaffinity: Fn<[number, number, Buffer], number>;
   fcntl: Fn<[number, number, string, number | Buffer], number>;
   close: Fn<[number], number>;
@@ -113,6 +114,7 @@ export function loadLibc(): Libc {
     poll: f('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
     eventfd: f('int eventfd(unsigned int initval, int flags)'),
     prlimit: f('int prlimit(int pid, int resource, void *newlim, _Out_ void *oldlim)'),
+    getloadavg: f('int getloadavg(_Out_ void *loadavg, int nelem)'),
     sched_getaffinity: f('int sched_getaffinity(int pid, size_t size, _Out_ void *mask)'),
     sched_setaffinity: f('int sched_setaffinity(int pid, size_t size, void *mask)'),
     // variadic: the third argument's type is given with it ('int')

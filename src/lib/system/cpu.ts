@@ -5,6 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { readAscii } from '../../proc/read.js';
+import { loadLibc } from '../../sys/libc.js';
 
 const HZ = 100;
 
@@ -229,8 +230,17 @@ export function cpuFreq(opts: { perCpu?: boolean } = {}): CpuFreq | CpuFreq[] | 
   return { current: mean('current'), min: mean('min'), max: mean('max') };
 }
 
-/** the 1, 5 and 15 minute load averages */
+/**
+ * The 1, 5 and 15 minute load averages, from getloadavg(3): the kernel's
+ * fixed-point values whole (/proc/loadavg rounds them to two decimals).
+ */
 export function loadAvg(): [number, number, number] {
+  try {
+    const b = Buffer.alloc(24);
+    if (loadLibc().getloadavg(b, 3) === 3) return [b.readDoubleLE(0), b.readDoubleLE(8), b.readDoubleLE(16)];
+  } catch {
+    // no libc through koffi: the rounded figures
+  }
   const f = (readAscii('/proc/loadavg') ?? '0 0 0').split(' ');
   return [Number(f[0]), Number(f[1]), Number(f[2])];
 }

@@ -94,15 +94,16 @@ export function parseDiskstats(text: string): Map<string, DiskIoCounters> {
     const f = line.trim().split(/\s+/);
     if (f.length < 14) continue;
     const n = f.slice(3, 14).map(Number);
+    // in psutil's order of fields
     out.set(f[2], {
       readCount: n[0],
-      readMergedCount: n[1],
-      readBytes: n[2] * SECTOR,
-      readTime: n[3],
       writeCount: n[4],
-      writeMergedCount: n[5],
+      readBytes: n[2] * SECTOR,
       writeBytes: n[6] * SECTOR,
+      readTime: n[3],
       writeTime: n[7],
+      readMergedCount: n[1],
+      writeMergedCount: n[5],
       busyTime: n[9],
     });
   }

@@ -32,14 +32,15 @@ export function parseNetDev(text: string): Map<string, NetIoCounters> {
       .split(/\s+/)
       .map(Number);
     if (f.length < 16) continue;
+    // in psutil's order of fields
     out.set(line.slice(0, colon).trim(), {
+      bytesSent: f[8],
       bytesRecv: f[0],
+      packetsSent: f[9],
       packetsRecv: f[1],
       errin: f[2],
-      dropin: f[3],
-      bytesSent: f[8],
-      packetsSent: f[9],
       errout: f[10],
+      dropin: f[3],
       dropout: f[11],
     });
   }
@@ -95,12 +96,16 @@ const IFF = {
   dynamic: 0x8000,
 } as const;
 
+/** the interfaces in index order (lo first), as getifaddrs lists them */
 function links(): string[] {
+  let names: string[];
   try {
-    return readdirSync('/sys/class/net');
+    names = readdirSync('/sys/class/net');
   } catch {
     return [];
   }
+  const index = new Map(names.map((n) => [n, Number(readAscii(`/sys/class/net/${n}/ifindex`) ?? 0)]));
+  return names.sort((a, b) => (index.get(a) ?? 0) - (index.get(b) ?? 0));
 }
 
 /**
