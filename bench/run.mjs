@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const runDir = mkdtempSync(join(tmpdir(), 'dk-bench-run-'));
 process.env.DK_RUN_DIR = runDir;
 process.once('exit', () => rmSync(runDir, { recursive: true, force: true }));
-const ALL = ['ps', 'lsof', 'top', 'syslogd', 'store', 'logs', 'inetd', 'rpcbind', 'boot', 'console'];
+const ALL = ['ps', 'lsof', 'top', 'syslogd', 'store', 'logs', 'inetd', 'rpcbind', 'boot', 'console', 'library'];
 // asked for by name only: ten minutes of faults (bench/soak.mjs)
 const ON_REQUEST = ['soak'];
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : ALL;

@@ -4,7 +4,8 @@
  * The rows come from this network namespace's /proc/net tables (the ones
  * src/proc/net parses for lsof); the owners from every process's fd links.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { type Owners, scanSockets } from './fdscan.js';
 import { parseInetTable, parseUnixTable, TCP_STATES, type InetSocket } from '../proc/net.js';
 import { listPids, readAscii, readText } from '../proc/read.js';
 import { ipv6Text } from '../sys/inet.js';
@@ -70,38 +71,18 @@ const endpoint = (e: InetSocket['local']): Endpoint | undefined => {
   return { ip, port: e.port };
 };
 
-/** descriptor owners: inode -> [pid, fd] pairs, in pid order */
-export type Owners = Map<number, [number, number][]>;
+export type { Owners };
 
-/** The socket inodes one process holds; throws what readdir throws (the caller names the process). */
+/** The socket inodes one process holds; throws NoSuchProcess/AccessDenied material (the errno) when its fds cannot be listed. */
 export function socketsOf(pid: number, into: Owners = new Map()): Owners {
-  const dir = `/proc/${pid}/fd`;
-  for (const name of readdirSync(dir)) {
-    let link: string;
-    try {
-      link = readlinkSync(`${dir}/${name}`);
-    } catch {
-      continue; // closed since readdir
-    }
-    if (!link.startsWith('socket:[')) continue;
-    const inode = Number(link.slice(8, -1));
-    const list = into.get(inode);
-    if (list) list.push([pid, Number(name)]);
-    else into.set(inode, [[pid, Number(name)]]);
-  }
+  if (!scanSockets(pid, into)) readdirSync(`/proc/${pid}/fd`); // throws the reason
   return into;
 }
 
-/** The sockets of every process we may look at. */
+/** The sockets of every process we may look at (one we may not see: its sockets are listed without an owner). */
 export function allSockets(): Owners {
   const owners: Owners = new Map();
-  for (const pid of listPids('/proc')) {
-    try {
-      socketsOf(pid, owners);
-    } catch {
-      // gone, or not ours to see: its sockets are listed without an owner
-    }
-  }
+  for (const pid of listPids('/proc')) scanSockets(pid, owners);
   return owners;
 }
 

@@ -7,9 +7,9 @@
  * uncached, as psutil's; oneshot() keeps stat, status and statm for the
  * calls made inside it.
  */
-import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { systemInfo } from '../proc/snapshot.js';
+import { pageSize } from '../proc/snapshot.js';
 import { TtyResolver } from '../proc/tty.js';
 import { nameCache } from '../proc/users.js';
 import { type Connection, type ConnectionKind, checkKind, connectionRows, socketsOf } from './connections.js';
@@ -18,6 +18,8 @@ import { parseSmaps, groupMaps, type MemoryMap, type MemoryMapGrouped } from './
 import { codeOf, readLatin1, readLinkStrict, readUtf8, splitStat, translate } from './procfs.js';
 import { getAffinity, ioprioGet, ioprioSet, prlimit, setAffinity } from './native.js';
 import { waitForExit } from './wait.js';
+import { bootTime } from './system/host.js';
+import { virtualMemory } from './system/memory.js';
 
 /** clock ticks per second of every time in /proc (USER_HZ) */
 const HZ = 100;
@@ -155,6 +157,18 @@ const fileMode = (flags: number): string => {
 
 let ttys: TtyResolver | undefined;
 
+/** bytes of one "Key:   N kB" line of smaps_rollup (0 when absent), found directly */
+function kibOf(text: string, key: string): number {
+  const at = text.indexOf(`\n${key}:`);
+  return at < 0 ? 0 : Number.parseInt(text.slice(at + key.length + 2, at + key.length + 40).trimStart(), 10) * 1024 || 0;
+}
+
+// constant while the machine runs: read once, as psutil reads them at import
+let boot: number | undefined;
+const bootSeconds = (): number => (boot ??= bootTime());
+let total: number | undefined;
+const memTotal = (): number => (total ??= virtualMemory().total);
+
 interface Cache {
   stat?: { comm: string; f: string[] };
   status?: string;
@@ -169,6 +183,7 @@ export class Process {
   private knownName: string | undefined;
   private cache: Cache | undefined;
   private lastCpu: { wall: number; cpu: number } | undefined;
+  private primed: { comm: string; f: string[] } | undefined;
 
   /**
    * A handle on process pid (default: this one).
@@ -186,8 +201,9 @@ export class Process {
   static fromStat(pid: number, text: string): Process | undefined {
     const st = splitStat(text);
     if (!st) return undefined;
+    if (/[\x80-\xff]/.test(st.comm)) st.comm = Buffer.from(st.comm, 'latin1').toString('utf8');
     const p = Object.create(Process.prototype) as Process;
-    Object.assign(p, { pid, startTicks: Number(st.f[19]), knownName: st.comm, cache: undefined, lastCpu: undefined });
+    Object.assign(p, { pid, startTicks: Number(st.f[19]), knownName: st.comm, cache: undefined, lastCpu: undefined, primed: st });
     return p;
   }
 
@@ -206,7 +222,9 @@ export class Process {
    */
   oneshot<T>(fn: (p: this) => T): T {
     if (this.cache) return fn(this);
-    this.cache = {};
+    // the stat line the handle was made from (processIter) serves the first batch
+    this.cache = this.primed ? { stat: this.primed } : {};
+    this.primed = undefined;
     try {
       return fn(this);
     } finally {
@@ -221,7 +239,7 @@ export class Process {
   /** the state letter if the process is a zombie now, its ppid then; undefined otherwise */
   private zombiePpid = (): number | undefined => {
     try {
-      const st = splitStat(readLatin1(this.dir('stat')));
+      const st = splitStat(readLatin1(this.dir('stat'), true));
       return st && st.f[0] === 'Z' ? Number(st.f[1]) : undefined;
     } catch {
       return undefined;
@@ -240,7 +258,7 @@ export class Process {
 
   private readStat(first = false): { comm: string; f: string[] } {
     if (this.cache?.stat) return this.cache.stat;
-    const st = this.guard(() => splitStat(readLatin1(this.dir('stat'))));
+    const st = this.guard(() => splitStat(readLatin1(this.dir('stat'), true)));
     if (!st) throw new NoSuchProcess(this.pid, this.knownName);
     if (!first && Number(st.f[19]) !== this.startTicks) throw new NoSuchProcess(this.pid, this.knownName, 'process no longer exists (its PID was reused)');
     if (/[\x80-\xff]/.test(st.comm)) st.comm = Buffer.from(st.comm, 'latin1').toString('utf8');
@@ -250,20 +268,22 @@ export class Process {
 
   private statusText(): string {
     if (this.cache?.status !== undefined) return this.cache.status;
-    const t = this.guard(() => readLatin1(this.dir('status')));
+    const t = this.guard(() => readLatin1(this.dir('status'), true));
     if (this.cache) this.cache.status = t;
     return t;
   }
 
   private statusValue(key: string): string {
-    const m = new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(this.statusText());
-    if (!m) throw new AccessDenied(this.pid, this.knownName, `no ${key} line in status`);
-    return m[1];
+    const t = this.statusText();
+    const at = t.startsWith(`${key}:`) ? 0 : t.indexOf(`\n${key}:`) + 1;
+    if (at <= 0 && !t.startsWith(`${key}:`)) throw new AccessDenied(this.pid, this.knownName, `no ${key} line in status`);
+    const eol = t.indexOf('\n', at);
+    return t.slice(at + key.length + 1, eol < 0 ? t.length : eol).trim();
   }
 
   private statm(): number[] {
     if (this.cache?.statm) return this.cache.statm;
-    const v = this.guard(() => readLatin1(this.dir('statm')))
+    const v = this.guard(() => readLatin1(this.dir('statm'), true))
       .trim()
       .split(' ')
       .map(Number);
@@ -352,7 +372,7 @@ export class Process {
   /** the executable's path; '' for a kernel thread or a zombie, which have none */
   exe(): string {
     try {
-      const link = readlinkSync(this.dir('exe'));
+      const link = readLinkStrict(this.dir('exe'));
       return link.endsWith(' (deleted)') && !existsSync(link) ? link.slice(0, -10) : link;
     } catch (e) {
       const code = codeOf(e);
@@ -423,7 +443,7 @@ export class Process {
 
   /** when the process started, seconds since the epoch */
   createTime(): number {
-    return systemInfo().bootTime + this.startTicks / HZ;
+    return bootSeconds() + this.startTicks / HZ;
   }
 
   /** the nice value, -20 (most favoured) to 19 */
@@ -506,7 +526,7 @@ export class Process {
   }
 
   memoryInfo(): MemoryInfo {
-    const page = systemInfo().pageSize;
+    const page = pageSize();
     const [vms, rss, shared, text, lib, data, dirty] = this.statm().map((x) => x * page);
     return { rss, vms, shared, text, lib, data, dirty };
   }
@@ -514,22 +534,11 @@ export class Process {
   /** memoryInfo plus uss, pss and swap from smaps_rollup (needs the right to trace the process) */
   memoryFullInfo(): MemoryFullInfo {
     const mem = this.memoryInfo();
-    const text = this.guard(() => readLatin1(this.dir('smaps_rollup')));
-    let uss = 0;
-    let pss = 0;
-    let swap = 0;
-    for (const line of text.split('\n')) {
-      const kib = () =>
-        Number(
-          line
-            .slice(line.indexOf(':') + 1)
-            .trim()
-            .split(' ')[0],
-        ) * 1024;
-      if (line.startsWith('Private_')) uss += kib();
-      else if (line.startsWith('Pss:')) pss = kib();
-      else if (line.startsWith('Swap:')) swap = kib();
-    }
+    const text = this.guard(() => readLatin1(this.dir('smaps_rollup'), true));
+    // uss: every Private_ line (Clean, Dirty, Hugetlb), as psutil sums them
+    const uss = kibOf(text, 'Private_Clean') + kibOf(text, 'Private_Dirty') + kibOf(text, 'Private_Hugetlb');
+    const pss = kibOf(text, 'Pss');
+    const swap = kibOf(text, 'Swap');
     return { ...mem, uss, pss, swap };
   }
 
@@ -547,12 +556,12 @@ export class Process {
   /** percent of the machine's memory the process holds (rss by default, or another memoryFullInfo field) */
   memoryPercent(memtype: keyof MemoryFullInfo = 'rss'): number {
     const info = ['uss', 'pss', 'swap'].includes(memtype) ? this.memoryFullInfo() : this.memoryInfo();
-    const total = systemInfo().memTotal * 1024;
+    const total = memTotal();
     return total ? ((info as MemoryFullInfo)[memtype] / total) * 100 : 0;
   }
 
   ioCounters(): ProcessIoCounters {
-    const text = this.guard(() => readLatin1(this.dir('io')));
+    const text = this.guard(() => readLatin1(this.dir('io'), true));
     const v = (k: string) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
     return {
       readCount: v('syscr'),
@@ -586,7 +595,7 @@ export class Process {
     for (const id of tids) {
       let st: ReturnType<typeof splitStat>;
       try {
-        st = splitStat(readLatin1(this.dir(`task/${id}/stat`)));
+        st = splitStat(readLatin1(this.dir(`task/${id}/stat`), true));
       } catch {
         continue; // the thread ended since the listing
       }
@@ -602,7 +611,7 @@ export class Process {
     for (const name of this.guard(() => readdirSync(this.dir('fd')))) {
       let path: string;
       try {
-        path = readlinkSync(this.dir(`fd/${name}`));
+        path = readLinkStrict(this.dir(`fd/${name}`));
       } catch {
         continue; // closed since the listing
       }
@@ -631,7 +640,7 @@ export class Process {
   /** whether the PID still names this process (a zombie still does) */
   isRunning(): boolean {
     try {
-      const st = splitStat(readLatin1(this.dir('stat')));
+      const st = splitStat(readLatin1(this.dir('stat'), true));
       return st !== undefined && Number(st.f[19]) === this.startTicks;
     } catch {
       return false;
@@ -746,7 +755,7 @@ export function* iterHandles(): Generator<Process> {
     const pid = Number(name);
     let text: string;
     try {
-      text = readLatin1(`/proc/${pid}/stat`);
+      text = readLatin1(`/proc/${pid}/stat`, true);
     } catch {
       continue;
     }

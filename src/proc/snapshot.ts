@@ -150,7 +150,8 @@ export function systemInfo(procRoot = '/proc'): SystemInfo {
 }
 
 let cachedPageSize: number | undefined;
-function pageSize(): number {
+/** bytes per page, from the auxiliary vector (read once) */
+export function pageSize(): number {
   if (cachedPageSize !== undefined) return cachedPageSize;
   cachedPageSize = 4096;
   const auxv = readBytes('/proc/self/auxv');

@@ -19,6 +19,11 @@ export interface Libc {
   send: Fn<[number, Buffer, number, number], number>;
   recv: Fn<[number, Buffer, number, number], number>;
   read: Fn<[number, Buffer, number], number>;
+  openat: Fn<[number, string, number], number>;
+  readlinkat: Fn<[number, string, Buffer, number], number>;
+  /** readlinkat with the path as bytes (NUL-terminated, in a buffer we already hold) */
+  readlinkatBytes: Fn<[number, Buffer, Buffer, number], number>;
+  openatBytes: Fn<[number, Buffer, number], number>;
   write: Fn<[number, Buffer, number], number>;
   poll: Fn<[Buffer, number, number], number>;
   eventfd: Fn<[number, number], number>;
@@ -53,7 +58,7 @@ export interface Libc {
   pidfd_open: Fn<[number, number], number>;
   getxattr: Fn<[string, string, Buffer, number], number>;
   /** syscall(2), variadic: each argument after the number is given with its type ('int', 'unsigned long') */
-  syscall: Fn<[number, ...(string | number)[]], number>;
+  syscall: Fn<[number, ...(string | number | Buffer)[]], number>;
   posix_spawn: Fn<[number[], string, Buffer, Buffer, (string | null)[], (string | null)[]], number>;
   posix_spawn_file_actions_init: Fn<[Buffer], number>;
   posix_spawn_file_actions_adddup2: Fn<[Buffer, number, number], number>;
@@ -110,6 +115,10 @@ export function loadLibc(): Libc {
     send: f('long send(int fd, void *buf, size_t len, int flags)'),
     recv: f('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
     read: f('long read(int fd, _Out_ void *buf, size_t len)'),
+    openat: f('int openat(int dirfd, const char *path, int flags)'),
+    readlinkat: f('long readlinkat(int dirfd, const char *path, _Out_ void *buf, size_t len)'),
+    readlinkatBytes: f('long readlinkat(int dirfd, const void *path, _Out_ void *buf, size_t len)'),
+    openatBytes: f('int openat(int dirfd, const void *path, int flags)'),
     write: f('long write(int fd, void *buf, size_t len)'),
     poll: f('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
     eventfd: f('int eventfd(unsigned int initval, int flags)'),

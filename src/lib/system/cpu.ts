@@ -5,6 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { readAscii } from '../../proc/read.js';
+import { readHeld } from './held.js';
 import { loadLibc } from '../../sys/libc.js';
 
 const HZ = 100;
@@ -30,21 +31,26 @@ const FIELDS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 's
 export function parseCpuLines(text: string): { total: CpuTimes; perCpu: CpuTimes[] } {
   let total: CpuTimes | undefined;
   const perCpu: CpuTimes[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('cpu')) continue;
-    const f = line.split(/\s+/);
-    const t = {} as CpuTimes;
-    FIELDS.forEach((k, i) => {
-      const v = Number(f[i + 1]);
-      t[k] = Number.isFinite(v) ? v / HZ : 0;
-    });
-    if (f[0] === 'cpu') total = t;
+  // the cpu lines come first; the rest (intr alone is thousands of numbers) is not split
+  for (let at = 0; text.startsWith('cpu', at); ) {
+    const eol = text.indexOf('\n', at);
+    const line = text.slice(at, eol < 0 ? text.length : eol);
+    at = eol < 0 ? text.length : eol + 1;
+    const f = line.split(' ');
+    // "cpu  1 2 ..." has two spaces after the total's name, "cpu0 1 2 ..." one
+    const o = f[1] === '' ? 2 : 1;
+    const n = (i: number): number => {
+      const v = Number(f[o + i]);
+      return v >= 0 ? v / HZ : 0;
+    };
+    const t: CpuTimes = { user: n(0), nice: n(1), system: n(2), idle: n(3), iowait: n(4), irq: n(5), softirq: n(6), steal: n(7), guest: n(8), guestNice: n(9) };
+    if (o === 2 && f[0] === 'cpu') total = t;
     else perCpu.push(t);
   }
-  return { total: total ?? (Object.fromEntries(FIELDS.map((k) => [k, 0])) as unknown as CpuTimes), perCpu };
+  return { total: total ?? { user: 0, nice: 0, system: 0, idle: 0, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0 }, perCpu };
 }
 
-const statText = (): string => readAscii('/proc/stat') ?? '';
+const statText = (): string => readHeld('/proc/stat');
 
 /** seconds in each state since boot, for the machine (or, with perCpu, each CPU) */
 export function cpuTimes(opts: { perCpu: true }): CpuTimes[];

@@ -3,8 +3,9 @@
  * pseudo filesystems unless all), the space of one filesystem (statfs) and
  * the I/O counters of /proc/diskstats in bytes and milliseconds.
  */
-import { existsSync, statfsSync } from 'node:fs';
+import { readdirSync, statfsSync } from 'node:fs';
 import { readAscii, readText } from '../../proc/read.js';
+import { readHeld } from './held.js';
 
 export interface DiskPartition {
   /** '' for a filesystem with no device ("none") */
@@ -117,11 +118,17 @@ export function parseDiskstats(text: string): Map<string, DiskIoCounters> {
 export function diskIoCounters(opts: { perDisk: true }): Record<string, DiskIoCounters>;
 export function diskIoCounters(opts?: { perDisk?: false }): DiskIoCounters | undefined;
 export function diskIoCounters(opts: { perDisk?: boolean } = {}): Record<string, DiskIoCounters> | DiskIoCounters | undefined {
-  const all = parseDiskstats(readAscii('/proc/diskstats') ?? '');
+  const all = parseDiskstats(readHeld('/proc/diskstats'));
   if (opts.perDisk) return Object.fromEntries(all);
   let sum: DiskIoCounters | undefined;
+  let disks: Set<string>;
+  try {
+    disks = new Set(readdirSync('/sys/block'));
+  } catch {
+    disks = new Set();
+  }
   for (const [name, c] of all) {
-    if (!existsSync(`/sys/block/${name.replace(/\//g, '!')}`)) continue;
+    if (!disks.has(name.replace(/\//g, '!'))) continue;
     if (!sum) sum = { ...c };
     else for (const k of Object.keys(c) as (keyof DiskIoCounters)[]) sum[k] += c[k];
   }

@@ -3,7 +3,7 @@
  * swap_memory(), which follow procps free(1): "cached" counts reclaimable
  * slab, "used" is what neither free, buffers nor cache hold.
  */
-import { readAscii } from '../../proc/read.js';
+import { readHeld } from './held.js';
 
 export interface VirtualMemory {
   total: number;
@@ -47,9 +47,23 @@ export function parseMeminfoBytes(text: string): Map<string, number> {
 
 const percentOf = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 
+/** One "Key:   value kB" of meminfo in bytes, found directly; undefined when absent. Pure. */
+export function meminfoValue(text: string, key: string): number | undefined {
+  const first = text.startsWith(`${key}:`);
+  let at = first ? 0 : text.indexOf(`\n${key}:`) + 1;
+  if (at === 0 && !first) return undefined;
+  at += key.length + 1;
+  const eol = text.indexOf('\n', at);
+  const line = text.slice(at, eol < 0 ? text.length : eol);
+  const v = Number.parseInt(line, 10);
+  if (!Number.isSafeInteger(v)) return undefined;
+  return line.endsWith('kB') ? v * 1024 : v;
+}
+
 /** The figures from meminfo's text. Pure. */
 export function virtualMemoryOf(text: string): VirtualMemory {
-  const m = parseMeminfoBytes(text);
+  // ten direct searches: a Map of all ~55 lines costs as much again as reading the file
+  const m = { get: (k: string) => meminfoValue(text, k) };
   const v = (k: string) => m.get(k) ?? 0;
   const total = v('MemTotal');
   const free = v('MemFree');
@@ -77,7 +91,7 @@ export function virtualMemoryOf(text: string): VirtualMemory {
 }
 
 export function virtualMemory(): VirtualMemory {
-  return virtualMemoryOf(readAscii('/proc/meminfo') ?? '');
+  return virtualMemoryOf(readHeld('/proc/meminfo'));
 }
 
 /** The swap figures from meminfo's and vmstat's text. Pure. */
@@ -91,5 +105,5 @@ export function swapMemoryOf(meminfo: string, vmstat: string): SwapMemory {
 }
 
 export function swapMemory(): SwapMemory {
-  return swapMemoryOf(readAscii('/proc/meminfo') ?? '', readAscii('/proc/vmstat') ?? '');
+  return swapMemoryOf(readHeld('/proc/meminfo'), readHeld('/proc/vmstat'));
 }

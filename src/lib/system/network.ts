@@ -7,6 +7,7 @@
 import { networkInterfaces } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { readAscii } from '../../proc/read.js';
+import { readHeld } from './held.js';
 import { allSockets, checkKind, connectionRows, type Connection, type ConnectionKind } from '../connections.js';
 
 export interface NetIoCounters {
@@ -51,7 +52,7 @@ export function parseNetDev(text: string): Map<string, NetIoCounters> {
 export function netIoCounters(opts: { perNic: true }): Record<string, NetIoCounters>;
 export function netIoCounters(opts?: { perNic?: false }): NetIoCounters;
 export function netIoCounters(opts: { perNic?: boolean } = {}): Record<string, NetIoCounters> | NetIoCounters {
-  const all = parseNetDev(readAscii('/proc/net/dev') ?? '');
+  const all = parseNetDev(readHeld('/proc/net/dev'));
   if (opts.perNic) return Object.fromEntries(all);
   const sum: NetIoCounters = { bytesSent: 0, bytesRecv: 0, packetsSent: 0, packetsRecv: 0, errin: 0, errout: 0, dropin: 0, dropout: 0 };
   for (const c of all.values()) for (const k of Object.keys(sum) as (keyof NetIoCounters)[]) sum[k] += c[k];
@@ -177,7 +178,7 @@ export const NIC_DUPLEX_UNKNOWN = 0;
 /** the link state of each interface of /proc/net/dev */
 export function netIfStats(): Record<string, NicStats> {
   const out: Record<string, NicStats> = {};
-  for (const name of parseNetDev(readAscii('/proc/net/dev') ?? '').keys()) {
+  for (const name of parseNetDev(readHeld('/proc/net/dev')).keys()) {
     const base = `/sys/class/net/${name}`;
     const mtu = Number(readAscii(`${base}/mtu`)?.trim());
     if (!Number.isFinite(mtu)) continue; // gone since the listing

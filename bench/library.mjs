@@ -1,0 +1,118 @@
+// The library against python3-psutil and systeminformation, in-process on
+// every side, with ~1000 extra sleeping processes: processIter, virtualMemory,
+// cpuTimes({perCpu}), netConnections('all'), diskIoCounters and one
+// Process.memoryFullInfo. Each figure is the median time of one call over
+// batches (a batch lasts a few milliseconds; one call of a fast function
+// takes microseconds), psutil's measured by Python's perf_counter in the same
+// minutes. Target: ours <= 0.7x psutil, and >= 10x faster than
+// systeminformation where it has the function.
+import { spawnSync } from 'node:child_process';
+import { stats } from './lib.mjs';
+import { withSleepers } from './ps.mjs';
+
+const LIB = new URL('../dist/src/index.js', import.meta.url).href;
+const BATCHES = 15;
+
+/** the calls compared: name, our call, psutil's expression, systeminformation's (async), batch size */
+const CASES = (target) => [
+  ['processIter (default attrs: none)', (l) => [...l.processIter()].length, 'len(list(psutil.process_iter()))', undefined, 1],
+  [
+    'processIter (9 attrs: pid ppid name username status cpu_times memory_info create_time cmdline)',
+    (l) => [...l.processIter({ attrs: ['pid', 'ppid', 'name', 'username', 'status', 'cpuTimes', 'memoryInfo', 'createTime', 'cmdline'] })].length,
+    "len([p.info for p in psutil.process_iter(['pid', 'ppid', 'name', 'username', 'status', 'cpu_times', 'memory_info', 'create_time', 'cmdline'])])",
+    (si) => si.processes(),
+    1,
+  ],
+  ['virtualMemory', (l) => l.virtualMemory(), 'psutil.virtual_memory()', (si) => si.mem(), 200],
+  ['cpuTimes({perCpu: true})', (l) => l.cpuTimes({ perCpu: true }), 'psutil.cpu_times(percpu=True)', (si) => si.currentLoad(), 200],
+  ["netConnections('all')", (l) => l.netConnections('all'), "psutil.net_connections('all')", (si) => si.networkConnections(), 1],
+  ['diskIoCounters', (l) => l.diskIoCounters(), 'psutil.disk_io_counters()', (si) => si.disksIO(), 200],
+  [
+    `new Process(pid).memoryFullInfo() (a sleeper)`,
+    (l) => new l.Process(target).memoryFullInfo(),
+    `psutil.Process(${target}).memory_full_info()`,
+    (si) => si.processLoad('sleep'),
+    50,
+  ],
+];
+
+function timeOurs(fn, lib, k) {
+  fn(lib);
+  const per = [];
+  for (let b = 0; b < BATCHES; b++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < k; i++) fn(lib);
+    per.push(Number(process.hrtime.bigint() - t0) / 1e6 / k);
+  }
+  return stats(per);
+}
+
+function timePsutil(expr, k) {
+  const code = `
+import time, psutil
+${expr}
+out = []
+for _ in range(${BATCHES}):
+    t0 = time.perf_counter()
+    for _ in range(${k}):
+        ${expr}
+    out.append((time.perf_counter() - t0) * 1000 / ${k})
+print(' '.join('%.6f' % x for x in out))
+`;
+  const py = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' });
+  if (py.status !== 0) return { error: py.stderr.trim().split('\n').pop() };
+  return stats(py.stdout.trim().split(' ').map(Number));
+}
+
+async function timeSi(fn, si) {
+  await fn(si);
+  const per = [];
+  for (let b = 0; b < 5; b++) {
+    const t0 = process.hrtime.bigint();
+    await fn(si);
+    per.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return stats(per);
+}
+
+const ms = (x) => (x < 1 ? `${(x * 1000).toFixed(1)} us` : `${x.toFixed(2)} ms`);
+
+export default async function () {
+  await withSleepers(async () => {
+    const lib = await import(LIB);
+    let si;
+    try {
+      si = (await import('systeminformation')).default;
+    } catch {
+      console.log('# systeminformation is not installed (npm ci installs it as a devDependency)');
+    }
+    // a sleeper of the thousand: the same process for both sides' memoryFullInfo
+    const target = lib.pids().find((p) => {
+      try {
+        return new lib.Process(p).name() === 'sleep';
+      } catch {
+        return false;
+      }
+    });
+    for (const [name, ours, expr, siFn, k] of CASES(target)) {
+      // ours and psutil's in turn, twice, so both medians come from the same minutes
+      const o1 = timeOurs(ours, lib, k);
+      const p1 = timePsutil(expr, k);
+      const o2 = timeOurs(ours, lib, k);
+      const p2 = p1.error ? p1 : timePsutil(expr, k);
+      const o = o1.median <= o2.median ? o1 : o2;
+      if (p1.error) {
+        console.log(`library ${name}: ours ${ms(o.median)}, psutil unavailable (install python3-psutil: ${p1.error})`);
+        continue;
+      }
+      const p = { median: (p1.median + p2.median) / 2 };
+      const oMed = (o1.median + o2.median) / 2;
+      let line = `library ${name}: ours ${ms(oMed)}, psutil ${ms(p.median)}, ratio ${(oMed / p.median).toFixed(2)} (target <= 0.70)`;
+      if (si && siFn) {
+        const s = await timeSi(siFn, si);
+        line += `; systeminformation ${ms(s.median)}, ours ${(s.median / oMed).toFixed(0)}x faster (target >= 10x)`;
+      }
+      console.log(line);
+    }
+  });
+}
