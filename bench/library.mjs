@@ -64,10 +64,12 @@ print(' '.join('%.6f' % x for x in out))
   return stats(py.stdout.trim().split(' ').map(Number));
 }
 
+/** systeminformation answers from a cache for 500 ms after a call: its calls are spaced 600 ms apart so each does the work */
 async function timeSi(fn, si) {
   await fn(si);
   const per = [];
   for (let b = 0; b < 5; b++) {
+    await new Promise((r) => setTimeout(r, 600));
     const t0 = process.hrtime.bigint();
     await fn(si);
     per.push(Number(process.hrtime.bigint() - t0) / 1e6);

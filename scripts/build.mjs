@@ -55,6 +55,16 @@ const cli = (entry, outfile) => ({
   banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
   footer: { js: '\n})' },
 });
+// the library's batched /proc reads (src/native): built where a C compiler is; without it the library
+// makes the same system calls one FFI call each
+mkdirSync(`${root}dist/native`, { recursive: true });
+const cc = spawnSync('cc', ['-O2', '-Wall', '-shared', '-fPIC', '-pthread', '-o', `${root}dist/native/procbatch.so`, `${root}src/native/procbatch.c`], {
+  stdio: 'inherit',
+});
+if (cc.status !== 0) {
+  rmSync(`${root}dist/native/procbatch.so`, { force: true });
+  console.warn('build: no C compiler (cc): the library reads /proc without its batched helper');
+}
 // the whole of dk, and the listing tools alone (the launcher picks one by the tool's name)
 await build(cli('main.ts', 'dk-bundle.cjs'));
 await build(cli('listing.ts', 'dk-listing.cjs'));

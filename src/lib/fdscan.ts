@@ -11,6 +11,7 @@
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { loadLibc, type Libc } from '../sys/libc.js';
+import { batch } from './batch.js';
 
 /** inode -> [pid, fd] pairs, in pid order */
 export type Owners = Map<number, [number, number][]>;
@@ -101,4 +102,26 @@ function scanWithFs(pid: number, into: Owners): boolean {
     if (target.startsWith('socket:[')) add(into, Number(target.slice(8, -1)), pid, Number(name));
   }
   return true;
+}
+
+let triples = new BigInt64Array(3 * 4096);
+
+/** The sockets of the processes pids (every process we may look at), in one FFI call where the batched reader is built. */
+export function scanAll(pids: readonly number[]): Owners {
+  const into: Owners = new Map();
+  const b = batch();
+  if (!b || !native()) {
+    for (const pid of pids) scanSockets(pid, into);
+    return into;
+  }
+  const list = Int32Array.from(pids);
+  let n: number;
+  for (;;) {
+    const cap = triples.length / 3;
+    n = b.socketOwners(procFd, list, list.length, triples, cap);
+    if (n <= cap) break;
+    triples = new BigInt64Array(3 * n);
+  }
+  for (let i = 0; i < n; i++) add(into, Number(triples[3 * i]), Number(triples[3 * i + 1]), Number(triples[3 * i + 2]));
+  return into;
 }

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { listPids, readAscii } from '../proc/read.js';
 import { NoSuchProcess } from './errors.js';
-import { type Attr, iterHandles, type Process, type ProcessDict } from './process.js';
+import { ATTRS, type Attr, FILES_OF, iterHandles, type Process, type ProcessDict } from './process.js';
 
 /** the PIDs of every process, ascending */
 export function pids(): number[] {
@@ -42,10 +42,14 @@ export function processIter<K extends Attr = never>(opts: ProcessIterOptions<K> 
 
 function* walk<K extends Attr>(opts: ProcessIterOptions<K>): Generator<ProcessWithInfo<K>> {
   const seen = new Set<number>();
-  for (const fresh of iterHandles()) {
+  const attrs = opts.attrs?.length === 0 ? ATTRS : opts.attrs;
+  // the files the attributes read, read for all processes in batches before the handles are handed out
+  const files = new Map((attrs ?? []).flatMap((a) => FILES_OF[a] ?? []));
+  for (const fresh of iterHandles([...files])) {
     seen.add(fresh.pid);
     let p = known.get(fresh.pid);
     if (!p?.sameAs(fresh)) known.set(fresh.pid, (p = fresh));
+    else p.refresh(fresh);
     if (opts.attrs) {
       try {
         (p as ProcessWithInfo<K>).info = p.asDict(opts.attrs.length ? opts.attrs : undefined, opts.adValue) as Pick<ProcessDict, K>;

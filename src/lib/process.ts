@@ -9,12 +9,14 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { listPids } from '../proc/read.js';
 import { pageSize } from '../proc/snapshot.js';
 import { TtyResolver } from '../proc/tty.js';
 import { nameCache } from '../proc/users.js';
 import { type Connection, type ConnectionKind, checkKind, connectionRows, socketsOf } from './connections.js';
 import { AccessDenied, NoSuchProcess, TimeoutExpired, ZombieProcess } from './errors.js';
 import { parseSmaps, groupMaps, type MemoryMap, type MemoryMapGrouped } from './smaps.js';
+import { type Read, readProcMany } from './procat.js';
 import { codeOf, readLatin1, readLinkStrict, readUtf8, splitStat, translate } from './procfs.js';
 import { getAffinity, ioprioGet, ioprioSet, prlimit, setAffinity } from './native.js';
 import { waitForExit } from './wait.js';
@@ -171,8 +173,14 @@ const memTotal = (): number => (total ??= virtualMemory().total);
 
 interface Cache {
   stat?: { comm: string; f: string[] };
-  status?: string;
-  statm?: number[];
+  /** each file read in this batch (or by processIter before it): its text, or the errno of its failure */
+  files: Map<string, Read>;
+}
+
+/** what processIter read for a handle before handing it out */
+interface Primed {
+  stat: { comm: string; f: string[] };
+  files?: Map<string, Read>;
 }
 
 export class Process {
@@ -183,7 +191,7 @@ export class Process {
   private knownName: string | undefined;
   private cache: Cache | undefined;
   private lastCpu: { wall: number; cpu: number } | undefined;
-  private primed: { comm: string; f: string[] } | undefined;
+  private primed: Primed | undefined;
 
   /**
    * A handle on process pid (default: this one).
@@ -197,19 +205,24 @@ export class Process {
     this.knownName = st.comm;
   }
 
-  /** @internal a handle from a stat line already read (processIter) */
-  static fromStat(pid: number, text: string): Process | undefined {
+  /** @internal a handle from a stat line already read (processIter), with the other files read for it */
+  static fromStat(pid: number, text: string, files?: Map<string, Read>): Process | undefined {
     const st = splitStat(text);
     if (!st) return undefined;
     if (/[\x80-\xff]/.test(st.comm)) st.comm = Buffer.from(st.comm, 'latin1').toString('utf8');
     const p = Object.create(Process.prototype) as Process;
-    Object.assign(p, { pid, startTicks: Number(st.f[19]), knownName: st.comm, cache: undefined, lastCpu: undefined, primed: st });
+    Object.assign(p, { pid, startTicks: Number(st.f[19]), knownName: st.comm, cache: undefined, lastCpu: undefined, primed: { stat: st, files } });
     return p;
   }
 
   /** @internal whether another handle names the same process (same PID and start time) */
   sameAs(other: Process): boolean {
     return other.pid === this.pid && other.startTicks === this.startTicks;
+  }
+
+  /** @internal the same process read again (processIter): the files read for it serve its next batch */
+  refresh(from: Process): void {
+    this.primed = from.primed;
   }
 
   toString(): string {
@@ -222,8 +235,8 @@ export class Process {
    */
   oneshot<T>(fn: (p: this) => T): T {
     if (this.cache) return fn(this);
-    // the stat line the handle was made from (processIter) serves the first batch
-    this.cache = this.primed ? { stat: this.primed } : {};
+    // the files read for the handle (processIter) serve the first batch
+    this.cache = this.primed ? { stat: this.primed.stat, files: this.primed.files ?? new Map() } : { files: new Map() };
     this.primed = undefined;
     try {
       return fn(this);
@@ -266,11 +279,38 @@ export class Process {
     return st;
   }
 
-  private statusText(): string {
-    if (this.cache?.status !== undefined) return this.cache.status;
-    const t = this.guard(() => readLatin1(this.dir('status'), true));
-    if (this.cache) this.cache.status = t;
+  /** a file of the process as latin1 text, from the batch's cache when there is one */
+  private text(file: string, single: boolean): string {
+    const had = this.cache?.files.get(file);
+    if (typeof had === 'string') return had;
+    if (had) throw translate(Object.assign(new Error(had.code), { code: had.code }), this.pid, this.knownName, this.zombiePpid);
+    const t = this.guard(() => readLatin1(this.dir(file), single));
+    this.cache?.files.set(file, t);
     return t;
+  }
+
+  /** reads the files not yet in the batch's cache in one batched read (inside oneshot) */
+  private prefetch(files: readonly (readonly [string, boolean])[]): void {
+    const cache = this.cache;
+    if (!cache) return;
+    const want = files.filter(([f]) => !cache.files.has(f));
+    if (want.length < 2) return;
+    const got = readProcMany(
+      want.map(([f]) => `${this.pid}/${f}`),
+      want.map(([, one]) => one),
+    );
+    want.forEach(([f], i) => cache.files.set(f, got[i]));
+  }
+
+  /** a file whose bytes are UTF-8 (command line, environment) */
+  private utf8(file: string): string {
+    const t = this.text(file, false);
+    // latin1 text is the bytes themselves: only text with high bytes needs decoding
+    return /[\x80-\xff]/.test(t) ? Buffer.from(t, 'latin1').toString('utf8') : t;
+  }
+
+  private statusText(): string {
+    return this.text('status', true);
   }
 
   private statusValue(key: string): string {
@@ -282,13 +322,7 @@ export class Process {
   }
 
   private statm(): number[] {
-    if (this.cache?.statm) return this.cache.statm;
-    const v = this.guard(() => readLatin1(this.dir('statm'), true))
-      .trim()
-      .split(' ')
-      .map(Number);
-    if (this.cache) this.cache.statm = v;
-    return v;
+    return this.text('statm', true).trim().split(' ').map(Number);
   }
 
   /** throws NoSuchProcess unless the PID still names this process; before any action on it */
@@ -383,7 +417,7 @@ export class Process {
 
   /** the arguments; [] for a kernel thread or a zombie. A command line rewritten with spaces (setproctitle) is split on them. */
   cmdline(): string[] {
-    let data = this.guard(() => readUtf8(this.dir('cmdline')));
+    let data = this.utf8('cmdline');
     if (!data) return [];
     const sep = data.endsWith('\0') ? '\0' : ' ';
     if (data.endsWith(sep)) data = data.slice(0, -1);
@@ -393,7 +427,7 @@ export class Process {
 
   /** the environment the process started with (what it changed in itself since is not visible) */
   environ(): Record<string, string> {
-    const data = this.guard(() => readUtf8(this.dir('environ')));
+    const data = this.utf8('environ');
     const env: Record<string, string> = {};
     // psutil's reading: entries end with NUL; an empty entry ends the list; a name needs one character before '='
     for (let pos = 0; ; ) {
@@ -533,8 +567,16 @@ export class Process {
 
   /** memoryInfo plus uss, pss and swap from smaps_rollup (needs the right to trace the process) */
   memoryFullInfo(): MemoryFullInfo {
+    // statm and smaps_rollup in one batched read
+    return this.oneshot(() => {
+      this.prefetch(FILES_OF.memoryFullInfo ?? []);
+      return this.fullInfo();
+    });
+  }
+
+  private fullInfo(): MemoryFullInfo {
     const mem = this.memoryInfo();
-    const text = this.guard(() => readLatin1(this.dir('smaps_rollup'), true));
+    const text = this.text('smaps_rollup', true);
     // uss: every Private_ line (Clean, Dirty, Hugetlb), as psutil sums them
     const uss = kibOf(text, 'Private_Clean') + kibOf(text, 'Private_Dirty') + kibOf(text, 'Private_Hugetlb');
     const pss = kibOf(text, 'Pss');
@@ -561,7 +603,7 @@ export class Process {
   }
 
   ioCounters(): ProcessIoCounters {
-    const text = this.guard(() => readLatin1(this.dir('io'), true));
+    const text = this.text('io', true);
     const v = (k: string) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
     return {
       readCount: v('syscr'),
@@ -747,22 +789,58 @@ function cpuCountAll(): number {
   }
 }
 
-/** handles on every process, built from one read of each stat */
-export function* iterHandles(): Generator<Process> {
-  for (const name of readdirSync('/proc')) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(name);
-    let text: string;
-    try {
-      text = readLatin1(`/proc/${pid}/stat`, true);
-    } catch {
-      continue;
+/** processes per batched read: a few megabytes of buffer at most */
+const CHUNK = 256;
+
+/**
+ * Handles on every process, each made from its stat line; files: other
+ * files to read for each process in the same batches (a name, and whether
+ * it is one record), which the handle's first oneshot() then uses.
+ */
+export function* iterHandles(files: readonly (readonly [string, boolean])[] = []): Generator<Process> {
+  const pids = listPids('/proc');
+  const per = 1 + files.length;
+  for (let i = 0; i < pids.length; i += CHUNK) {
+    const chunk = pids.slice(i, i + CHUNK);
+    const rels: string[] = [];
+    const single: boolean[] = [];
+    for (const pid of chunk) {
+      rels.push(`${pid}/stat`);
+      single.push(true);
+      for (const [f, one] of files) {
+        rels.push(`${pid}/${f}`);
+        single.push(one);
+      }
     }
-    const p = Process.fromStat(pid, text);
-    if (p) yield p;
+    const reads = readProcMany(rels, single);
+    for (let k = 0; k < chunk.length; k++) {
+      const stat = reads[k * per];
+      if (typeof stat !== 'string') continue; // gone since the listing
+      const map = files.length ? new Map(files.map(([f], j) => [f, reads[k * per + 1 + j]])) : undefined;
+      const p = Process.fromStat(chunk[k], stat, map);
+      if (p) yield p;
+    }
   }
 }
+
+/** the files each attribute reads besides stat, and whether each is one record */
+export const FILES_OF: Partial<Record<Attr, (readonly [string, boolean])[]>> = {
+  status: [['status', true]],
+  username: [['status', true]],
+  uids: [['status', true]],
+  gids: [['status', true]],
+  numCtxSwitches: [['status', true]],
+  numThreads: [['status', true]],
+  memoryInfo: [['statm', true]],
+  memoryPercent: [['statm', true]],
+  memoryFullInfo: [
+    ['statm', true],
+    ['smaps_rollup', true],
+  ],
+  cmdline: [['cmdline', false]],
+  environ: [['environ', false]],
+  ioCounters: [['io', true]],
+};
 
 /** What asDict and processIter can fill, by psutil's attribute (in TypeScript's spelling). */
 export interface ProcessDict {
