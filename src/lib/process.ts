@@ -299,7 +299,7 @@ export class Process {
       want.map(([f]) => `${this.pid}/${f}`),
       want.map(([, one]) => one),
     );
-    want.forEach(([f], i) => cache.files.set(f, got[i]));
+    for (let i = 0; i < want.length; i++) cache.files.set(want[i][0], got[i]);
   }
 
   /** a file whose bytes are UTF-8 (command line, environment) */
