@@ -3,6 +3,8 @@
  * table, the system functions) and the one-pass snapshot of the process
  * table the listing tools use. Subpaths load less: daemonkit/process,
  * daemonkit/system, daemonkit/syslog.
+ *
+ * @module daemonkit
  */
 export * from './proc/index.js';
 export * from './lib/index.js';

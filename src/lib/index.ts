@@ -2,6 +2,8 @@
  * daemonkit/process: psutil's Process for Node: a typed handle on one
  * process that survives PID reuse, the process table (pids, pidExists,
  * processIter) and the errors every call may throw.
+ *
+ * @module daemonkit/process
  */
 export * from './errors.js';
 export { Process, ATTRS, IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE, IOPRIO_CLASS_NONE, IOPRIO_CLASS_RT, RLIMIT, RLIM_INFINITY } from './process.js';

@@ -4,6 +4,8 @@
  * throws into the caller: when the daemon is away or its queue is full,
  * messages wait in a bounded buffer and are retried; a restarted daemon is
  * reconnected to.
+ *
+ * @module daemonkit/syslog
  */
 import * as fs from 'node:fs';
 import { UnixDatagramClient } from '../sys/unixdgram.js';

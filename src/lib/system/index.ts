@@ -2,6 +2,8 @@
  * daemonkit/system: the machine as a whole, with psutil's system functions
  * (CPU, memory, disks, network, sensors, users). Sizes are bytes, times
  * seconds, rates per second; every call reads /proc or /sys afresh.
+ *
+ * @module daemonkit/system
  */
 export * from './cpu.js';
 export * from './memory.js';

@@ -1,0 +1,35 @@
+/**
+ * What the library reads about process pid (argv[2]), printed as JSON: run
+ * by native.test.ts with and without DK_NO_NATIVE, whose outputs must be
+ * the same. Batches of one file, of a few and of many (two threads), files
+ * that do not exist, and the socket owners of pid and of everyone.
+ */
+import { scanAll } from '../../src/lib/fdscan.js';
+import { readProcMany } from '../../src/lib/procat.js';
+import { Process } from '../../src/lib/process.js';
+import { socketsOf } from '../../src/lib/connections.js';
+import { batch } from '../../src/lib/batch.js';
+
+const pid = Number(process.argv[2]);
+const files = ['stat', 'status', 'statm', 'cmdline', 'environ', 'io', 'smaps_rollup', 'no-such-file'];
+const rels = files.map((f) => `${pid}/${f}`);
+const many = Array.from({ length: 40 }, (_, i) => rels[i % rels.length]);
+const p = new Process(pid);
+const all = scanAll([1, pid, 4194304]);
+process.stdout.write(
+  JSON.stringify({
+    native: batch() !== undefined,
+    few: readProcMany(
+      rels,
+      files.map((f) => f !== 'cmdline' && f !== 'environ'),
+    ),
+    many: readProcMany(
+      many,
+      many.map(() => false),
+    ),
+    gone: readProcMany([`4194304/stat`], [true]),
+    info: p.asDict(['name', 'cmdline', 'environ', 'status', 'memoryFullInfo', 'ioCounters', 'numThreads']),
+    sockets: [...socketsOf(pid)].sort(),
+    owners: [...all].filter(([, h]) => h.some(([q]) => q === pid)).sort(),
+  }),
+);
