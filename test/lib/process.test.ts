@@ -8,15 +8,24 @@
  * where psutil says it.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { NoSuchProcess, Process, processIter, TimeoutExpired } from '../../src/index.js';
 import { cHelper } from '../helpers/ctool.js';
-import { until } from '../helpers/children.js';
+import { childrenOf, statOf, until } from '../helpers/children.js';
 import { NOBODY, startZoo, type Zoo } from '../helpers/zoo.js';
 import { type Answer, type Call, type Psutil, startPsutil } from './psutil.js';
 import { ours } from './shapes.js';
+
+const readComm = (pid: number): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+  } catch {
+    return undefined;
+  }
+};
 
 /** SIGKILL to a process group we started; one already gone is fine */
 const killGroup = (pgid: number) => {
@@ -27,8 +36,33 @@ const killGroup = (pgid: number) => {
   }
 };
 
-/** how two answers must agree: same value, a counter between our two readings, close enough, same members */
-type How = 'same' | 'counter' | 'close' | 'members';
+/**
+ * How two answers must agree: same value, a counter between our two
+ * readings, close enough, same members; 'memory': the same but for PSS, a
+ * page's share among all the processes mapping it, which moves whenever
+ * any other process (another test file's) maps or unmaps a shared library:
+ * there each side's pss must be within its rss and the two within a
+ * quarter of it.
+ */
+type How = 'same' | 'counter' | 'close' | 'members' | 'memory';
+
+/** the value without its pss fields, and the [pss, rss] pairs taken out */
+function withoutPss(v: unknown): { rest: unknown; pss: [number, number][] } {
+  const pss: [number, number][] = [];
+  const strip = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(strip);
+    if (x && typeof x === 'object') {
+      const o = { ...(x as Record<string, number>) };
+      if ('pss' in o) {
+        pss.push([o.pss, o.rss]);
+        delete o.pss;
+      }
+      return o;
+    }
+    return x;
+  };
+  return { rest: strip(v), pss };
+}
 
 /** every Process method psutil has on Linux, and how its value may move between two readings */
 const FIELDS: [Call, How][] = [
@@ -53,10 +87,10 @@ const FIELDS: [Call, How][] = [
   [['cpu_num'], 'same'],
   [['cpu_times'], 'counter'],
   [['memory_info'], 'same'],
-  [['memory_full_info'], 'same'],
+  [['memory_full_info'], 'memory'],
   [['memory_percent'], 'close'],
-  [['memory_maps'], 'same'],
-  [['memory_maps', [], { grouped: false }], 'same'],
+  [['memory_maps'], 'memory'],
+  [['memory_maps', [], { grouped: false }], 'memory'],
   [['io_counters'], 'counter'],
   [['num_ctx_switches'], 'counter'],
   [['num_fds'], 'same'],
@@ -104,6 +138,12 @@ function disagreement(how: How, a: Answer, p: Answer, b: Answer): string | undef
     return same(sorted(a.ok), sorted(p.ok)) || same(sorted(b.ok), sorted(p.ok))
       ? undefined
       : `ours ${JSON.stringify(sorted(a.ok))}, psutil ${JSON.stringify(sorted(p.ok))}`;
+  if (how === 'memory') {
+    const [sa, sp, sb] = [a, p, b].map((x) => withoutPss(x.ok));
+    if (!same(sa.rest, sp.rest) && !same(sb.rest, sp.rest)) return `ours ${JSON.stringify(a.ok)}, psutil ${JSON.stringify(p.ok)}`;
+    const bad = sp.pss.findIndex(([pss, rss], i) => pss > rss || Math.abs(pss - sa.pss[i][0]) > rss / 4 + 4096);
+    return bad < 0 ? undefined : `pss ${bad}: ours ${sa.pss[bad]?.[0]}, psutil ${sp.pss[bad][0]} (rss ${sp.pss[bad][1]})`;
+  }
   if (how === 'close')
     return Math.abs(Number(a.ok) - Number(p.ok)) < 1e-6 || Math.abs(Number(b.ok) - Number(p.ok)) < 1e-6 ? undefined : `ours ${a.ok}, psutil ${p.ok}`;
   // counter: the same shape, every number between our two readings
@@ -130,21 +170,30 @@ async function compare(py: Psutil, pid: number, fields: [Call, How][] = FIELDS):
 describe('Process against python3-psutil', () => {
   let py: Psutil | undefined;
   let zoo: Zoo | undefined;
+  /** a process with a controlling terminal: script(1) runs it on a pty of its own */
+  let tty: ChildProcess | undefined;
+  let ttyPid: number | undefined;
   before(async () => {
     py = startPsutil(undefined);
-    if (py) zoo = await startZoo(cHelper(undefined, 'tasks'));
+    if (!py) return;
+    zoo = await startZoo(cHelper(undefined, 'tasks'));
+    tty = spawn('script', ['-qfc', 'exec sleep 317', '/dev/null'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    await until(() => childrenOf(tty!.pid!).some((c) => statOf(c)?.[0] === 'S' && readComm(c) === 'sleep'), 'the sleeper on a pty');
+    ttyPid = childrenOf(tty.pid!).find((c) => readComm(c) === 'sleep');
   });
   after(async () => {
     await py?.close();
     await zoo?.stop();
+    if (tty) killGroup(tty.pid!);
   });
 
   test("every field of every zoo process is psutil's", async (t) => {
     if (!py || !zoo) return void startPsutil(t);
     const problems: string[] = [];
-    for (const [role, pid] of Object.entries(zoo.byRole)) {
+    for (const [role, pid] of Object.entries({ ...zoo.byRole, tty: ttyPid! })) {
       for (const why of await compare(py, pid)) problems.push(`${role} (${pid}) ${why}`);
     }
+    assert.match(String(ours(ttyPid, [['terminal']])[0].ok), /^\/dev\/pts\/\d+$/, 'the process on a pty has a terminal');
     assert.deepEqual(problems, []);
     // the zoo holds what the fields are about: else the comparison would be of empty lists
     const files = zoo.byRole.files;
