@@ -8,7 +8,7 @@
  * beat psutil's. Failures throw an Error whose code is the errno name, as
  * node:fs does. Where koffi cannot load, node:fs does the same work.
  */
-import { closeSync, constants, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, readlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import { loadLibc, type Libc } from '../sys/libc.js';
 import { type Batch, batch } from './batch.js';
@@ -52,23 +52,30 @@ export function readProc(rel: string, single: boolean): Buffer {
   if (b) return readBatched(b, rel, single);
   const fd = c.openat(procFd, rel, O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(c, 'open', rel);
-  let len = 0;
   try {
-    for (;;) {
-      if (len === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-      }
-      const room = buf.length - len;
-      const n = c.read(fd, len ? buf.subarray(len) : buf, room);
-      if (n < 0) fail(c, 'read', rel);
-      if (n === 0) break;
-      len += n;
-      if (single && n < room) break;
-    }
+    return readAll(single, (at, room) => {
+      const n = c.read(fd, at ? buf.subarray(at) : buf, room);
+      return n < 0 ? fail(c, 'read', rel) : n;
+    });
   } finally {
     c.close(fd);
+  }
+}
+
+/** read(at, room) until the end into buf, which grows as needed; the bytes read */
+function readAll(single: boolean, read: (at: number, room: number) => number): Buffer {
+  let len = 0;
+  for (;;) {
+    if (len === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, len);
+      buf = bigger;
+    }
+    const room = buf.length - len;
+    const n = read(len, room);
+    if (n <= 0) break;
+    len += n;
+    if (single && n < room) break;
   }
   return buf.subarray(0, len);
 }
@@ -143,24 +150,11 @@ export function readProcMany(rels: readonly string[], single: readonly boolean[]
 
 function readWithFs(path: string, single: boolean): Buffer {
   const fd = openSync(path, 'r');
-  let len = 0;
   try {
-    for (;;) {
-      if (len === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-      }
-      const room = buf.length - len;
-      const n = readSync(fd, buf, len, room, null);
-      if (n <= 0) break;
-      len += n;
-      if (single && n < room) break;
-    }
+    return readAll(single, (at, room) => readSync(fd, buf, at, room, null));
   } finally {
     closeSync(fd);
   }
-  return buf.subarray(0, len);
 }
 
 const linkBuf = Buffer.allocUnsafe(4096);
@@ -173,6 +167,3 @@ export function readlinkProc(rel: string): string {
   if (n < 0) fail(c, 'readlink', rel);
   return linkBuf.toString('utf8', 0, n);
 }
-
-/** the names in /proc/REL */
-export const listProc = (rel: string): string[] => readdirSync(`/proc/${rel}`);

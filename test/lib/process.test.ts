@@ -17,7 +17,7 @@ import { cHelper } from '../helpers/ctool.js';
 import { childrenOf, statOf, until } from '../helpers/children.js';
 import { NOBODY, startZoo, type Zoo } from '../helpers/zoo.js';
 import { type Answer, type Call, type Psutil, startPsutil } from './psutil.js';
-import { ours } from './shapes.js';
+import { numbers, ours, shape } from './shapes.js';
 
 const readComm = (pid: number): string | undefined => {
   try {
@@ -111,18 +111,6 @@ const FIELDS: [Call, How][] = [
 // (actions: the identity tests below), nice/ionice/rlimit/cpu_affinity setters (their own test below).
 
 const sorted = (v: unknown): unknown => (Array.isArray(v) ? [...v].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : v);
-
-/** the numbers of a value, flattened in order */
-const numbers = (v: unknown): number[] =>
-  typeof v === 'number' ? [v] : Array.isArray(v) ? v.flatMap(numbers) : v && typeof v === 'object' ? Object.values(v).flatMap(numbers) : [];
-const shape = (v: unknown): unknown =>
-  typeof v === 'number'
-    ? 0
-    : Array.isArray(v)
-      ? v.map(shape)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]))
-        : v;
 
 /** why a and p differ, or undefined when they agree as `how` says (a, b: ours before and after) */
 function disagreement(how: How, a: Answer, p: Answer, b: Answer): string | undefined {

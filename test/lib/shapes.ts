@@ -75,3 +75,17 @@ export function ours(pid: number | undefined, calls: Call[]): Answer[] {
   }
   return calls.map((c) => asAnswer(() => invoke(p as unknown as Record<string, unknown>, c), RAW_KEYS.has(c[0])));
 }
+
+/** the numbers of a value, flattened in order */
+export const numbers = (v: unknown): number[] =>
+  typeof v === 'number' ? [v] : Array.isArray(v) ? v.flatMap(numbers) : v && typeof v === 'object' ? Object.values(v).flatMap(numbers) : [];
+
+/** the value with every number 0: two values of the same shape differ only in their numbers */
+export const shape = (v: unknown): unknown =>
+  typeof v === 'number'
+    ? 0
+    : Array.isArray(v)
+      ? v.map(shape)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]))
+        : v;

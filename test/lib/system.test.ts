@@ -9,21 +9,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { cpuPercent, cpuTimesPercent } from '../../src/index.js';
 import { type Answer, type Call, type Psutil, startPsutil } from './psutil.js';
-import { ours } from './shapes.js';
+import { numbers, ours, shape } from './shapes.js';
 
 type Check = (a: unknown, p: unknown, b: unknown) => string | undefined;
 
 const json = (v: unknown) => JSON.stringify(v);
-const numbers = (v: unknown): number[] =>
-  typeof v === 'number' ? [v] : Array.isArray(v) ? v.flatMap(numbers) : v && typeof v === 'object' ? Object.values(v).flatMap(numbers) : [];
-const shape = (v: unknown): unknown =>
-  typeof v === 'number'
-    ? 0
-    : Array.isArray(v)
-      ? v.map(shape)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]))
-        : v;
 
 const same: Check = (a, p, b) => (json(a) === json(p) || json(b) === json(p) ? undefined : `ours ${json(a)}, psutil ${json(p)}`);
 
