@@ -82,6 +82,7 @@ function readAll(single: boolean, read: (at: number, room: number) => number): B
 
 let lens = new BigInt64Array(1);
 let pathBytes = Buffer.alloc(256);
+let flagBytes = new Uint8Array(64);
 const ONE = Uint8Array.of(1);
 const ZERO = Uint8Array.of(0);
 
@@ -126,8 +127,14 @@ export function readProcMany(rels: readonly string[], single: readonly boolean[]
     });
   }
   const n = rels.length;
-  const paths = Buffer.from(`${rels.join('\0')}\0`, 'utf8');
-  const flags = Uint8Array.from(single, (x) => (x ? 1 : 0));
+  // the paths NUL-separated, written into a buffer kept between calls (most calls are a process's few files)
+  const text = `${rels.join('\0')}\0`;
+  if (text.length * 3 > pathBytes.length) pathBytes = Buffer.alloc(text.length * 3);
+  pathBytes.write(text, 'utf8');
+  if (flagBytes.length < n) flagBytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) flagBytes[i] = single[i] ? 1 : 0;
+  const paths = pathBytes;
+  const flags = flagBytes;
   if (lens.length < n) lens = new BigInt64Array(n);
   // about what the files hold: a stat line is 300 bytes, status 1.5 KB
   if (buf.length < n * 2048) buf = Buffer.allocUnsafe(n * 2048);

@@ -200,9 +200,16 @@ export class Process {
   constructor(pid: number = globalThis.process.pid) {
     if (!Number.isInteger(pid) || pid < 0) throw new TypeError(`pid must be a positive integer (got ${pid})`);
     this.pid = pid;
-    const st = this.readStat(true);
-    this.startTicks = Number(st.f[19]);
-    this.knownName = st.comm;
+    // only the name and the start time: the other fields are split when a call needs them
+    const text = this.guard(() => readLatin1(this.dir('stat'), true));
+    const close = text.lastIndexOf(')');
+    let at = close + 2;
+    for (let field = 0; field < 19 && at > 1; field++) at = text.indexOf(' ', at) + 1;
+    const end = text.indexOf(' ', at);
+    this.startTicks = Number(text.slice(at, end));
+    if (close < 0 || at <= 1 || end < 0 || !Number.isInteger(this.startTicks)) throw new NoSuchProcess(pid);
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    this.knownName = /[\x80-\xff]/.test(comm) ? Buffer.from(comm, 'latin1').toString('utf8') : comm;
   }
 
   /** @internal a handle from a stat line already read (processIter), with the other files read for it */
@@ -269,11 +276,11 @@ export class Process {
     }
   }
 
-  private readStat(first = false): { comm: string; f: string[] } {
+  private readStat(): { comm: string; f: string[] } {
     if (this.cache?.stat) return this.cache.stat;
     const st = this.guard(() => splitStat(readLatin1(this.dir('stat'), true)));
     if (!st) throw new NoSuchProcess(this.pid, this.knownName);
-    if (!first && Number(st.f[19]) !== this.startTicks) throw new NoSuchProcess(this.pid, this.knownName, 'process no longer exists (its PID was reused)');
+    if (Number(st.f[19]) !== this.startTicks) throw new NoSuchProcess(this.pid, this.knownName, 'process no longer exists (its PID was reused)');
     if (/[\x80-\xff]/.test(st.comm)) st.comm = Buffer.from(st.comm, 'latin1').toString('utf8');
     if (this.cache) this.cache.stat = st;
     return st;
