@@ -129,12 +129,19 @@ describe('whole-system listings, row by row against the peer read before and aft
       const m = new Map<string, string>();
       const stack: { col: number; pid: string }[] = [];
       for (const line of out.split('\n')) {
-        // a name starts after its connector (---, -+-, |- or `-), or at the start of the line
-        for (const match of line.matchAll(/(---|-\+-|\|-|`-)?[^ (]*\((\d+)\)/g)) {
-          const col = (match.index ?? 0) + (match[1]?.length ?? 0);
-          while (stack.length && stack[stack.length - 1].col >= col) stack.pop();
-          m.set(match[2], stack.length ? stack[stack.length - 1].pid : '0');
-          stack.push({ col, pid: match[2] });
+        // a name starts after its connector (---, -+-, |- or `-), or after the indentation; it may hold
+        // spaces ("zoo a\\b(123)"): its column is where it starts, and its PID the (digits) ending it
+        let col = 0;
+        for (const part of line.split(/(---|-\+-|\|-|`-)/)) {
+          const start = col;
+          col += part.length;
+          if (/^(---|-\+-|\|-|`-)$/.test(part)) continue;
+          const pid = /\((\d+)\)\s*$/.exec(part)?.[1];
+          if (!pid) continue;
+          const at = start + (/^[ |]*/.exec(part)?.[0].length ?? 0);
+          while (stack.length && stack[stack.length - 1].col >= at) stack.pop();
+          m.set(pid, stack.length ? stack[stack.length - 1].pid : '0');
+          stack.push({ col: at, pid });
         }
       }
       return m;
