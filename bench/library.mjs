@@ -36,7 +36,13 @@ const CASES = (target) => [
     50,
     `P = psutil.Process(${target})`,
   ],
-  ['new Process(pid).memoryFullInfo() (a sleeper)', (l) => new l.Process(target).memoryFullInfo(), `psutil.Process(${target}).memory_full_info()`, undefined, 50],
+  [
+    'new Process(pid).memoryFullInfo() (a sleeper)',
+    (l) => new l.Process(target).memoryFullInfo(),
+    `psutil.Process(${target}).memory_full_info()`,
+    undefined,
+    50,
+  ],
 ];
 
 let made;

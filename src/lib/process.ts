@@ -159,6 +159,15 @@ const fileMode = (flags: number): string => {
 
 let ttys: TtyResolver | undefined;
 
+/** whether path names a regular file now (one we may not look at, or that is gone, is not) */
+const isRegularFile = (path: string): boolean => {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+};
+
 /** bytes of one "Key:   N kB" line of smaps_rollup (0 when absent), found directly */
 function kibOf(text: string, key: string): number {
   const at = text.indexOf(`\n${key}:`);
@@ -311,7 +320,7 @@ export class Process {
 
   /** a file whose bytes are UTF-8 (command line, environment) */
   private utf8(file: string): string {
-    const t = this.text(file, false);
+    const t = this.text(file, true);
     // latin1 text is the bytes themselves: only text with high bytes needs decoding
     return /[\x80-\xff]/.test(t) ? Buffer.from(t, 'latin1').toString('utf8') : t;
   }
@@ -664,7 +673,7 @@ export class Process {
       } catch {
         continue; // closed since the listing
       }
-      if (!path.startsWith('/') || !statSync(path, { throwIfNoEntry: false })?.isFile()) continue;
+      if (!path.startsWith('/') || !isRegularFile(path)) continue;
       let info: string;
       try {
         info = readLatin1(this.dir(`fdinfo/${name}`));
@@ -844,8 +853,9 @@ export const FILES_OF: Partial<Record<Attr, (readonly [string, boolean])[]>> = {
     ['statm', true],
     ['smaps_rollup', true],
   ],
-  cmdline: [['cmdline', false]],
-  environ: [['environ', false]],
+  // cmdline and environ fill every read to the end (get_mm_cmdline, environ_read loop until the count is met): a short read is the end
+  cmdline: [['cmdline', true]],
+  environ: [['environ', true]],
   ioCounters: [['io', true]],
 };
 

@@ -11,7 +11,8 @@ import { socketsOf } from '../../src/lib/connections.js';
 import { batch } from '../../src/lib/batch.js';
 
 const pid = Number(process.argv[2]);
-const files = ['stat', 'status', 'statm', 'cmdline', 'environ', 'io', 'smaps_rollup', 'no-such-file'];
+// not smaps_rollup: which of its pages are shared or private moves as other node processes (the probes) map the same binary
+const files = ['stat', 'status', 'statm', 'cmdline', 'environ', 'io', 'limits', 'no-such-file'];
 const rels = files.map((f) => `${pid}/${f}`);
 const many = Array.from({ length: 40 }, (_, i) => rels[i % rels.length]);
 const p = new Process(pid);
@@ -28,7 +29,7 @@ process.stdout.write(
       many.map(() => false),
     ),
     gone: readProcMany([`4194304/stat`], [true]),
-    info: p.asDict(['name', 'cmdline', 'environ', 'status', 'memoryFullInfo', 'ioCounters', 'numThreads']),
+    info: p.asDict(['name', 'cmdline', 'environ', 'status', 'memoryInfo', 'ioCounters', 'numThreads']),
     sockets: [...socketsOf(pid)].sort(),
     owners: [...all].filter(([, h]) => h.some(([q]) => q === pid)).sort(),
   }),
