@@ -786,7 +786,8 @@ export class Process {
   /**
    * Resolves once the process has exited (for any process, not only our
    * children: through a pidfd, so a reused PID is never mistaken for it).
-   * Its exit status belongs to its parent, and is not reported.
+   * It may still be a zombie then, until its parent collects it; its exit
+   * status belongs to that parent, and is not reported.
    * @param timeout seconds; rejects with TimeoutExpired after it
    */
   wait(timeout?: number): Promise<void> {
