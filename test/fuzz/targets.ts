@@ -34,6 +34,13 @@ import { parseSmapsRollup, parseIo } from '../../src/proc/parse/accounting.js';
 import { parseMaps } from '../../src/proc/fds.js';
 import { parseInetTable, parseUnixTable } from '../../src/proc/net.js';
 import { hostFacts } from '../../src/init/units/specifiers.js';
+import { parseCpuLines, countCpuList } from '../../src/lib/system/cpu.js';
+import { swapMemoryOf, virtualMemoryOf } from '../../src/lib/system/memory.js';
+import { deviceFsTypes, parseDiskstats, parseMounts } from '../../src/lib/system/disks.js';
+import { parseNetDev } from '../../src/lib/system/network.js';
+import { parseUtmp } from '../../src/lib/system/host.js';
+import { groupMaps, parseSmaps } from '../../src/lib/smaps.js';
+import { splitStat } from '../../src/lib/procfs.js';
 
 export interface Target {
   name: string;
@@ -315,6 +322,53 @@ export const TARGETS: Target[] = [
     name: '/proc/PID/mountinfo',
     seeds: [b(MOUNTINFO)],
     run: (x) => void parseMountinfo(text(x)),
+  },
+  {
+    name: 'library: /proc/stat cpu lines, meminfo, vmstat, cpu lists',
+    seeds: [
+      b('cpu  4705 356 584 3699 23 23 0 0 0 0\ncpu0 1393 280 278 1745 12 2 0 0 0 0\nintr 1 2 3\nctxt 10\nbtime 1700000000\n'),
+      b('MemTotal:       24683548 kB\nMemFree:        24066220 kB\nMemAvailable:   24067864 kB\nSwapTotal: 0 kB\nHugePages_Total:       0\n'),
+      b('pswpin 1\npswpout 2\n0-3,8-11\n'),
+    ],
+    run: (x) => {
+      const t = text(x);
+      parseCpuLines(t);
+      virtualMemoryOf(t);
+      swapMemoryOf(t, t);
+      countCpuList(t);
+    },
+  },
+  {
+    name: 'library: mounts, filesystems, diskstats, net/dev',
+    seeds: [
+      b('/dev/vda1 / ext4 rw,relatime 0 0\nnone /a\\040b tmpfs rw 0 0\nnodev\tsysfs\n\text4\n'),
+      b('   8       0 sda 10 2 300 4 5 6 700 8 0 9 10 0 0 0 0 0 0\n'),
+      b(
+        'Inter-|   Receive\n face |bytes\n    lo:    3193      29    0    0    0     0          0         0     3193      29    0    0    0     0       0          0\n',
+      ),
+    ],
+    run: (x) => {
+      const t = text(x);
+      parseMounts(t);
+      deviceFsTypes(t);
+      parseDiskstats(t);
+      parseNetDev(t);
+    },
+  },
+  {
+    name: 'library: smaps, stat (split), utmp records',
+    seeds: [
+      b(
+        '00400000-00452000 r-xp 00000000 08:01 1234       /usr/bin/a (deleted)\nSize:  328 kB\nRss:  300 kB\nPss: 100 kB\nVmFlags: rd ex\n7f00-7f10 rw-p 00000000 00:00 0 \nSwap: 4 kB\n',
+      ),
+      b(STAT),
+      Buffer.concat([Buffer.from([7, 0, 0, 0, 57, 48, 0, 0]), Buffer.alloc(376, 0x41)]),
+    ],
+    run: (x) => {
+      groupMaps(parseSmaps(text(x), () => false));
+      splitStat(text(x));
+      parseUtmp(x);
+    },
   },
 ];
 
