@@ -53,8 +53,8 @@ export function readProc(rel: string, single: boolean): Buffer {
   const fd = c.openat(procFd, rel, O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(c, 'open', rel);
   try {
-    return readAll(single, (at, room) => {
-      const n = c.read(fd, at ? buf.subarray(at) : buf, room);
+    return readAll(single, (into, at, room) => {
+      const n = c.read(fd, at ? into.subarray(at) : into, room);
       return n < 0 ? fail(c, 'read', rel) : n;
     });
   } finally {
@@ -62,8 +62,12 @@ export function readProc(rel: string, single: boolean): Buffer {
   }
 }
 
-/** read(at, room) until the end into buf, which grows as needed; the bytes read */
-function readAll(single: boolean, read: (at: number, room: number) => number): Buffer {
+/**
+ * read(into, at, room) until the end (or, single, until a short read) into
+ * a buffer this module keeps and grows as needed; the bytes read, valid
+ * until the next read.
+ */
+export function readAll(single: boolean, read: (into: Buffer, at: number, room: number) => number): Buffer {
   let len = 0;
   for (;;) {
     if (len === buf.length) {
@@ -72,7 +76,7 @@ function readAll(single: boolean, read: (at: number, room: number) => number): B
       buf = bigger;
     }
     const room = buf.length - len;
-    const n = read(len, room);
+    const n = read(buf, len, room);
     if (n <= 0) break;
     len += n;
     if (single && n < room) break;
@@ -158,7 +162,7 @@ export function readProcMany(rels: readonly string[], single: readonly boolean[]
 function readWithFs(path: string, single: boolean): Buffer {
   const fd = openSync(path, 'r');
   try {
-    return readAll(single, (at, room) => readSync(fd, buf, at, room, null));
+    return readAll(single, (into, at, room) => readSync(fd, into, at, room, null));
   } finally {
     closeSync(fd);
   }

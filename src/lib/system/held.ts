@@ -7,23 +7,9 @@
  * reopened once.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { readAll } from '../procat.js';
 
 const held = new Map<string, number>();
-let buf = Buffer.allocUnsafe(16 * 1024);
-
-function fill(fd: number): number {
-  let len = 0;
-  for (;;) {
-    if (len === buf.length) {
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, len);
-      buf = bigger;
-    }
-    const n = readSync(fd, buf, len, buf.length - len, len);
-    if (n <= 0) return len;
-    len += n;
-  }
-}
 
 /** The file's text now ('' when it cannot be read). */
 export function readHeld(path: string): string {
@@ -31,7 +17,9 @@ export function readHeld(path: string): string {
     let fd = held.get(path);
     try {
       if (fd === undefined) held.set(path, (fd = openSync(path, 'r')));
-      return buf.toString('latin1', 0, fill(fd));
+      const open = fd;
+      // pread at the offset reached: the kernel makes the file afresh at offset 0
+      return readAll(false, (into, at, room) => readSync(open, into, at, room, at)).toString('latin1');
     } catch {
       if (fd !== undefined) {
         held.delete(path);
