@@ -14,6 +14,7 @@ type Fn<A extends unknown[]> = (...a: A) => number;
 export interface Batch {
   readFiles: Fn<[number, Buffer, Uint8Array, number, Buffer, number, BigInt64Array]>;
   socketOwners: Fn<[number, Int32Array, number, BigInt64Array, number]>;
+  listPids: Fn<[number, Int32Array, number]>;
 }
 
 let loaded: Batch | null | undefined;
@@ -33,6 +34,7 @@ export function batch(): Batch | undefined {
         'long dk_read_files(int dirfd, const void *paths, const void *single, int n, _Out_ void *out, long cap, _Out_ int64_t *lens)',
       ) as Batch['readFiles'],
       socketOwners: lib.func('long dk_socket_owners(int procfd, const int32_t *pids, int n, _Out_ int64_t *out, long cap)') as Batch['socketOwners'],
+      listPids: lib.func('long dk_list_pids(int dirfd, _Out_ int32_t *out, long cap)') as Batch['listPids'],
     };
   } catch {
     loaded = null;

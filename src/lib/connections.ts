@@ -6,8 +6,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { type Owners, scanAll, scanSockets } from './fdscan.js';
+import { listProcPids } from './procat.js';
 import { parseInetTable, parseUnixTable, TCP_STATES, type InetSocket } from '../proc/net.js';
-import { listPids, readAscii, readText } from '../proc/read.js';
+import { readAscii, readText } from '../proc/read.js';
 import { ipv6Text } from '../sys/inet.js';
 
 /** socket.AF_* and socket.SOCK_* as on Linux (what psutil's family and type hold) */
@@ -81,7 +82,7 @@ export function socketsOf(pid: number, into: Owners = new Map()): Owners {
 
 /** The sockets of every process we may look at (one we may not see: its sockets are listed without an owner). */
 export function allSockets(): Owners {
-  return scanAll(listPids('/proc'));
+  return scanAll(listProcPids());
 }
 
 /**
@@ -104,7 +105,7 @@ export function connectionRows(kind: ConnectionKind, owners: Owners, only: boole
     for (const s of parseInetTable(readAscii(`/proc/net/${file}`) ?? '', proto, family === AF_INET ? 4 : 6)) {
       // one row per socket: its holder as psutil names it, the first descriptor of the last (highest) PID holding it
       const all = owners.get(s.inode);
-      const held = all?.find(([pid]) => pid === all[all.length - 1][0]);
+      const held = all?.find((h) => h[0] === all[all.length - 1][0]);
       if (only && !held) continue;
       out.push({
         fd: held?.[1] ?? -1,

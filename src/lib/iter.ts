@@ -6,13 +6,14 @@
  * batch per process. A process that exits during the pass is left out.
  */
 import { existsSync } from 'node:fs';
-import { listPids, readAscii } from '../proc/read.js';
+import { readAscii } from '../proc/read.js';
+import { listProcPids } from './procat.js';
 import { NoSuchProcess } from './errors.js';
 import { ATTRS, type Attr, FILES_OF, iterHandles, type Process, type ProcessDict } from './process.js';
 
 /** the PIDs of every process, ascending */
 export function pids(): number[] {
-  return listPids('/proc');
+  return listProcPids();
 }
 
 /** whether a process with this PID exists now (a zombie does) */

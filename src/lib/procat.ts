@@ -11,6 +11,7 @@
 import { closeSync, constants, openSync, readSync, readlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import { loadLibc, type Libc } from '../sys/libc.js';
+import { listPids } from '../proc/read.js';
 import { type Batch, batch } from './batch.js';
 
 const O_RDONLY = 0;
@@ -177,4 +178,18 @@ export function readlinkProc(rel: string): string {
   const n = c.readlinkat(procFd, rel, linkBuf, linkBuf.length);
   if (n < 0) fail(c, 'readlink', rel);
   return linkBuf.toString('utf8', 0, n);
+}
+
+let pidList = new Int32Array(4096);
+
+/** The PIDs of /proc, ascending: one FFI call where the batched reader is built. */
+export function listProcPids(): number[] {
+  const b = native() ? batch() : undefined;
+  if (!b) return listPids('/proc');
+  let n = b.listPids(procFd, pidList, pidList.length);
+  while (n < 0) {
+    pidList = new Int32Array(pidList.length * 2);
+    n = b.listPids(procFd, pidList, pidList.length);
+  }
+  return Array.from(pidList.subarray(0, n));
 }

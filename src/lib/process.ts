@@ -9,14 +9,13 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { listPids } from '../proc/read.js';
 import { pageSize } from '../proc/snapshot.js';
 import { TtyResolver } from '../proc/tty.js';
 import { nameCache } from '../proc/users.js';
 import { type Connection, type ConnectionKind, checkKind, connectionRows, socketsOf } from './connections.js';
 import { AccessDenied, NoSuchProcess, TimeoutExpired, ZombieProcess } from './errors.js';
 import { parseSmaps, groupMaps, type MemoryMap, type MemoryMapGrouped } from './smaps.js';
-import { type Read, readProcMany } from './procat.js';
+import { listProcPids, type Read, readProcMany } from './procat.js';
 import { codeOf, readLatin1, readLinkStrict, readUtf8, splitStat, translate } from './procfs.js';
 import { getAffinity, ioprioGet, ioprioSet, prlimit, setAffinity } from './native.js';
 import { waitForExit } from './wait.js';
@@ -309,11 +308,11 @@ export class Process {
   private prefetch(files: readonly (readonly [string, boolean])[]): void {
     const cache = this.cache;
     if (!cache) return;
-    const want = files.filter(([f]) => !cache.files.has(f));
+    const want = files.filter((f) => !cache.files.has(f[0]));
     if (want.length < 2) return;
     const got = readProcMany(
-      want.map(([f]) => `${this.pid}/${f}`),
-      want.map(([, one]) => one),
+      want.map((f) => `${this.pid}/${f[0]}`),
+      want.map((f) => f[1]),
     );
     for (let i = 0; i < want.length; i++) cache.files.set(want[i][0], got[i]);
   }
@@ -818,7 +817,7 @@ const CHUNK = 256;
  * it is one record), which the handle's first oneshot() then uses.
  */
 export function* iterHandles(files: readonly (readonly [string, boolean])[] = []): Generator<Process> {
-  const pids = listPids('/proc');
+  const pids = listProcPids();
   const per = 1 + files.length;
   for (let i = 0; i < pids.length; i += CHUNK) {
     const chunk = pids.slice(i, i + CHUNK);
@@ -836,7 +835,11 @@ export function* iterHandles(files: readonly (readonly [string, boolean])[] = []
     for (let k = 0; k < chunk.length; k++) {
       const stat = reads[k * per];
       if (typeof stat !== 'string') continue; // gone since the listing
-      const map = files.length ? new Map(files.map(([f], j) => [f, reads[k * per + 1 + j]])) : undefined;
+      let map: Map<string, Read> | undefined;
+      if (files.length) {
+        map = new Map();
+        for (let j = 0; j < files.length; j++) map.set(files[j][0], reads[k * per + 1 + j]);
+      }
       const p = Process.fromStat(chunk[k], stat, map);
       if (p) yield p;
     }

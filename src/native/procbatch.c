@@ -169,3 +169,30 @@ long dk_socket_owners(int procfd, const int *pids, int n, long long *out, long c
     return (parts[0].count + parts[1].count) * 2 + 2; /* ask again with room for either half to hold all */
   return parts[0].count + parts[1].count;
 }
+
+/*
+ * The numeric entries of the directory dirfd (the PIDs of /proc), in the
+ * kernel's order (ascending), into out. Returns how many, or -1 when out
+ * was too small. dirfd is read from its start.
+ */
+long dk_list_pids(int dirfd, int *out, long cap) {
+  char dents[32768];
+  long n = 0;
+  if (lseek(dirfd, 0, SEEK_SET) < 0) return -1;
+  for (;;) {
+    long got = syscall(SYS_getdents64, dirfd, dents, sizeof dents);
+    if (got <= 0) break;
+    for (long o = 0; o < got;) {
+      unsigned short reclen;
+      memcpy(&reclen, dents + o + 16, 2);
+      const char *name = dents + o + 19;
+      o += reclen;
+      if (name[0] < '0' || name[0] > '9') continue;
+      long pid = 0;
+      for (const char *c = name; *c >= '0' && *c <= '9'; c++) pid = pid * 10 + (*c - '0');
+      if (n >= cap) return -1;
+      out[n++] = (int)pid;
+    }
+  }
+  return n;
+}

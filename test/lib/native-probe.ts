@@ -5,7 +5,7 @@
  * that do not exist, and the socket owners of pid and of everyone.
  */
 import { scanAll } from '../../src/lib/fdscan.js';
-import { readProcMany } from '../../src/lib/procat.js';
+import { listProcPids, readProcMany } from '../../src/lib/procat.js';
 import { Process } from '../../src/lib/process.js';
 import { socketsOf } from '../../src/lib/connections.js';
 import { batch } from '../../src/lib/batch.js';
@@ -20,6 +20,8 @@ const all = scanAll([1, pid, 4194304]);
 process.stdout.write(
   JSON.stringify({
     native: batch() !== undefined,
+    // the PID list moves between the two runs: ascending, holding this process and the holder
+    pids: ((l: number[]) => l.includes(pid) && l.includes(process.pid) && l.every((x, i) => i === 0 || l[i - 1] < x))(listProcPids()),
     few: readProcMany(
       rels,
       files.map((f) => f !== 'cmdline' && f !== 'environ'),

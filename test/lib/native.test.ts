@@ -49,7 +49,8 @@ test('the C batch reader and the one-call-at-a-time path read the same', async (
     const slow = run({ DK_NO_NATIVE: '1' });
     assert.equal(fast.native, true);
     assert.equal(slow.native, false);
-    for (const k of ['few', 'many', 'gone', 'info', 'sockets', 'owners']) assert.deepEqual(fast[k], slow[k], k);
+    for (const k of ['pids', 'few', 'many', 'gone', 'info', 'sockets', 'owners']) assert.deepEqual(fast[k], slow[k], k);
+    assert.equal(fast.pids, true);
     assert.deepEqual(fast.gone, [{ code: 'ENOENT' }]);
     assert.equal(fast.few[7].code, 'ENOENT');
     assert.ok(fast.sockets.length >= 2, 'the holder has two sockets');
