@@ -46,6 +46,8 @@ function* walk<K extends Attr>(opts: ProcessIterOptions<K>): Generator<ProcessWi
   const attrs = opts.attrs?.length === 0 ? ATTRS : opts.attrs;
   // the files the attributes read, read for all processes in batches before the handles are handed out
   const files = new Map((attrs ?? []).flatMap((a) => FILES_OF[a] ?? []));
+  // memoryInfo takes statm's figures from status when status is read anyway (one file less a process)
+  if (files.has('status')) files.delete('statm');
   for (const fresh of iterHandles([...files])) {
     seen.add(fresh.pid);
     let p = known.get(fresh.pid);

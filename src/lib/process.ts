@@ -577,9 +577,40 @@ export class Process {
   }
 
   memoryInfo(): MemoryInfo {
+    const fromStatus = this.memoryFromStatus();
+    if (fromStatus) return fromStatus;
     const page = pageSize();
     const v = this.statm();
     return { rss: v[1] * page, vms: v[0] * page, shared: v[2] * page, text: v[3] * page, lib: v[4] * page, data: v[5] * page, dirty: v[6] * page };
+  }
+
+  /**
+   * statm's figures from a status file this batch read already (processIter
+   * asking for username or status too), so statm is not read: the kernel
+   * fills both from the same counters (VmSize = size, VmRSS = resident,
+   * RssFile + RssShmem = shared, VmExe = text, VmData + VmStk = data), in
+   * KiB, whole pages. undefined when status is not in the batch or has no
+   * Vm lines (a kernel thread: statm is all zeros there).
+   */
+  private memoryFromStatus(): MemoryInfo | undefined {
+    const t = this.cache?.files.get('status');
+    if (typeof t !== 'string' || this.cache?.files.has('statm')) return undefined;
+    const kib = (key: string): number | undefined => {
+      const at = t.indexOf(`\n${key}:`);
+      if (at < 0) return undefined;
+      const v = Number.parseInt(t.slice(at + key.length + 2, at + key.length + 40).trimStart(), 10);
+      return Number.isSafeInteger(v) ? v * 1024 : undefined;
+    };
+    const vms = kib('VmSize');
+    const rss = kib('VmRSS');
+    const file = kib('RssFile');
+    const shmem = kib('RssShmem');
+    const text = kib('VmExe');
+    const data = kib('VmData');
+    const stack = kib('VmStk');
+    if (vms === undefined || rss === undefined || file === undefined || shmem === undefined || text === undefined || data === undefined || stack === undefined)
+      return undefined;
+    return { rss, vms, shared: file + shmem, text, lib: 0, data: data + stack, dirty: 0 };
   }
 
   /** memoryInfo plus uss, pss and swap from smaps_rollup (needs the right to trace the process) */

@@ -195,6 +195,36 @@ describe('Process against python3-psutil', () => {
     assert.equal(ours(zoo.byRole.stopped, [['status']])[0].ok, 'stopped');
   });
 
+  test("memoryInfo from status (processIter reads no statm when it reads status) is statm's", async (t) => {
+    if (!py || !zoo) return void startPsutil(t);
+    let compared = 0;
+    for (const [role, pid] of Object.entries({ ...zoo.byRole, tty: ttyPid! })) {
+      let p: Process;
+      try {
+        p = new Process(pid);
+      } catch {
+        continue;
+      }
+      const before = JSON.stringify(p.memoryInfo());
+      const viaStatus = p.oneshot(() => {
+        p.status();
+        return JSON.stringify(p.memoryInfo());
+      });
+      const after = JSON.stringify(p.memoryInfo());
+      assert.ok(viaStatus === before || viaStatus === after, `${role}: statm ${before}, status ${viaStatus}`);
+      compared++;
+    }
+    // and the batch processIter makes agrees with psutil's memory_info for the zoo
+    const mine = new Map<number, unknown>();
+    for (const p of processIter({ attrs: ['memoryInfo', 'username'] })) mine.set(p.pid, p.info.memoryInfo);
+    for (const pid of Object.values(zoo.byRole)) {
+      const theirs: Answer = (await py.ask(pid, [['memory_info']]))[0];
+      if (theirs.err) continue;
+      assert.deepEqual(JSON.parse(JSON.stringify(mine.get(pid) ?? null)), theirs.ok, `memory_info of ${pid}`);
+    }
+    assert.ok(compared >= 10, `${compared} processes compared`);
+  });
+
   test('a process that is gone: NoSuchProcess on both sides', async (t) => {
     if (!py) return void startPsutil(t);
     const gone = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
