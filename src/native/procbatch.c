@@ -93,6 +93,15 @@ long dk_read_files(int dirfd, const char *paths, const char *single, int n, char
   return a.overflow || b.overflow ? -1 : 0;
 }
 
+/* the name of the struct linux_dirent64 at *o in a getdents64 buffer (u64 ino, s64 off, u16 reclen, u8 type, name); *o moves to the next */
+static const char *next_name(const char *dents, long *o) {
+  unsigned short reclen;
+  memcpy(&reclen, dents + *o + 16, 2);
+  const char *name = dents + *o + 19;
+  *o += reclen;
+  return name;
+}
+
 struct scan {
   int procfd;
   const int *pids;
@@ -118,10 +127,7 @@ static void *scan_part(void *arg) {
       long got = syscall(SYS_getdents64, dir, dents, sizeof dents);
       if (got <= 0) break;
       for (long o = 0; o < got;) {
-        unsigned short reclen;
-        memcpy(&reclen, dents + o + 16, 2);
-        const char *name = dents + o + 19;
-        o += reclen;
+        const char *name = next_name(dents, &o);
         if (name[0] == '.') continue;
         ssize_t l = readlinkat(dir, name, link, sizeof link);
         if (l < 10 || memcmp(link, "socket:[", 8) != 0) continue;
@@ -183,10 +189,7 @@ long dk_list_pids(int dirfd, int *out, long cap) {
     long got = syscall(SYS_getdents64, dirfd, dents, sizeof dents);
     if (got <= 0) break;
     for (long o = 0; o < got;) {
-      unsigned short reclen;
-      memcpy(&reclen, dents + o + 16, 2);
-      const char *name = dents + o + 19;
-      o += reclen;
+      const char *name = next_name(dents, &o);
       if (name[0] < '0' || name[0] > '9') continue;
       long pid = 0;
       for (const char *c = name; *c >= '0' && *c <= '9'; c++) pid = pid * 10 + (*c - '0');
