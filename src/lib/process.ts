@@ -264,15 +264,19 @@ export class Process {
     return `/proc/${this.pid}/${file}`;
   }
 
-  /** the state letter if the process is a zombie now, its ppid then; undefined otherwise */
-  private zombiePpid = (): number | undefined => {
+  /**
+   * The ppid if the process is a zombie now, undefined otherwise. A method,
+   * not an arrow field: handles made by fromStat skip the constructor and
+   * its field initialisers.
+   */
+  private zombiePpid(): number | undefined {
     try {
       const st = splitStat(readLatin1(this.dir('stat'), true));
       return st && st.f[0] === 'Z' ? Number(st.f[1]) : undefined;
     } catch {
       return undefined;
     }
-  };
+  }
 
   /** runs a read of this process's files, turning errno into the library's errors */
   private guard<T>(read: () => T): T {
@@ -280,7 +284,7 @@ export class Process {
       return read();
     } catch (e) {
       if (e instanceof NoSuchProcess || e instanceof AccessDenied) throw e;
-      throw translate(e, this.pid, this.knownName, this.zombiePpid);
+      throw translate(e, this.pid, this.knownName, () => this.zombiePpid());
     }
   }
 
@@ -298,7 +302,7 @@ export class Process {
   private text(file: string, single: boolean): string {
     const had = this.cache?.files.get(file);
     if (typeof had === 'string') return had;
-    if (had) throw translate(Object.assign(new Error(had.code), { code: had.code }), this.pid, this.knownName, this.zombiePpid);
+    if (had) throw translate(Object.assign(new Error(had.code), { code: had.code }), this.pid, this.knownName, () => this.zombiePpid());
     const t = this.guard(() => readLatin1(this.dir(file), single));
     this.cache?.files.set(file, t);
     return t;
@@ -426,7 +430,7 @@ export class Process {
     } catch (e) {
       const code = codeOf(e);
       if ((code === 'ENOENT' || code === 'ESRCH') && existsSync(`/proc/${this.pid}`)) return '';
-      throw translate(e, this.pid, this.knownName, this.zombiePpid);
+      throw translate(e, this.pid, this.knownName, () => this.zombiePpid());
     }
   }
 

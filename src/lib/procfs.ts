@@ -38,6 +38,8 @@ export function translate(e: unknown, pid: number, name: string | undefined, zom
     if (!existsSync(`/proc/${pid}`)) return new NoSuchProcess(pid, name);
     const ppid = zombie();
     if (ppid !== undefined) return new ZombieProcess(pid, name, ppid);
+    // the kernel's "no such process" for a task without what the file shows (a kernel thread's environ): psutil's NoSuchProcess
+    if (code === 'ESRCH') return new NoSuchProcess(pid, name);
   }
   return e instanceof Error ? e : new Error(String(e));
 }
