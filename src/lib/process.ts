@@ -384,7 +384,8 @@ export class Process {
     for (const p of iterHandles()) {
       let ppid: number;
       try {
-        ppid = p.ppid();
+        // in a batch: the stat line the handle was made from, not a second read of it
+        ppid = p.oneshot(() => p.ppid());
       } catch {
         continue;
       }
