@@ -16,7 +16,8 @@ import { type Connection, type ConnectionKind, checkKind, connectionRows, socket
 import { AccessDenied, NoSuchProcess, TimeoutExpired, ZombieProcess } from './errors.js';
 import { parseSmaps, groupMaps, type MemoryMap, type MemoryMapGrouped } from './smaps.js';
 import { listProcPids, type Read, readProcMany } from './procat.js';
-import { codeOf, readLatin1, readLinkStrict, readUtf8, splitStat, translate } from './procfs.js';
+import { fieldValue } from '../proc/parse/status.js';
+import { codeOf, kibField, readLatin1, readLinkStrict, readUtf8, splitStat, translate } from './procfs.js';
 import { getAffinity, ioprioGet, ioprioSet, prlimit, setAffinity } from './native.js';
 import { waitForExit } from './wait.js';
 import { bootTime } from './system/host.js';
@@ -167,11 +168,8 @@ const isRegularFile = (path: string): boolean => {
   }
 };
 
-/** bytes of one "Key:   N kB" line of smaps_rollup (0 when absent), found directly */
-function kibOf(text: string, key: string): number {
-  const at = text.indexOf(`\n${key}:`);
-  return at < 0 ? 0 : Number.parseInt(text.slice(at + key.length + 2, at + key.length + 40).trimStart(), 10) * 1024 || 0;
-}
+/** bytes of one "Key:   N kB" line of smaps_rollup, 0 when absent */
+const kibOf = (text: string, key: string): number => kibField(text, key) ?? 0;
 
 // constant while the machine runs: read once, as psutil reads them at import
 let boot: number | undefined;
@@ -333,11 +331,9 @@ export class Process {
   }
 
   private statusValue(key: string): string {
-    const t = this.statusText();
-    const at = t.startsWith(`${key}:`) ? 0 : t.indexOf(`\n${key}:`) + 1;
-    if (at <= 0 && !t.startsWith(`${key}:`)) throw new AccessDenied(this.pid, this.knownName, `no ${key} line in status`);
-    const eol = t.indexOf('\n', at);
-    return t.slice(at + key.length + 1, eol < 0 ? t.length : eol).trim();
+    const v = fieldValue(this.statusText(), `${key}:`);
+    if (v === undefined) throw new AccessDenied(this.pid, this.knownName, `no ${key} line in status`);
+    return v;
   }
 
   private statm(): number[] {
@@ -600,12 +596,7 @@ export class Process {
   private memoryFromStatus(): MemoryInfo | undefined {
     const t = this.cache?.files.get('status');
     if (typeof t !== 'string' || this.cache?.files.has('statm')) return undefined;
-    const kib = (key: string): number | undefined => {
-      const at = t.indexOf(`\n${key}:`);
-      if (at < 0) return undefined;
-      const v = Number.parseInt(t.slice(at + key.length + 2, at + key.length + 40).trimStart(), 10);
-      return Number.isSafeInteger(v) ? v * 1024 : undefined;
-    };
+    const kib = (key: string) => kibField(t, key);
     const vms = kib('VmSize');
     const rss = kib('VmRSS');
     const file = kib('RssFile');

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readlinkProc, readProc } from './procat.js';
+import { fieldValue } from '../proc/parse/status.js';
 import { AccessDenied, NoSuchProcess, ZombieProcess } from './errors.js';
 
 /**
@@ -56,4 +57,10 @@ export function splitStat(text: string): { comm: string; f: string[] } | undefin
       .trimEnd()
       .split(' '),
   };
+}
+
+/** bytes of one "Key:   N kB" line of status, meminfo or smaps_rollup (key without its colon); undefined when absent */
+export function kibField(text: string, key: string): number | undefined {
+  const v = Number.parseInt(fieldValue(text, `${key}:`) ?? '', 10);
+  return Number.isSafeInteger(v) ? v * 1024 : undefined;
 }

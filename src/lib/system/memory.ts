@@ -3,6 +3,7 @@
  * swap_memory(), which follow procps free(1): "cached" counts reclaimable
  * slab, "used" is what neither free, buffers nor cache hold.
  */
+import { fieldValue } from '../../proc/parse/status.js';
 import { readHeld } from './held.js';
 
 export interface VirtualMemory {
@@ -49,14 +50,9 @@ const percentOf = (part: number, whole: number): number => (whole > 0 ? Math.rou
 
 /** One "Key:   value kB" of meminfo in bytes, found directly; undefined when absent. Pure. */
 export function meminfoValue(text: string, key: string): number | undefined {
-  const first = text.startsWith(`${key}:`);
-  let at = first ? 0 : text.indexOf(`\n${key}:`) + 1;
-  if (at === 0 && !first) return undefined;
-  at += key.length + 1;
-  const eol = text.indexOf('\n', at);
-  const line = text.slice(at, eol < 0 ? text.length : eol);
-  const v = Number.parseInt(line, 10);
-  if (!Number.isSafeInteger(v)) return undefined;
+  const line = fieldValue(text, `${key}:`);
+  const v = Number.parseInt(line ?? '', 10);
+  if (line === undefined || !Number.isSafeInteger(v)) return undefined;
   return line.endsWith('kB') ? v * 1024 : v;
 }
 

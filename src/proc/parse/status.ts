@@ -63,8 +63,8 @@ function kb(v: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
-/** The value of one "Key:\tvalue" line, found directly; undefined when absent. */
-function fieldValue(text: string, key: string): string | undefined {
+/** The value of one "Key:\tvalue" line (key with its colon), found directly; undefined when absent. */
+export function fieldValue(text: string, key: string): string | undefined {
   let at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`);
   if (at < 0) return undefined;
   if (at > 0) at++;
