@@ -7,11 +7,13 @@
  * getdents64 into a buffer, and for each entry a readlinkat relative to
  * that directory with the name passed as the bytes getdents left in the
  * buffer (no string made) into a second buffer, which is looked at as bytes:
- * only a socket's inode becomes a number. Without koffi, node:fs does it.
+ * only a socket's inode becomes a number. scanAll does all of it in one
+ * call of the C helper (procbatch.c) on two threads where that is built;
+ * without koffi, node:fs does it.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
-import { loadLibc, type Libc } from '../sys/libc.js';
 import { batch } from './batch.js';
+import { procDir } from './procat.js';
 
 /** inode -> [pid, fd] pairs, in pid order */
 export type Owners = Map<number, [number, number][]>;
@@ -20,25 +22,13 @@ const SYS_GETDENTS64: Partial<Record<string, number>> = { x64: 217, arm64: 61, r
 const O_RDONLY_DIR_CLOEXEC = 0o200000 | 0o2000000;
 const SOCKET = Buffer.from('socket:[');
 
-let c: Libc | null | undefined;
-let procFd = -1;
-let nr = -1;
+const nr = SYS_GETDENTS64[process.arch] ?? -1;
 const dents = Buffer.alloc(64 * 1024);
 const link = Buffer.alloc(256);
 const path = Buffer.alloc(32);
 
-function native(): Libc | null {
-  if (c !== undefined) return c;
-  try {
-    c = loadLibc();
-    nr = SYS_GETDENTS64[process.arch] ?? -1;
-    procFd = c.openat(-100, '/proc', O_RDONLY_DIR_CLOEXEC);
-    if (nr < 0 || procFd < 0) c = null;
-  } catch {
-    c = null;
-  }
-  return c;
-}
+/** libc and the held /proc descriptor procat.ts opened, where getdents64's number is known here */
+const native = () => (nr < 0 ? undefined : procDir());
 
 const add = (into: Owners, inode: number, pid: number, fd: number) => {
   const list = into.get(inode);
@@ -52,10 +42,11 @@ const add = (into: Owners, inode: number, pid: number, fd: number) => {
  * second element).
  */
 export function scanSockets(pid: number, into: Owners): boolean {
-  const libc = native();
-  if (!libc) return scanWithFs(pid, into);
+  const proc = native();
+  if (!proc) return scanWithFs(pid, into);
+  const libc = proc.libc;
   const n = path.write(`${pid}/fd\0`, 'latin1');
-  const dir = libc.openatBytes(procFd, path.subarray(0, n), O_RDONLY_DIR_CLOEXEC);
+  const dir = libc.openatBytes(proc.fd, path.subarray(0, n), O_RDONLY_DIR_CLOEXEC);
   if (dir < 0) return false;
   try {
     for (;;) {
@@ -110,7 +101,8 @@ let triples = new BigInt64Array(3 * 4096);
 export function scanAll(pids: readonly number[]): Owners {
   const into: Owners = new Map();
   const b = batch();
-  if (!b || !native()) {
+  const proc = native();
+  if (!b || !proc) {
     for (const pid of pids) scanSockets(pid, into);
     return into;
   }
@@ -118,7 +110,7 @@ export function scanAll(pids: readonly number[]): Owners {
   let n: number;
   for (;;) {
     const cap = triples.length / 3;
-    n = b.socketOwners(procFd, list, list.length, triples, cap);
+    n = b.socketOwners(proc.fd, list, list.length, triples, cap);
     if (n <= cap) break;
     triples = new BigInt64Array(3 * n);
   }

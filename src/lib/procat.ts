@@ -23,6 +23,12 @@ const ENOBUFS = os.errno.ENOBUFS;
 let libc: Libc | null | undefined;
 let procFd = -1;
 
+/** libc and a descriptor of /proc held open, opened on first use; undefined without koffi (fdscan.ts shares them) */
+export function procDir(): { libc: Libc; fd: number } | undefined {
+  const c = native();
+  return c ? { libc: c, fd: procFd } : undefined;
+}
+
 function native(): Libc | null {
   if (libc !== undefined) return libc;
   try {
