@@ -131,15 +131,22 @@ const ipv4Broadcast = (addr: string, mask: string): string => {
 /** the addresses of each interface: hardware, IPv4 and IPv6 */
 export function netIfAddrs(): Record<string, NicAddress[]> {
   const out: Record<string, NicAddress[]> = {};
+  // each interface's flags read once, for its hardware and its IP addresses
+  const flagsOf = new Map<string, number>();
+  const flagsFor = (name: string): number => {
+    let f = flagsOf.get(name);
+    if (f === undefined) flagsOf.set(name, (f = linkFlags(name)));
+    return f;
+  };
   for (const name of links()) {
     const mac = readAscii(`/sys/class/net/${name}/address`)?.trim();
     if (!mac) continue;
-    const flags = linkFlags(name);
+    const flags = flagsFor(name);
     const brd = readAscii(`/sys/class/net/${name}/broadcast`)?.trim();
     out[name] = [{ family: AF_LINK, address: mac, netmask: undefined, broadcast: flags & IFF.broadcast ? brd : undefined, ptp: undefined }];
   }
   for (const [name, addrs] of Object.entries(networkInterfaces())) {
-    const flags = linkFlags(name);
+    const flags = flagsFor(name);
     const list = (out[name] ??= []);
     for (const a of addrs ?? []) {
       if (a.family === 'IPv4') {
