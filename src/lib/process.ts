@@ -17,7 +17,7 @@ import { AccessDenied, NoSuchProcess, TimeoutExpired, ZombieProcess } from './er
 import { parseSmaps, groupMaps, type MemoryMap, type MemoryMapGrouped } from './smaps.js';
 import { listProcPids, type Read, readProcMany } from './procat.js';
 import { fieldValue } from '../proc/parse/status.js';
-import { codeOf, kibField, readLatin1, readLinkStrict, readUtf8, splitStat, translate } from './procfs.js';
+import { codeOf, kibField, readLatin1, readLinkStrict, readUtf8, splitStat, translate, utf8FromLatin1 } from './procfs.js';
 import { getAffinity, ioprioGet, ioprioSet, prlimit, setAffinity } from './native.js';
 import { waitForExit } from './wait.js';
 import { bootTime } from './system/host.js';
@@ -215,14 +215,13 @@ export class Process {
     this.startTicks = Number(text.slice(at, end));
     if (close < 0 || at <= 1 || end < 0 || !Number.isInteger(this.startTicks)) throw new NoSuchProcess(pid);
     const comm = text.slice(text.indexOf('(') + 1, close);
-    this.knownName = /[\x80-\xff]/.test(comm) ? Buffer.from(comm, 'latin1').toString('utf8') : comm;
+    this.knownName = utf8FromLatin1(comm);
   }
 
   /** @internal a handle from a stat line already read (processIter), with the other files read for it */
   static fromStat(pid: number, text: string, files?: Map<string, Read>): Process | undefined {
     const st = splitStat(text);
     if (!st) return undefined;
-    if (/[\x80-\xff]/.test(st.comm)) st.comm = Buffer.from(st.comm, 'latin1').toString('utf8');
     const p = Object.create(Process.prototype) as Process;
     Object.assign(p, { pid, startTicks: Number(st.f[19]), knownName: st.comm, cache: undefined, lastCpu: undefined, primed: { stat: st, files } });
     return p;
@@ -291,7 +290,6 @@ export class Process {
     const st = this.guard(() => splitStat(readLatin1(this.dir('stat'), true)));
     if (!st) throw new NoSuchProcess(this.pid, this.knownName);
     if (Number(st.f[19]) !== this.startTicks) throw new NoSuchProcess(this.pid, this.knownName, 'process no longer exists (its PID was reused)');
-    if (/[\x80-\xff]/.test(st.comm)) st.comm = Buffer.from(st.comm, 'latin1').toString('utf8');
     if (this.cache) this.cache.stat = st;
     return st;
   }
@@ -323,7 +321,7 @@ export class Process {
   private utf8(file: string): string {
     const t = this.text(file, true);
     // latin1 text is the bytes themselves: only text with high bytes needs decoding
-    return /[\x80-\xff]/.test(t) ? Buffer.from(t, 'latin1').toString('utf8') : t;
+    return utf8FromLatin1(t);
   }
 
   private statusText(): string {

@@ -45,13 +45,18 @@ export function translate(e: unknown, pid: number, name: string | undefined, zom
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** The fields of a stat line after the command name (index 0 is the state), and the name. */
+const HIGH_BYTE = /[\x80-\xff]/;
+
+/** Text read as latin1 (the bytes themselves) decoded as the UTF-8 it is; ASCII, most of /proc, is returned as it is. */
+export const utf8FromLatin1 = (text: string): string => (HIGH_BYTE.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text);
+
+/** The fields of a stat line read as latin1 after the command name (index 0 is the state), and the name (UTF-8 decoded). */
 export function splitStat(text: string): { comm: string; f: string[] } | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
   return {
-    comm: text.slice(open + 1, close),
+    comm: utf8FromLatin1(text.slice(open + 1, close)),
     f: text
       .slice(close + 2)
       .trimEnd()

@@ -245,11 +245,12 @@ test('parseSmaps and groupMaps: every mapping back with its sizes; groups are th
   );
 });
 
-test('splitStat: the command name may hold spaces and parentheses', () => {
+test('splitStat: the command name may hold spaces, parentheses and UTF-8', () => {
   const comm = fc.string({ unit: fc.constantFrom('a', ' ', '(', ')', ') S 1 (', 'é'), maxLength: 15 });
   fc.assert(
     fc.property(comm, fc.array(u53, { minLength: 50, maxLength: 50 }), (c, nums) => {
-      const st = splitStat(`42 (${c}) S ${nums.join(' ')}\n`);
+      // the line as the library reads it: the kernel's bytes (UTF-8) as latin1 text
+      const st = splitStat(Buffer.from(`42 (${c}) S ${nums.join(' ')}\n`, 'utf8').toString('latin1'));
       assert.equal(st?.comm, c);
       assert.equal(st?.f[0], 'S');
       assert.equal(Number(st?.f[19]), nums[18]);
