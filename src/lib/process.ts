@@ -20,6 +20,7 @@ import { fieldValue } from '../proc/parse/status.js';
 import { codeOf, kibField, readLatin1, readLinkStrict, readUtf8, splitStat, translate, utf8FromLatin1 } from './procfs.js';
 import { getAffinity, ioprioGet, ioprioSet, prlimit, setAffinity } from './native.js';
 import { waitForExit } from './wait.js';
+import { cpuTimes } from './system/cpu.js';
 import { bootTime } from './system/host.js';
 import { virtualMemory } from './system/memory.js';
 
@@ -553,7 +554,8 @@ export class Process {
 
   /** restricts the process to these CPUs; [] means every CPU */
   setCpuAffinity(cpuList: readonly number[]): void {
-    const all = [...Array(cpuCountAll()).keys()];
+    // the CPUs online, as psutil takes them (one per cpu line of /proc/stat)
+    const all = [...Array(cpuTimes({ perCpu: true }).length || 1).keys()];
     for (const c of cpuList) if (!all.includes(c)) throw new TypeError(`invalid CPU ${c}; choose between ${all.join(', ')}`);
     this.assertSame();
     this.act(() => setAffinity(this.pid, cpuList.length ? cpuList : all));
@@ -822,14 +824,6 @@ export class Process {
     return waitForExit(this.pid, timeout === undefined ? undefined : timeout * 1000, () => this.isRunning()).then((done) => {
       if (!done) throw new TimeoutExpired(timeout ?? 0, this.pid, this.knownName);
     });
-  }
-}
-
-function cpuCountAll(): number {
-  try {
-    return readdirSync('/sys/devices/system/cpu').filter((n) => /^cpu\d+$/.test(n)).length;
-  } catch {
-    return 1;
   }
 }
 
