@@ -34,11 +34,21 @@ export function linesMatch(a: string, b: string): boolean {
   return ta.every((t, i) => t === tb[i] || close(t, tb[i]));
 }
 
-export function assertSameListing(peer: string, ours: string, label: string): void {
+/**
+ * peerAfter: the peer's listing taken again after ours. A line of ours then
+ * matches the peer's before or after it (a counter such as a node process's
+ * RSS may move between the two instants under load).
+ */
+export function assertSameListing(peer: string, ours: string, label: string, peerAfter?: string): void {
   const pa = peer.split('\n');
+  const pb = peerAfter?.split('\n');
   const oa = ours.split('\n');
   assert.equal(oa.length, pa.length, `${label}: line count\npeer:\n${peer}\nours:\n${ours}`);
   pa.forEach((line, i) => {
-    assert.ok(linesMatch(line, oa[i]), `${label}: line ${i + 1} differs\npeer: ${JSON.stringify(line)}\nours: ${JSON.stringify(oa[i])}`);
+    const ok = linesMatch(line, oa[i]) || (pb !== undefined && pb.length === pa.length && linesMatch(pb[i], oa[i]));
+    assert.ok(
+      ok,
+      `${label}: line ${i + 1} differs\npeer: ${JSON.stringify(line)}\nours: ${JSON.stringify(oa[i])}${pb ? `\npeer after: ${JSON.stringify(pb[i])}` : ''}`,
+    );
   });
 }
