@@ -126,11 +126,11 @@ function compare(lib, name, ours, expr, k, setup) {
       // the main thread's affinity: psutil's Python, spawned from it, inherits it
       self.setCpuAffinity(cpus);
       o.push(timeOurs(ours, lib, k).median);
-      if (process.env.DK_BENCH_DEBUG) console.log("#", cpus, "ours", o.at(-1));
+      if (process.env.DK_BENCH_DEBUG) console.log('#', cpus, 'ours', o.at(-1));
       const r = timePsutil(expr, k, setup);
       if (r.error) return { oMed: o[0], error: r.error };
       p.push(r.median);
-      if (process.env.DK_BENCH_DEBUG) console.log("#", cpus, "psutil", r.median);
+      if (process.env.DK_BENCH_DEBUG) console.log('#', cpus, 'psutil', r.median);
     }
   } finally {
     self.setCpuAffinity(all);

@@ -45,6 +45,9 @@ const STATUS: Record<string, ProcessStatus> = {
   P: 'parked',
 };
 
+/** statm of a process without a memory map: all zeros */
+const noMemory = (): MemoryInfo => ({ rss: 0, vms: 0, shared: 0, text: 0, lib: 0, data: 0, dirty: 0 });
+
 /** real, effective and saved user or group ids */
 export interface Ids {
   real: number;
@@ -461,7 +464,8 @@ export class Process {
   }
 
   status(): ProcessStatus {
-    const letter = this.statusValue('State')[0];
+    // stat's letter, as psutil's: status's State line is the same letter, in a file three times longer
+    const letter = this.readStat().f[0];
     return STATUS[letter] ?? (letter as ProcessStatus);
   }
 
@@ -596,16 +600,25 @@ export class Process {
   private memoryFromStatus(): MemoryInfo | undefined {
     const t = this.cache?.files.get('status');
     if (typeof t !== 'string' || this.cache?.files.has('statm')) return undefined;
-    const kib = (key: string) => kibField(t, key);
+    // the Vm lines in the kernel's order (task_mem), each searched for after the one before
+    let at = 0;
+    const kib = (key: string): number | undefined => {
+      const i = t.indexOf(`\n${key}:`, at);
+      if (i < 0) return undefined;
+      at = i + key.length + 2;
+      const v = Number.parseInt(t.slice(at, t.indexOf('\n', at)), 10);
+      return Number.isSafeInteger(v) ? v * 1024 : undefined;
+    };
     const vms = kib('VmSize');
+    // no Vm lines: no memory map (a kernel thread, a zombie), where statm is all zeros
+    if (vms === undefined) return t.includes('\nVm') || !t.endsWith('\n') ? undefined : noMemory();
     const rss = kib('VmRSS');
     const file = kib('RssFile');
     const shmem = kib('RssShmem');
-    const text = kib('VmExe');
     const data = kib('VmData');
     const stack = kib('VmStk');
-    if (vms === undefined || rss === undefined || file === undefined || shmem === undefined || text === undefined || data === undefined || stack === undefined)
-      return undefined;
+    const text = kib('VmExe');
+    if (rss === undefined || file === undefined || shmem === undefined || text === undefined || data === undefined || stack === undefined) return undefined;
     return { rss, vms, shared: file + shmem, text, lib: 0, data: data + stack, dirty: 0 };
   }
 
@@ -867,7 +880,6 @@ export function* iterHandles(files: readonly (readonly [string, boolean])[] = []
 
 /** the files each attribute reads besides stat, and whether each is one record */
 export const FILES_OF: Partial<Record<Attr, (readonly [string, boolean])[]>> = {
-  status: [['status', true]],
   username: [['status', true]],
   uids: [['status', true]],
   gids: [['status', true]],
