@@ -15,6 +15,10 @@ export interface Batch {
   readFiles: Fn<[number, Buffer, Uint8Array, number, Buffer, number, BigInt64Array]>;
   socketOwners: Fn<[number, Int32Array, number, BigInt64Array, number]>;
   listPids: Fn<[number, Int32Array, number]>;
+  bgStart: Fn<[number, Buffer, Uint8Array, number]>;
+  bgHelp: () => number;
+  bgCancel: () => number;
+  bgTake: Fn<[Buffer, number, BigInt64Array]>;
 }
 
 let loaded: Batch | null | undefined;
@@ -35,6 +39,10 @@ export function batch(): Batch | undefined {
       ) as Batch['readFiles'],
       socketOwners: lib.func('long dk_socket_owners(int procfd, const int32_t *pids, int n, _Out_ int64_t *out, long cap)') as Batch['socketOwners'],
       listPids: lib.func('long dk_list_pids(int dirfd, _Out_ int32_t *out, long cap)') as Batch['listPids'],
+      bgStart: lib.func('long dk_bg_start(int dirfd, const void *paths, const void *single, int n)') as Batch['bgStart'],
+      bgHelp: lib.func('long dk_bg_help(void)') as Batch['bgHelp'],
+      bgCancel: lib.func('long dk_bg_cancel(void)') as Batch['bgCancel'],
+      bgTake: lib.func('long dk_bg_take(_Out_ void *out, long cap, _Out_ int64_t *lens)') as Batch['bgTake'],
     };
   } catch {
     loaded = null;

@@ -137,25 +137,55 @@ export function readProcMany(rels: readonly string[], single: readonly boolean[]
       }
     });
   }
+  const n = encodePaths(rels, single);
+  if (lens.length < n) lens = new BigInt64Array(n);
+  // about what the files hold: a stat line is 300 bytes, status 1.5 KB
+  if (buf.length < n * 2048) buf = Buffer.allocUnsafe(n * 2048);
+  while (b.readFiles(procFd, pathBytes, flagBytes, n, buf, buf.length, lens) < 0) buf = Buffer.allocUnsafe(buf.length * 2);
+  // the C side reads the second half of the files into the second half of the buffer (see procbatch.c)
+  return decodeReads(n, n > 16 ? n >> 1 : n, Math.floor(buf.length / 2));
+}
+
+/** Paths and flags encoded once for readProcEncoded: a handle reads the same files again and again. */
+export interface EncodedPaths {
+  readonly rels: readonly string[];
+  readonly single: readonly boolean[];
+  readonly bytes: Buffer;
+  readonly flags: Uint8Array;
+}
+
+export function encodeProcPaths(rels: readonly string[], single: readonly boolean[]): EncodedPaths {
+  return { rels, single, bytes: Buffer.from(`${rels.join('\0')}\0`, 'utf8'), flags: Uint8Array.from(single, (s) => (s ? 1 : 0)) };
+}
+
+/** readProcMany of paths encoded beforehand (on the calling thread: meant for a process's few files) */
+export function readProcEncoded(e: EncodedPaths): Read[] {
+  const b = native() ? batch() : undefined;
+  const n = e.rels.length;
+  if (!b || n > 16) return readProcMany(e.rels, e.single);
+  if (lens.length < n) lens = new BigInt64Array(n);
+  if (buf.length < n * 2048) buf = Buffer.allocUnsafe(n * 2048);
+  while (b.readFiles(procFd, e.bytes, e.flags, n, buf, buf.length, lens) < 0) buf = Buffer.allocUnsafe(buf.length * 2);
+  return decodeReads(n, n, 0);
+}
+
+/** the paths NUL-separated and the one-record flags, into buffers kept between calls; the number of files */
+function encodePaths(rels: readonly string[], single: readonly boolean[]): number {
   const n = rels.length;
-  // the paths NUL-separated, written into a buffer kept between calls (most calls are a process's few files)
   const text = `${rels.join('\0')}\0`;
   if (text.length * 3 > pathBytes.length) pathBytes = Buffer.alloc(text.length * 3);
   pathBytes.write(text, 'utf8');
   if (flagBytes.length < n) flagBytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) flagBytes[i] = single[i] ? 1 : 0;
-  const paths = pathBytes;
-  const flags = flagBytes;
-  if (lens.length < n) lens = new BigInt64Array(n);
-  // about what the files hold: a stat line is 300 bytes, status 1.5 KB
-  if (buf.length < n * 2048) buf = Buffer.allocUnsafe(n * 2048);
-  while (b.readFiles(procFd, paths, flags, n, buf, buf.length, lens) < 0) buf = Buffer.allocUnsafe(buf.length * 2);
-  // the C side reads the second half of the files into the second half of the buffer (see procbatch.c)
-  const half = n > 16 ? n >> 1 : n;
+  return n;
+}
+
+/** each file's text from buf and lens: one after another, the files from index half on starting at offset second */
+function decodeReads(n: number, half: number, second: number): Read[] {
   const out: Read[] = new Array(n);
   let at = 0;
   for (let i = 0; i < n; i++) {
-    if (i === half) at = Math.floor(buf.length / 2);
+    if (i === half) at = second;
     const len = Number(lens[i]);
     if (len < 0) out[i] = { code: ERRNO_NAME.get(-len) ?? 'EIO' };
     else {
@@ -164,6 +194,50 @@ export function readProcMany(rels: readonly string[], single: readonly boolean[]
     }
   }
   return out;
+}
+
+/** A read begun by readProcStart, for readProcFinish. */
+export interface StartedRead {
+  readonly rels: readonly string[];
+  readonly single: readonly boolean[];
+  readonly token: number;
+}
+
+let lastStarted = 0;
+
+/**
+ * Begins reading /proc/REL for every rel on a thread of the batched reader,
+ * so that the caller can do other work meanwhile (processIter makes the
+ * handles of one batch while the next is read); readProcFinish ends it.
+ * One read runs at a time: starting another finishes the one before, whose
+ * readProcFinish then reads its files again, here and now.
+ */
+export function readProcStart(rels: readonly string[], single: readonly boolean[]): StartedRead {
+  const b = native() ? batch() : undefined;
+  const n = b ? encodePaths(rels, single) : 0;
+  const started = b !== undefined && b.bgStart(procFd, pathBytes, flagBytes, n) === 0;
+  return { rels, single, token: started ? ++lastStarted : -1 };
+}
+
+/** Drops a read readProcStart began that will not be finished (its caller stopped early): the thread stops after its current file. */
+export function readProcCancel(started: StartedRead): void {
+  if (started.token !== lastStarted) return;
+  lastStarted++;
+  batch()?.bgCancel();
+}
+
+/** The files of a read readProcStart began, as readProcMany returns them; the calling thread reads what is left meanwhile. */
+export function readProcFinish(started: StartedRead): Read[] {
+  const b = batch();
+  if (!b || started.token !== lastStarted) return readProcMany(started.rels, started.single);
+  lastStarted++; // finished: a second finish of the same read reads again
+  const n = started.rels.length;
+  const total = b.bgHelp();
+  if (total < 0) return readProcMany(started.rels, started.single);
+  if (buf.length < total) buf = Buffer.allocUnsafe(total);
+  if (lens.length < n) lens = new BigInt64Array(n);
+  b.bgTake(buf, buf.length, lens);
+  return decodeReads(n, n, 0);
 }
 
 function readWithFs(path: string, single: boolean): Buffer {

@@ -199,3 +199,176 @@ long dk_list_pids(int dirfd, int *out, long cap) {
   }
   return n;
 }
+
+/*
+ * A read that starts on a thread of its own and that the caller joins
+ * later (processIter: the next 256 processes' files are read while
+ * JavaScript makes handles of the ones before). Both threads claim the
+ * files one at a time from a shared counter, so neither waits on a fixed
+ * half while the other has work. Each thread reads into a growing buffer
+ * of its own, owned here: nothing of the caller's is touched once
+ * dk_bg_start has returned, and dk_bg_take copies the result out.
+ */
+#include <stdlib.h>
+
+struct lane {
+  char *buf;
+  long cap;
+  long used;
+};
+
+struct slot {
+  int lane;
+  long at;
+  long len; /* bytes, or -errno */
+};
+
+static struct {
+  int dirfd;
+  char *paths;
+  long paths_cap;
+  long *path_at;
+  char *single;
+  struct slot *slots;
+  int cap; /* files the arrays above hold */
+  int n;
+  int next; /* the next file to claim (atomic) */
+  struct lane lanes[2];
+  pthread_t thread;
+  int running;
+} bg;
+
+static int grow(struct lane *l, long need) {
+  if (l->cap - l->used >= need) return 0;
+  long cap = l->cap ? l->cap : 65536;
+  while (cap - l->used < need) cap *= 2;
+  char *b = realloc(l->buf, cap);
+  if (!b) return -1;
+  l->buf = b;
+  l->cap = cap;
+  return 0;
+}
+
+static void claim_and_read(int who) {
+  struct lane *l = &bg.lanes[who];
+  for (;;) {
+    int i = __atomic_fetch_add(&bg.next, 1, __ATOMIC_RELAXED);
+    if (i >= bg.n) return;
+    struct slot *s = &bg.slots[i];
+    s->lane = who;
+    s->at = l->used;
+    int fd = openat(bg.dirfd, bg.paths + bg.path_at[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      s->len = -errno;
+      continue;
+    }
+    long len = 0;
+    for (;;) {
+      if (grow(l, len + 4096) < 0) {
+        len = -ENOMEM;
+        break;
+      }
+      long room = l->cap - l->used - len;
+      ssize_t got = read(fd, l->buf + l->used + len, room);
+      if (got < 0) {
+        len = -errno;
+        break;
+      }
+      if (got == 0) break;
+      len += got;
+      if (bg.single[i] && got < room) break;
+    }
+    close(fd);
+    s->len = len;
+    if (len > 0) l->used += len;
+  }
+}
+
+static void *bg_main(void *arg) {
+  (void)arg;
+  claim_and_read(1);
+  return 0;
+}
+
+/*
+ * Waits for the read started last (the calling thread reads what is left
+ * of it meanwhile). Returns the bytes its files hold together, or -1 when
+ * none was started.
+ */
+long dk_bg_help(void) {
+  if (!bg.running) return -1;
+  claim_and_read(0);
+  if (bg.running == 2) pthread_join(bg.thread, 0);
+  bg.running = 0;
+  long total = 0;
+  for (int i = 0; i < bg.n; i++)
+    if (bg.slots[i].len > 0) total += bg.slots[i].len;
+  return total;
+}
+
+/*
+ * Starts reading the files named in paths (n NUL-terminated paths relative
+ * to dirfd; single[i] as for dk_read_files) on a thread of its own, after
+ * finishing a read still running. Returns 0, or -1 when memory ran out
+ * (nothing started). Without a thread the files are read by dk_bg_help.
+ */
+long dk_bg_start(int dirfd, const char *paths, const char *single, int n) {
+  if (bg.running) dk_bg_help();
+  long len = 0;
+  for (int i = 0; i < n; i++) len += strlen(paths + len) + 1;
+  if (n > bg.cap) {
+    long *at = realloc(bg.path_at, sizeof(long) * n);
+    if (at) bg.path_at = at;
+    char *sg = realloc(bg.single, n);
+    if (sg) bg.single = sg;
+    struct slot *sl = realloc(bg.slots, sizeof(struct slot) * n);
+    if (sl) bg.slots = sl;
+    if (!at || !sg || !sl) return -1;
+    bg.cap = n;
+  }
+  if (len > bg.paths_cap) {
+    char *p = realloc(bg.paths, len);
+    if (!p) return -1;
+    bg.paths = p;
+    bg.paths_cap = len;
+  }
+  memcpy(bg.paths, paths, len);
+  memcpy(bg.single, single, n);
+  for (long i = 0, o = 0; i < n; i++) {
+    bg.path_at[i] = o;
+    o += strlen(bg.paths + o) + 1;
+  }
+  bg.dirfd = dirfd;
+  bg.n = n;
+  bg.next = 0;
+  bg.lanes[0].used = bg.lanes[1].used = 0;
+  bg.running = pthread_create(&bg.thread, 0, bg_main, 0) == 0 ? 2 : 1;
+  return 0;
+}
+
+/* Stops the read started last (its caller left early): the thread ends after the file it is reading. */
+long dk_bg_cancel(void) {
+  if (!bg.running) return 0;
+  __atomic_store_n(&bg.next, bg.n, __ATOMIC_RELAXED);
+  if (bg.running == 2) pthread_join(bg.thread, 0);
+  bg.running = 0;
+  return 0;
+}
+
+/*
+ * Copies the finished read's files into out one after another, in the
+ * order they were asked for; lens[i] is file i's length or -errno. Returns
+ * the bytes used, or -1 when out is smaller than dk_bg_help said.
+ */
+long dk_bg_take(char *out, long cap, long long *lens) {
+  long used = 0;
+  for (int i = 0; i < bg.n; i++) {
+    struct slot *s = &bg.slots[i];
+    lens[i] = s->len;
+    if (s->len <= 0) continue;
+    if (used + s->len > cap) return -1;
+    memcpy(out + used, bg.lanes[s->lane].buf + s->at, s->len);
+    used += s->len;
+  }
+  return used;
+}

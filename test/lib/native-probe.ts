@@ -2,10 +2,11 @@
  * What the library reads about process pid (argv[2]), printed as JSON: run
  * by native.test.ts with and without DK_NO_NATIVE, whose outputs must be
  * the same. Batches of one file, of a few and of many (two threads), files
- * that do not exist, and the socket owners of pid and of everyone.
+ * that do not exist, reads begun on the reader's own thread, and the
+ * socket owners of pid and of everyone.
  */
 import { scanAll } from '../../src/lib/fdscan.js';
-import { listProcPids, readProcMany } from '../../src/lib/procat.js';
+import { listProcPids, readProcFinish, readProcMany, readProcStart } from '../../src/lib/procat.js';
 import { Process } from '../../src/lib/process.js';
 import { socketsOf } from '../../src/lib/connections.js';
 import { batch } from '../../src/lib/batch.js';
@@ -15,6 +16,27 @@ const pid = Number(process.argv[2]);
 const files = ['stat', 'status', 'statm', 'cmdline', 'environ', 'io', 'limits', 'no-such-file'];
 const rels = files.map((f) => `${pid}/${f}`);
 const many = Array.from({ length: 40 }, (_, i) => rels[i % rels.length]);
+// reads begun on the reader's thread: one superseded by the next (its finish reads again), one finished twice;
+// the holder's environment (100 KB) fills the thread's first 64 KB buffer more than once
+const big = Array.from({ length: 12 }, (_, i) => (i % 3 ? rels[i % rels.length] : `${pid}/environ`));
+const startedA = readProcStart(
+  big,
+  big.map(() => false),
+);
+const startedB = readProcStart(
+  many,
+  many.map(() => false),
+);
+const b = readProcFinish(startedB);
+const a = readProcFinish(startedA);
+const again = readProcFinish(startedB);
+// finished at once, the calling thread reads most files itself; after a pause, the reader's thread has read them all
+const startedC = readProcStart(
+  big,
+  big.map(() => false),
+);
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+const background = { a, b, again, paused: readProcFinish(startedC) };
 const p = new Process(pid);
 const all = scanAll([1, pid, 4194304]);
 process.stdout.write(
@@ -31,6 +53,11 @@ process.stdout.write(
       many.map(() => false),
     ),
     gone: readProcMany([`4194304/stat`], [true]),
+    big: readProcMany(
+      big,
+      big.map(() => false),
+    ),
+    background,
     info: p.asDict(['name', 'cmdline', 'environ', 'status', 'memoryInfo', 'ioCounters', 'numThreads']),
     sockets: [...socketsOf(pid)].sort(),
     owners: [...all].filter(([, h]) => h.some(([q]) => q === pid)).sort(),

@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { processIter } from '../../src/lib/iter.js';
 import { until } from '../helpers/children.js';
 
 const PROBE = fileURLToPath(new URL('./native-probe.js', import.meta.url));
@@ -28,6 +29,7 @@ test('the C batch reader and the one-call-at-a-time path read the same', async (
     {
       detached: true,
       stdio: 'ignore',
+      env: { ...process.env, DK_BIG: 'x'.repeat(100000) },
     },
   );
   try {
@@ -44,12 +46,15 @@ test('the C batch reader and the one-call-at-a-time path read the same', async (
     process.kill(pid, 'SIGSTOP');
     await until(() => /^State:\s+T/m.test(spawnSync('cat', [`/proc/${pid}/status`]).stdout.toString()), 'the stop');
     const run = (env: NodeJS.ProcessEnv) =>
-      JSON.parse(spawnSync(process.execPath, [PROBE, String(pid)], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout);
+      JSON.parse(spawnSync(process.execPath, [PROBE, String(pid)], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout);
     const fast = run({});
     const slow = run({ DK_NO_NATIVE: '1' });
     assert.equal(fast.native, true);
     assert.equal(slow.native, false);
-    for (const k of ['pids', 'few', 'many', 'gone', 'info', 'sockets', 'owners']) assert.deepEqual(fast[k], slow[k], k);
+    for (const k of ['pids', 'few', 'many', 'gone', 'big', 'background', 'info', 'sockets', 'owners']) assert.deepEqual(fast[k], slow[k], k);
+    // what the reader's thread read is what one call reads, also for a read superseded by the next
+    assert.deepEqual(fast.background, { a: fast.big, b: fast.many, again: fast.many, paused: fast.big });
+    assert.ok(fast.big[0].length > 100000, "the holder's environment: more than the thread's first buffer");
     assert.equal(fast.pids, true);
     assert.deepEqual(fast.gone, [{ code: 'ENOENT' }]);
     assert.equal(fast.few[7].code, 'ENOENT');
@@ -61,5 +66,40 @@ test('the C batch reader and the one-call-at-a-time path read the same', async (
     } catch {
       // gone
     }
+  }
+});
+
+test('processIter inside processIter: the inner one takes the reader thread, the outer one still sees every process', async () => {
+  // more processes than one batch (256), so the outer iteration has a next batch begun when the inner one starts
+  const group = spawn('sh', ['-c', 'i=0; while [ $i -lt 300 ]; do sleep 300 & i=$((i+1)); done; wait'], { detached: true, stdio: 'ignore' });
+  try {
+    await until(
+      () =>
+        spawnSync('pgrep', ['-c', '-P', String(group.pid)])
+          .stdout.toString()
+          .trim() === '300',
+      'the sleepers',
+    );
+    const listing = () => new Map([...processIter({ attrs: ['name', 'cmdline'] })].map((p) => [p.pid, `${p.info.name} ${p.info.cmdline?.join(' ')}`]));
+    const before = listing();
+    const outer = new Map<number, string>();
+    let inner = 0;
+    for (const p of processIter({ attrs: ['name', 'cmdline'] })) {
+      outer.set(p.pid, `${p.info.name} ${p.info.cmdline?.join(' ')}`);
+      if (outer.size % 100 === 1) inner += listing().size;
+      // an inner iteration left early: the batch it had begun is still on the reader's thread
+      if (outer.size % 100 === 50)
+        for (const q of processIter({ attrs: ['name'] })) {
+          inner += q.pid > 0 ? 1 : 0;
+          if (inner % 10 === 0) break;
+        }
+    }
+    const afterwards = listing();
+    assert.ok(inner > 3 * 300, 'the inner iterations ran');
+    // every process there before and after, with what the plain iteration read
+    for (const [pid, what] of before) if (afterwards.get(pid) === what) assert.equal(outer.get(pid), what, `${pid}`);
+    assert.ok(outer.size >= 300, 'the sleepers');
+  } finally {
+    process.kill(-group.pid!, 'SIGKILL');
   }
 });
