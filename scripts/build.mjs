@@ -58,9 +58,11 @@ const cli = (entry, outfile) => ({
 // the library's batched /proc reads (src/native): built where a C compiler is; without it the library
 // makes the same system calls one FFI call each
 mkdirSync(`${root}dist/native`, { recursive: true });
-const cc = spawnSync('cc', ['-O2', '-Wall', '-shared', '-fPIC', '-pthread', '-o', `${root}dist/native/procbatch.so`, `${root}src/native/procbatch.c`], {
-  stdio: 'inherit',
-});
+const cc = spawnSync(
+  'cc',
+  ['-O2', '-Wall', '-shared', '-fPIC', '-pthread', '-o', `${root}dist/native/procbatch.so`, `${root}src/native/procbatch.c`, `${root}src/native/sockiter.c`],
+  { stdio: 'inherit' },
+);
 if (cc.status !== 0) {
   rmSync(`${root}dist/native/procbatch.so`, { force: true });
   console.warn('build: no C compiler (cc): the library reads /proc without its batched helper');

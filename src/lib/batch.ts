@@ -1,7 +1,7 @@
 /**
- * The batched /proc reader (src/native/procbatch.c, built into
- * dist/native/procbatch.so by npm run build) through koffi: a whole file
- * read, or a whole socket-owner scan, in one FFI call. undefined where it
+ * The batched /proc reader (src/native/procbatch.c and sockiter.c, built
+ * into dist/native/procbatch.so by npm run build) through koffi: a whole
+ * file read, or a whole socket-owner scan, in one FFI call. undefined where it
  * was not built (no C compiler), could not load, or DK_NO_NATIVE is set
  * (the tests compare both ways); callers then make the system calls one FFI
  * call each (procat.ts, fdscan.ts).
@@ -19,6 +19,8 @@ export interface Batch {
   bgHelp: () => number;
   bgCancel: () => number;
   bgTake: Fn<[Buffer, number, BigInt64Array]>;
+  sockIterOpen: () => number;
+  sockIter: Fn<[BigInt64Array, number]>;
 }
 
 let loaded: Batch | null | undefined;
@@ -43,6 +45,8 @@ export function batch(): Batch | undefined {
       bgHelp: lib.func('long dk_bg_help(void)') as Batch['bgHelp'],
       bgCancel: lib.func('long dk_bg_cancel(void)') as Batch['bgCancel'],
       bgTake: lib.func('long dk_bg_take(_Out_ void *out, long cap, _Out_ int64_t *lens)') as Batch['bgTake'],
+      sockIterOpen: lib.func('long dk_sock_iter_open(void)') as Batch['sockIterOpen'],
+      sockIter: lib.func('long dk_sock_iter(_Out_ int64_t *out, long cap)') as Batch['sockIter'],
     };
   } catch {
     loaded = null;

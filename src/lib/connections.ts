@@ -5,8 +5,7 @@
  * src/proc/net parses for lsof); the owners from every process's fd links.
  */
 import { readdirSync } from 'node:fs';
-import { type Owners, scanAll, scanSockets } from './fdscan.js';
-import { listProcPids } from './procat.js';
+import { type Owners, scanEvery, scanSockets } from './fdscan.js';
 import { parseInetTable, parseUnixTable, TCP_STATES, type InetSocket } from '../proc/net.js';
 import { readAscii, readText } from '../proc/read.js';
 import { ipv6Text } from '../sys/inet.js';
@@ -82,7 +81,7 @@ export function socketsOf(pid: number, into: Owners = new Map()): Owners {
 
 /** The sockets of every process we may look at (one we may not see: its sockets are listed without an owner). */
 export function allSockets(): Owners {
-  return scanAll(listProcPids());
+  return scanEvery();
 }
 
 /**

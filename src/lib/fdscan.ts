@@ -12,8 +12,9 @@
  * without koffi, node:fs does it.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
+import { constants } from 'node:os';
 import { batch } from './batch.js';
-import { procDir } from './procat.js';
+import { listProcPids, procDir } from './procat.js';
 
 /** inode -> [pid, fd] pairs, in pid order */
 export type Owners = Map<number, [number, number][]>;
@@ -21,6 +22,7 @@ export type Owners = Map<number, [number, number][]>;
 const SYS_GETDENTS64: Partial<Record<string, number>> = { x64: 217, arm64: 61, riscv64: 61, loong64: 61, arm: 217, ia32: 220, ppc64: 202, s390x: 220 };
 const O_RDONLY_DIR_CLOEXEC = 0o200000 | 0o2000000;
 const SOCKET = Buffer.from('socket:[');
+const ERRNO_NAME = new Map(Object.entries(constants.errno).map(([k, v]) => [v, k]));
 
 const nr = SYS_GETDENTS64[process.arch] ?? -1;
 const dents = Buffer.alloc(64 * 1024);
@@ -114,6 +116,41 @@ export function scanAll(pids: readonly number[]): Owners {
     if (n <= cap) break;
     triples = new BigInt64Array(3 * n);
   }
+  for (let i = 0; i < n; i++) add(into, Number(triples[3 * i]), Number(triples[3 * i + 1]), Number(triples[3 * i + 2]));
+  return into;
+}
+
+/**
+ * Why the kernel's iterator is not used, or undefined when it is: the
+ * errno name of its load (EPERM without CAP_BPF and CAP_PERFMON, ENOTSUP
+ * in a PID namespace of its own, ...), or that DK_NO_BPF is set.
+ */
+export function socketIteratorMissing(): string | undefined {
+  const b = batch();
+  if (!b) return 'no batched reader';
+  if (process.env.DK_NO_BPF) return 'DK_NO_BPF is set';
+  const r = b.sockIterOpen();
+  return r < 0 ? (ERRNO_NAME.get(-r) ?? `errno ${-r}`) : undefined;
+}
+
+/**
+ * The sockets of every process we may look at. Where the kernel lets us
+ * load it (root, the initial PID namespace), a BPF iterator (sockiter.c)
+ * lists every socket descriptor in one pass: 0.5 ms for what the walk of
+ * /proc/PID/fd does in 12-20 ms. Otherwise the walk.
+ */
+export function scanEvery(): Owners {
+  const b = batch();
+  if (!b || socketIteratorMissing() !== undefined) return scanAll(listProcPids());
+  let n: number;
+  for (;;) {
+    const cap = triples.length / 3;
+    n = b.sockIter(triples, cap);
+    if (n < 0) return scanAll(listProcPids());
+    if (n <= cap) break;
+    triples = new BigInt64Array(3 * (n + 1024));
+  }
+  const into: Owners = new Map();
   for (let i = 0; i < n; i++) add(into, Number(triples[3 * i]), Number(triples[3 * i + 1]), Number(triples[3 * i + 2]));
   return into;
 }

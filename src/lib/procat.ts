@@ -209,8 +209,9 @@ let lastStarted = 0;
  * Begins reading /proc/REL for every rel on a thread of the batched reader,
  * so that the caller can do other work meanwhile (processIter makes the
  * handles of one batch while the next is read); readProcFinish ends it.
- * One read runs at a time: starting another finishes the one before, whose
- * readProcFinish then reads its files again, here and now.
+ * One read runs at a time in a process: while one is begun, another
+ * (a processIter inside a processIter, or on another worker thread) is
+ * read by its readProcFinish, here and now.
  */
 export function readProcStart(rels: readonly string[], single: readonly boolean[]): StartedRead {
   const b = native() ? batch() : undefined;

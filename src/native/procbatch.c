@@ -207,7 +207,11 @@ long dk_list_pids(int dirfd, int *out, long cap) {
  * files one at a time from a shared counter, so neither waits on a fixed
  * half while the other has work. Each thread reads into a growing buffer
  * of its own, owned here: nothing of the caller's is touched once
- * dk_bg_start has returned, and dk_bg_take copies the result out.
+ * dk_bg_start has returned, and dk_bg_take copies the result out. One such
+ * read exists per process: while it is taken (from dk_bg_start to
+ * dk_bg_take or dk_bg_cancel), another dk_bg_start (a processIter inside
+ * a processIter, or one on another worker thread) is refused and its
+ * caller reads the plain way.
  */
 #include <stdlib.h>
 
@@ -236,6 +240,7 @@ static struct {
   struct lane lanes[2];
   pthread_t thread;
   int running;
+  int taken; /* atomic: from dk_bg_start until dk_bg_take or dk_bg_cancel */
 } bg;
 
 static int grow(struct lane *l, long need) {
@@ -309,11 +314,11 @@ long dk_bg_help(void) {
 /*
  * Starts reading the files named in paths (n NUL-terminated paths relative
  * to dirfd; single[i] as for dk_read_files) on a thread of its own, after
- * finishing a read still running. Returns 0, or -1 when memory ran out
+ * Returns 0, or -1 when another read holds the reader or memory ran out
  * (nothing started). Without a thread the files are read by dk_bg_help.
  */
 long dk_bg_start(int dirfd, const char *paths, const char *single, int n) {
-  if (bg.running) dk_bg_help();
+  if (__atomic_exchange_n(&bg.taken, 1, __ATOMIC_ACQUIRE)) return -1;
   long len = 0;
   for (int i = 0; i < n; i++) len += strlen(paths + len) + 1;
   if (n > bg.cap) {
@@ -323,12 +328,18 @@ long dk_bg_start(int dirfd, const char *paths, const char *single, int n) {
     if (sg) bg.single = sg;
     struct slot *sl = realloc(bg.slots, sizeof(struct slot) * n);
     if (sl) bg.slots = sl;
-    if (!at || !sg || !sl) return -1;
+    if (!at || !sg || !sl) {
+      __atomic_store_n(&bg.taken, 0, __ATOMIC_RELEASE);
+      return -1;
+    }
     bg.cap = n;
   }
   if (len > bg.paths_cap) {
     char *p = realloc(bg.paths, len);
-    if (!p) return -1;
+    if (!p) {
+      __atomic_store_n(&bg.taken, 0, __ATOMIC_RELEASE);
+      return -1;
+    }
     bg.paths = p;
     bg.paths_cap = len;
   }
@@ -348,17 +359,22 @@ long dk_bg_start(int dirfd, const char *paths, const char *single, int n) {
 
 /* Stops the read started last (its caller left early): the thread ends after the file it is reading. */
 long dk_bg_cancel(void) {
-  if (!bg.running) return 0;
+  if (!bg.running) {
+    __atomic_store_n(&bg.taken, 0, __ATOMIC_RELEASE);
+    return 0;
+  }
   __atomic_store_n(&bg.next, bg.n, __ATOMIC_RELAXED);
   if (bg.running == 2) pthread_join(bg.thread, 0);
   bg.running = 0;
+  __atomic_store_n(&bg.taken, 0, __ATOMIC_RELEASE);
   return 0;
 }
 
 /*
  * Copies the finished read's files into out one after another, in the
  * order they were asked for; lens[i] is file i's length or -errno. Returns
- * the bytes used, or -1 when out is smaller than dk_bg_help said.
+ * the bytes used (the reader is free again), or -1 when out is smaller
+ * than dk_bg_help said.
  */
 long dk_bg_take(char *out, long cap, long long *lens) {
   long used = 0;
@@ -370,5 +386,6 @@ long dk_bg_take(char *out, long cap, long long *lens) {
     memcpy(out + used, bg.lanes[s->lane].buf + s->at, s->len);
     used += s->len;
   }
+  __atomic_store_n(&bg.taken, 0, __ATOMIC_RELEASE);
   return used;
 }

@@ -5,7 +5,8 @@
  * that do not exist, reads begun on the reader's own thread, and the
  * socket owners of pid and of everyone.
  */
-import { scanAll } from '../../src/lib/fdscan.js';
+import { readlinkSync } from 'node:fs';
+import { scanAll, scanEvery, socketIteratorMissing } from '../../src/lib/fdscan.js';
 import { listProcPids, readProcFinish, readProcMany, readProcStart } from '../../src/lib/procat.js';
 import { Process } from '../../src/lib/process.js';
 import { socketsOf } from '../../src/lib/connections.js';
@@ -37,6 +38,29 @@ const startedC = readProcStart(
 );
 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
 const background = { a, b, again, paused: readProcFinish(startedC) };
+// every socket of every process from the kernel's iterator, between two walks of /proc/PID/fd
+const triples = (o: Map<number, [number, number][]>) => new Set([...o].flatMap(([inode, held]) => held.map(([q, fd]) => `${inode} ${q} ${fd}`)));
+const readable = (x: string) => {
+  const [, q, fd] = x.split(' ');
+  try {
+    readlinkSync(`/proc/${q}/fd/${fd}`);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'EACCES';
+  }
+};
+const walkBefore = triples(scanAll(listProcPids()));
+const every = scanEvery();
+const walkAfter = triples(scanAll(listProcPids()));
+const iterated = triples(every);
+const iterator = {
+  missing: socketIteratorMissing(),
+  // in both walks but not iterated; iterated but in neither walk
+  unseen: [...walkBefore].filter((x) => walkAfter.has(x) && !iterated.has(x)),
+  // (a descriptor the walk may not read, the kernel may still show: those are not counted)
+  extra: [...iterated].filter((x) => !walkBefore.has(x) && !walkAfter.has(x) && readable(x)),
+  holder: [...iterated].filter((x) => x.split(' ')[1] === String(pid)).sort(),
+};
 const p = new Process(pid);
 const all = scanAll([1, pid, 4194304]);
 process.stdout.write(
@@ -58,6 +82,7 @@ process.stdout.write(
       big.map(() => false),
     ),
     background,
+    iterator,
     info: p.asDict(['name', 'cmdline', 'environ', 'status', 'memoryInfo', 'ioCounters', 'numThreads']),
     sockets: [...socketsOf(pid)].sort(),
     owners: [...all].filter(([, h]) => h.some(([q]) => q === pid)).sort(),

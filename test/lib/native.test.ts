@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { processIter } from '../../src/lib/iter.js';
 import { until } from '../helpers/children.js';
 
@@ -55,6 +56,15 @@ test('the C batch reader and the one-call-at-a-time path read the same', async (
     // what the reader's thread read is what one call reads, also for a read superseded by the next
     assert.deepEqual(fast.background, { a: fast.big, b: fast.many, again: fast.many, paused: fast.big });
     assert.ok(fast.big[0].length > 100000, "the holder's environment: more than the thread's first buffer");
+    // the kernel's socket iterator (BPF) against the walk of /proc/PID/fd, in the same process
+    if (fast.iterator.missing) t.diagnostic(`the BPF socket iterator is not used here (${fast.iterator.missing}): the walk alone was compared`);
+    assert.deepEqual(fast.iterator.unseen, [], 'sockets both walks found');
+    assert.deepEqual(fast.iterator.extra, [], 'sockets neither walk found');
+    assert.deepEqual(
+      fast.iterator.holder,
+      fast.owners.flatMap(([inode, held]: [number, [number, number][]]) => held.filter(([q]) => q === pid).map(([q, fd]) => `${inode} ${q} ${fd}`)).sort(),
+    );
+    assert.equal(slow.iterator.missing, 'no batched reader');
     assert.equal(fast.pids, true);
     assert.deepEqual(fast.gone, [{ code: 'ENOENT' }]);
     assert.equal(fast.few[7].code, 'ENOENT');
@@ -99,6 +109,43 @@ test('processIter inside processIter: the inner one takes the reader thread, the
     // every process there before and after, with what the plain iteration read
     for (const [pid, what] of before) if (afterwards.get(pid) === what) assert.equal(outer.get(pid), what, `${pid}`);
     assert.ok(outer.size >= 300, 'the sleepers');
+  } finally {
+    process.kill(-group.pid!, 'SIGKILL');
+  }
+});
+
+test('processIter on two worker threads at once: one holds the reader thread, the other reads the plain way, both see every process', async () => {
+  const group = spawn('sh', ['-c', 'i=0; while [ $i -lt 300 ]; do sleep 300 & i=$((i+1)); done; wait'], { detached: true, stdio: 'ignore' });
+  try {
+    await until(
+      () =>
+        spawnSync('pgrep', ['-c', '-P', String(group.pid)])
+          .stdout.toString()
+          .trim() === '300',
+      'the sleepers',
+    );
+    const listing = () => new Map([...processIter({ attrs: ['name', 'cmdline'] })].map((p) => [p.pid, `${p.info.name} ${p.info.cmdline?.join(' ')}`]));
+    const before = listing();
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(new URL('../../src/lib/iter.js', import.meta.url).href)}).then(({ processIter }) => {
+        const runs = [];
+        for (let i = 0; i < 15; i++) runs.push([...processIter({ attrs: ['name', 'cmdline'] })].map((p) => [p.pid, p.info.name + ' ' + (p.info.cmdline ? p.info.cmdline.join(' ') : 'undefined')]));
+        parentPort.postMessage(runs);
+      });`;
+    const run = () =>
+      new Promise<[number, string][][]>((resolve, reject) => {
+        const w = new Worker(code, { eval: true });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const results = await Promise.all([run(), run()]);
+    const afterwards = listing();
+    for (const runs of results)
+      for (const listed of runs) {
+        const seen = new Map(listed);
+        for (const [pid, what] of before) if (afterwards.get(pid) === what) assert.equal(seen.get(pid), what, `${pid}`);
+      }
   } finally {
     process.kill(-group.pid!, 'SIGKILL');
   }
