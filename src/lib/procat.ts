@@ -138,12 +138,17 @@ export function readProcMany(rels: readonly string[], single: readonly boolean[]
     });
   }
   const n = encodePaths(rels, single);
+  readInto(b, pathBytes, flagBytes, n);
+  // the C side reads the second half of the files into the second half of the buffer (see procbatch.c)
+  return decodeReads(n, n > 16 ? n >> 1 : n, Math.floor(buf.length / 2));
+}
+
+/** n files into buf and lens in one call of the C reader, buf grown until they fit */
+function readInto(b: Batch, paths: Buffer, flags: Uint8Array, n: number): void {
   if (lens.length < n) lens = new BigInt64Array(n);
   // about what the files hold: a stat line is 300 bytes, status 1.5 KB
   if (buf.length < n * 2048) buf = Buffer.allocUnsafe(n * 2048);
-  while (b.readFiles(procFd, pathBytes, flagBytes, n, buf, buf.length, lens) < 0) buf = Buffer.allocUnsafe(buf.length * 2);
-  // the C side reads the second half of the files into the second half of the buffer (see procbatch.c)
-  return decodeReads(n, n > 16 ? n >> 1 : n, Math.floor(buf.length / 2));
+  while (b.readFiles(procFd, paths, flags, n, buf, buf.length, lens) < 0) buf = Buffer.allocUnsafe(buf.length * 2);
 }
 
 /** Paths and flags encoded once for readProcEncoded: a handle reads the same files again and again. */
@@ -163,9 +168,7 @@ export function readProcEncoded(e: EncodedPaths): Read[] {
   const b = native() ? batch() : undefined;
   const n = e.rels.length;
   if (!b || n > 16) return readProcMany(e.rels, e.single);
-  if (lens.length < n) lens = new BigInt64Array(n);
-  if (buf.length < n * 2048) buf = Buffer.allocUnsafe(n * 2048);
-  while (b.readFiles(procFd, e.bytes, e.flags, n, buf, buf.length, lens) < 0) buf = Buffer.allocUnsafe(buf.length * 2);
+  readInto(b, e.bytes, e.flags, n);
   return decodeReads(n, n, 0);
 }
 
