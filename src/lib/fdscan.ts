@@ -14,7 +14,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { batch } from './batch.js';
-import { listProcPids, procDir } from './procat.js';
+import { listProcPids, procDir, readlinkProc } from './procat.js';
 
 /** inode -> [pid, fd] pairs, in pid order */
 export type Owners = Map<number, [number, number][]>;
@@ -150,7 +150,25 @@ export function scanEvery(): Owners {
     if (n <= cap) break;
     triples = new BigInt64Array(3 * (n + 1024));
   }
+  // the kernel shows every process; the walk (and psutil) only those whose descriptors readlink may read: the same owners as theirs
+  const readable = new Map<number, boolean>();
   const into: Owners = new Map();
-  for (let i = 0; i < n; i++) add(into, Number(triples[3 * i]), Number(triples[3 * i + 1]), Number(triples[3 * i + 2]));
+  for (let i = 0; i < n; i++) {
+    const pid = Number(triples[3 * i + 1]);
+    const fd = Number(triples[3 * i + 2]);
+    let ok = readable.get(pid);
+    if (ok === undefined) readable.set(pid, (ok = mayReadLinks(pid, fd)));
+    if (ok) add(into, Number(triples[3 * i]), pid, fd);
+  }
   return into;
+}
+
+function mayReadLinks(pid: number, fd: number): boolean {
+  try {
+    readlinkProc(`${pid}/fd/${fd}`);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code !== 'EACCES' && code !== 'EPERM';
+  }
 }
