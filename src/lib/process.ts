@@ -635,15 +635,7 @@ export class Process {
   private memoryFromStatus(): MemoryInfo | undefined {
     const t = this.cache?.files.get('status');
     if (typeof t !== 'string' || this.cache?.files.has('statm')) return undefined;
-    // the Vm lines in the kernel's order (task_mem), each searched for after the one before
-    let at = 0;
-    const kib = (key: string): number | undefined => {
-      const i = t.indexOf(`\n${key}:`, at);
-      if (i < 0) return undefined;
-      at = i + key.length + 2;
-      const v = Number.parseInt(t.slice(at, t.indexOf('\n', at)), 10);
-      return Number.isSafeInteger(v) ? v * 1024 : undefined;
-    };
+    const kib = (key: string) => kibField(t, key);
     const vms = kib('VmSize');
     // no Vm lines: no memory map (a kernel thread, a zombie), where statm is all zeros
     if (vms === undefined) return t.includes('\nVm') || !t.endsWith('\n') ? undefined : noMemory();

@@ -7,11 +7,12 @@
  * or went meanwhile (see table); the rest must be equal.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { cpuPercent, cpuTimesPercent } from '../../src/index.js';
 import { type Answer, type Call, type Psutil, startPsutil } from './psutil.js';
 import { numbers, ours, shape } from './shapes.js';
+import { statOf } from '../helpers/children.js';
 
 /** lasted(pid): the process was there, the same one, before our first reading and after our second */
 type Check = (a: unknown, p: unknown, b: unknown, lasted: (pid: number) => boolean) => string | undefined;
@@ -20,13 +21,9 @@ type Check = (a: unknown, p: unknown, b: unknown, lasted: (pid: number) => boole
 const startTimes = (): Map<number, string> => {
   const m = new Map<number, string>();
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      m.set(Number(name), stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    } catch {
-      // gone while we listed: it did not last
-    }
+    // gone while we listed: it did not last
+    const start = /^\d+$/.test(name) ? statOf(Number(name))?.[19] : undefined;
+    if (start !== undefined) m.set(Number(name), start);
   }
   return m;
 };
