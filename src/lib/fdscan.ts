@@ -12,7 +12,7 @@
  * without koffi, node:fs does it.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
-import { constants } from 'node:os';
+import { errnoText } from '../sys/errno.js';
 import { batch } from './batch.js';
 import { listProcPids, procDir, readlinkProc } from './procat.js';
 
@@ -22,7 +22,6 @@ export type Owners = Map<number, [number, number][]>;
 const SYS_GETDENTS64: Partial<Record<string, number>> = { x64: 217, arm64: 61, riscv64: 61, loong64: 61, arm: 217, ia32: 220, ppc64: 202, s390x: 220 };
 const O_RDONLY_DIR_CLOEXEC = 0o200000 | 0o2000000;
 const SOCKET = Buffer.from('socket:[');
-const ERRNO_NAME = new Map(Object.entries(constants.errno).map(([k, v]) => [v, k]));
 
 const nr = SYS_GETDENTS64[process.arch] ?? -1;
 const dents = Buffer.alloc(64 * 1024);
@@ -130,7 +129,7 @@ export function socketIteratorMissing(): string | undefined {
   if (!b) return 'no batched reader';
   if (process.env.DK_NO_BPF) return 'DK_NO_BPF is set';
   const r = b.sockIterOpen();
-  return r < 0 ? (ERRNO_NAME.get(-r) ?? `errno ${-r}`) : undefined;
+  return r < 0 ? errnoText(-r) : undefined;
 }
 
 /**

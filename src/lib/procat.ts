@@ -10,6 +10,7 @@
  */
 import { closeSync, constants, openSync, readSync, readlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
+import { errnoName } from '../sys/errno.js';
 import { loadLibc, type Libc } from '../sys/libc.js';
 import { listPids } from '../proc/read.js';
 import { type Batch, batch } from './batch.js';
@@ -17,7 +18,6 @@ import { type Batch, batch } from './batch.js';
 const O_RDONLY = 0;
 const O_DIRECTORY = constants.O_DIRECTORY;
 const O_CLOEXEC = 0o2000000;
-const ERRNO_NAME = new Map(Object.entries(os.errno).map(([k, v]) => [v, k]));
 const ENOBUFS = os.errno.ENOBUFS;
 
 let libc: Libc | null | undefined;
@@ -42,7 +42,7 @@ function native(): Libc | null {
 }
 
 const fail = (c: Libc, call: string, rel: string): never => {
-  const code = ERRNO_NAME.get(c.errno()) ?? 'EIO';
+  const code = errnoName(c.errno()) ?? 'EIO';
   throw Object.assign(new Error(`${code}: ${call} /proc/${rel}`), { code, errno: c.errno() });
 };
 
@@ -98,7 +98,7 @@ const ONE = Uint8Array.of(1);
 const ZERO = Uint8Array.of(0);
 
 const errnoError = (errno: number, rel: string): Error => {
-  const code = ERRNO_NAME.get(errno) ?? 'EIO';
+  const code = errnoName(errno) ?? 'EIO';
   return Object.assign(new Error(`${code}: read /proc/${rel}`), { code, errno });
 };
 
@@ -190,7 +190,7 @@ function decodeReads(n: number, half: number, second: number): Read[] {
   for (let i = 0; i < n; i++) {
     if (i === half) at = second;
     const len = Number(lens[i]);
-    if (len < 0) out[i] = { code: ERRNO_NAME.get(-len) ?? 'EIO' };
+    if (len < 0) out[i] = { code: errnoName(-len) ?? 'EIO' };
     else {
       out[i] = buf.toString('latin1', at, at + len);
       at += len;

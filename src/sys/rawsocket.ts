@@ -4,8 +4,8 @@
  * hands its listening socket to the server and must neither accept on it
  * nor read from it meanwhile, which Node's net and dgram always do.
  */
-import { constants } from 'node:os';
 import { ipv6Text } from './inet.js';
+import { errnoText } from './errno.js';
 import { loadLibc } from './libc.js';
 
 const AF_UNIX = 1;
@@ -39,9 +39,6 @@ export interface RawSocket {
   address: string;
   port?: number;
 }
-
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-const errnoName = (e: number): string => ERRNO_NAMES.get(e) ?? `errno ${e}`;
 
 const int = (v: number): Buffer => {
   const b = Buffer.alloc(4);
@@ -103,12 +100,12 @@ export function rawListen(o: RawListenOptions): RawSocket {
     family = a.length === 28 ? AF_INET6 : AF_INET;
   }
   const fd = c.socket(family, type, 0);
-  if (fd < 0) throw new Error(`socket() failed: ${errnoName(c.errno())}`);
+  if (fd < 0) throw new Error(`socket() failed: ${errnoText(c.errno())}`);
   try {
     if (family !== AF_UNIX) c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, int(1), 4);
     if (family === AF_INET6) c.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, int(o.v6only ? 1 : 0), 4);
     // the errno's name in the message: callers tell a host without IPv6 (EAFNOSUPPORT, EADDRNOTAVAIL) from a port in use
-    if (c.bind(fd, addr, addr.length) < 0) throw new Error(`cannot bind ${o.unix ? o.host : `${o.host}:${o.port ?? 0}`}: ${errnoName(c.errno())}`);
+    if (c.bind(fd, addr, addr.length) < 0) throw new Error(`cannot bind ${o.unix ? o.host : `${o.host}:${o.port ?? 0}`}: ${errnoText(c.errno())}`);
     if (o.type === 'stream' && c.listen(fd, o.backlog ?? 128) < 0) throw new Error('listen() failed');
   } catch (e) {
     c.close(fd);

@@ -12,6 +12,7 @@
  * wait only for these pids (never waitpid(-1)).
  */
 import { constants } from 'node:os';
+import { errnoText } from './errno.js';
 import { loadLibc } from './libc.js';
 import type { Readiness } from './readiness.js';
 
@@ -67,7 +68,7 @@ export function posixSpawn(path: string, argv: string[], env: string[], stdio: [
   const args: [number[], string, Buffer, Buffer, (string | null)[], (string | null)[]] = [pid, path, fa, spawnAttr(), [...argv, null], [...env, null]];
   const settle = (err: number): SpawnedProcess => {
     l.posix_spawn_file_actions_destroy(fa);
-    if (err !== 0) throw new Error(`${path}: ${errnoName(err)}`);
+    if (err !== 0) throw new Error(`${path}: ${errnoText(err)}`);
     alive++;
     return new SpawnedProcess(pid[0]);
   };
@@ -114,6 +115,3 @@ export function onExit(p: SpawnedProcess, ready: Readiness, cb: (code: number | 
     });
   wait();
 }
-
-const ERRNO = new Map(Object.entries(constants.errno).map(([k, v]) => [v, k]));
-const errnoName = (e: number): string => ERRNO.get(e) ?? `errno ${e}`;
