@@ -11,5 +11,11 @@ const files = readdirSync(root, { recursive: true })
   .map((f) => join(root, f));
 const filter = process.argv.slice(2);
 const chosen = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...chosen], { stdio: 'inherit' });
+const reporters = [
+  '--test-reporter=tap',
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${new URL('./failures.mjs', import.meta.url).href}`,
+  '--test-reporter-destination=stdout',
+];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...chosen], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
