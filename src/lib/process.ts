@@ -27,7 +27,7 @@ import {
   readProcStart,
   type StartedRead,
 } from './procat.js';
-import { fieldValue } from '../proc/parse/status.js';
+import { countField, fieldValue } from '../proc/parse/status.js';
 import { codeOf, kibField, readLatin1, readLinkStrict, readUtf8, splitStat, translate, utf8FromLatin1 } from './procfs.js';
 import { getAffinity, ioprioGet, ioprioSet, prlimit, setAffinity } from './native.js';
 import { waitForExit } from './wait.js';
@@ -693,7 +693,7 @@ export class Process {
 
   ioCounters(): ProcessIoCounters {
     const text = this.text('io', true);
-    const v = (k: string) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const v = (k: string) => countField(text, `${k}:`);
     return {
       readCount: v('syscr'),
       writeCount: v('syscw'),

@@ -4,6 +4,7 @@
  * that show thrashing.
  */
 import { readFileSync } from 'node:fs';
+import { countField } from './parse/status.js';
 import { readAscii } from './read.js';
 
 /** user nice system idle iowait irq softirq steal, for the total and each CPU */
@@ -45,7 +46,7 @@ export interface MemInfo {
 }
 
 export function parseMeminfo(text: string): MemInfo {
-  const v = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const v = (k: string): number => countField(text, `${k}:`);
   return {
     total: v('MemTotal'),
     free: v('MemFree'),
@@ -67,7 +68,7 @@ export interface VmCounters {
 }
 
 export function parseVmstat(text: string): VmCounters {
-  const v = (k: string): number => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const v = (k: string): number => countField(text, `${k} `);
   return { pswpin: v('pswpin'), pswpout: v('pswpout'), pgmajfault: v('pgmajfault') };
 }
 

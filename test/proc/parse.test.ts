@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseStat, devMajor, devMinor } from '../../src/proc/parse/stat.js';
 import { parseStatLite } from '../../src/proc/statlite.js';
-import { parseStatus, parseStatusBytes } from '../../src/proc/parse/status.js';
+import { countField, fieldValue, parseStatus, parseStatusBytes } from '../../src/proc/parse/status.js';
 import { splitNul, parseStatm, parseUptime, parseBootTime, parseMemTotal, normalizeWchan, parseCgroup } from '../../src/proc/parse/misc.js';
 import { parseTtyDrivers } from '../../src/proc/tty.js';
 import { parseIdFile } from '../../src/proc/users.js';
@@ -254,6 +254,29 @@ describe('small parsers', () => {
         parseIdFile(s);
       }),
     );
+  });
+
+  test('fieldValue and countField: the first line that starts with the key, as a line-by-line reading finds it', () => {
+    // keys that are prefixes and suffixes of one another, as io's write_bytes and cancelled_write_bytes are
+    const key = fc.constantFrom('write_bytes', 'cancelled_write_bytes', 'write', 'bytes', 'Cached', 'SwapCached', 'intr', 'ctxt');
+    const sep = fc.constantFrom(':', ' ', ':\t', ':   ');
+    const line = fc.tuple(key, sep, fc.oneof(fc.nat().map(String), fc.constantFrom('', 'x', '12 kB', '7 0 3', '-4', '99999999999999999999')));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 8 }), key, fc.constantFrom(':', ' '), fc.boolean(), (lines, k, s, cut) => {
+        const full = lines.map(([a, b, c]) => `${a}${b}${c}\n`).join('');
+        const text = cut ? full.slice(0, -1) : full;
+        // the last piece is '' or a line without its newline, cut off: its value may be partial, so it is not one
+        const whole = text.split('\n').slice(0, -1);
+        const hit = whole.find((r) => r.startsWith(`${k}${s}`));
+        const value = hit?.slice(k.length + 1).trim();
+        assert.equal(fieldValue(text, `${k}${s}`), value);
+        const n = Number.parseInt(value ?? '', 10);
+        assert.equal(countField(text, `${k}${s}`), Number.isSafeInteger(n) ? n : 0);
+      }),
+    );
+    assert.equal(countField('rchar: 5\nwchar: 6\nsyscr: 7\n', 'wchar:'), 6);
+    assert.equal(countField('cancelled_write_bytes: 9\n', 'write_bytes:'), 0);
+    assert.equal(countField('intr 123 0 4\nctxt 8\n', 'intr '), 123);
   });
 
   test('tty drivers: later lines win, like procps', () => {

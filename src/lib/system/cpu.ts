@@ -4,6 +4,7 @@
  * counts of logical CPUs and cores, scheduler counters and frequencies.
  */
 import { readdirSync } from 'node:fs';
+import { countField } from '../../proc/parse/status.js';
 import { readAscii } from '../../proc/read.js';
 import { readHeld } from './held.js';
 import { loadLibc } from '../../sys/libc.js';
@@ -183,7 +184,7 @@ export interface CpuStats {
 
 export function cpuStats(): CpuStats {
   const t = statText();
-  const first = (key: string) => Number(new RegExp(`^${key} (\\d+)`, 'm').exec(t)?.[1] ?? 0);
+  const first = (key: string) => countField(t, `${key} `);
   return { ctxSwitches: first('ctxt'), interrupts: first('intr'), softInterrupts: first('softirq'), syscalls: 0 };
 }
 

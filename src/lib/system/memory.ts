@@ -3,7 +3,7 @@
  * swap_memory(), which follow procps free(1): "cached" counts reclaimable
  * slab, "used" is what neither free, buffers nor cache hold.
  */
-import { fieldValue } from '../../proc/parse/status.js';
+import { countField, fieldValue } from '../../proc/parse/status.js';
 import { readHeld } from './held.js';
 
 export interface VirtualMemory {
@@ -96,7 +96,7 @@ export function swapMemoryOf(meminfo: string, vmstat: string): SwapMemory {
   const total = m.get('SwapTotal') ?? 0;
   const free = m.get('SwapFree') ?? 0;
   // vmstat counts pages; psutil (and vmstat -s) take them as 4 KiB
-  const pages = (k: string) => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(vmstat)?.[1] ?? 0) * 4096;
+  const pages = (k: string) => countField(vmstat, `${k} `) * 4096;
   return { total, used: total - free, free, percent: percentOf(total - free, total), sin: pages('pswpin'), sout: pages('pswpout') };
 }
 

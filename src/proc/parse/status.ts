@@ -63,6 +63,17 @@ function kb(v: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+/**
+ * The number that starts one "Key value" line's value (key with its
+ * separator: "syscr:", "pswpin "), 0 when the line is absent: for the
+ * counter files (io, vmstat, meminfo) whose missing lines an older kernel
+ * simply does not count.
+ */
+export function countField(text: string, key: string): number {
+  const n = Number.parseInt(fieldValue(text, key) ?? '', 10);
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
 /** The value of one "Key:\tvalue" line (key with its colon), found directly; undefined when absent. */
 export function fieldValue(text: string, key: string): string | undefined {
   let at = text.startsWith(key) ? 0 : text.indexOf(`\n${key}`);
