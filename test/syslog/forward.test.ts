@@ -7,7 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,6 +18,7 @@ import { DK, run } from '../helpers/dk.js';
 import { until } from '../helpers/children.js';
 import { startSyslogd, type RunningSyslogd } from '../helpers/syslogd.js';
 import { freePort } from '../helpers/ports.js';
+import { sleep } from '../helpers/lab.js';
 
 const frame = (i: number) => octetFrame(`<13>Nov 25 12:00:00 h q: ${i} ${'p'.repeat(i % 50)}`);
 const num = (b: Buffer) => Number(/q: (\d+)/.exec(b.toString())![1]);
@@ -183,6 +184,54 @@ describe('sender -> LOGHOST', () => {
   });
 });
 
+/** a TCP connection to 127.0.0.1:port is established (the kernel's own table: the listener may be stopped) */
+const connectedTo = (port: number): boolean =>
+  readFileSync('/proc/net/tcp', 'latin1')
+    .split('\n')
+    .some((l) => {
+      const f = l.trim().split(/\s+/);
+      return f[2] === `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}` && f[3] === '01';
+    });
+
+test('a LOGHOST that acknowledged before, back but silent past the 3 s wait (stopped), then killed: nothing is lost', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'dk-acksilent-'));
+  const port = await freePort();
+  const db = join(root, 'loghost', 'store.db');
+  const { mkdirSync } = await import('node:fs');
+  for (const d of ['loghost', 'sender']) mkdirSync(join(root, d));
+  const loghostArgs = ['--tcp', `127.0.0.1:${port}`, '--db', db];
+  let loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+  const sender = await startSyslogd(join(root, 'sender'), [`*.* @@127.0.0.1:${port}`], { args: ['--state-dir', join(root, 'sender', 'state')] });
+  const send = (from: number, to: number) => {
+    const r = run('sh', ['-c', `seq ${from} ${to} | "${process.execPath}" "${DK}" logger -u "${sender.sock}" -t stream`]);
+    assert.equal(r.code, 0, r.err);
+  };
+  try {
+    send(1, 20);
+    await until(() => rows(db).distinct.size === 20, 'the first 20, acknowledged');
+    await sender.statsUntil((st) => /queued 0,/.test(st), 'the first 20 acknowledged');
+    loghost.child.kill('SIGKILL');
+    await new Promise((res) => loghost.child.once('exit', res));
+    send(21, 50);
+    // back, and stopped as soon as it listens: the kernel accepts the sender's reconnect and takes its
+    // bytes, but nobody reads them or answers (a LOGHOST far behind, or hung)
+    loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+    loghost.child.kill('SIGSTOP');
+    await until(() => connectedTo(port), 'the sender to reconnect');
+    await sleep(3500);
+    assert.match(await sender.stats(), /queued 30,/, 'the 30 sent to the silent LOGHOST are still held');
+    loghost.child.kill('SIGKILL');
+    await new Promise((res) => loghost.child.once('exit', res));
+    loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+    await until(() => rows(db).distinct.size === 50, 'all 50', 30000);
+  } finally {
+    loghost.child.kill('SIGCONT');
+    await sender.stop();
+    await loghost.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a LOGHOST acknowledges only what its store committed: killed before the commit, nothing is lost', async () => {
   const root = mkdtempSync(join(tmpdir(), 'dk-ackcommit-'));
   const port = await freePort();
@@ -197,6 +246,9 @@ test('a LOGHOST acknowledges only what its store committed: killed before the co
     const r = run('sh', ['-c', `seq 1 50 | "${process.execPath}" "${DK}" logger -u "${sender.sock}" -t stream`]);
     assert.equal(r.code, 0, r.err);
     await loghost.statsUntil((st) => /: received 50,/.test(st), 'the 50 at the LOGHOST, not yet committed');
+    // past the 3 s a sender waits for a first ACK from a peer that may never send one: the LOGHOST's
+    // ACK 0 told it that this one does, so the 50 are still held
+    await sleep(3500);
     assert.match(await sender.stats(), /queued 50,/);
     loghost.child.kill('SIGKILL');
     await new Promise((res) => loghost.child.once('exit', res));

@@ -1,12 +1,14 @@
 /**
  * Delivery acknowledgement between dk syslogd peers over plain syslog TCP
  * (octet counting). A forwarding daemon opens each connection with one
- * request frame; a dk syslogd receiving it answers, on the otherwise unused
- * reverse direction, "ACK n\n" where n counts the messages of that
- * connection it has written to its outputs (files and SQLite committed).
- * The sender keeps what is not acknowledged and sends it again after a
- * reconnect: at-least-once. Any other receiver logs the request as one
- * syslog.debug line and never answers; the sender then stops waiting.
+ * request frame; a dk syslogd receiving it answers at once "ACK 0\n" on the
+ * otherwise unused reverse direction, then "ACK n\n" where n counts the
+ * messages of that connection it has written to its outputs (files and
+ * SQLite committed). The sender keeps what is not acknowledged and sends it
+ * again after a reconnect: at-least-once. Any other receiver logs the
+ * request as one syslog.debug line and never answers; the sender then
+ * stops waiting (3 s), unless that peer acknowledged on an earlier
+ * connection.
  */
 import { octetFrame } from '../protocol/framing.js';
 

@@ -52,6 +52,13 @@ export class TcpForward {
   private sock: net.Socket | undefined;
   private connected = false;
   private ackMode: 'waiting' | 'on' | 'off' = 'waiting';
+  /**
+   * The peer acknowledged on some connection before: it is a dk syslogd, so
+   * a later connection waits for its ACK however long it takes (a LOGHOST
+   * just restarted, behind on its backlog, stopped) instead of counting what
+   * it was sent as delivered, which a kill would then lose.
+   */
+  private peerAcks = false;
   private unacked: Buffer[] = [];
   private unackedHead = 0;
   private unackedBytes = 0;
@@ -132,8 +139,10 @@ export class TcpForward {
       this.acked = 0;
       this.ackText = '';
       s.write(ACK_REQUEST);
-      this.ackTimer = setTimeout(() => this.noAcks(), this.o.ackWaitMs ?? 3000);
-      this.ackTimer.unref();
+      if (!this.peerAcks) {
+        this.ackTimer = setTimeout(() => this.noAcks(), this.o.ackWaitMs ?? 3000);
+        this.ackTimer.unref();
+      }
       this.drain();
     });
     s.on('data', (d: Buffer) => this.onAck(d));
@@ -176,6 +185,7 @@ export class TcpForward {
     if (last === undefined) return;
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackMode = 'on';
+    this.peerAcks = true;
     let k = Math.min(last - this.acked, this.unacked.length - this.unackedHead);
     this.acked = last;
     this.written += Math.max(k, 0);

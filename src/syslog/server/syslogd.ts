@@ -310,6 +310,9 @@ export class Syslogd {
           // a forwarding dk syslogd asks to be told what is written (forward/ack.ts)
           if (!truncated && isAckRequest(b, s, e)) {
             this.ackers.add(ack);
+            // at once, before anything is written: the sender learns it talks to a peer that acknowledges
+            // however long the first commit takes, and keeps what it sends until acknowledged
+            c.write('ACK 0\n');
             return;
           }
         }
