@@ -114,6 +114,13 @@ export async function startFamily(): Promise<Family> {
   await until(() => childrenOf(shell.pid!).length === 3, 'three sleepers');
   await ready;
   await stable(() => statOf(threaded.pid!)?.[17], 'a stable thread count');
+  // and at rest: CPU time, VSZ and RSS unchanged for 300 ms (on a loaded machine node is still starting after
+  // its workers are online, and a listing of it moves between the peer's reading and ours); waited for at most
+  // 10 s, then the tests go on (those that compare it read the peer before and after)
+  await stable(() => {
+    const f = statOf(threaded.pid!);
+    return f && `${f[11]} ${f[12]} ${f[20]} ${f[21]}`;
+  }, 'the threaded node process at rest').catch(() => {});
   await until(() => childrenOf(zparent.pid!).some((z) => statOf(z)?.[0] === 'Z'), 'a zombie');
   await until(() => readFileSync(`/proc/${long.pid}/cmdline`, 'latin1').startsWith('sleep'), 'exec of the long argv');
   await until(() => readFileSync(`/proc/${zparent.pid}/cmdline`, 'latin1').startsWith('sleep'), 'exec of the zombie parent');

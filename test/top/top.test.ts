@@ -16,6 +16,23 @@ after(async () => {
   await fam?.stop();
 });
 
+/** columns a running task changes from one instant to the next (a first frame's %CPU is a rate over an instant) */
+const MOVING = new Set(['VIRT', 'RES', 'SHR', 'S', '%CPU', '%MEM', 'TIME+', 'TIME', 'P']);
+
+/**
+ * Our row against the peer's rows before and after it: as linesMatch says
+ * for a task that stood still; for one the peer saw change between its two
+ * reads (it was running), every column but the moving ones.
+ */
+function rowMatches(header: string, before: string, mine: string, later: string | undefined): boolean {
+  if (linesMatch(before, mine) || (later !== undefined && linesMatch(later, mine))) return true;
+  if (later === undefined || later === before) return false;
+  const titles = header.trim().split(/\s+/);
+  const [b, m, a] = [before, mine, later].map((l) => l.trim().split(/\s+/));
+  if (m.length !== b.length || m.length !== a.length) return false;
+  return m.every((v, i) => MOVING.has(titles[i] ?? '') || v === b[i] || v === a[i]);
+}
+
 /** Summary lines as shapes (their numbers move between two runs), task rows as they are. */
 function shape(frame: string): { summary: string[]; rows: string[] } {
   const lines = frame.replace(/\n$/, '').split('\n');
@@ -52,16 +69,36 @@ describe('dk top -b', () => {
     for (const args of cases()) {
       const peer = run('top', ['-b', ...args]);
       const mine = dk(['top', '-b', ...args]);
+      // read again after ours: a row that moved in between (RES, TIME+ of a process still busy) may match that one
+      const after = run('top', ['-b', ...args]);
       assert.equal(mine.code, peer.code, `top ${args.join(' ')}: ${mine.err}`);
       const pf = peer.out.split(/\n(?=top - )/);
       const mf = mine.out.split(/\n(?=top - )/);
+      const af = after.out.split(/\n(?=top - )/);
       assert.equal(mf.length, pf.length, `frames of top ${args.join(' ')}`);
       pf.forEach((frame, i) => {
         const a = shape(frame);
         const b = shape(mf[i]);
         assert.deepEqual(b.summary, a.summary, `summary of top ${args.join(' ')}`);
         assert.equal(b.rows.length, a.rows.length, `rows of top ${args.join(' ')}\n${frame}\n---\n${mf[i]}`);
-        for (const [j, row] of a.rows.entries()) assert.ok(linesMatch(row, b.rows[j]), `top ${args.join(' ')} row ${j}\npeer: ${row}\nours: ${b.rows[j]}`);
+        const later = af[i] === undefined ? [] : shape(af[i]).rows;
+        // rows by PID: sorted by %CPU, a task that ran at one instant moves up in that frame only
+        if (!a.rows.length) return;
+        const pidAt = a.rows[0].trim().split(/\s+/).indexOf('PID');
+        const pidOf = (row: string | undefined) => row?.trim().split(/\s+/)[pidAt];
+        const byPid = (rows: string[]) => new Map(rows.slice(1).map((r) => [pidOf(r), r]));
+        const [peerRows, laterRows] = [byPid(a.rows), byPid(later)];
+        assert.deepEqual(b.rows.slice(1).map(pidOf).sort(), [...peerRows.keys()].sort(), `tasks of top ${args.join(' ')}\n${frame}\n---\n${mf[i]}`);
+        assert.equal(b.rows[0], a.rows[0], `header of top ${args.join(' ')}`);
+        for (const [j, row] of a.rows.entries()) {
+          if (j === 0 || rowMatches(a.rows[0], row, b.rows[j], later.length === a.rows.length ? later[j] : undefined)) continue;
+          const pid = pidOf(b.rows[j]);
+          const same = peerRows.get(pid)!;
+          assert.ok(
+            rowMatches(a.rows[0], same, b.rows[j], laterRows.get(pid)),
+            `top ${args.join(' ')} row ${j}\npeer: ${same}\nours: ${b.rows[j]}\npeer after: ${laterRows.get(pid)}`,
+          );
+        }
       });
     }
   });

@@ -63,7 +63,10 @@ const workqueue = (v: string) => v.replace(/^(\[?kworker\/[^-\]\s]+)-[^\]\s]*/, 
 function between(mine: string, before: string, after: string, header: string[]): boolean {
   if (mine === before || mine === after) return true;
   const [m, b, a] = [mine, before, after].map((l) => l.trim().split(/\s+/).map(workqueue));
-  if (m.length !== b.length || m.length !== a.length) return false;
+  // the command line changed between the peer's reads (an exec; a daemon naming itself, as dk syslogd does as it
+  // starts): ours is one of the two, of a process that was running, so its moving columns are not held
+  if (m.length !== b.length || m.length !== a.length)
+    return [b, a].some((c) => c.length === m.length && m.every((v, i) => MOVING.has(header[i] ?? '') || v === c[i]));
   // a process the peer saw change between its reads was running: its moving columns are not held
   const running = before !== after;
   // the state is a sample of one instant: an idle task caught running (R) or in a wait (D) by one read only
@@ -74,6 +77,8 @@ function between(mine: string, before: string, after: string, header: string[]):
     // a CPU share is a ratio taken at an instant: for a busy process it can dip and come back between two reads that agree
     if (RATIO.has(header[i] ?? '') && Math.abs(Number(v) - Number(b[i])) <= 1) return true;
     if (caught && (i === stateAt || header[i] === 'WCHAN')) return v.slice(1) === b[i].slice(1) || v.slice(1) === a[i].slice(1) || header[i] === 'WCHAN';
+    // wchan is a sample of its own instant (stat's state another): '-' where the task was running just then
+    if (header[i] === 'WCHAN' && [v, b[i], a[i]].includes('-')) return true;
     if (b[i] === a[i]) return v === b[i];
     if (v === b[i] || v === a[i]) return true;
     return numeric(v) !== undefined && numeric(b[i]) !== undefined && numeric(a[i]) !== undefined;
