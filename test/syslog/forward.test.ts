@@ -7,7 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -193,19 +193,25 @@ const connectedTo = (port: number): boolean =>
       return f[2] === `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}` && f[3] === '01';
     });
 
-test('a LOGHOST that acknowledged before, back but silent past the 3 s wait (stopped), then killed: nothing is lost', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'dk-acksilent-'));
+/** A LOGHOST with the store (extra: more of its arguments) and a sender forwarding @@ to it, in a temp dir of their own. */
+async function loghostAndSender(prefix: string, extra: string[] = []) {
+  const root = mkdtempSync(join(tmpdir(), prefix));
   const port = await freePort();
   const db = join(root, 'loghost', 'store.db');
-  const { mkdirSync } = await import('node:fs');
   for (const d of ['loghost', 'sender']) mkdirSync(join(root, d));
-  const loghostArgs = ['--tcp', `127.0.0.1:${port}`, '--db', db];
-  let loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+  const startLoghost = (more: string[] = []) => startSyslogd(join(root, 'loghost'), [], { args: ['--tcp', `127.0.0.1:${port}`, '--db', db, ...more] });
+  const loghost = await startLoghost(extra);
   const sender = await startSyslogd(join(root, 'sender'), [`*.* @@127.0.0.1:${port}`], { args: ['--state-dir', join(root, 'sender', 'state')] });
   const send = (from: number, to: number) => {
     const r = run('sh', ['-c', `seq ${from} ${to} | "${process.execPath}" "${DK}" logger -u "${sender.sock}" -t stream`]);
     assert.equal(r.code, 0, r.err);
   };
+  return { root, port, db, startLoghost, loghost, sender, send };
+}
+
+test('a LOGHOST that acknowledged before, back but silent past the 3 s wait (stopped), then killed: nothing is lost', async () => {
+  const { root, port, db, startLoghost, sender, send, ...first } = await loghostAndSender('dk-acksilent-');
+  let loghost = first.loghost;
   try {
     send(1, 20);
     await until(() => rows(db).distinct.size === 20, 'the first 20, acknowledged');
@@ -215,14 +221,14 @@ test('a LOGHOST that acknowledged before, back but silent past the 3 s wait (sto
     send(21, 50);
     // back, and stopped as soon as it listens: the kernel accepts the sender's reconnect and takes its
     // bytes, but nobody reads them or answers (a LOGHOST far behind, or hung)
-    loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+    loghost = await startLoghost();
     loghost.child.kill('SIGSTOP');
     await until(() => connectedTo(port), 'the sender to reconnect');
     await sleep(3500);
     assert.match(await sender.stats(), /queued 30,/, 'the 30 sent to the silent LOGHOST are still held');
     loghost.child.kill('SIGKILL');
     await new Promise((res) => loghost.child.once('exit', res));
-    loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+    loghost = await startLoghost();
     await until(() => rows(db).distinct.size === 50, 'all 50', 30000);
   } finally {
     loghost.child.kill('SIGCONT');
@@ -233,18 +239,11 @@ test('a LOGHOST that acknowledged before, back but silent past the 3 s wait (sto
 });
 
 test('a LOGHOST acknowledges only what its store committed: killed before the commit, nothing is lost', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'dk-ackcommit-'));
-  const port = await freePort();
-  const db = join(root, 'loghost', 'store.db');
-  const { mkdirSync } = await import('node:fs');
-  for (const d of ['loghost', 'sender']) mkdirSync(join(root, d));
   // a transaction only every minute: what arrives now stays uncommitted
-  const loghostArgs = ['--tcp', `127.0.0.1:${port}`, '--db', db];
-  let loghost = await startSyslogd(join(root, 'loghost'), [], { args: [...loghostArgs, '--db-delay', '60000'] });
-  const sender = await startSyslogd(join(root, 'sender'), [`*.* @@127.0.0.1:${port}`], { args: ['--state-dir', join(root, 'sender', 'state')] });
+  const { root, db, startLoghost, sender, send, ...first } = await loghostAndSender('dk-ackcommit-', ['--db-delay', '60000']);
+  let loghost = first.loghost;
   try {
-    const r = run('sh', ['-c', `seq 1 50 | "${process.execPath}" "${DK}" logger -u "${sender.sock}" -t stream`]);
-    assert.equal(r.code, 0, r.err);
+    send(1, 50);
     await loghost.statsUntil((st) => /: received 50,/.test(st), 'the 50 at the LOGHOST, not yet committed');
     // past the 3 s a sender waits for a first ACK from a peer that may never send one: the LOGHOST's
     // ACK 0 told it that this one does, so the 50 are still held
@@ -253,7 +252,7 @@ test('a LOGHOST acknowledges only what its store committed: killed before the co
     loghost.child.kill('SIGKILL');
     await new Promise((res) => loghost.child.once('exit', res));
     assert.equal(rows(db).distinct.size, 0);
-    loghost = await startSyslogd(join(root, 'loghost'), [], { args: loghostArgs });
+    loghost = await startLoghost();
     await until(() => rows(db).distinct.size === 50, 'the 50 sent again and committed', 30000);
   } finally {
     await sender.stop();
