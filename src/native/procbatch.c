@@ -5,26 +5,66 @@
  * three FFI calls (openat, read, close), a socket owner scan of 1,070
  * processes ~8,500. Here a whole read, or a whole scan, is one FFI call,
  * and the scan runs on two threads (the kernel's work per descriptor is
- * what it costs). Pure system calls and byte copying: no allocation, no
- * state; the JavaScript side parses.
+ * what it costs). System calls and byte copying; the JavaScript side
+ * parses. Only the background reader (dk_bg_*) keeps state and memory of
+ * its own between calls.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* bytes read into buf so far (used) of cap */
+struct lane {
+  char *buf;
+  long cap;
+  long used;
+};
+
+/* makes room for need more bytes after l->used (a lane this file allocated) */
+static int grow(struct lane *l, long need) {
+  if (l->cap - l->used >= need) return 0;
+  long cap = l->cap ? l->cap : 65536;
+  while (cap - l->used < need) cap *= 2;
+  char *b = realloc(l->buf, cap);
+  if (!b) return -1;
+  l->buf = b;
+  l->cap = cap;
+  return 0;
+}
+
+/*
+ * Reads an open file to its end, or to its first short read when single
+ * (one record the kernel makes at the first read), into l after l->used,
+ * which it does not move. A lane that grows is made bigger as needed; a
+ * fixed one (the caller's buffer) that fills up gives -ENOBUFS. Returns the
+ * bytes read, or -errno.
+ */
+static long read_into(int fd, struct lane *l, int single, int grows) {
+  long len = 0;
+  for (;;) {
+    if (grows && grow(l, len + 4096) < 0) return -ENOMEM;
+    long room = l->cap - l->used - len;
+    if (room <= 0) return -ENOBUFS;
+    ssize_t got = read(fd, l->buf + l->used + len, room);
+    if (got < 0) return -errno;
+    if (got == 0) return len;
+    len += got;
+    if (single && got < room) return len;
+  }
+}
 
 struct reads {
   int dirfd;
   const char *paths; /* n NUL-terminated paths relative to dirfd */
   const char *single; /* per path: 1 when the file is one record made at the first read */
   int n;
-  char *out;
-  long cap;
+  struct lane out; /* the caller's buffer */
   long long *lens;
-  long used;
   int overflow;
 };
 
@@ -39,27 +79,14 @@ static void *read_part(void *arg) {
       r->lens[i] = -errno;
       continue;
     }
-    long len = 0;
-    for (;;) {
-      long room = r->cap - r->used - len;
-      if (room <= 0) {
-        close(fd);
-        r->lens[i] = -ENOBUFS;
-        r->overflow = 1;
-        return 0;
-      }
-      ssize_t got = read(fd, r->out + r->used + len, room);
-      if (got < 0) {
-        len = -errno;
-        break;
-      }
-      if (got == 0) break;
-      len += got;
-      if (r->single[i] && got < room) break;
-    }
+    long len = read_into(fd, &r->out, r->single[i], 0);
     close(fd);
     r->lens[i] = len;
-    if (len > 0) r->used += len;
+    if (len == -ENOBUFS) {
+      r->overflow = 1;
+      return 0;
+    }
+    if (len > 0) r->out.used += len;
   }
   return 0;
 }
@@ -76,15 +103,15 @@ static void *read_part(void *arg) {
  */
 long dk_read_files(int dirfd, const char *paths, const char *single, int n, char *out, long cap, long long *lens) {
   if (n <= 16) {
-    struct reads r = {dirfd, paths, single, n, out, cap, lens, 0, 0};
+    struct reads r = {dirfd, paths, single, n, {out, cap, 0}, lens, 0};
     read_part(&r);
     return r.overflow ? -1 : 0;
   }
   int half = n / 2;
   const char *second = paths;
   for (int i = 0; i < half; i++) second += strlen(second) + 1;
-  struct reads a = {dirfd, paths, single, half, out, cap / 2, lens, 0, 0};
-  struct reads b = {dirfd, second, single + half, n - half, out + cap / 2, cap - cap / 2, lens + half, 0, 0};
+  struct reads a = {dirfd, paths, single, half, {out, cap / 2, 0}, lens, 0};
+  struct reads b = {dirfd, second, single + half, n - half, {out + cap / 2, cap - cap / 2, 0}, lens + half, 0};
   pthread_t t;
   int started = pthread_create(&t, 0, read_part, &b) == 0;
   read_part(&a);
@@ -213,14 +240,6 @@ long dk_list_pids(int dirfd, int *out, long cap) {
  * a processIter, or one on another worker thread) is refused and its
  * caller reads the plain way.
  */
-#include <stdlib.h>
-
-struct lane {
-  char *buf;
-  long cap;
-  long used;
-};
-
 struct slot {
   int lane;
   long at;
@@ -243,17 +262,6 @@ static struct {
   int taken; /* atomic: from dk_bg_start until dk_bg_take or dk_bg_cancel */
 } bg;
 
-static int grow(struct lane *l, long need) {
-  if (l->cap - l->used >= need) return 0;
-  long cap = l->cap ? l->cap : 65536;
-  while (cap - l->used < need) cap *= 2;
-  char *b = realloc(l->buf, cap);
-  if (!b) return -1;
-  l->buf = b;
-  l->cap = cap;
-  return 0;
-}
-
 static void claim_and_read(int who) {
   struct lane *l = &bg.lanes[who];
   for (;;) {
@@ -267,22 +275,7 @@ static void claim_and_read(int who) {
       s->len = -errno;
       continue;
     }
-    long len = 0;
-    for (;;) {
-      if (grow(l, len + 4096) < 0) {
-        len = -ENOMEM;
-        break;
-      }
-      long room = l->cap - l->used - len;
-      ssize_t got = read(fd, l->buf + l->used + len, room);
-      if (got < 0) {
-        len = -errno;
-        break;
-      }
-      if (got == 0) break;
-      len += got;
-      if (bg.single[i] && got < room) break;
-    }
+    long len = read_into(fd, l, bg.single[i], 1);
     close(fd);
     s->len = len;
     if (len > 0) l->used += len;
@@ -313,7 +306,7 @@ long dk_bg_help(void) {
 
 /*
  * Starts reading the files named in paths (n NUL-terminated paths relative
- * to dirfd; single[i] as for dk_read_files) on a thread of its own, after
+ * to dirfd; single[i] as for dk_read_files) on a thread of its own.
  * Returns 0, or -1 when another read holds the reader or memory ran out
  * (nothing started). Without a thread the files are read by dk_bg_help.
  */
